@@ -1,0 +1,122 @@
+//! Asymmetric key pairs parsed once into backend handles, and signature verification.
+
+use super::CryptoError;
+use super::backend::rand::SystemRandom;
+use super::backend::signature::{self, KeyPair as _};
+use crate::jose::Algorithm;
+
+/// The public half of a key pair, as the raw numbers a JWK carries (big-endian, unsigned).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PublicComponents {
+    /// RSA modulus and public exponent.
+    Rsa { n: Vec<u8>, e: Vec<u8> },
+    /// P-256 affine coordinates, 32 bytes each.
+    P256 { x: Vec<u8>, y: Vec<u8> },
+    /// Ed25519 public key, 32 bytes.
+    Ed25519 { x: Vec<u8> },
+}
+
+/// A private key parsed once from PKCS#8 into the backend's handle.
+pub(crate) enum KeyPair {
+    Rsa(signature::RsaKeyPair),
+    P256(signature::EcdsaKeyPair),
+    Ed25519(signature::Ed25519KeyPair),
+}
+
+impl KeyPair {
+    /// Parses a PKCS#8 v1/v2 DER private key for `alg`. RSA keys must be 2048 bits or more.
+    pub(crate) fn from_pkcs8(alg: Algorithm, der: &[u8]) -> Result<Self, CryptoError> {
+        let rejected = |_| CryptoError::KeyRejected;
+        Ok(match alg {
+            Algorithm::RS256 => {
+                let pair = signature::RsaKeyPair::from_pkcs8(der).map_err(rejected)?;
+                if pair.public().modulus_len() < 256 {
+                    return Err(CryptoError::KeyRejected);
+                }
+                Self::Rsa(pair)
+            }
+            Algorithm::ES256 => Self::P256(load_p256(der)?),
+            Algorithm::EdDSA => {
+                Self::Ed25519(signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(rejected)?)
+            }
+        })
+    }
+
+    /// Signs `message` with the algorithm the key was loaded for.
+    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        match self {
+            Self::Rsa(pair) => {
+                let mut sig = vec![0u8; pair.public().modulus_len()];
+                pair.sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut sig)
+                    .map_err(|_| CryptoError::Sign)?;
+                Ok(sig)
+            }
+            Self::P256(pair) => pair
+                .sign(&SystemRandom::new(), message)
+                .map(|sig| sig.as_ref().to_vec())
+                .map_err(|_| CryptoError::Sign),
+            Self::Ed25519(pair) => Ok(pair.sign(message).as_ref().to_vec()),
+        }
+    }
+
+    /// The public numbers of this key.
+    pub(crate) fn public_components(&self) -> PublicComponents {
+        match self {
+            Self::Rsa(pair) => {
+                let parts = signature::RsaPublicKeyComponents::<Vec<u8>>::from(pair.public());
+                PublicComponents::Rsa { n: parts.n, e: parts.e }
+            }
+            Self::P256(pair) => {
+                // Uncompressed SEC1 point: 0x04 || x || y.
+                let point = pair.public_key().as_ref();
+                PublicComponents::P256 {
+                    x: point[1..33].to_vec(),
+                    y: point[33..65].to_vec(),
+                }
+            }
+            Self::Ed25519(pair) => PublicComponents::Ed25519 {
+                x: pair.public_key().as_ref().to_vec(),
+            },
+        }
+    }
+}
+
+#[cfg(feature = "aws-lc-rs")]
+fn load_p256(der: &[u8]) -> Result<signature::EcdsaKeyPair, CryptoError> {
+    signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, der)
+        .map_err(|_| CryptoError::KeyRejected)
+}
+
+#[cfg(not(feature = "aws-lc-rs"))]
+fn load_p256(der: &[u8]) -> Result<signature::EcdsaKeyPair, CryptoError> {
+    signature::EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, der, &SystemRandom::new())
+        .map_err(|_| CryptoError::KeyRejected)
+}
+
+/// Verifies `sig` over `message` with the public key `key` under `alg`. Returns `false` when the
+/// key's kind does not belong to `alg`: the algorithm is fixed by the key, never by a token.
+pub(crate) fn verify_signature(alg: Algorithm, key: &PublicComponents, message: &[u8], sig: &[u8]) -> bool {
+    match (alg, key) {
+        (Algorithm::RS256, PublicComponents::Rsa { n, e }) => signature::RsaPublicKeyComponents { n, e }
+            .verify(&signature::RSA_PKCS1_2048_8192_SHA256, message, sig)
+            .is_ok(),
+        (Algorithm::ES256, PublicComponents::P256 { x, y }) => {
+            if x.len() != 32 || y.len() != 32 {
+                return false;
+            }
+            let mut point = [0u8; 65];
+            point[0] = 0x04;
+            point[1..33].copy_from_slice(x);
+            point[33..].copy_from_slice(y);
+            signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
+                .verify(message, sig)
+                .is_ok()
+        }
+        (Algorithm::EdDSA, PublicComponents::Ed25519 { x }) => {
+            signature::UnparsedPublicKey::new(&signature::ED25519, x)
+                .verify(message, sig)
+                .is_ok()
+        }
+        _ => false,
+    }
+}

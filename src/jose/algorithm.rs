@@ -1,0 +1,55 @@
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A JWS signature algorithm for the authorization server's own keys (RFC 7518 §3, RFC 8037).
+///
+/// Okta signs with `RS256`; `ES256` and `EdDSA` (Ed25519) are available too. Symmetric
+/// algorithms are not signing-key algorithms and `none` does not exist here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Algorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256, 2048-bit keys or larger. Okta's default.
+    #[default]
+    RS256,
+    /// ECDSA on P-256 with SHA-256.
+    ES256,
+    /// EdDSA on Ed25519 (RFC 8037).
+    EdDSA,
+}
+
+impl Algorithm {
+    /// The `alg` value on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::RS256 => "RS256",
+            Self::ES256 => "ES256",
+            Self::EdDSA => "EdDSA",
+        }
+    }
+
+    /// Every supported algorithm.
+    pub const ALL: [Algorithm; 3] = [Self::RS256, Self::ES256, Self::EdDSA];
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text did not name a supported signing algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unsupported signing algorithm")]
+pub struct UnsupportedAlgorithm;
+
+impl FromStr for Algorithm {
+    type Err = UnsupportedAlgorithm;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|alg| alg.as_str() == s)
+            .ok_or(UnsupportedAlgorithm)
+    }
+}

@@ -1,0 +1,30 @@
+//! Strict base64url without padding (RFC 7515 §2): padding, other alphabets and non-canonical
+//! trailing bits are rejected.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// Encodes `data` as unpadded base64url.
+pub(crate) fn encode(data: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(data)
+}
+
+/// Decodes unpadded base64url, or `None` if `text` is not exactly that.
+pub(crate) fn decode(text: impl AsRef<[u8]>) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_padding_standard_alphabet_and_loose_bits() {
+        assert_eq!(decode("YQ").as_deref(), Some(&b"a"[..]));
+        assert!(decode("YQ==").is_none());
+        assert!(decode("+/+/").is_none());
+        assert!(decode("YR").is_none(), "non-canonical trailing bits");
+        assert!(decode("Y").is_none());
+        assert_eq!(encode([0xfb, 0xff]), "-_8");
+    }
+}

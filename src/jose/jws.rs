@@ -1,0 +1,230 @@
+//! JWS compact serialization: signing through a [`Signer`] and verification against keys looked
+//! up by `kid`.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::{Algorithm, Jwk, JwkError, Jwks, b64};
+use crate::crypto::{self, CryptoError};
+
+/// The largest compact JWS accepted for verification, in bytes. Tokens this server mints are a
+/// few kilobytes even with many group claims; larger input is refused before any decoding.
+pub const MAX_TOKEN_LEN: usize = 32 * 1024;
+
+/// Something that can produce JWS signatures with one key: a software key ([`super::SigningKey`])
+/// or a handle to a key held in an HSM or KMS.
+pub trait Signer: Send + Sync {
+    /// The key ID put in the JOSE header.
+    fn kid(&self) -> &str;
+    /// The algorithm this key signs with; fixed by the key.
+    fn algorithm(&self) -> Algorithm;
+    /// Signs the JWS signing input (`base64url(header) || '.' || base64url(payload)`).
+    ///
+    /// # Errors
+    /// Whatever the key's holder reports; it surfaces as [`JoseError::Sign`].
+    fn sign(&self, signing_input: &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>;
+    /// The public key, for the JWKS.
+    fn public_jwk(&self) -> Jwk;
+}
+
+/// A JOSE header as this crate writes it: exactly `kid` and `alg`, as Okta's tokens carry
+/// (older Okta verifiers reject other members), and `typ` only when asked for (RFC 9068 `at+jwt`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// The signing key's ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    /// The signature algorithm, as written in the token.
+    pub alg: String,
+    /// The media type of the token, e.g. `at+jwt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typ: Option<String>,
+}
+
+/// Errors from signing or verifying a JWS.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JoseError {
+    /// The token is longer than [`MAX_TOKEN_LEN`].
+    #[error("the token is larger than {MAX_TOKEN_LEN} bytes")]
+    TooLarge,
+    /// Not three dot-separated parts of strict base64url, or a header or payload that is not a
+    /// JSON object.
+    #[error("the token is not a well-formed compact JWS")]
+    Malformed,
+    /// The header's `alg` is `none` or not a supported algorithm.
+    #[error("the token's algorithm is not supported")]
+    UnsupportedAlgorithm,
+    /// The header's `alg` is not the algorithm of the key named by its `kid`.
+    #[error("the token's algorithm does not match its key")]
+    AlgorithmMismatch,
+    /// The header carries `crit`: no extensions are understood, so the token is refused
+    /// (RFC 7515 §4.1.11).
+    #[error("the token has critical header parameters")]
+    CriticalHeader,
+    /// The header has no `kid`.
+    #[error("the token has no key ID")]
+    MissingKid,
+    /// No key has the header's `kid`.
+    #[error("no key matches the token's key ID")]
+    UnknownKid,
+    /// The signature does not verify.
+    #[error("the token's signature is invalid")]
+    InvalidSignature,
+    /// The key named by `kid` cannot be used to verify.
+    #[error("the verification key is unusable")]
+    Key(#[from] JwkError),
+    /// Serializing the claims failed.
+    #[error("the claims could not be serialized")]
+    Serialize(#[source] serde_json::Error),
+    /// The signer failed.
+    #[error("the signer failed")]
+    Sign(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<CryptoError> for JoseError {
+    fn from(err: CryptoError) -> Self {
+        JoseError::Sign(Box::new(err))
+    }
+}
+
+/// Signs `claims` as a compact JWS with the header `{"kid", "alg"}` (plus `typ` if given).
+///
+/// # Errors
+/// [`JoseError::Serialize`] if `claims` cannot be serialized, [`JoseError::Sign`] if the signer fails.
+pub fn sign<C: Serialize + ?Sized>(signer: &dyn Signer, typ: Option<&str>, claims: &C) -> Result<String, JoseError> {
+    let header = Header {
+        kid: Some(signer.kid().to_owned()),
+        alg: signer.algorithm().as_str().to_owned(),
+        typ: typ.map(str::to_owned),
+    };
+    let header = serde_json::to_vec(&header).map_err(JoseError::Serialize)?;
+    let payload = serde_json::to_vec(claims).map_err(JoseError::Serialize)?;
+    let mut token = b64::encode(header);
+    token.push('.');
+    token.push_str(&b64::encode(payload));
+    let signature = signer.sign(token.as_bytes()).map_err(JoseError::Sign)?;
+    token.push('.');
+    token.push_str(&b64::encode(signature));
+    Ok(token)
+}
+
+/// A JWS whose signature verified.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The JOSE header.
+    pub header: Header,
+    /// The algorithm of the key that verified the token.
+    pub algorithm: Algorithm,
+    payload: Vec<u8>,
+}
+
+impl Verified {
+    /// The payload bytes.
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// The payload parsed as a JSON object into `T`.
+    ///
+    /// # Errors
+    /// [`JoseError::Malformed`] if the payload is not a JSON object of `T`'s shape.
+    pub fn claims<T: DeserializeOwned>(&self) -> Result<T, JoseError> {
+        if self.payload.first() != Some(&b'{') {
+            return Err(JoseError::Malformed);
+        }
+        serde_json::from_slice(&self.payload).map_err(|_| JoseError::Malformed)
+    }
+}
+
+/// The header members verification reads. Unknown members are ignored; `crit` is refused.
+#[derive(Deserialize)]
+struct ReceivedHeader {
+    alg: String,
+    kid: Option<String>,
+    typ: Option<String>,
+    crit: Option<serde::de::IgnoredAny>,
+}
+
+/// Verifies a compact JWS against `jwks`.
+///
+/// The key is found by the header's `kid`; its algorithm is the key's, and the header's `alg`
+/// must equal it. `none`, unknown algorithms, `crit`, padded or malformed base64url and tokens
+/// over [`MAX_TOKEN_LEN`] are refused. Claims (`exp`, `iss`, …) are not checked here.
+///
+/// # Errors
+/// The [`JoseError`] variant that names what is wrong.
+pub fn verify(token: &str, jwks: &Jwks) -> Result<Verified, JoseError> {
+    let parsed = Parsed::split(token)?;
+    let kid = parsed.header.kid.as_deref().ok_or(JoseError::MissingKid)?;
+    let jwk = jwks.find(kid).ok_or(JoseError::UnknownKid)?;
+    parsed.verify(jwk)
+}
+
+/// Verifies a compact JWS against one key the caller has already chosen (for example the only
+/// key a client registered for `private_key_jwt`, whose assertions often carry no `kid`).
+/// The algorithm is the key's; everything else is checked as in [`verify`].
+///
+/// # Errors
+/// The [`JoseError`] variant that names what is wrong.
+pub fn verify_with_key(token: &str, jwk: &Jwk) -> Result<Verified, JoseError> {
+    Parsed::split(token)?.verify(jwk)
+}
+
+/// A compact JWS split into its parts, with the header parsed and nothing verified yet.
+struct Parsed<'t> {
+    header: ReceivedHeader,
+    claimed: Algorithm,
+    signing_input: &'t str,
+    payload_b64: &'t str,
+    signature_b64: &'t str,
+}
+
+impl<'t> Parsed<'t> {
+    fn split(token: &'t str) -> Result<Self, JoseError> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(JoseError::TooLarge);
+        }
+        let mut parts = token.split('.');
+        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(JoseError::Malformed);
+        };
+        let header_json = b64::decode(header_b64).ok_or(JoseError::Malformed)?;
+        if header_json.first() != Some(&b'{') {
+            return Err(JoseError::Malformed);
+        }
+        let header: ReceivedHeader = serde_json::from_slice(&header_json).map_err(|_| JoseError::Malformed)?;
+        if header.crit.is_some() {
+            return Err(JoseError::CriticalHeader);
+        }
+        let claimed: Algorithm = header.alg.parse().map_err(|_| JoseError::UnsupportedAlgorithm)?;
+        let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
+        Ok(Self {
+            header,
+            claimed,
+            signing_input,
+            payload_b64,
+            signature_b64,
+        })
+    }
+
+    fn verify(self, jwk: &Jwk) -> Result<Verified, JoseError> {
+        let (algorithm, key) = jwk.verification_key()?;
+        if algorithm != self.claimed {
+            return Err(JoseError::AlgorithmMismatch);
+        }
+        let payload = b64::decode(self.payload_b64).ok_or(JoseError::Malformed)?;
+        let signature = b64::decode(self.signature_b64).ok_or(JoseError::Malformed)?;
+        if !crypto::verify_signature(algorithm, &key, self.signing_input.as_bytes(), &signature) {
+            return Err(JoseError::InvalidSignature);
+        }
+        let ReceivedHeader { alg, kid, typ, .. } = self.header;
+        Ok(Verified {
+            header: Header { kid, alg, typ },
+            algorithm,
+            payload,
+        })
+    }
+}
