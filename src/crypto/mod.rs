@@ -147,3 +147,41 @@ mod tests {
         }
     }
 }
+
+/// The raw backend operations, for the benchmarks in `benches/` to measure the JOSE layer's
+/// overhead against. Not part of the supported API.
+#[doc(hidden)]
+pub mod raw {
+    use super::{CryptoError, KeyPair, PublicComponents};
+    use crate::jose::Algorithm;
+
+    /// A key pair and its public numbers, parsed once.
+    pub struct RawKey {
+        algorithm: Algorithm,
+        pair: KeyPair,
+        public: PublicComponents,
+    }
+
+    impl RawKey {
+        /// Parses a PKCS#8 DER key.
+        pub fn from_pkcs8(algorithm: Algorithm, der: &[u8]) -> Result<Self, CryptoError> {
+            let pair = KeyPair::from_pkcs8(algorithm, der)?;
+            let public = pair.public_components();
+            Ok(Self {
+                algorithm,
+                pair,
+                public,
+            })
+        }
+
+        /// The backend's signature over `message`.
+        pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+            self.pair.sign(message)
+        }
+
+        /// The backend's verification of `signature` over `message`.
+        pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+            super::verify_signature(self.algorithm, &self.public, message, signature)
+        }
+    }
+}

@@ -30,7 +30,7 @@ impl KeyPair {
         Ok(match alg {
             Algorithm::RS256 => {
                 let pair = signature::RsaKeyPair::from_pkcs8(der).map_err(rejected)?;
-                if pair.public().modulus_len() < 256 {
+                if pair.public_key().modulus_len() < 256 {
                     return Err(CryptoError::KeyRejected);
                 }
                 Self::Rsa(pair)
@@ -46,7 +46,7 @@ impl KeyPair {
     pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         match self {
             Self::Rsa(pair) => {
-                let mut sig = vec![0u8; pair.public().modulus_len()];
+                let mut sig = vec![0u8; pair.public_key().modulus_len()];
                 pair.sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut sig)
                     .map_err(|_| CryptoError::Sign)?;
                 Ok(sig)
@@ -63,7 +63,7 @@ impl KeyPair {
     pub(crate) fn public_components(&self) -> PublicComponents {
         match self {
             Self::Rsa(pair) => {
-                let parts = signature::RsaPublicKeyComponents::<Vec<u8>>::from(pair.public());
+                let parts = signature::RsaPublicKeyComponents::<Vec<u8>>::from(pair.public_key());
                 PublicComponents::Rsa { n: parts.n, e: parts.e }
             }
             Self::P256(pair) => {

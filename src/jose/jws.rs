@@ -112,10 +112,8 @@ pub fn sign<C: Serialize + ?Sized>(signer: &dyn Signer, typ: Option<&str>, claim
 /// A JWS whose signature verified.
 #[derive(Debug, Clone)]
 pub struct Verified {
-    /// The JOSE header.
+    /// The JOSE header; its `alg` is the algorithm that verified the token.
     pub header: Header,
-    /// The algorithm of the key that verified the token.
-    pub algorithm: Algorithm,
     payload: Vec<u8>,
 }
 
@@ -174,7 +172,10 @@ pub fn verify_with_key(token: &str, jwk: &Jwk) -> Result<Verified, JoseError> {
 /// A compact JWS split into its parts, with the header parsed and nothing verified yet.
 struct Parsed<'t> {
     header: ReceivedHeader,
-    claimed: Algorithm,
+    /// The header's `alg` if it names an asymmetric algorithm.
+    claimed: Option<Algorithm>,
+    /// The header's `alg` if it names an HMAC algorithm.
+    hmac: Option<HmacAlgorithm>,
     signing_input: &'t str,
     payload_b64: &'t str,
     signature_b64: &'t str,
@@ -199,11 +200,16 @@ impl<'t> Parsed<'t> {
         if header.crit.is_some() {
             return Err(JoseError::CriticalHeader);
         }
-        let claimed: Algorithm = header.alg.parse().map_err(|_| JoseError::UnsupportedAlgorithm)?;
+        let claimed = header.alg.parse::<Algorithm>().ok();
+        let hmac = HmacAlgorithm::parse(&header.alg);
+        if claimed.is_none() && hmac.is_none() {
+            return Err(JoseError::UnsupportedAlgorithm);
+        }
         let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
         Ok(Self {
             header,
             claimed,
+            hmac,
             signing_input,
             payload_b64,
             signature_b64,
@@ -212,7 +218,8 @@ impl<'t> Parsed<'t> {
 
     fn verify(self, jwk: &Jwk) -> Result<Verified, JoseError> {
         let (algorithm, key) = jwk.verification_key()?;
-        if algorithm != self.claimed {
+        let claimed = self.claimed.ok_or(JoseError::UnsupportedAlgorithm)?;
+        if algorithm != claimed {
             return Err(JoseError::AlgorithmMismatch);
         }
         let payload = b64::decode(self.payload_b64).ok_or(JoseError::Malformed)?;
@@ -220,11 +227,99 @@ impl<'t> Parsed<'t> {
         if !crypto::verify_signature(algorithm, &key, self.signing_input.as_bytes(), &signature) {
             return Err(JoseError::InvalidSignature);
         }
+        self.into_verified(payload)
+    }
+
+    fn verify_hmac(self, secret: &[u8], allowed: &[HmacAlgorithm]) -> Result<Verified, JoseError> {
+        let algorithm = self.hmac.ok_or(JoseError::UnsupportedAlgorithm)?;
+        if !allowed.contains(&algorithm) {
+            return Err(JoseError::AlgorithmMismatch);
+        }
+        let payload = b64::decode(self.payload_b64).ok_or(JoseError::Malformed)?;
+        let tag = b64::decode(self.signature_b64).ok_or(JoseError::Malformed)?;
+        if !crypto::hmac_verify(algorithm.backend(), secret, self.signing_input.as_bytes(), &tag) {
+            return Err(JoseError::InvalidSignature);
+        }
+        self.into_verified(payload)
+    }
+
+    fn into_verified(self, payload: Vec<u8>) -> Result<Verified, JoseError> {
         let ReceivedHeader { alg, kid, typ, .. } = self.header;
         Ok(Verified {
             header: Header { kid, alg, typ },
-            algorithm,
             payload,
         })
     }
+}
+
+/// An HMAC algorithm for JWTs signed with a shared secret (RFC 7518 §3.2), as clients using
+/// `client_secret_jwt` authentication do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HmacAlgorithm {
+    /// HMAC with SHA-256.
+    HS256,
+    /// HMAC with SHA-384.
+    HS384,
+    /// HMAC with SHA-512.
+    HS512,
+}
+
+impl HmacAlgorithm {
+    /// Every HMAC algorithm.
+    pub const ALL: [HmacAlgorithm; 3] = [Self::HS256, Self::HS384, Self::HS512];
+
+    /// The `alg` value on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::HS256 => "HS256",
+            Self::HS384 => "HS384",
+            Self::HS512 => "HS512",
+        }
+    }
+
+    fn parse(alg: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|candidate| candidate.as_str() == alg)
+    }
+
+    fn backend(self) -> crypto::HmacAlgorithm {
+        match self {
+            Self::HS256 => crypto::HmacAlgorithm::Sha256,
+            Self::HS384 => crypto::HmacAlgorithm::Sha384,
+            Self::HS512 => crypto::HmacAlgorithm::Sha512,
+        }
+    }
+}
+
+/// Verifies a compact JWS signed with a shared `secret` under one of the `allowed` HMAC
+/// algorithms (comparison in constant time). Asymmetric algorithms, `none` and `crit` are
+/// refused, as are the malformed inputs [`verify`] refuses.
+///
+/// # Errors
+/// The [`JoseError`] variant that names what is wrong.
+pub fn verify_hmac(token: &str, secret: &[u8], allowed: &[HmacAlgorithm]) -> Result<Verified, JoseError> {
+    Parsed::split(token)?.verify_hmac(secret, allowed)
+}
+
+/// Signs `claims` with a shared secret under the header `{"alg", "typ": "JWT"}`: what a
+/// `client_secret_jwt` client sends. Useful to test harnesses.
+///
+/// # Errors
+/// [`JoseError::Serialize`] if `claims` cannot be serialized.
+pub fn sign_hmac<C: Serialize + ?Sized>(
+    algorithm: HmacAlgorithm,
+    secret: &[u8],
+    claims: &C,
+) -> Result<String, JoseError> {
+    let header = Header {
+        kid: None,
+        alg: algorithm.as_str().to_owned(),
+        typ: Some("JWT".to_owned()),
+    };
+    let mut token = b64::encode(serde_json::to_vec(&header).map_err(JoseError::Serialize)?);
+    token.push('.');
+    token.push_str(&b64::encode(serde_json::to_vec(claims).map_err(JoseError::Serialize)?));
+    let tag = crypto::hmac_sign(algorithm.backend(), secret, token.as_bytes());
+    token.push('.');
+    token.push_str(&b64::encode(tag));
+    Ok(token)
 }

@@ -16,7 +16,10 @@ mod signing_key;
 pub use algorithm::Algorithm;
 pub use hash::{at_hash, c_hash};
 pub use jwk::{Jwk, JwkError, Jwks};
-pub use jws::{Header, JoseError, MAX_TOKEN_LEN, Signer, Verified, sign, verify, verify_with_key};
+pub use jws::{
+    Header, HmacAlgorithm, JoseError, MAX_TOKEN_LEN, Signer, Verified, sign, sign_hmac, verify, verify_hmac,
+    verify_with_key,
+};
 pub use signing_key::SigningKey;
 
 pub(crate) use b64::{decode as b64_decode, encode as b64_encode};
