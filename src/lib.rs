@@ -5,5 +5,7 @@
 pub mod clock;
 pub mod crypto;
 pub mod jose;
+pub mod model;
 pub mod pkce;
+pub mod policy;
 pub mod secret;
