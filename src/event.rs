@@ -1,0 +1,458 @@
+//! Structured decision events, in the spirit of Okta's System Log ("Always start with the System
+//! Log", seed 000): every grant and every refusal is recorded with what was asked, by which
+//! client and user, the outcome, and the reason in words and as a code.
+//!
+//! [`Event`] serializes in the shape of Okta's `LogEvent` (`uuid`, `published`, `eventType`,
+//! `severity`, `displayMessage`, `outcome`, `actor`, `client`, `target`, `debugContext`), so a
+//! host can serve `/api/v1/logs` by serializing a query's result. Events go to an [`EventSink`];
+//! [`MemoryEventLog`] keeps the most recent ones and answers queries.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, PoisonError};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+/// Whether the action succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OutcomeResult {
+    /// The action was carried out.
+    Success,
+    /// The action was refused or failed.
+    Failure,
+}
+
+/// How serious the event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Severity {
+    /// Routine: grants, and refusals of bad requests.
+    Info,
+    /// Worth a look: e.g. a replayed authorization code or refresh token.
+    Warn,
+    /// The server failed.
+    Error,
+}
+
+/// The outcome of the action: result, and the reason in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// `SUCCESS` or `FAILURE`.
+    pub result: OutcomeResult,
+    /// Why, in words (for a failure, the error description the client saw or a fuller one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// An entity taking part in the event: the actor, or a target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entity {
+    /// Its ID.
+    pub id: String,
+    /// Its kind, as Okta names them: `User`, `PublicClientApp`, `AuthorizationServer`, `Policy`,
+    /// `Rule`, `access_token`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A second identifier, e.g. a user's login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternate_id: Option<String>,
+    /// A name for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+impl Entity {
+    /// An entity of `kind` with `id`.
+    pub fn new(kind: impl Into<String>, id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            kind: kind.into(),
+            alternate_id: None,
+            display_name: None,
+        }
+    }
+}
+
+/// The OAuth client that made the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventClient {
+    /// The client's `client_id`.
+    pub id: String,
+}
+
+/// Machine-readable detail: the reason code and whatever structured explanation the decision
+/// produced (policies and rules tried, the condition that failed, denied scopes, …).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DebugContext {
+    /// Key-value detail. `reasonCode` holds the reason as a code.
+    pub debug_data: Map<String, Value>,
+}
+
+/// One recorded decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Unique ID (a random UUID).
+    pub uuid: String,
+    /// When it happened.
+    #[serde(with = "crate::model::timestamp")]
+    pub published: OffsetDateTime,
+    /// What happened, in Okta's event-type vocabulary, e.g. `app.oauth2.as.token.grant`.
+    pub event_type: String,
+    /// How serious it is.
+    pub severity: Severity,
+    /// A sentence for people.
+    pub display_message: String,
+    /// Result and reason.
+    pub outcome: Outcome,
+    /// Who acted: the user, or the client when there is no user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Entity>,
+    /// The OAuth client that made the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<EventClient>,
+    /// What was acted on: the authorization server, policy, rule, token…
+    #[serde(default)]
+    pub target: Vec<Entity>,
+    /// The reason as a code, and structured detail.
+    #[serde(default)]
+    pub debug_context: DebugContext,
+}
+
+impl Event {
+    /// A successful `event_type` at `now`.
+    pub fn success(event_type: impl Into<String>, display_message: impl Into<String>, now: OffsetDateTime) -> Self {
+        Self::new(
+            event_type.into(),
+            display_message.into(),
+            OutcomeResult::Success,
+            None,
+            now,
+        )
+    }
+
+    /// A failed or refused `event_type` at `now`, with the reason as a code (e.g.
+    /// `no_matching_policy`) and in words.
+    pub fn failure(
+        event_type: impl Into<String>,
+        display_message: impl Into<String>,
+        reason_code: impl Into<String>,
+        reason: impl Into<String>,
+        now: OffsetDateTime,
+    ) -> Self {
+        let mut event = Self::new(
+            event_type.into(),
+            display_message.into(),
+            OutcomeResult::Failure,
+            Some(reason.into()),
+            now,
+        );
+        event
+            .debug_context
+            .debug_data
+            .insert("reasonCode".to_owned(), Value::String(reason_code.into()));
+        event
+    }
+
+    fn new(
+        event_type: String,
+        display_message: String,
+        result: OutcomeResult,
+        reason: Option<String>,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self {
+            uuid: random_uuid(),
+            published: now,
+            event_type,
+            severity: Severity::Info,
+            display_message,
+            outcome: Outcome { result, reason },
+            actor: None,
+            client: None,
+            target: Vec::new(),
+            debug_context: DebugContext::default(),
+        }
+    }
+
+    /// Sets the severity.
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// Sets the acting entity.
+    pub fn with_actor(mut self, actor: Entity) -> Self {
+        self.actor = Some(actor);
+        self
+    }
+
+    /// Sets the requesting OAuth client.
+    pub fn with_client(mut self, client_id: impl Into<String>) -> Self {
+        self.client = Some(EventClient { id: client_id.into() });
+        self
+    }
+
+    /// Adds a target.
+    pub fn with_target(mut self, target: Entity) -> Self {
+        self.target.push(target);
+        self
+    }
+
+    /// Adds a detail under `key` (serialized with serde; a value that cannot be serialized is
+    /// recorded as `null`).
+    pub fn with_detail(mut self, key: impl Into<String>, value: impl Serialize) -> Self {
+        let value = serde_json::to_value(value).unwrap_or(Value::Null);
+        self.debug_context.debug_data.insert(key.into(), value);
+        self
+    }
+
+    /// The reason as a code, for failures.
+    pub fn reason_code(&self) -> Option<&str> {
+        self.debug_context.debug_data.get("reasonCode").and_then(Value::as_str)
+    }
+}
+
+/// A version-4 UUID from the crypto backend's random source. Should that source fail, the ID is
+/// all zeros rather than the event being lost.
+fn random_uuid() -> String {
+    let mut bytes: [u8; 16] = crate::crypto::random_array().unwrap_or_default();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// Where events go. Recording must not block for long: a sink that writes somewhere slow should
+/// hand events to a queue of its own.
+pub trait EventSink: Send + Sync {
+    /// Records one event.
+    fn record(&self, event: Event);
+}
+
+impl<S: EventSink + ?Sized> EventSink for std::sync::Arc<S> {
+    fn record(&self, event: Event) {
+        (**self).record(event);
+    }
+}
+
+/// A sink that drops every event.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiscardEvents;
+
+impl EventSink for DiscardEvents {
+    fn record(&self, _event: Event) {}
+}
+
+/// A filter over recorded events; every field set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    /// Only this outcome.
+    pub outcome: Option<OutcomeResult>,
+    /// Only event types equal to this, or starting with it followed by `.`
+    /// (`app.oauth2.as.token` matches `app.oauth2.as.token.grant`).
+    pub event_type: Option<String>,
+    /// Only events published at or after this time.
+    pub since: Option<OffsetDateTime>,
+    /// Only events published before this time.
+    pub until: Option<OffsetDateTime>,
+    /// At most this many (the oldest matching first).
+    pub limit: Option<usize>,
+}
+
+impl EventQuery {
+    fn matches(&self, event: &Event) -> bool {
+        self.outcome.is_none_or(|outcome| event.outcome.result == outcome)
+            && self.event_type.as_deref().is_none_or(|wanted| {
+                event.event_type == wanted
+                    || event
+                        .event_type
+                        .strip_prefix(wanted)
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+            && self.since.is_none_or(|since| event.published >= since)
+            && self.until.is_none_or(|until| event.published < until)
+    }
+}
+
+/// An in-memory log of the most recent events (10,000 by default), oldest dropped first.
+#[derive(Debug)]
+pub struct MemoryEventLog {
+    capacity: usize,
+    events: Mutex<VecDeque<Event>>,
+}
+
+impl Default for MemoryEventLog {
+    fn default() -> Self {
+        Self::with_capacity(10_000)
+    }
+}
+
+impl MemoryEventLog {
+    /// A log keeping at most `capacity` events (at least one).
+    pub fn with_capacity(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        Self {
+            capacity,
+            events: Mutex::new(VecDeque::with_capacity(capacity.min(1024))),
+        }
+    }
+
+    /// The events matching `query`, in the order they were recorded.
+    pub fn query(&self, query: &EventQuery) -> Vec<Event> {
+        let events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        let limit = query.limit.unwrap_or(usize::MAX);
+        events
+            .iter()
+            .filter(|event| query.matches(event))
+            .take(limit)
+            .cloned()
+            .collect()
+    }
+
+    /// Every event kept, in the order recorded.
+    pub fn all(&self) -> Vec<Event> {
+        self.query(&EventQuery::default())
+    }
+
+    /// The most recent event, if any.
+    pub fn last(&self) -> Option<Event> {
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .back()
+            .cloned()
+    }
+
+    /// The number of events kept.
+    pub fn len(&self) -> usize {
+        self.events.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    /// Whether no event is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl EventSink for MemoryEventLog {
+    fn record(&self, event: Event) {
+        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        if events.len() == self.capacity {
+            events.pop_front();
+        }
+        events.push_back(event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::Duration;
+    use time::macros::datetime;
+
+    const T0: OffsetDateTime = datetime!(2024-03-01 12:00 UTC);
+
+    fn refused(at: OffsetDateTime) -> Event {
+        Event::failure(
+            "app.oauth2.as.token.grant",
+            "OAuth2 token request refused",
+            "no_matching_policy",
+            "Policy evaluation failed for this request, please check the policy configurations.",
+            at,
+        )
+        .with_client("0oa1")
+        .with_actor(Entity::new("User", "00u1"))
+        .with_target(Entity::new("AuthorizationServer", "default"))
+        .with_detail("requestedScopes", ["openid", "payments:read"])
+    }
+
+    #[test]
+    fn serializes_in_okta_log_event_shape() {
+        let json = serde_json::to_value(refused(T0)).unwrap();
+        assert_eq!(json["eventType"], "app.oauth2.as.token.grant");
+        assert_eq!(json["published"], "2024-03-01T12:00:00.000Z");
+        assert_eq!(json["outcome"]["result"], "FAILURE");
+        assert_eq!(json["severity"], "INFO");
+        assert_eq!(json["client"]["id"], "0oa1");
+        assert_eq!(json["actor"]["type"], "User");
+        assert_eq!(json["target"][0]["type"], "AuthorizationServer");
+        assert_eq!(json["debugContext"]["debugData"]["reasonCode"], "no_matching_policy");
+        assert_eq!(json["debugContext"]["debugData"]["requestedScopes"][1], "payments:read");
+        let uuid = json["uuid"].as_str().unwrap();
+        assert_eq!(uuid.len(), 36);
+        assert_eq!(&uuid[14..15], "4", "version 4");
+        let back: Event = serde_json::from_value(json).unwrap();
+        assert_eq!(back.reason_code(), Some("no_matching_policy"));
+    }
+
+    #[test]
+    fn query_filters_by_outcome_type_and_time() {
+        let log = MemoryEventLog::default();
+        log.record(Event::success("app.oauth2.as.token.grant.access_token", "granted", T0));
+        log.record(refused(T0 + Duration::minutes(1)));
+        log.record(Event::success(
+            "app.oauth2.as.authorize",
+            "authorized",
+            T0 + Duration::minutes(2),
+        ));
+
+        let failures = log.query(&EventQuery {
+            outcome: Some(OutcomeResult::Failure),
+            ..Default::default()
+        });
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].reason_code(), Some("no_matching_policy"));
+
+        let token_events = log.query(&EventQuery {
+            event_type: Some("app.oauth2.as.token".into()),
+            ..Default::default()
+        });
+        assert_eq!(token_events.len(), 2, "prefix matches whole dot-separated segments");
+        let none = log.query(&EventQuery {
+            event_type: Some("app.oauth2.as.tok".into()),
+            ..Default::default()
+        });
+        assert!(none.is_empty(), "a partial segment is not a prefix match");
+
+        let later = log.query(&EventQuery {
+            since: Some(T0 + Duration::minutes(1)),
+            ..Default::default()
+        });
+        assert_eq!(later.len(), 2);
+        let window = log.query(&EventQuery {
+            since: Some(T0),
+            until: Some(T0 + Duration::minutes(2)),
+            limit: Some(1),
+            ..Default::default()
+        });
+        assert_eq!(window.len(), 1);
+        assert_eq!(
+            window[0].event_type, "app.oauth2.as.token.grant.access_token",
+            "oldest first"
+        );
+    }
+
+    #[test]
+    fn capacity_drops_the_oldest() {
+        let log = MemoryEventLog::with_capacity(2);
+        for minute in 0..3 {
+            log.record(Event::success("e", "m", T0 + Duration::minutes(minute)));
+        }
+        let kept = log.all();
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[0].published, T0 + Duration::minutes(1));
+        assert_eq!(log.last().unwrap().published, T0 + Duration::minutes(2));
+    }
+}

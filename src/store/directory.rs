@@ -1,0 +1,50 @@
+//! The directory: OAuth clients, users, groups, group membership, which users and groups are
+//! assigned to which client, and password checks.
+//!
+//! Identities belong to the host: implement [`Directory`] over the host's own user database,
+//! LDAP or identity provider. The library only reads users and groups and asks for password
+//! checks; it writes clients, because the client registration API (`/oauth2/v1/clients`) manages
+//! them. [`MemoryDirectory`](super::memory::MemoryDirectory) is the in-memory implementation.
+
+use std::future::Future;
+
+use super::StoreError;
+use crate::model::{ClientRecord, Group, User};
+
+/// Read access to users and groups, password checks, and storage for OAuth clients.
+pub trait Directory: Send + Sync {
+    /// The client with `client_id`.
+    fn client(&self, client_id: &str) -> impl Future<Output = Result<Option<ClientRecord>, StoreError>> + Send;
+
+    /// Every client, in registration order.
+    fn clients(&self) -> impl Future<Output = Result<Vec<ClientRecord>, StoreError>> + Send;
+
+    /// Stores a client, replacing any with the same `client_id`.
+    fn put_client(&self, client: ClientRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Deletes a client. Returns whether it existed.
+    fn delete_client(&self, client_id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The user with `id`.
+    fn user(&self, id: &str) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+
+    /// The user whose `profile.login` is `login` (case-insensitive, as Okta logins are).
+    fn user_by_login(&self, login: &str) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+
+    /// The groups user `user_id` belongs to.
+    fn user_groups(&self, user_id: &str) -> impl Future<Output = Result<Vec<Group>, StoreError>> + Send;
+
+    /// Whether user `user_id` is assigned to client `client_id`, directly or through one of
+    /// their groups.
+    fn is_assigned(&self, client_id: &str, user_id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Checks a password for the user with `login`. Returns the user when the password is right;
+    /// `None` when it is wrong or no such user exists (the caller must not tell which).
+    /// Implementations verify against a slow, salted hash and keep that work off the async
+    /// executor's threads.
+    fn check_password(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+}

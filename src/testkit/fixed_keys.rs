@@ -1,0 +1,119 @@
+//! Fixed signing keys, so tests get the same `kid`s on every run without paying for RSA key
+//! generation.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use zeroize::Zeroizing;
+
+use crate::jose::{Algorithm, Signer, SigningKey};
+use crate::keys::{KeyError, KeyMaterial, KeyRecord, NewKey, PrivateKey};
+
+/// How many fixed keys there are per algorithm.
+pub const FIXED_KEYS_PER_ALGORITHM: usize = 6;
+
+const RSA: [&str; FIXED_KEYS_PER_ALGORITHM] = [
+    include_str!("keys/rsa-1.pem"),
+    include_str!("keys/rsa-2.pem"),
+    include_str!("keys/rsa-3.pem"),
+    include_str!("keys/rsa-4.pem"),
+    include_str!("keys/rsa-5.pem"),
+    include_str!("keys/rsa-6.pem"),
+];
+const P256: [&str; FIXED_KEYS_PER_ALGORITHM] = [
+    include_str!("keys/p256-1.pem"),
+    include_str!("keys/p256-2.pem"),
+    include_str!("keys/p256-3.pem"),
+    include_str!("keys/p256-4.pem"),
+    include_str!("keys/p256-5.pem"),
+    include_str!("keys/p256-6.pem"),
+];
+const ED25519: [&str; FIXED_KEYS_PER_ALGORITHM] = [
+    include_str!("keys/ed25519-1.pem"),
+    include_str!("keys/ed25519-2.pem"),
+    include_str!("keys/ed25519-3.pem"),
+    include_str!("keys/ed25519-4.pem"),
+    include_str!("keys/ed25519-5.pem"),
+    include_str!("keys/ed25519-6.pem"),
+];
+
+/// The PEM (PKCS#8) of fixed test key `index` (taken modulo [`FIXED_KEYS_PER_ALGORITHM`]) for
+/// `algorithm`. These keys are public: never use them outside tests.
+pub fn fixed_key_pem(algorithm: Algorithm, index: usize) -> &'static str {
+    let set = match algorithm {
+        Algorithm::RS256 => &RSA,
+        Algorithm::ES256 => &P256,
+        Algorithm::EdDSA => &ED25519,
+    };
+    set[index % FIXED_KEYS_PER_ALGORITHM]
+}
+
+/// A fixed test key, loaded.
+///
+/// # Panics
+/// Never for the bundled keys (a test checks that every one loads).
+pub fn fixed_signing_key(algorithm: Algorithm, index: usize) -> SigningKey {
+    SigningKey::from_pkcs8_pem(algorithm, fixed_key_pem(algorithm, index)).expect("bundled test keys are valid")
+}
+
+/// Key material that hands out the fixed test keys in order, per algorithm, starting again after
+/// [`FIXED_KEYS_PER_ALGORITHM`]. Deterministic and instant; a ring holds at most an `ACTIVE`, a
+/// `NEXT` and the `EXPIRED` keys within retention, so keys repeat only in tests that rotate more
+/// than four times within one retention period.
+#[derive(Debug, Default)]
+pub struct FixedKeys {
+    handed_out: [AtomicUsize; 3],
+}
+
+impl FixedKeys {
+    /// Starts every algorithm at its first key.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl KeyMaterial for FixedKeys {
+    fn generate(&self, algorithm: Algorithm) -> Result<NewKey, KeyError> {
+        let slot = Algorithm::ALL.iter().position(|alg| *alg == algorithm).unwrap_or(0);
+        let index = self.handed_out[slot].fetch_add(1, Ordering::Relaxed);
+        let key = SigningKey::from_pkcs8_pem(algorithm, fixed_key_pem(algorithm, index))?;
+        let private = PrivateKey::Pkcs8 {
+            der: Zeroizing::new(key.pkcs8_der().to_vec()),
+        };
+        Ok(NewKey {
+            private,
+            signer: Arc::new(key) as Arc<dyn Signer>,
+        })
+    }
+
+    fn open(&self, record: &KeyRecord) -> Result<Arc<dyn Signer>, KeyError> {
+        crate::keys::open_pkcs8(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bundled_key_loads_and_is_distinct() {
+        for algorithm in Algorithm::ALL {
+            let mut kids: Vec<String> = (0..FIXED_KEYS_PER_ALGORITHM)
+                .map(|i| fixed_signing_key(algorithm, i).kid().to_owned())
+                .collect();
+            kids.sort();
+            kids.dedup();
+            assert_eq!(kids.len(), FIXED_KEYS_PER_ALGORITHM, "{algorithm}");
+        }
+    }
+
+    #[test]
+    fn hands_out_keys_in_order_per_algorithm() {
+        let keys = FixedKeys::new();
+        let first = keys.generate(Algorithm::ES256).unwrap();
+        let _rsa = keys.generate(Algorithm::RS256).unwrap();
+        let second = keys.generate(Algorithm::ES256).unwrap();
+        assert_eq!(first.signer.kid(), fixed_signing_key(Algorithm::ES256, 0).kid());
+        assert_eq!(second.signer.kid(), fixed_signing_key(Algorithm::ES256, 1).kid());
+    }
+}
