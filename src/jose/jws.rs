@@ -68,6 +68,9 @@ pub enum JoseError {
     /// No key has the header's `kid`.
     #[error("no key matches the token's key ID")]
     UnknownKid,
+    /// The shared secret is shorter than [`MIN_HMAC_SECRET_LEN`] bytes.
+    #[error("the shared secret is too short for HMAC")]
+    WeakSecret,
     /// The signature does not verify.
     #[error("the token's signature is invalid")]
     InvalidSignature,
@@ -141,7 +144,10 @@ struct ReceivedHeader {
     alg: String,
     kid: Option<String>,
     typ: Option<String>,
-    crit: Option<serde::de::IgnoredAny>,
+    /// Whether `crit` is present at all: `"crit": null` is refused too (RFC 7515 §4.1.11
+    /// requires an array, and no extension is understood anyway).
+    #[serde(default, deserialize_with = "present")]
+    crit: bool,
 }
 
 /// Verifies a compact JWS against `jwks`.
@@ -168,6 +174,15 @@ pub fn verify(token: &str, jwks: &Jwks) -> Result<Verified, JoseError> {
 pub fn verify_with_key(token: &str, jwk: &Jwk) -> Result<Verified, JoseError> {
     Parsed::split(token)?.verify(jwk)
 }
+
+/// Deserializes any value and reports that the member was present.
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(deserializer).map(|_| true)
+}
+
+/// The shortest shared secret accepted for HMAC, in bytes: RFC 7518 §3.2 requires a key at least
+/// as long as the hash output, 256 bits for HS256. Secrets this server generates are 43 bytes.
+pub const MIN_HMAC_SECRET_LEN: usize = 32;
 
 /// A compact JWS split into its parts, with the header parsed and nothing verified yet.
 struct Parsed<'t> {
@@ -197,7 +212,7 @@ impl<'t> Parsed<'t> {
             return Err(JoseError::Malformed);
         }
         let header: ReceivedHeader = serde_json::from_slice(&header_json).map_err(|_| JoseError::Malformed)?;
-        if header.crit.is_some() {
+        if header.crit {
             return Err(JoseError::CriticalHeader);
         }
         let claimed = header.alg.parse::<Algorithm>().ok();
@@ -234,6 +249,9 @@ impl<'t> Parsed<'t> {
         let algorithm = self.hmac.ok_or(JoseError::UnsupportedAlgorithm)?;
         if !allowed.contains(&algorithm) {
             return Err(JoseError::AlgorithmMismatch);
+        }
+        if secret.len() < MIN_HMAC_SECRET_LEN {
+            return Err(JoseError::WeakSecret);
         }
         let payload = b64::decode(self.payload_b64).ok_or(JoseError::Malformed)?;
         let tag = b64::decode(self.signature_b64).ok_or(JoseError::Malformed)?;
@@ -291,8 +309,8 @@ impl HmacAlgorithm {
 }
 
 /// Verifies a compact JWS signed with a shared `secret` under one of the `allowed` HMAC
-/// algorithms (comparison in constant time). Asymmetric algorithms, `none` and `crit` are
-/// refused, as are the malformed inputs [`verify`] refuses.
+/// algorithms (comparison in constant time). Asymmetric algorithms, `none`, `crit` and secrets
+/// shorter than [`MIN_HMAC_SECRET_LEN`] are refused, as are the malformed inputs [`verify`] refuses.
 ///
 /// # Errors
 /// The [`JoseError`] variant that names what is wrong.

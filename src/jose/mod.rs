@@ -17,8 +17,8 @@ pub use algorithm::Algorithm;
 pub use hash::{at_hash, c_hash};
 pub use jwk::{Jwk, JwkError, Jwks};
 pub use jws::{
-    Header, HmacAlgorithm, JoseError, MAX_TOKEN_LEN, Signer, Verified, sign, sign_hmac, verify, verify_hmac,
-    verify_with_key,
+    Header, HmacAlgorithm, JoseError, MAX_TOKEN_LEN, MIN_HMAC_SECRET_LEN, Signer, Verified, sign, sign_hmac, verify,
+    verify_hmac, verify_with_key,
 };
 pub use signing_key::SigningKey;
 
