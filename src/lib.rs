@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod crypto;
 pub mod event;
+pub mod expr;
 pub mod jose;
 pub mod keys;
 pub mod model;
