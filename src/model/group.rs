@@ -58,6 +58,17 @@ pub enum GroupType {
     BuiltIn,
 }
 
+impl GroupType {
+    /// The wire spelling, e.g. `OKTA_GROUP`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            GroupType::OktaGroup => "OKTA_GROUP",
+            GroupType::AppGroup => "APP_GROUP",
+            GroupType::BuiltIn => "BUILT_IN",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,6 +98,20 @@ pub enum UserStatus {
 }
 
 impl UserStatus {
+    /// The wire spelling, e.g. `ACTIVE`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Staged => "STAGED",
+            UserStatus::Provisioned => "PROVISIONED",
+            UserStatus::Active => "ACTIVE",
+            UserStatus::Recovery => "RECOVERY",
+            UserStatus::PasswordExpired => "PASSWORD_EXPIRED",
+            UserStatus::LockedOut => "LOCKED_OUT",
+            UserStatus::Suspended => "SUSPENDED",
+            UserStatus::Deprovisioned => "DEPROVISIONED",
+        }
+    }
+
     /// Whether a user in this status may be issued tokens (only `ACTIVE`; Okta revokes tokens
     /// when a user is suspended or deactivated).
     pub const fn can_sign_in(self) -> bool {

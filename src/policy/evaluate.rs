@@ -1010,4 +1010,49 @@ mod tests {
         assert_eq!(err.policies.len(), 100);
         assert_eq!(err.policies[0].policy_id, "p1");
     }
+
+    #[test]
+    fn denials_and_grants_are_recorded_as_events_that_say_why() {
+        // Seed 000 / 003: "Always start with the System Log" — the event names the reason, the
+        // policy and rule tried, and the scopes that were denied.
+        let d = defs();
+        let want = strings(&["car:drive", "car:park"]);
+        let p = [policy(
+            "00pcars",
+            1,
+            &[ALL_CLIENTS],
+            vec![rule("0prdrive", 1, ALL_GRANTS, &[EVERYONE], &["car:drive"])],
+        )];
+        let req = request(&p, &d, user("00ualice"), AuthorizationCode, Some(&want));
+        let denial = evaluate(&req).unwrap_err();
+        let event = denial.event(&req, time::OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(event.outcome.result, crate::event::OutcomeResult::Failure);
+        assert_eq!(event.reason_code(), Some("scope_denied"));
+        assert_eq!(
+            event.outcome.reason.as_deref(),
+            Some("Some of the requested scopes were denied by the policy. Denied scopes: [car:park].")
+        );
+        assert_eq!(event.actor.as_ref().map(|a| a.id.as_str()), Some("00ualice"));
+        let data = serde_json::to_value(&event.debug_context.debug_data).unwrap();
+        assert_eq!(data["grantType"], "authorization_code");
+        assert_eq!(data["requestedScopes"], serde_json::json!(["car:drive", "car:park"]));
+        let trace = &data["denial"]["policies"][0];
+        assert_eq!(
+            trace["policy_id"].as_str().or(trace["policyId"].as_str()),
+            Some("00pcars"),
+            "{trace}"
+        );
+        let rendered = data["denial"].to_string();
+        assert!(
+            rendered.contains("0prdrive") && rendered.contains("car:park"),
+            "{rendered}"
+        );
+
+        let ok = strings(&["car:drive"]);
+        let req = request(&p, &d, user("00ualice"), AuthorizationCode, Some(&ok));
+        let event = evaluate(&req).unwrap().event(&req, time::OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(event.outcome.result, crate::event::OutcomeResult::Success);
+        let targets: Vec<&str> = event.target.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(targets, ["00pcars", "0prdrive"]);
+    }
 }

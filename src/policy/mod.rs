@@ -62,11 +62,13 @@
 mod decision;
 mod denial;
 mod evaluate;
+mod events;
 mod request;
 mod trace;
 
 pub use decision::Decision;
 pub use denial::{Denial, DenialKind, ErrorCode};
 pub use evaluate::{check_refresh_scopes, evaluate};
+pub use events::POLICY_EVENT_TYPE;
 pub use request::{PolicyRequest, PolicyWithRules, UserContext};
 pub use trace::{PeopleFailure, PolicyOutcome, PolicyTrace, RuleFailure, RuleTrace};

@@ -1,0 +1,82 @@
+//! What goes into tokens: system claims, the OpenID Connect standard claims by scope, and custom
+//! claims (`RESOURCE` into access tokens, `IDENTITY` into ID tokens) when their scope condition
+//! is met.
+//!
+//! A server's claims are compiled once into a [`ClaimSet`] (expressions parsed, group filters
+//! built, reserved names refused) and every token is assembled from it by pure functions:
+//! [`access_token_claims`], [`id_token_claims`] and [`userinfo_claims`]. A claim that evaluates
+//! to `null` is left out; one whose evaluation fails fails the request with a [`ClaimError`]
+//! (`server_error`, "The '<name>' user claim could not be evaluated.") that can be recorded as
+//! an event ([`ClaimError::event`]).
+//!
+//! ID tokens are "fat" or "thin" ([`IdTokenClaimSet`]): without an access token they carry every
+//! claim of the granted scopes; with one (and from the token endpoint) only the claims whose
+//! `alwaysIncludeInToken` is true, the rest being served by `/userinfo` (reference §3.3). The
+//! OpenID Connect standard claims follow the server's `SYSTEM` claim of the same name when there
+//! is one (active, `alwaysIncludeInToken`); otherwise `name`, `email` and `preferred_username`
+//! are included in thin tokens and the others are not.
+//!
+//! ```
+//! use authserver::claims::{AccessTokenParams, ClaimSet, Subject, access_token_claims, token_id};
+//! use authserver::model::{Claim, Client};
+//! use serde_json::json;
+//!
+//! let claims: Vec<Claim> = serde_json::from_value(json!([{
+//!     "name": "tier", "status": "ACTIVE", "claimType": "RESOURCE", "valueType": "EXPRESSION",
+//!     "value": "app.clientId == \"0oabilling\" ? \"gold\" : \"standard\"", "conditions": {"scopes": []}
+//! }])).unwrap();
+//! let set = ClaimSet::compile(&claims).unwrap();
+//! let client: Client = serde_json::from_value(json!({
+//!     "client_id": "0oabilling", "client_name": "Billing", "token_endpoint_auth_method": "client_secret_basic",
+//!     "grant_types": ["client_credentials"], "response_types": ["token"], "application_type": "service"
+//! })).unwrap();
+//! let org = serde_json::Map::new();
+//! let subject = Subject { client: &client, user: None, groups: &[], org: &org };
+//! let scopes = vec!["billing:read".to_owned()];
+//! let jti = token_id("AT.").unwrap();
+//! let params = AccessTokenParams {
+//!     issuer: "https://example.com/oauth2/default",
+//!     audiences: &["api://default".to_owned()],
+//!     jti: &jti,
+//!     scopes: &scopes,
+//!     issued_at: time::OffsetDateTime::UNIX_EPOCH,
+//!     lifetime: time::Duration::hours(1),
+//!     auth_time: None,
+//! };
+//! let token = access_token_claims(&set, subject, &params).unwrap();
+//! assert_eq!(token.sub, "0oabilling"); // client credentials: sub is the client id
+//! assert_eq!(token.custom["tier"], "gold");
+//! ```
+
+mod compile;
+mod error;
+mod group_filter;
+pub mod reserved;
+mod standard;
+mod subject;
+mod tokens;
+
+pub use compile::{ClaimDefinitionError, ClaimSet, ClaimValue, CompiledClaim, DEFAULT_SUB_EXPRESSION, compile_claim};
+pub use error::{ClaimError, ClaimErrorCause};
+pub use group_filter::{GroupFilter, InvalidGroupRegex, MAX_GROUPS_IN_CLAIM};
+pub use standard::{ALWAYS_INCLUDED_BY_DEFAULT, SCOPE_CLAIMS};
+pub use subject::Subject;
+pub use tokens::{
+    AccessTokenClaims, AccessTokenParams, Audience, ID_TOKEN_LIFETIME, IdTokenClaimSet, IdTokenClaims, IdTokenParams,
+    access_token_claims, id_token_claims, userinfo_claims,
+};
+
+use crate::crypto::CryptoError;
+
+/// A new token ID: `prefix` (`AT.` for access tokens, `ID.` for ID tokens, as Okta) and 256
+/// random bits in base64url.
+///
+/// # Errors
+/// [`CryptoError::Random`] if the operating system's random source fails.
+pub fn token_id(prefix: &str) -> Result<String, CryptoError> {
+    let random = crate::crypto::random_array::<32>()?;
+    Ok(format!("{prefix}{}", crate::jose::b64_encode(random)))
+}
+
+#[cfg(test)]
+mod tests;
