@@ -1,4 +1,112 @@
-//! authserver
+//! # authserver
+//!
+//! An embeddable OAuth 2.0 / OpenID Connect authorization server with the behaviour of Okta's
+//! Custom Authorization Servers: servers with audiences, access policies and rules, custom scopes,
+//! custom claims in Okta's expression language, and signing-key rotation.
+//!
+//! The crate is a functional core with a thin shell. Everything that decides is a pure,
+//! synchronous function of plain data and `now`:
+//!
+//! | Module | Decides |
+//! |---|---|
+//! | [`policy`] | which policy and rule grant a request, with which scopes and lifetimes, or exactly why not |
+//! | [`expr`] | the value of a claim expression (Okta Expression Language) |
+//! | [`claims`] | the claims of access tokens, ID tokens and `/userinfo` |
+//! | [`keys`] | which key signs, which keys are published, when keys rotate |
+//! | [`jose`] | JWS signatures, JWKs, thumbprints, `at_hash`/`c_hash` |
+//! | [`pkce`] | whether a `code_verifier` matches its `code_challenge` (S256) |
+//!
+//! Traits are the only doors to the outside: storage ([`store::ConfigStore`],
+//! [`store::Directory`], [`store::GrantStore`]), time ([`clock::Clock`]), key material
+//! ([`keys::KeyMaterial`]) and decision events ([`event::EventSink`]). In-memory implementations
+//! of each are included; the host owns HTTP.
+//!
+//! Okta's wire formats are kept: management objects in camelCase with `_links`, token claims
+//! (`ver`, `jti` `AT.`/`ID.`, `cid`, `uid`, `scp`), the JOSE header `{"kid","alg"}`, and Okta's
+//! error codes and descriptions.
+//!
+//! ## Example: from a request to a verified token
+//!
+//! ```
+//! use authserver::claims::{AccessTokenParams, ClaimSet, Subject, access_token_claims, token_id};
+//! use authserver::jose::{self, Algorithm};
+//! use authserver::keys::{KeyMaterial, KeyRing, RotationMode, RotationSettings, SoftwareKeys};
+//! use authserver::model::{Client, GrantType, Policy, Rule, Scope};
+//! use authserver::policy::{PolicyRequest, PolicyWithRules, evaluate};
+//! use serde_json::json;
+//! use time::{Duration, OffsetDateTime};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Configuration, in Okta's JSON shapes: one policy for all clients, one rule for client
+//! // credentials, one custom scope.
+//! let policy: Policy = serde_json::from_value(json!({
+//!     "type": "OAUTH_AUTHORIZATION_POLICY", "id": "00pdefault", "status": "ACTIVE",
+//!     "name": "Default Policy", "priority": 1, "conditions": {"clients": {"include": ["ALL_CLIENTS"]}}
+//! }))?;
+//! let rule: Rule = serde_json::from_value(json!({
+//!     "type": "RESOURCE_ACCESS", "id": "0prdefault", "status": "ACTIVE", "name": "Machines",
+//!     "priority": 1, "conditions": {"grantTypes": {"include": ["client_credentials"]},
+//!                                   "scopes": {"include": ["*"]}},
+//!     "actions": {"token": {"accessTokenLifetimeMinutes": 60, "refreshTokenWindowMinutes": 10080}}
+//! }))?;
+//! let policies = [PolicyWithRules { policy, rules: vec![rule] }];
+//! let scopes: Vec<Scope> = serde_json::from_value(json!([{"id": "scpreports", "name": "reports:read"}]))?;
+//! let client: Client = serde_json::from_value(json!({
+//!     "client_id": "0oareporter", "client_name": "Reporter", "application_type": "service",
+//!     "token_endpoint_auth_method": "client_secret_basic",
+//!     "grant_types": ["client_credentials"], "response_types": ["token"]
+//! }))?;
+//!
+//! // 1. The access policy decides (a pure function).
+//! let requested = vec!["reports:read".to_owned()];
+//! let decision = evaluate(&PolicyRequest {
+//!     policies: &policies, scopes: &scopes, client_id: &client.client_id, user: None,
+//!     grant_type: GrantType::ClientCredentials, requested_scopes: Some(&requested),
+//! })?;
+//! assert_eq!(decision.rule_id, "0prdefault");
+//!
+//! // 2. The claims are assembled (the default `sub` is the client id without a user).
+//! let now = OffsetDateTime::now_utc();
+//! let granted: Vec<String> = decision.scopes.iter().map(|s| s.to_string()).collect();
+//! let org = serde_json::Map::new();
+//! let claims = access_token_claims(
+//!     &ClaimSet::compile(&[]).expect("no claims to compile"),
+//!     Subject { client: &client, user: None, groups: &[], org: &org },
+//!     &AccessTokenParams {
+//!         issuer: "https://id.example.com/oauth2/default",
+//!         audiences: &["api://default".to_owned()],
+//!         jti: &token_id("AT.")?,
+//!         scopes: &granted,
+//!         issued_at: now,
+//!         lifetime: decision.access_token_lifetime(),
+//!         auth_time: None,
+//!     },
+//! )?;
+//!
+//! // 3. The ACTIVE key signs; the published JWKS verifies.
+//! let settings = RotationSettings { algorithm: Algorithm::EdDSA, ..Default::default() };
+//! let ring = KeyRing::new(
+//!     SoftwareKeys.generate(settings.algorithm)?,
+//!     SoftwareKeys.generate(settings.algorithm)?,
+//!     RotationMode::Auto,
+//!     &settings,
+//!     now,
+//! );
+//! let token = jose::sign(SoftwareKeys.open(ring.active())?.as_ref(), None, &claims)?;
+//! let verified = jose::verify(&token, &ring.jwks(&settings, now))?;
+//! let read: serde_json::Value = verified.claims()?;
+//! assert_eq!(read["sub"], "0oareporter");
+//! assert_eq!(read["scp"], json!(["reports:read"]));
+//! assert_eq!(read["exp"].as_i64().unwrap() - read["iat"].as_i64().unwrap(), Duration::hours(1).whole_seconds());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Features
+//!
+//! - `ring` (default): crypto through *ring*; RSA keys are generated with the RustCrypto `rsa` crate.
+//! - `aws-lc-rs`: crypto through aws-lc-rs (faster RS256 and Ed25519 signing); used when both are on.
+//! - `testkit`: fixed test keys and the storage conformance suites.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

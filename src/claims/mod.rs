@@ -6,7 +6,7 @@
 //! built, reserved names refused) and every token is assembled from it by pure functions:
 //! [`access_token_claims`], [`id_token_claims`] and [`userinfo_claims`]. A claim that evaluates
 //! to `null` is left out; one whose evaluation fails fails the request with a [`ClaimError`]
-//! (`server_error`, "The '<name>' user claim could not be evaluated.") that can be recorded as
+//! (`server_error`, `The '<name>' user claim could not be evaluated.`) that can be recorded as
 //! an event ([`ClaimError::event`]).
 //!
 //! ID tokens are "fat" or "thin" ([`IdTokenClaimSet`]): without an access token they carry every

@@ -20,7 +20,7 @@ pub mod memory;
 pub use config::{ConfigStore, Saved, ServerConfig};
 pub use directory::Directory;
 pub use grants::GrantStore;
-pub use memory::MemoryGrantStore;
+pub use memory::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
 
 /// A storage operation failed.
 ///

@@ -1,9 +1,15 @@
 //! Test support for harnesses and store implementers (feature `testkit`).
 //!
+//! - [`config`]: the conformance suite for [`ConfigStore`](crate::store::ConfigStore)
+//!   implementations.
+//! - [`directory`]: the conformance suite for [`Directory`](crate::store::Directory)
+//!   implementations, with the [`DirectoryFixture`](directory::DirectoryFixture) they load.
 //! - [`grants`]: the conformance suite for [`GrantStore`](crate::store::GrantStore)
 //!   implementations.
 //! - [`FixedKeys`]: deterministic signing keys, handed out in order, with no key generation cost.
 
+pub mod config;
+pub mod directory;
 mod fixed_keys;
 pub mod grants;
 
