@@ -110,9 +110,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod admin;
 pub mod claims;
 pub mod clock;
 pub mod crypto;
+pub mod endpoint;
 pub mod event;
 pub mod expr;
 pub mod jose;

@@ -1,0 +1,878 @@
+//! OAuth clients (dynamic client registration at `/oauth2/v1/clients`, RFC 7591 in Okta's shape).
+//!
+//! Errors follow Okta's OpenAPI description of these endpoints: invalid metadata is answered
+//! `400` with RFC 7591 §3.2.2's body (`{"error": "invalid_client_metadata" | "invalid_redirect_uri",
+//! "error_description": "`field`: …"}`, Okta's `ErrorInvalidClientMetadata` example), while a
+//! missing caller, an unknown client, a body that is not a JSON object and a wrong method keep
+//! Okta's error objects (`E0000006`, `E0000007`, `E0000003`, `E0000022`).
+//!
+//! Registration rules (RFC 7591 §2, Okta's app-type table for `createClient`):
+//! * `client_name` is required; `client_id`, `client_id_issued_at`, `client_secret` and
+//!   `client_secret_expires_at` in a body are ignored (the server issues them);
+//! * `redirect_uris` are required for `authorization_code` and `implicit`; every URI field holds
+//!   absolute URIs, and redirect URIs have no fragment;
+//! * `grant_types` must not be empty. Omitted `response_types` are derived from them (`code` for
+//!   `authorization_code`, `token` + `id_token` for `implicit`, `token` for a client-credentials
+//!   client); given ones must agree: `code` ⇔ `authorization_code`, `token` needs `implicit` or
+//!   `client_credentials` (Okta's service clients register `token`), `id_token` needs `implicit`
+//!   or `authorization_code` (Okta's web example registers `[code, id_token]` with only
+//!   `authorization_code`), and `implicit` needs `token` or `id_token`;
+//! * `web` and `native` clients need `authorization_code`; `browser` and `native` clients cannot
+//!   use `client_credentials`; `browser` and `service` clients cannot use `password`; `service`
+//!   clients cannot use user grants; `browser` clients authenticate with `none`, and `none`
+//!   clients cannot use `client_credentials`;
+//! * `private_key_jwt` needs exactly one of `jwks` (a JWK Set with at least one key) and
+//!   `jwks_uri`.
+//!
+//! Secrets: `client_secret_basic`, `client_secret_post` and `client_secret_jwt` clients get a
+//! generated secret; only its SHA-256 digest is stored, and the plaintext appears once, in the
+//! response to the registration (`201`), to `lifecycle/newSecret` (`200`) or to a replace that
+//! switches to a secret method (`200`), with `client_secret_expires_at: 0`. Otherwise a replace
+//! keeps the secret (unlike Okta's example, the response cannot echo it). Reads show
+//! `client_secret_expires_at: 0` for clients with a secret, never the secret. Every change stamps
+//! the record's `lastUpdated`, which implicitly revokes tokens minted before it. Directory writes
+//! are not compare-and-swap, so a replace racing a delete may re-create the client.
+//!
+//! `GET /oauth2/v1/clients` takes `q` (case-insensitive prefix of `client_name`), `limit` (1–200,
+//! default 20) and `after` (the last `client_id` of the previous page).
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+
+use super::ids::{CLIENT, object_id};
+use super::scopes::{PageRequest, parse_object};
+use super::{ApiError, ApiRequest, ApiResponse, ManagementApi, Method};
+use crate::jose::Jwks;
+use crate::model::{
+    ApplicationType, Client, ClientCreated, ClientRecord, GrantType, RefreshTokenSettings, ResponseType,
+    TokenEndpointAuthMethod,
+};
+use crate::secret::ClientSecret;
+use crate::store::{ConfigStore, Directory};
+
+/// The `not_found` kind of clients.
+const KIND: &str = "OAuth2Client";
+/// Default page size of the client list (Okta's `queryLimit`).
+const DEFAULT_LIMIT: usize = 20;
+/// How many fresh ids are tried before registration gives up.
+const ID_ATTEMPTS: usize = 3;
+
+/// Why a client request failed: Okta's error object, or an RFC 7591 registration error.
+enum Rejection {
+    Api(ApiError),
+    Metadata(Metadata),
+}
+
+/// An RFC 7591 §3.2.2 error: `error` and one `` `field`: message `` per problem.
+struct Metadata {
+    redirect: bool,
+    problems: Vec<String>,
+}
+
+impl Metadata {
+    fn new() -> Self {
+        Self {
+            redirect: false,
+            problems: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, field: &str, message: impl AsRef<str>) {
+        self.problems.push(format!("`{field}`: {}", message.as_ref()));
+    }
+
+    /// A redirect-URI problem; when it is the first, the error is `invalid_redirect_uri`.
+    fn add_redirect(&mut self, message: impl AsRef<str>) {
+        if self.problems.is_empty() {
+            self.redirect = true;
+        }
+        self.add("redirect_uris", message);
+    }
+
+    fn into_result(self) -> Result<(), Rejection> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Rejection::Metadata(self))
+        }
+    }
+
+    fn response(&self) -> ApiResponse {
+        let error = if self.redirect {
+            "invalid_redirect_uri"
+        } else {
+            "invalid_client_metadata"
+        };
+        ApiResponse::json(
+            400,
+            json!({ "error": error, "error_description": self.problems.join(" ") }),
+        )
+    }
+}
+
+impl From<ApiError> for Rejection {
+    fn from(error: ApiError) -> Self {
+        Rejection::Api(error)
+    }
+}
+
+fn metadata(field: &str, message: impl AsRef<str>) -> Rejection {
+    let mut failure = Metadata::new();
+    failure.add(field, message);
+    Rejection::Metadata(failure)
+}
+
+impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
+    pub(super) async fn route_clients(&self, request: &ApiRequest<'_>, rest: &[&str]) -> Result<ApiResponse, ApiError> {
+        let outcome = match (rest, request.method) {
+            ([], Method::Get) => self.list_clients(request).await,
+            ([], Method::Post) => self.create_client(request).await,
+            ([client_id], Method::Get) => {
+                let record = self.stored_client(client_id).await?;
+                Ok(ApiResponse::json(200, client_json(&record)))
+            }
+            ([client_id], Method::Put) => self.replace_client(request, client_id).await,
+            ([client_id], Method::Delete) => {
+                if !self.directory.delete_client(client_id).await? {
+                    return Err(ApiError::not_found(client_id, KIND));
+                }
+                Ok(ApiResponse::no_content())
+            }
+            ([client_id, "lifecycle", "newSecret"], Method::Post) => self.new_secret(client_id).await,
+            ([] | [_] | [_, "lifecycle", "newSecret"], _) => Err(ApiError::method_not_allowed().into()),
+            _ => Err(ApiError::path_not_found().into()),
+        };
+        match outcome {
+            Ok(response) => Ok(response),
+            Err(Rejection::Api(error)) => Err(error),
+            Err(Rejection::Metadata(failure)) => Ok(failure.response()),
+        }
+    }
+
+    async fn stored_client(&self, client_id: &str) -> Result<ClientRecord, ApiError> {
+        self.directory
+            .client(client_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(client_id, KIND))
+    }
+
+    async fn list_clients(&self, request: &ApiRequest<'_>) -> Result<ApiResponse, Rejection> {
+        let page = PageRequest::from_request(request, DEFAULT_LIMIT)?;
+        let prefix = request.query_param("q").map(|q| q.to_lowercase());
+        let matching: Vec<ClientRecord> = self
+            .directory
+            .clients()
+            .await
+            .map_err(ApiError::from)?
+            .into_iter()
+            .filter(|r| {
+                prefix
+                    .as_deref()
+                    .is_none_or(|p| r.client.client_name.to_lowercase().starts_with(p))
+            })
+            .collect();
+        let (items, next) = page.apply(matching, |r| &r.client.client_id)?;
+        let body = Value::Array(items.iter().map(client_json).collect());
+        let href = format!("{}/oauth2/v1/clients", self.base_url);
+        Ok(page.response(body, &href, &[("q", request.query_param("q"))], next))
+    }
+
+    async fn create_client(&self, request: &ApiRequest<'_>) -> Result<ApiResponse, Rejection> {
+        let mut client = parse_client(request.body)?;
+        validate(&client)?;
+        let mut client_id = None;
+        for _ in 0..ID_ATTEMPTS {
+            let candidate = object_id(CLIENT);
+            if self
+                .directory
+                .client(&candidate)
+                .await
+                .map_err(ApiError::from)?
+                .is_none()
+            {
+                client_id = Some(candidate);
+                break;
+            }
+        }
+        let now = self.now();
+        client.client_id = client_id.ok_or_else(ApiError::internal)?;
+        client.client_id_issued_at = Some(now.unix_timestamp());
+        let secret = if client.token_endpoint_auth_method.uses_secret() {
+            Some(generate_secret()?)
+        } else {
+            None
+        };
+        let record = ClientRecord {
+            client: client.clone(),
+            client_secret_hash: secret.as_ref().map(ClientSecret::hash),
+            client_secret_expires_at: secret.as_ref().map(|_| 0),
+            last_updated: Some(now),
+        };
+        self.directory.put_client(record).await.map_err(ApiError::from)?;
+        Ok(created(201, client, secret))
+    }
+
+    async fn replace_client(&self, request: &ApiRequest<'_>, client_id: &str) -> Result<ApiResponse, Rejection> {
+        let stored = self.stored_client(client_id).await?;
+        let object = parse_object(request.body)?;
+        if let Some(given) = object.get("client_id").and_then(Value::as_str) {
+            if !given.is_empty() && given != client_id {
+                return Err(metadata("client_id", "The client_id cannot be changed."));
+            }
+        }
+        let mut client = client_from_object(object)?;
+        validate(&client)?;
+        client.client_id = stored.client.client_id.clone();
+        client.client_id_issued_at = stored.client.client_id_issued_at;
+        let mut secret = None;
+        let (hash, expires_at) = match (
+            client.token_endpoint_auth_method.uses_secret(),
+            stored.client_secret_hash,
+        ) {
+            (true, Some(hash)) => (Some(hash), stored.client_secret_expires_at.or(Some(0))),
+            (true, None) => {
+                let fresh = generate_secret()?;
+                let hash = fresh.hash();
+                secret = Some(fresh);
+                (Some(hash), Some(0))
+            }
+            (false, _) => (None, None),
+        };
+        let record = ClientRecord {
+            client: client.clone(),
+            client_secret_hash: hash,
+            client_secret_expires_at: expires_at,
+            last_updated: Some(self.now()),
+        };
+        self.directory
+            .put_client(record.clone())
+            .await
+            .map_err(ApiError::from)?;
+        Ok(match secret {
+            Some(secret) => created(200, client, Some(secret)),
+            None => ApiResponse::json(200, client_json(&record)),
+        })
+    }
+
+    async fn new_secret(&self, client_id: &str) -> Result<ApiResponse, Rejection> {
+        let mut record = self.stored_client(client_id).await?;
+        if !record.client.token_endpoint_auth_method.uses_secret() {
+            return Err(metadata(
+                "token_endpoint_auth_method",
+                format!(
+                    "A client that authenticates with {} has no client secret.",
+                    wire(&record.client.token_endpoint_auth_method)
+                ),
+            ));
+        }
+        let secret = generate_secret()?;
+        record.client_secret_hash = Some(secret.hash());
+        record.client_secret_expires_at = Some(0);
+        record.last_updated = Some(self.now());
+        let client = record.client.clone();
+        self.directory.put_client(record).await.map_err(ApiError::from)?;
+        Ok(created(200, client, Some(secret)))
+    }
+}
+
+fn generate_secret() -> Result<ClientSecret, ApiError> {
+    ClientSecret::generate().map_err(|_| ApiError::internal())
+}
+
+/// The response that shows a new secret once.
+fn created(status: u16, client: Client, secret: Option<ClientSecret>) -> ApiResponse {
+    let expires_at = secret.as_ref().map(|_| 0);
+    let body = ClientCreated {
+        client,
+        client_secret: secret,
+        client_secret_expires_at: expires_at,
+    };
+    ApiResponse::json(status, serde_json::to_value(&body).unwrap_or(Value::Null))
+}
+
+/// A stored client as reads show it: never the secret or its digest.
+fn client_json(record: &ClientRecord) -> Value {
+    let mut value = serde_json::to_value(&record.client).unwrap_or(Value::Null);
+    if let (Some(object), Some(_)) = (value.as_object_mut(), record.client_secret_hash) {
+        object.insert(
+            "client_secret_expires_at".to_owned(),
+            json!(record.client_secret_expires_at.unwrap_or(0)),
+        );
+    }
+    value
+}
+
+/// The wire spelling of an enum value.
+fn wire<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn parse_client(body: Option<&[u8]>) -> Result<Client, Rejection> {
+    client_from_object(parse_object(body)?)
+}
+
+/// A client from a registration body: `client_name` required, enum fields checked one by one,
+/// server-issued fields dropped, omitted `response_types` derived from the grant types.
+fn client_from_object(mut object: Map<String, Value>) -> Result<Client, Rejection> {
+    let mut failure = Metadata::new();
+    match object.get("client_name") {
+        Some(Value::String(name)) if !name.trim().is_empty() => {}
+        None | Some(Value::Null) | Some(Value::String(_)) => {
+            failure.add("client_name", "The field can't be left blank.")
+        }
+        Some(_) => failure.add("client_name", "The field must be a string."),
+    }
+    check_field::<ApplicationType>(&object, "application_type", &mut failure);
+    check_field::<TokenEndpointAuthMethod>(&object, "token_endpoint_auth_method", &mut failure);
+    check_field::<Vec<GrantType>>(&object, "grant_types", &mut failure);
+    check_field::<Vec<ResponseType>>(&object, "response_types", &mut failure);
+    check_field::<RefreshTokenSettings>(&object, "refresh_token", &mut failure);
+    failure.into_result()?;
+    let response_types_given = object.get("response_types").is_some_and(|v| !v.is_null());
+    for read_only in [
+        "client_id",
+        "client_id_issued_at",
+        "client_secret",
+        "client_secret_expires_at",
+        "_links",
+    ] {
+        object.remove(read_only);
+    }
+    let mut client: Client = serde_json::from_value(Value::Object(object))
+        .map_err(|error| metadata("body", format!("The client metadata is not valid: {error}")))?;
+    if !response_types_given {
+        client.response_types = derived_response_types(&client.grant_types);
+    }
+    Ok(client)
+}
+
+/// Adds a problem when `field` is present, not null and not a `T`.
+fn check_field<T: DeserializeOwned>(object: &Map<String, Value>, field: &str, failure: &mut Metadata) {
+    if let Some(value) = object.get(field).filter(|v| !v.is_null()) {
+        if let Err(error) = serde_json::from_value::<T>(value.clone()) {
+            failure.add(field, format!("Invalid value {value}: {error}."));
+        }
+    }
+}
+
+fn derived_response_types(grants: &[GrantType]) -> Vec<ResponseType> {
+    let mut types = Vec::new();
+    if grants.contains(&GrantType::AuthorizationCode) {
+        types.push(ResponseType::Code);
+    }
+    if grants.contains(&GrantType::Implicit) {
+        types.extend([ResponseType::Token, ResponseType::IdToken]);
+    }
+    if types.is_empty() && grants.contains(&GrantType::ClientCredentials) {
+        types.push(ResponseType::Token);
+    }
+    types
+}
+
+/// Whether `uri` is an absolute URI; `Some(problem)` when it is not acceptable.
+fn uri_problem(uri: &str, allow_fragment: bool) -> Option<String> {
+    match url::Url::parse(uri) {
+        Err(_) => Some(format!("'{uri}' is not an absolute URI.")),
+        Ok(url) if !allow_fragment && url.fragment().is_some() => Some(format!("'{uri}' must not contain a fragment.")),
+        Ok(_) => None,
+    }
+}
+
+/// Checks a parsed client against the registration rules of the module documentation.
+fn validate(client: &Client) -> Result<(), Rejection> {
+    use ApplicationType as App;
+    use GrantType as G;
+    let mut failure = Metadata::new();
+    let grants = &client.grant_types;
+    let responses = &client.response_types;
+    let has = |g: G| grants.contains(&g);
+    let responds = |r: ResponseType| responses.contains(&r);
+
+    if (has(G::AuthorizationCode) || has(G::Implicit)) && client.redirect_uris.is_empty() {
+        failure.add_redirect("At least one redirect URI is required for the authorization_code and implicit grants.");
+    }
+    for uri in &client.redirect_uris {
+        if let Some(problem) = uri_problem(uri, false) {
+            failure.add_redirect(problem);
+        }
+    }
+    for uri in &client.post_logout_redirect_uris {
+        if let Some(problem) = uri_problem(uri, false) {
+            failure.add("post_logout_redirect_uris", problem);
+        }
+    }
+    let single_uris = [
+        ("client_uri", &client.client_uri),
+        ("logo_uri", &client.logo_uri),
+        ("initiate_login_uri", &client.initiate_login_uri),
+        ("jwks_uri", &client.jwks_uri),
+    ];
+    for (field, uri) in single_uris {
+        if let Some(problem) = uri.as_deref().and_then(|uri| uri_problem(uri, true)) {
+            failure.add(field, problem);
+        }
+    }
+
+    if grants.is_empty() {
+        failure.add("grant_types", "At least one grant type is required.");
+    }
+    if responds(ResponseType::Code) && !has(G::AuthorizationCode) {
+        failure.add("response_types", "'code' requires the 'authorization_code' grant type.");
+    }
+    if has(G::AuthorizationCode) && !responds(ResponseType::Code) {
+        failure.add(
+            "response_types",
+            "The 'authorization_code' grant type requires the 'code' response type.",
+        );
+    }
+    if responds(ResponseType::Token) && !has(G::Implicit) && !has(G::ClientCredentials) {
+        failure.add(
+            "response_types",
+            "'token' requires the 'implicit' or 'client_credentials' grant type.",
+        );
+    }
+    if responds(ResponseType::IdToken) && !has(G::Implicit) && !has(G::AuthorizationCode) {
+        failure.add(
+            "response_types",
+            "'id_token' requires the 'implicit' or 'authorization_code' grant type.",
+        );
+    }
+    if has(G::Implicit) && !responds(ResponseType::Token) && !responds(ResponseType::IdToken) {
+        failure.add(
+            "response_types",
+            "The 'implicit' grant type requires 'token' or 'id_token'.",
+        );
+    }
+
+    let app = client.application_type;
+    let app_name = wire(&app);
+    let mut forbidden = |grant: G| {
+        if has(grant) {
+            failure.add(
+                "grant_types",
+                format!("A {app_name} client cannot use the '{grant}' grant type."),
+            );
+        }
+    };
+    match app {
+        App::Browser => [G::ClientCredentials, G::Password].into_iter().for_each(&mut forbidden),
+        App::Native => forbidden(G::ClientCredentials),
+        App::Service => [
+            G::AuthorizationCode,
+            G::Implicit,
+            G::Password,
+            G::RefreshToken,
+            G::InteractionCode,
+            G::DeviceCode,
+            G::Ciba,
+        ]
+        .into_iter()
+        .for_each(&mut forbidden),
+        App::Web => {}
+    }
+    if matches!(app, App::Web | App::Native) && !grants.is_empty() && !has(G::AuthorizationCode) {
+        failure.add(
+            "grant_types",
+            format!("A {app_name} client must have the 'authorization_code' grant type."),
+        );
+    }
+
+    let method = client.token_endpoint_auth_method;
+    if app == App::Browser && method != TokenEndpointAuthMethod::None {
+        failure.add("token_endpoint_auth_method", "A browser client must use 'none'.");
+    }
+    if method == TokenEndpointAuthMethod::None && has(G::ClientCredentials) {
+        failure.add(
+            "token_endpoint_auth_method",
+            "The 'client_credentials' grant type needs client authentication.",
+        );
+    }
+    if method == TokenEndpointAuthMethod::PrivateKeyJwt {
+        match (&client.jwks, &client.jwks_uri) {
+            (None, None) => failure.add("jwks", "private_key_jwt requires 'jwks' or 'jwks_uri'."),
+            (Some(_), Some(_)) => failure.add("jwks", "Give 'jwks' or 'jwks_uri', not both."),
+            _ => {}
+        }
+    }
+    if let Some(jwks) = &client.jwks {
+        let usable = serde_json::from_value::<Jwks>(jwks.clone()).is_ok_and(|set| !set.keys.is_empty());
+        if !usable {
+            failure.add("jwks", "Expected a JWK Set with at least one key.");
+        }
+    }
+    failure.into_result()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::admin::tests::{TestApi, api, call};
+    use crate::admin::{ApiResponse, Method};
+    use crate::secret::ClientSecret;
+    use crate::store::Directory;
+
+    const CLIENTS: &str = "/oauth2/v1/clients";
+
+    /// Okta OpenAPI example `ClientRequestWeb`.
+    fn web_request() -> Value {
+        json!({
+            "client_name": "Example OAuth 2.0 client",
+            "client_uri": "https://www.example.com",
+            "logo_uri": "https://www.example.com/logo.png",
+            "application_type": "web",
+            "redirect_uris": ["https://www.example.com/oauth2/redirectUri"],
+            "post_logout_redirect_uris": ["https://www.example.com/oauth2/postLogoutRedirectUri"],
+            "response_types": ["code", "id_token"],
+            "grant_types": ["authorization_code", "refresh_token", "implicit"],
+            "token_endpoint_auth_method": "client_secret_post",
+            "initiate_login_uri": "https://www.example.com/oauth2/login"
+        })
+    }
+
+    async fn register(api: &TestApi, body: Value) -> ApiResponse {
+        call(api, Method::Post, CLIENTS, Some(body)).await
+    }
+
+    fn with(changes: Value) -> Value {
+        let mut body = web_request();
+        for (key, value) in changes.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        body
+    }
+
+    /// The RFC 7591 error of a rejected registration: `(error, error_description)`.
+    fn rejection(response: &ApiResponse) -> (String, String) {
+        assert_eq!(response.status, 400, "{:?}", response.body);
+        let body = response.body.as_ref().unwrap();
+        (
+            body["error"].as_str().unwrap().to_owned(),
+            body["error_description"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    #[tokio::test]
+    async fn round_trip_register_get_replace_list_delete() {
+        let (api, clock) = api();
+        let created = register(&api, web_request()).await;
+        assert_eq!(created.status, 201, "{:?}", created.body);
+        let body = created.body.unwrap();
+        let id = body["client_id"].as_str().unwrap().to_owned();
+        assert!(id.starts_with("0oa") && id.len() == 20);
+        assert_eq!(body["client_id_issued_at"], json!(1_704_067_200));
+        assert_eq!(body["client_secret_expires_at"], json!(0));
+        let secret = body["client_secret"].as_str().unwrap().to_owned();
+        // Okta's `ClientResponseWeb` keys (its `frontchannel_*` extras aside) with the request's values.
+        for key in [
+            "client_name",
+            "client_uri",
+            "logo_uri",
+            "application_type",
+            "redirect_uris",
+            "grant_types",
+        ] {
+            assert_eq!(body[key], web_request()[key], "{key}");
+        }
+        assert_eq!(body["status"], "ACTIVE");
+
+        // The store keeps only the digest, which the secret verifies against.
+        let record = api.directory.client(&id).await.unwrap().unwrap();
+        let hash = record.client_secret_hash.unwrap();
+        assert!(ClientSecret::from_received(secret.clone()).verify(&hash));
+        assert!(!serde_json::to_string(&record).unwrap().contains(&secret));
+
+        // Reads never show the secret.
+        let got = call(&api, Method::Get, &format!("{CLIENTS}/{id}"), None).await;
+        assert_eq!(got.status, 200);
+        let got = got.body.unwrap();
+        assert!(got.get("client_secret").is_none());
+        assert!(!got.to_string().contains(&secret));
+        assert_eq!(got["client_secret_expires_at"], json!(0));
+        assert_eq!(got["client_name"], "Example OAuth 2.0 client");
+
+        // Okta's `ClientRequestWebUpdate`.
+        clock.advance(time::Duration::minutes(1));
+        let update = json!({
+            "client_id": id, "client_name": "Updated OAuth 2.0 client", "client_uri": "https://www.example.com",
+            "logo_uri": "https://www.example.com/logo.png", "application_type": "web",
+            "redirect_uris": ["https://www.example.com/oauth2/redirectUri"],
+            "post_logout_redirect_uris": ["https://www.example.com/oauth2/postLogoutRedirectUri"],
+            "response_types": ["id_token", "code"], "grant_types": ["authorization_code"],
+            "token_endpoint_auth_method": "client_secret_post",
+            "initiate_login_uri": "https://www.example.com/oauth2/login"
+        });
+        let replaced = call(&api, Method::Put, &format!("{CLIENTS}/{id}"), Some(update)).await;
+        assert_eq!(replaced.status, 200, "{:?}", replaced.body);
+        let replaced = replaced.body.unwrap();
+        assert_eq!(replaced["client_name"], "Updated OAuth 2.0 client");
+        assert_eq!(replaced["client_id_issued_at"], json!(1_704_067_200));
+        assert!(replaced.get("client_secret").is_none());
+        let record = api.directory.client(&id).await.unwrap().unwrap();
+        assert!(
+            ClientSecret::from_received(secret.clone()).verify(&record.client_secret_hash.unwrap()),
+            "kept"
+        );
+        assert_eq!(record.last_updated, Some(api.now()));
+
+        let list = call(&api, Method::Get, CLIENTS, None).await;
+        assert_eq!(list.status, 200);
+        assert_eq!(list.body.unwrap(), json!([replaced]));
+
+        assert_eq!(
+            call(&api, Method::Delete, &format!("{CLIENTS}/{id}"), None)
+                .await
+                .status,
+            204
+        );
+        let gone = call(&api, Method::Get, &format!("{CLIENTS}/{id}"), None).await;
+        assert_eq!(gone.status, 404);
+        assert_eq!(gone.body.unwrap()["errorCode"], "E0000007");
+        assert_eq!(
+            call(&api, Method::Delete, &format!("{CLIENTS}/{id}"), None)
+                .await
+                .status,
+            404
+        );
+    }
+
+    #[tokio::test]
+    async fn new_secret_replaces_the_old_one() {
+        let (api, _) = api();
+        let body = register(&api, web_request()).await.body.unwrap();
+        let id = body["client_id"].as_str().unwrap();
+        let old = ClientSecret::from_received(body["client_secret"].as_str().unwrap());
+        let rotated = call(&api, Method::Post, &format!("{CLIENTS}/{id}/lifecycle/newSecret"), None).await;
+        assert_eq!(rotated.status, 200);
+        let rotated = rotated.body.unwrap();
+        assert_eq!(rotated["client_id"], id);
+        assert_eq!(rotated["client_secret_expires_at"], json!(0));
+        let new = ClientSecret::from_received(rotated["client_secret"].as_str().unwrap());
+        assert_ne!(new, old);
+        let hash = api
+            .directory
+            .client(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .client_secret_hash
+            .unwrap();
+        assert!(new.verify(&hash));
+        assert!(!old.verify(&hash), "the old secret stops working");
+        let unknown = call(
+            &api,
+            Method::Post,
+            &format!("{CLIENTS}/0oanope/lifecycle/newSecret"),
+            None,
+        )
+        .await;
+        assert_eq!(unknown.status, 404);
+        assert_eq!(
+            call(&api, Method::Get, &format!("{CLIENTS}/{id}/lifecycle/newSecret"), None)
+                .await
+                .status,
+            405
+        );
+    }
+
+    #[tokio::test]
+    async fn public_and_key_clients_get_no_secret() {
+        let (api, _) = api();
+        let browser = register(
+            &api,
+            json!({"client_name": "Browser client", "application_type": "browser",
+                   "redirect_uris": ["https://httpbin.org/get"], "token_endpoint_auth_method": "none"}),
+        )
+        .await;
+        assert_eq!(browser.status, 201, "{:?}", browser.body);
+        let browser = browser.body.unwrap();
+        assert!(browser.get("client_secret").is_none() && browser.get("client_secret_expires_at").is_none());
+        assert_eq!(
+            browser["response_types"],
+            json!(["code"]),
+            "derived from the grant types"
+        );
+        let id = browser["client_id"].as_str().unwrap();
+        assert!(
+            api.directory
+                .client(id)
+                .await
+                .unwrap()
+                .unwrap()
+                .client_secret_hash
+                .is_none()
+        );
+        let rotated = call(&api, Method::Post, &format!("{CLIENTS}/{id}/lifecycle/newSecret"), None).await;
+        assert_eq!(rejection(&rotated).0, "invalid_client_metadata");
+
+        // Okta's `ClientResponseServiceJwks` as a request.
+        let service = register(
+            &api,
+            json!({"client_name": "Example service client", "client_uri": null, "logo_uri": null,
+                   "redirect_uris": [], "response_types": ["token"], "grant_types": ["client_credentials"],
+                   "token_endpoint_auth_method": "private_key_jwt", "application_type": "service",
+                   "jwks": {"keys": [{"kty": "RSA", "kid": "key1", "use": null, "e": "AQAB", "n": "AJnc"}]}}),
+        )
+        .await;
+        assert_eq!(service.status, 201, "{:?}", service.body);
+        assert!(service.body.unwrap().get("client_secret").is_none());
+        let no_keys = register(
+            &api,
+            json!({"client_name": "svc", "grant_types": ["client_credentials"], "application_type": "service",
+                   "token_endpoint_auth_method": "private_key_jwt"}),
+        )
+        .await;
+        assert!(rejection(&no_keys).1.starts_with("`jwks`"));
+    }
+
+    #[tokio::test]
+    async fn switching_to_a_secret_method_shows_a_new_secret_once() {
+        let (api, _) = api();
+        let service = json!({"client_name": "svc", "grant_types": ["client_credentials"], "application_type": "service",
+                             "token_endpoint_auth_method": "private_key_jwt", "jwks_uri": "https://svc.example.com/jwks"});
+        let body = register(&api, service.clone()).await.body.unwrap();
+        let id = body["client_id"].as_str().unwrap().to_owned();
+        let mut update = service;
+        update["token_endpoint_auth_method"] = json!("client_secret_basic");
+        let replaced = call(&api, Method::Put, &format!("{CLIENTS}/{id}"), Some(update)).await;
+        assert_eq!(replaced.status, 200, "{:?}", replaced.body);
+        let secret = ClientSecret::from_received(replaced.body.unwrap()["client_secret"].as_str().unwrap());
+        let record = api.directory.client(&id).await.unwrap().unwrap();
+        assert!(secret.verify(&record.client_secret_hash.unwrap()));
+    }
+
+    #[tokio::test]
+    async fn invalid_metadata_is_an_rfc_7591_error_and_stores_nothing() {
+        // Okta OpenAPI `ErrorInvalidClientMetadata`, RFC 7591 §3.2.2.
+        let (api, _) = api();
+        let missing = register(&api, json!({"redirect_uris": ["https://a.example/cb"]})).await;
+        assert_eq!(
+            missing.body.clone().unwrap(),
+            json!({"error": "invalid_client_metadata", "error_description": "`client_name`: The field can't be left blank."})
+        );
+        assert_eq!(
+            rejection(&register(&api, with(json!({"redirect_uris": []}))).await).0,
+            "invalid_redirect_uri"
+        );
+        for uri in ["/relative/cb", "https://a.example/cb#frag", "not a uri"] {
+            let (error, description) = rejection(&register(&api, with(json!({"redirect_uris": [uri]}))).await);
+            assert_eq!(error, "invalid_redirect_uri", "{uri}");
+            assert!(description.contains(uri), "{description}");
+        }
+        let cases = [
+            (
+                json!({"token_endpoint_auth_method": "client_secret"}),
+                "`token_endpoint_auth_method`",
+            ),
+            (json!({"application_type": "spa"}), "`application_type`"),
+            (json!({"grant_types": ["client-credentials"]}), "`grant_types`"),
+            (json!({"grant_types": []}), "`grant_types`"),
+            (
+                json!({"response_types": ["token"], "grant_types": ["authorization_code"]}),
+                "`response_types`",
+            ),
+            (
+                json!({"response_types": ["code"], "grant_types": ["implicit"]}),
+                "`response_types`",
+            ),
+            (json!({"grant_types": ["client_credentials"]}), "`response_types`"),
+            (
+                json!({"application_type": "native", "grant_types": ["authorization_code", "client_credentials"]}),
+                "`grant_types`",
+            ),
+            (json!({"application_type": "browser"}), "`token_endpoint_auth_method`"),
+            (json!({"client_uri": "www.example.com"}), "`client_uri`"),
+            (json!({"jwks": {"keys": []}}), "`jwks`"),
+        ];
+        for (changes, field) in cases {
+            let (error, description) = rejection(&register(&api, with(changes.clone())).await);
+            assert_eq!(error, "invalid_client_metadata", "{changes}");
+            assert!(description.starts_with(field), "{changes}: {description}");
+        }
+        assert!(api.directory.clients().await.unwrap().is_empty());
+        // Not JSON at all is Okta's E0000003.
+        let caller = crate::admin::Caller { id: "admin".to_owned() };
+        let request = crate::admin::ApiRequest {
+            method: Method::Post,
+            path: CLIENTS,
+            query: "",
+            body: Some(b"{nope"),
+            caller: Some(&caller),
+        };
+        assert_eq!(api.handle(&request).await.body.unwrap()["errorCode"], "E0000003");
+    }
+
+    #[tokio::test]
+    async fn a_failed_replace_changes_nothing() {
+        let (api, _) = api();
+        let id = register(&api, web_request()).await.body.unwrap()["client_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let before = api.directory.client(&id).await.unwrap();
+        let bad = call(
+            &api,
+            Method::Put,
+            &format!("{CLIENTS}/{id}"),
+            Some(with(json!({"redirect_uris": []}))),
+        )
+        .await;
+        assert_eq!(rejection(&bad).0, "invalid_redirect_uri");
+        let other_id = call(
+            &api,
+            Method::Put,
+            &format!("{CLIENTS}/{id}"),
+            Some(with(json!({"client_id": "0oaother"}))),
+        )
+        .await;
+        assert_eq!(rejection(&other_id).0, "invalid_client_metadata");
+        assert_eq!(api.directory.client(&id).await.unwrap(), before);
+        let unknown = call(&api, Method::Put, &format!("{CLIENTS}/0oanope"), Some(web_request())).await;
+        assert_eq!(unknown.status, 404);
+    }
+
+    #[tokio::test]
+    async fn list_filters_by_name_prefix_and_pages() {
+        let (api, _) = api();
+        for name in ["Alpha app", "alpine", "Beta"] {
+            assert_eq!(register(&api, with(json!({"client_name": name}))).await.status, 201);
+        }
+        let found = call(&api, Method::Get, &format!("{CLIENTS}?q=alp"), None)
+            .await
+            .body
+            .unwrap();
+        let names: Vec<&str> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["client_name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Alpha app", "alpine"]);
+        let first = call(&api, Method::Get, &format!("{CLIENTS}?limit=2"), None).await;
+        assert_eq!(first.body.as_ref().unwrap().as_array().unwrap().len(), 2);
+        let last_id = first.body.as_ref().unwrap()[1]["client_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            first
+                .headers
+                .iter()
+                .any(|(k, v)| k == "Link" && v.contains(&format!("after={last_id}")))
+        );
+        let rest = call(&api, Method::Get, &format!("{CLIENTS}?limit=2&after={last_id}"), None)
+            .await
+            .body
+            .unwrap();
+        assert_eq!(rest[0]["client_name"], "Beta");
+        assert!(
+            rest.as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c.get("client_secret").is_none())
+        );
+    }
+}

@@ -1,0 +1,490 @@
+//! Signing keys: list, get, rotate (seed 003 "Authorization Server Key Store Operations",
+//! reference §3.9), and [`ManagementApi::rotate_keys_if_due`].
+//!
+//! The key ring is a document of its own, saved with compare-and-swap on its revision
+//! ([`ConfigStore::save_key_ring`]); rotating keys or switching the rotation mode is not a
+//! configuration change and revokes nothing.
+//!
+//! Choices where Okta's documents disagree or are silent:
+//! * The key list is a JSON array, as the current management API returns it
+//!   (`listAuthorizationServerKeys`, whose SDKs read an array); seed 003 wraps it in
+//!   `{"keys": […]}`. Each key is its public JWK plus `status` and `_links.self`, as in both.
+//! * The list shows the keys the JWKS publishes: `ACTIVE`, `NEXT`, and `EXPIRED` keys still
+//!   within their retention.
+//! * `keyRotate` needs `{"use": "sig"}`; any other or no `use` (an absent body included) is
+//!   `400 E0000001 Api validation failed: rotateKeys` with the cause exactly as Okta's example
+//!   prints it (`Invalid value specified for key 'use' parameter`, reference §2.3). A body that
+//!   is not JSON is `E0000003`.
+//! * An unknown `kid` is `404 E0000007 … (AuthorizationServerKey)`.
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::links::{link, server_href};
+use super::{ApiError, ApiRequest, ApiResponse, ManagementApi, Method, SAVE_ATTEMPTS};
+use crate::keys::{KeyRecord, KeyRing, NewKey, RotationMode, generate_off_executor};
+use crate::store::{ConfigStore, Directory, Saved};
+
+/// The cause Okta gives for a `keyRotate` request whose `use` is not `sig` ([MGMT `InvalidRotateUse`]).
+const INVALID_USE: &str = "Invalid value specified for key 'use' parameter";
+
+/// A second handle on a generated key, so a rotation that lost a compare-and-swap race can be
+/// retried with the same key instead of generating another.
+fn copy_key(key: &NewKey) -> NewKey {
+    NewKey {
+        private: key.private.clone(),
+        signer: key.signer.clone(),
+    }
+}
+
+/// `400 E0000001 Api validation failed: rotateKeys`, with Okta's cause.
+fn invalid_use() -> ApiError {
+    ApiError {
+        status: 400,
+        code: "E0000001",
+        summary: "Api validation failed: rotateKeys".to_owned(),
+        causes: vec![INVALID_USE.to_owned()],
+    }
+}
+
+/// Checks a `keyRotate` body: `{"use": "sig"}`.
+fn check_rotate_body(body: Option<&[u8]>) -> Result<(), ApiError> {
+    let bytes = body.ok_or_else(invalid_use)?;
+    let value: Value = serde_json::from_slice(bytes).map_err(|_| ApiError::malformed_body())?;
+    match value.get("use").and_then(Value::as_str) {
+        Some("sig") => Ok(()),
+        _ => Err(invalid_use()),
+    }
+}
+
+impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
+    /// Routes `/api/v1/authorizationServers/{id}/credentials/…`.
+    pub(super) async fn route_keys(
+        &self,
+        request: &ApiRequest<'_>,
+        server_id: &str,
+        rest: &[&str],
+    ) -> Result<ApiResponse, ApiError> {
+        match (request.method, rest) {
+            (Method::Get, ["keys"]) => self.list_keys(server_id).await,
+            (Method::Get, ["keys", kid]) => self.get_key(server_id, kid).await,
+            (Method::Post, ["lifecycle", "keyRotate"]) => self.rotate_keys_now(server_id, request).await,
+            (_, ["keys"] | ["keys", _] | ["lifecycle", "keyRotate"]) => Err(ApiError::method_not_allowed()),
+            _ => Err(ApiError::path_not_found()),
+        }
+    }
+
+    /// Rotates server `server_id`'s keys if its ring is in `AUTO` mode and `nextRotation` has
+    /// passed, and drops `EXPIRED` keys whose retention has ended. Returns whether it rotated.
+    /// Safe to call from many places at once: when another caller saved the ring first, the
+    /// fresh ring is checked again (and is then normally no longer due).
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server; `E0000009` when the store fails, keys cannot be
+    /// generated, or other writers keep winning.
+    pub async fn rotate_keys_if_due(&self, server_id: &str) -> Result<bool, ApiError> {
+        let mut generated: Option<NewKey> = None;
+        for _ in 0..SAVE_ATTEMPTS {
+            let mut ring = self.key_ring_of(server_id).await?;
+            let expected = ring.revision();
+            let now = self.now();
+            if !ring.rotation_due(now) {
+                if ring.drop_retired(&self.rotation, now) {
+                    // A lost race is fine: the keys are dropped by a later call.
+                    match self.config.save_key_ring(server_id, ring, expected).await? {
+                        Saved::Missing => return Err(ApiError::not_found(server_id, "AuthorizationServer")),
+                        Saved::Saved { .. } | Saved::Stale => {}
+                    }
+                }
+                return Ok(false);
+            }
+            let key = match generated.take() {
+                Some(key) => key,
+                None => self.generate_key().await?,
+            };
+            ring.rotate(copy_key(&key), &self.rotation, now);
+            match self.config.save_key_ring(server_id, ring, expected).await? {
+                Saved::Saved { .. } => return Ok(true),
+                Saved::Stale => generated = Some(key),
+                Saved::Missing => return Err(ApiError::not_found(server_id, "AuthorizationServer")),
+            }
+        }
+        Err(ApiError::internal())
+    }
+
+    /// A new signing key for this API's algorithm, generated off the async executor.
+    pub(super) async fn generate_key(&self) -> Result<NewKey, ApiError> {
+        generate_off_executor(self.key_material.clone(), self.rotation.algorithm)
+            .await
+            .map_err(|_| ApiError::internal())
+    }
+
+    /// A new key ring (`ACTIVE` and `NEXT`) for a server created at `now`.
+    pub(super) async fn new_key_ring(&self, mode: RotationMode, now: OffsetDateTime) -> Result<KeyRing, ApiError> {
+        let active = self.generate_key().await?;
+        let next = self.generate_key().await?;
+        Ok(KeyRing::new(active, next, mode, &self.rotation, now))
+    }
+
+    /// Switches server `server_id`'s rotation mode, keeping its `ACTIVE` key (seed 003).
+    pub(super) async fn set_rotation_mode(&self, server_id: &str, mode: RotationMode) -> Result<(), ApiError> {
+        for _ in 0..SAVE_ATTEMPTS {
+            let mut ring = self.key_ring_of(server_id).await?;
+            if ring.rotation_mode() == mode {
+                return Ok(());
+            }
+            let expected = ring.revision();
+            ring.set_mode(mode, &self.rotation, self.now());
+            match self.config.save_key_ring(server_id, ring, expected).await? {
+                Saved::Saved { .. } => return Ok(()),
+                Saved::Stale => continue,
+                Saved::Missing => return Err(ApiError::not_found(server_id, "AuthorizationServer")),
+            }
+        }
+        Err(ApiError::internal())
+    }
+
+    /// The key ring of server `server_id`, or `E0000007`.
+    async fn key_ring_of(&self, server_id: &str) -> Result<KeyRing, ApiError> {
+        self.config
+            .key_ring(server_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(server_id, "AuthorizationServer"))
+    }
+
+    /// `GET …/credentials/keys`.
+    async fn list_keys(&self, server_id: &str) -> Result<ApiResponse, ApiError> {
+        let ring = self.key_ring_of(server_id).await?;
+        Ok(ApiResponse::json(200, self.keys_json(server_id, &ring)))
+    }
+
+    /// `GET …/credentials/keys/{kid}`.
+    async fn get_key(&self, server_id: &str, kid: &str) -> Result<ApiResponse, ApiError> {
+        let ring = self.key_ring_of(server_id).await?;
+        let record = ring
+            .key(kid)
+            .ok_or_else(|| ApiError::not_found(kid, "AuthorizationServerKey"))?;
+        Ok(ApiResponse::json(200, self.key_json(server_id, record)))
+    }
+
+    /// `POST …/credentials/lifecycle/keyRotate` → `200` with the keys after the rotation.
+    async fn rotate_keys_now(&self, server_id: &str, request: &ApiRequest<'_>) -> Result<ApiResponse, ApiError> {
+        self.key_ring_of(server_id).await?;
+        check_rotate_body(request.body)?;
+        let key = self.generate_key().await?;
+        for _ in 0..SAVE_ATTEMPTS {
+            let mut ring = self.key_ring_of(server_id).await?;
+            let expected = ring.revision();
+            ring.rotate(copy_key(&key), &self.rotation, self.now());
+            match self.config.save_key_ring(server_id, ring.clone(), expected).await? {
+                Saved::Saved { .. } => return Ok(ApiResponse::json(200, self.keys_json(server_id, &ring))),
+                Saved::Stale => continue,
+                Saved::Missing => return Err(ApiError::not_found(server_id, "AuthorizationServer")),
+            }
+        }
+        Err(ApiError::internal())
+    }
+
+    /// The published keys of `ring` (`ACTIVE`, `NEXT`, `EXPIRED` within retention) as the
+    /// management API lists them.
+    fn keys_json(&self, server_id: &str, ring: &KeyRing) -> Value {
+        let published = ring.jwks(&self.rotation, self.now());
+        let keys = ring
+            .keys()
+            .iter()
+            .filter(|record| published.find(&record.kid).is_some())
+            .map(|record| self.key_json(server_id, record))
+            .collect();
+        Value::Array(keys)
+    }
+
+    /// One key: its public JWK, `status` and a `self` link (seed 003).
+    fn key_json(&self, server_id: &str, record: &KeyRecord) -> Value {
+        let mut value = serde_json::to_value(&record.public_jwk).unwrap_or(Value::Null);
+        let href = format!(
+            "{}/credentials/keys/{}",
+            server_href(&self.base_url, server_id),
+            record.kid
+        );
+        if let Value::Object(fields) = &mut value {
+            fields.insert(
+                "status".to_owned(),
+                serde_json::to_value(record.status).unwrap_or(Value::Null),
+            );
+            fields.entry("kid").or_insert_with(|| Value::String(record.kid.clone()));
+            fields
+                .entry("alg")
+                .or_insert_with(|| Value::String(record.algorithm.as_str().to_owned()));
+            fields.entry("use").or_insert_with(|| Value::String("sig".to_owned()));
+            fields.insert(
+                "_links".to_owned(),
+                serde_json::json!({ "self": link(href, &[Method::Get]) }),
+            );
+        }
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+    use time::Duration;
+
+    use crate::admin::tests::{TestApi, api, call, with_default_server};
+    use crate::admin::{ApiResponse, Method};
+    use crate::keys::{KeyRing, RotationMode, RotationSettings};
+    use crate::store::ConfigStore;
+
+    const KEYS: &str = "/api/v1/authorizationServers/default/credentials/keys";
+    const ROTATE: &str = "/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate";
+
+    async fn ring(api: &TestApi) -> KeyRing {
+        api.config.key_ring("default").await.unwrap().unwrap()
+    }
+
+    fn statuses(response: &ApiResponse) -> Vec<(String, String)> {
+        response
+            .body
+            .as_ref()
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|key| {
+                (
+                    key["kid"].as_str().unwrap().to_owned(),
+                    key["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    fn pair(kid: &str, status: &str) -> (String, String) {
+        (kid.to_owned(), status.to_owned())
+    }
+
+    #[tokio::test]
+    async fn keys_are_listed_with_status_and_self_links() {
+        // Seed 003 "Get Authorization Server Keys": each key is its public JWK plus `status`
+        // and a `self` link allowing GET.
+        let (api, _) = api();
+        with_default_server(&api).await;
+        let ring = ring(&api).await;
+        let response = call(&api, Method::Get, KEYS, None).await;
+        assert_eq!(response.status, 200);
+        assert_eq!(
+            statuses(&response),
+            [pair(&ring.active().kid, "ACTIVE"), pair(&ring.next_key().kid, "NEXT")]
+        );
+        let keys = response.body.unwrap();
+        for key in keys.as_array().unwrap() {
+            let kid = key["kid"].as_str().unwrap();
+            assert_eq!(key["use"], "sig");
+            assert_eq!(key["alg"], "EdDSA");
+            assert_eq!(key["kty"], "OKP");
+            assert_eq!(
+                key["_links"],
+                json!({"self": {"href": format!("https://id.example.com{KEYS}/{kid}"), "hints": {"allow": ["GET"]}}})
+            );
+            let one = call(&api, Method::Get, &format!("{KEYS}/{kid}"), None).await;
+            assert_eq!(one.status, 200);
+            assert_eq!(&one.body.unwrap(), key);
+        }
+        let server = call(&api, Method::Get, "/api/v1/authorizationServers/default", None)
+            .await
+            .body
+            .unwrap();
+        assert_eq!(
+            server["credentials"]["signing"]["kid"], keys[0]["kid"],
+            "the ACTIVE key signs"
+        );
+
+        let unknown = call(&api, Method::Get, &format!("{KEYS}/nope"), None).await;
+        assert_eq!(unknown.status, 404);
+        assert_eq!(
+            unknown.body.unwrap()["errorSummary"],
+            "Not found: Resource not found: nope (AuthorizationServerKey)"
+        );
+    }
+
+    #[tokio::test]
+    async fn rsa_keys_have_the_seed_shape() {
+        // Seed 003's keys: exactly status, alg RS256, e, n, kid, kty RSA, use sig, _links.
+        let (api, _) = api();
+        let api = api.with_rotation_settings(RotationSettings::default());
+        api.ensure_default_server().await.unwrap();
+        let keys = call(&api, Method::Get, KEYS, None).await.body.unwrap();
+        for key in keys.as_array().unwrap() {
+            let mut names: Vec<&str> = key.as_object().unwrap().keys().map(String::as_str).collect();
+            names.sort_unstable();
+            assert_eq!(names, ["_links", "alg", "e", "kid", "kty", "n", "status", "use"]);
+            assert_eq!(
+                (&key["alg"], &key["kty"], &key["e"]),
+                (&json!("RS256"), &json!("RSA"), &json!("AQAB"))
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn rotation_moves_the_statuses_and_keeps_the_old_key_listed() {
+        // Seed 003 "Rotate Authorization Server Keys": ACTIVE → EXPIRED, NEXT → ACTIVE, a new
+        // NEXT; the response is the key list. Rotating keys is no configuration change.
+        let (api, clock) = api();
+        with_default_server(&api).await;
+        let before = ring(&api).await;
+        let config_before = api.config.load("default").await.unwrap().unwrap();
+        clock.advance(Duration::days(3));
+
+        let response = call(&api, Method::Post, ROTATE, Some(json!({"use": "sig"}))).await;
+        assert_eq!(response.status, 200);
+        let after = ring(&api).await;
+        assert_eq!(after.active().kid, before.next_key().kid);
+        assert_ne!(after.next_key().kid, before.active().kid);
+        assert_ne!(after.next_key().kid, before.next_key().kid);
+        let expected = [
+            pair(&before.next_key().kid, "ACTIVE"),
+            pair(&after.next_key().kid, "NEXT"),
+            pair(&before.active().kid, "EXPIRED"),
+        ];
+        assert_eq!(statuses(&response), expected);
+        assert_eq!(statuses(&call(&api, Method::Get, KEYS, None).await), expected);
+        let expired = call(&api, Method::Get, &format!("{KEYS}/{}", before.active().kid), None).await;
+        assert_eq!(expired.body.unwrap()["status"], "EXPIRED");
+
+        let server = call(&api, Method::Get, "/api/v1/authorizationServers/default", None)
+            .await
+            .body
+            .unwrap();
+        assert_eq!(server["credentials"]["signing"]["kid"], before.next_key().kid.as_str());
+        assert_eq!(
+            server["credentials"]["signing"]["lastRotated"],
+            "2024-01-04T00:00:00.000Z"
+        );
+        assert_eq!(
+            api.config.load("default").await.unwrap().unwrap(),
+            config_before,
+            "changed_at not stamped"
+        );
+
+        // Once its retention (one day by default) has passed, the EXPIRED key is no longer listed.
+        clock.advance(Duration::days(2));
+        assert_eq!(statuses(&call(&api, Method::Get, KEYS, None).await), expected[..2]);
+    }
+
+    #[tokio::test]
+    async fn rotation_needs_use_sig_and_changes_nothing_otherwise() {
+        // Reference §2.3 / [MGMT InvalidRotateUse]: 400 E0000001 "Api validation failed:
+        // rotateKeys", cause "Invalid value specified for key 'use' parameter".
+        let (api, _) = api();
+        with_default_server(&api).await;
+        let before = ring(&api).await;
+        for body in [
+            Some(json!({"use": "enc"})),
+            Some(json!({})),
+            Some(json!({"use": 5})),
+            Some(json!([])),
+            None,
+        ] {
+            let response = call(&api, Method::Post, ROTATE, body.clone()).await;
+            assert_eq!(response.status, 400, "{body:?}");
+            let error = response.body.unwrap();
+            assert_eq!(error["errorCode"], "E0000001");
+            assert_eq!(error["errorSummary"], "Api validation failed: rotateKeys");
+            assert_eq!(
+                error["errorCauses"],
+                json!([{"errorSummary": "Invalid value specified for key 'use' parameter"}])
+            );
+        }
+        let caller = crate::admin::Caller { id: "admin".to_owned() };
+        let request = crate::admin::ApiRequest {
+            method: Method::Post,
+            path: ROTATE,
+            query: "",
+            body: Some(b"{use"),
+            caller: Some(&caller),
+        };
+        assert_eq!(api.handle(&request).await.body.unwrap()["errorCode"], "E0000003");
+        assert_eq!(ring(&api).await, before);
+    }
+
+    #[tokio::test]
+    async fn rotate_keys_if_due_follows_the_auto_schedule() {
+        // Reference §3.9: AUTO rotates every 90 days; MANUAL only through keyRotate.
+        let (api, clock) = api();
+        with_default_server(&api).await;
+        let before = ring(&api).await;
+        clock.advance(Duration::days(89));
+        assert!(!api.rotate_keys_if_due("default").await.unwrap());
+        assert_eq!(ring(&api).await, before);
+
+        clock.advance(Duration::days(1));
+        assert!(api.rotate_keys_if_due("default").await.unwrap());
+        let rotated = ring(&api).await;
+        assert_eq!(rotated.active().kid, before.next_key().kid);
+        assert_eq!(rotated.keys().len(), 3);
+        assert!(
+            !api.rotate_keys_if_due("default").await.unwrap(),
+            "not due again for 90 days"
+        );
+
+        // After the retention the EXPIRED key is dropped from the ring.
+        clock.advance(Duration::days(1));
+        assert!(!api.rotate_keys_if_due("default").await.unwrap());
+        assert_eq!(ring(&api).await.keys().len(), 2);
+
+        assert_eq!(api.rotate_keys_if_due("ausUnknown").await.unwrap_err().code, "E0000007");
+    }
+
+    #[tokio::test]
+    async fn manual_rings_are_never_due() {
+        let (api, clock) = api();
+        with_default_server(&api).await;
+        api.set_rotation_mode("default", RotationMode::Manual).await.unwrap();
+        clock.advance(Duration::days(365));
+        assert!(!api.rotate_keys_if_due("default").await.unwrap());
+        assert_eq!(ring(&api).await.rotation_mode(), RotationMode::Manual);
+        // Manual rotation still works in MANUAL mode (seed 003).
+        assert_eq!(
+            call(&api, Method::Post, ROTATE, Some(json!({"use": "sig"})))
+                .await
+                .status,
+            200
+        );
+    }
+
+    #[tokio::test]
+    async fn concurrent_due_rotations_rotate_once() {
+        let (api, clock) = api();
+        with_default_server(&api).await;
+        clock.advance(Duration::days(90));
+        let (a, b) = tokio::join!(api.rotate_keys_if_due("default"), api.rotate_keys_if_due("default"));
+        assert_eq!([a.unwrap(), b.unwrap()].iter().filter(|rotated| **rotated).count(), 1);
+        let expired = ring(&api)
+            .await
+            .keys()
+            .iter()
+            .filter(|k| k.status == crate::keys::KeyStatus::Expired)
+            .count();
+        assert_eq!(expired, 1);
+    }
+
+    #[tokio::test]
+    async fn unsupported_methods_and_paths() {
+        let (api, _) = api();
+        with_default_server(&api).await;
+        let code = |response: ApiResponse| response.body.unwrap()["errorCode"].clone();
+        assert_eq!(
+            code(call(&api, Method::Post, KEYS, None).await),
+            Value::from("E0000022")
+        );
+        assert_eq!(
+            code(call(&api, Method::Get, ROTATE, None).await),
+            Value::from("E0000022")
+        );
+        let other = "/api/v1/authorizationServers/default/credentials/other";
+        assert_eq!(
+            code(call(&api, Method::Get, other, None).await),
+            Value::from("E0000008")
+        );
+    }
+}

@@ -1,0 +1,148 @@
+//! Okta's authorization-server management API as transport-agnostic operations.
+//!
+//! [`ManagementApi::handle`] takes an [`ApiRequest`] (method, path, query, JSON body and the
+//! caller the host authenticated) and returns an [`ApiResponse`] with Okta's status codes,
+//! headers and JSON, so a host maps `/api/v1/authorizationServers/…` and `/oauth2/v1/clients/…`
+//! onto it in a few lines. Errors are Okta's error objects (`E0000001` validation with one
+//! cause per field, `E0000003` malformed body, `E0000006` no permission, `E0000007` unknown id).
+//!
+//! Every change loads the server's configuration document, edits it with pure functions,
+//! stamps `changed_at` (which implicitly revokes tokens minted before it) and saves it with
+//! compare-and-swap, retrying when another writer won the race. A failed operation changes
+//! nothing.
+
+mod claims;
+mod clients;
+mod defaults;
+mod error;
+pub mod ids;
+mod keys;
+pub mod links;
+mod policies;
+mod request;
+mod rules;
+mod scopes;
+mod servers;
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+pub use defaults::{DEFAULT_SERVER_ID, default_server_config};
+pub use error::{ApiError, FieldError};
+pub use request::{ApiRequest, ApiResponse, Caller, Method};
+
+use crate::clock::Clock;
+use crate::keys::{KeyMaterial, RotationSettings};
+use crate::store::{ConfigStore, Directory, Saved, ServerConfig};
+
+/// How often a compare-and-swap save is retried when other writers keep winning.
+const SAVE_ATTEMPTS: usize = 5;
+
+/// The management API over a configuration store and a directory.
+pub struct ManagementApi<C, D> {
+    config: Arc<C>,
+    directory: Arc<D>,
+    key_material: Arc<dyn KeyMaterial>,
+    clock: Arc<dyn Clock>,
+    base_url: String,
+    rotation: RotationSettings,
+}
+
+impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
+    /// The API over `config` and `directory`. `base_url` is the host's public origin
+    /// (`https://id.example.com`, no trailing slash): issuers and `_links` are built from it.
+    pub fn new(
+        config: Arc<C>,
+        directory: Arc<D>,
+        key_material: Arc<dyn KeyMaterial>,
+        clock: Arc<dyn Clock>,
+        base_url: impl Into<String>,
+    ) -> Self {
+        let base_url = base_url.into().trim_end_matches('/').to_owned();
+        Self {
+            config,
+            directory,
+            key_material,
+            clock,
+            base_url,
+            rotation: RotationSettings::default(),
+        }
+    }
+
+    /// Uses `settings` for the keys of servers created from now on and for rotations.
+    pub fn with_rotation_settings(mut self, settings: RotationSettings) -> Self {
+        self.rotation = settings;
+        self
+    }
+
+    /// The host's base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Answers one management request.
+    pub async fn handle(&self, request: &ApiRequest<'_>) -> ApiResponse {
+        match self.route(request).await {
+            Ok(response) => response,
+            Err(error) => error.response(),
+        }
+    }
+
+    async fn route(&self, request: &ApiRequest<'_>) -> Result<ApiResponse, ApiError> {
+        if request.caller.is_none() {
+            return Err(ApiError::forbidden());
+        }
+        let segments: Vec<&str> = request.path.trim_matches('/').split('/').collect();
+        match segments.as_slice() {
+            ["api", "v1", "authorizationServers", rest @ ..] => match rest {
+                [] | [_] | [_, "lifecycle", _] => self.route_servers(request, rest).await,
+                [id, "policies", rest @ ..] => self.route_policies(request, id, rest).await,
+                [id, "scopes", rest @ ..] => self.route_scopes(request, id, rest).await,
+                [id, "claims", rest @ ..] => self.route_claims(request, id, rest).await,
+                [id, "credentials", rest @ ..] => self.route_keys(request, id, rest).await,
+                _ => Err(ApiError::path_not_found()),
+            },
+            ["oauth2", "v1", "clients", rest @ ..] => self.route_clients(request, rest).await,
+            _ => Err(ApiError::path_not_found()),
+        }
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// The configuration of server `id`, or `E0000007`.
+    async fn load(&self, id: &str) -> Result<ServerConfig, ApiError> {
+        self.config
+            .load(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(id, "AuthorizationServer"))
+    }
+
+    /// Loads server `id`, applies `change` to a copy, stamps `changed_at` and saves it with
+    /// compare-and-swap, retrying when another writer saved first. `change` must be pure: it may
+    /// run more than once, and when it fails nothing is saved.
+    async fn edit<T>(
+        &self,
+        id: &str,
+        change: impl Fn(&mut ServerConfig, OffsetDateTime) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        for _ in 0..SAVE_ATTEMPTS {
+            let mut config = self.load(id).await?;
+            let expected = config.revision;
+            let now = self.now();
+            let output = change(&mut config, now)?;
+            config.changed_at = now;
+            match self.config.save(config, expected).await? {
+                Saved::Saved { .. } => return Ok(output),
+                Saved::Stale => continue,
+                Saved::Missing => return Err(ApiError::not_found(id, "AuthorizationServer")),
+            }
+        }
+        Err(ApiError::internal())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,711 @@
+//! Scopes: list, get, create, replace, delete (`/api/v1/authorizationServers/{id}/scopes`).
+//!
+//! Rules (reference §2.2, seed 003 "Limits"):
+//! * names are printable ASCII without space, `"` or `\` (RFC 6749 §3.3), may hold `<` or `>` but
+//!   not both, must not be `okta`, `*`, or start with `okta.`/`okta:` (checked case-insensitively),
+//!   and are unique per server (exact match);
+//! * `system` is server-controlled: ignored on input. System scopes cannot be deleted and keep
+//!   their name; their other fields may change;
+//! * `consent`, `metadataPublish` and `optional` are stored as given, so a scope created without
+//!   them reads back in seed 003's shape; omitted means `IMPLICIT`, `NO_CLIENTS`, `false`;
+//! * a scope named by a rule's `conditions.scopes.include` or a claim's `conditions.scopes`
+//!   cannot be deleted or renamed (`E0000001`): the reference leaves this undocumented, and
+//!   refusing keeps rules and claims from silently pointing at nothing.
+//!
+//! `GET …/scopes` takes `q` (case-insensitive substring of the name), `limit` (1–200, default 200;
+//! larger values are capped) and `after` (the id of the last scope of the previous page), and
+//! answers `Link` headers (`rel="self"`, and `rel="next"` when more remain). `filter` is ignored.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::error::FieldError;
+use super::ids::{SCOPE, object_id};
+use super::links::{link, server_href};
+use super::{ApiError, ApiRequest, ApiResponse, ManagementApi, Method};
+use crate::model::{ALL_SCOPES, Scope};
+use crate::store::{ConfigStore, Directory, ServerConfig};
+
+/// The `not_found` kind of scopes.
+const KIND: &str = "OAuth2Scope";
+/// Largest page of a list.
+pub(super) const MAX_LIMIT: usize = 200;
+/// The message for a missing or empty required field.
+pub(super) const BLANK: &str = "The field cannot be left blank";
+
+impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
+    pub(super) async fn route_scopes(
+        &self,
+        request: &ApiRequest<'_>,
+        server_id: &str,
+        rest: &[&str],
+    ) -> Result<ApiResponse, ApiError> {
+        match (rest, request.method) {
+            ([], Method::Get) => self.list_scopes(request, server_id).await,
+            ([], Method::Post) => self.create_scope(request, server_id).await,
+            ([scope_id], Method::Get) => {
+                let config = self.load(server_id).await?;
+                let scope = find(&config, scope_id)?;
+                Ok(ApiResponse::json(200, self.scope_json(server_id, scope)))
+            }
+            ([scope_id], Method::Put) => self.replace_scope(request, server_id, scope_id).await,
+            ([scope_id], Method::Delete) => self.delete_scope(server_id, scope_id).await,
+            ([] | [_], _) => Err(ApiError::method_not_allowed()),
+            _ => Err(ApiError::path_not_found()),
+        }
+    }
+
+    async fn list_scopes(&self, request: &ApiRequest<'_>, server_id: &str) -> Result<ApiResponse, ApiError> {
+        let page = PageRequest::from_request(request, MAX_LIMIT)?;
+        let config = self.load(server_id).await?;
+        let query = request.query_param("q").map(|q| q.to_lowercase());
+        let matching: Vec<&Scope> = config
+            .scopes
+            .iter()
+            .filter(|scope| query.as_deref().is_none_or(|q| scope.name.to_lowercase().contains(q)))
+            .collect();
+        let (items, next) = page.apply(matching, |scope| &scope.id)?;
+        let body = items
+            .into_iter()
+            .map(|scope| self.scope_json(server_id, scope))
+            .collect();
+        let href = format!("{}/scopes", server_href(&self.base_url, server_id));
+        Ok(page.response(Value::Array(body), &href, &[("q", request.query_param("q"))], next))
+    }
+
+    async fn create_scope(&self, request: &ApiRequest<'_>, server_id: &str) -> Result<ApiResponse, ApiError> {
+        let mut scope = parse_scope(request.body)?;
+        scope.id = object_id(SCOPE);
+        let scope = self
+            .edit(server_id, |config, _| {
+                check_unique(config, &scope.name, None)?;
+                config.scopes.push(scope.clone());
+                Ok(scope.clone())
+            })
+            .await?;
+        Ok(ApiResponse::json(201, self.scope_json(server_id, &scope)))
+    }
+
+    async fn replace_scope(
+        &self,
+        request: &ApiRequest<'_>,
+        server_id: &str,
+        scope_id: &str,
+    ) -> Result<ApiResponse, ApiError> {
+        // An unknown server or scope is a 404 even when the body is bad.
+        find(&self.load(server_id).await?, scope_id)?;
+        let input = parse_scope(request.body)?;
+        let scope = self
+            .edit(server_id, |config, _| {
+                let index = position(config, scope_id)?;
+                let stored = &config.scopes[index];
+                let mut scope = input.clone();
+                scope.id = stored.id.clone();
+                scope.system = stored.system;
+                if scope.name != stored.name {
+                    if stored.system {
+                        return Err(ApiError::invalid(
+                            "name",
+                            "The name of a system scope cannot be changed",
+                        ));
+                    }
+                    check_unreferenced(config, &stored.name, "renamed")?;
+                    check_unique(config, &scope.name, Some(scope_id))?;
+                }
+                config.scopes[index] = scope.clone();
+                Ok(scope)
+            })
+            .await?;
+        Ok(ApiResponse::json(200, self.scope_json(server_id, &scope)))
+    }
+
+    async fn delete_scope(&self, server_id: &str, scope_id: &str) -> Result<ApiResponse, ApiError> {
+        self.edit(server_id, |config, _| {
+            let index = position(config, scope_id)?;
+            let stored = &config.scopes[index];
+            if stored.system {
+                return Err(ApiError::system_object(KIND));
+            }
+            check_unreferenced(config, &stored.name, "deleted")?;
+            config.scopes.remove(index);
+            Ok(())
+        })
+        .await?;
+        Ok(ApiResponse::no_content())
+    }
+
+    /// A scope as the API shows it, with `_links.self` (system scopes cannot be deleted).
+    fn scope_json(&self, server_id: &str, scope: &Scope) -> Value {
+        let href = format!("{}/scopes/{}", server_href(&self.base_url, server_id), scope.id);
+        let allow: &[Method] = if scope.system {
+            &[Method::Get, Method::Put]
+        } else {
+            &[Method::Get, Method::Put, Method::Delete]
+        };
+        let mut scope = scope.clone();
+        scope.links = Some(serde_json::json!({ "self": link(href, allow) }));
+        serde_json::to_value(&scope).unwrap_or(Value::Null)
+    }
+}
+
+fn position(config: &ServerConfig, scope_id: &str) -> Result<usize, ApiError> {
+    config
+        .scopes
+        .iter()
+        .position(|s| s.id == scope_id)
+        .ok_or_else(|| ApiError::not_found(scope_id, KIND))
+}
+
+fn find<'a>(config: &'a ServerConfig, scope_id: &str) -> Result<&'a Scope, ApiError> {
+    Ok(&config.scopes[position(config, scope_id)?])
+}
+
+/// `E0000001` if another scope of the server (other than `except`) is called `name`.
+fn check_unique(config: &ServerConfig, name: &str, except: Option<&str>) -> Result<(), ApiError> {
+    if config
+        .scopes
+        .iter()
+        .any(|s| s.name == name && Some(s.id.as_str()) != except)
+    {
+        return Err(ApiError::invalid(
+            "name",
+            format!("A scope named '{name}' already exists. Scopes are unique per authorization server."),
+        ));
+    }
+    Ok(())
+}
+
+/// `E0000001` if a rule or claim of the server names scope `name`.
+fn check_unreferenced(config: &ServerConfig, name: &str, action: &str) -> Result<(), ApiError> {
+    for entry in &config.policies {
+        for rule in &entry.rules {
+            let named = rule
+                .conditions
+                .scopes
+                .as_ref()
+                .is_some_and(|c| c.include.iter().any(|s| s == name));
+            if named {
+                return Err(ApiError::invalid(
+                    "name",
+                    format!(
+                        "The scope '{name}' cannot be {action}: rule '{}' of policy '{}' uses it",
+                        rule.name, entry.policy.name
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(claim) = config
+        .claims
+        .iter()
+        .find(|c| c.condition_scopes().iter().any(|s| s == name))
+    {
+        return Err(ApiError::invalid(
+            "name",
+            format!(
+                "The scope '{name}' cannot be {action}: claim '{}' is conditioned on it",
+                claim.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Parses and validates a create/replace body. `id`, `system` and `_links` are dropped.
+fn parse_scope(body: Option<&[u8]>) -> Result<Scope, ApiError> {
+    let object = parse_object(body)?;
+    let mut failures = Vec::new();
+    match object.get("name") {
+        None | Some(Value::Null) => failures.push(FieldError::new("name", BLANK)),
+        Some(Value::String(name)) => {
+            if let Some(problem) = scope_name_problem(name) {
+                failures.push(FieldError::new("name", problem));
+            }
+        }
+        Some(_) => return Err(ApiError::malformed_body()),
+    }
+    check_enum::<crate::model::ScopeConsent>(&object, "consent", "REQUIRED, IMPLICIT, FLEXIBLE", &mut failures);
+    check_enum::<crate::model::MetadataPublish>(&object, "metadataPublish", "ALL_CLIENTS, NO_CLIENTS", &mut failures);
+    if !failures.is_empty() {
+        return Err(ApiError::validation(failures));
+    }
+    let mut scope: Scope = serde_json::from_value(Value::Object(object)).map_err(|_| ApiError::malformed_body())?;
+    scope.id = String::new();
+    scope.system = false;
+    scope.links = None;
+    Ok(scope)
+}
+
+/// Why `name` is not a valid scope name, if it is not (reference §2.2 scope-name rules).
+pub(super) fn scope_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some(BLANK.to_owned());
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|&c| !matches!(c, '\x21'..='\x7e') || c == '"' || c == '\\')
+    {
+        return Some(format!(
+            "Scope names may only contain printable ASCII characters other than space, '\"' and '\\', not {bad:?}"
+        ));
+    }
+    let lower = name.to_ascii_lowercase();
+    if lower == "okta" || lower.starts_with("okta.") || lower.starts_with("okta:") {
+        return Some("Scope names cannot be 'okta' or start with 'okta.' or 'okta:'".to_owned());
+    }
+    if name == ALL_SCOPES {
+        return Some("'*' is reserved: in rules it stands for every scope".to_owned());
+    }
+    if name.contains('<') && name.contains('>') {
+        return Some("A scope name may contain '<' or '>' but not both".to_owned());
+    }
+    None
+}
+
+/// The request body as a JSON object: absent, not JSON or not an object is `E0000003`.
+pub(super) fn parse_object(body: Option<&[u8]>) -> Result<Map<String, Value>, ApiError> {
+    match super::error::parse_body::<Value>(body)? {
+        Value::Object(object) => Ok(object),
+        _ => Err(ApiError::malformed_body()),
+    }
+}
+
+/// Adds a failure for `field` when it is present, not null and not a `T` (an enum spelled
+/// `expected`).
+pub(super) fn check_enum<T: DeserializeOwned>(
+    object: &Map<String, Value>,
+    field: &str,
+    expected: &str,
+    failures: &mut Vec<FieldError>,
+) {
+    if let Some(value) = object.get(field).filter(|v| !v.is_null()) {
+        if serde_json::from_value::<T>(value.clone()).is_err() {
+            failures.push(FieldError::new(
+                field,
+                format!("{value} is not a valid value: expected one of {expected}"),
+            ));
+        }
+    }
+}
+
+/// `limit` and `after` of a list request.
+pub(super) struct PageRequest {
+    limit: usize,
+    after: Option<String>,
+}
+
+impl PageRequest {
+    /// Reads `limit` (1 or more, capped at [`MAX_LIMIT`], default `default_limit`) and `after`;
+    /// a `limit` that is not a positive integer is `E0000029`.
+    pub(super) fn from_request(request: &ApiRequest<'_>, default_limit: usize) -> Result<Self, ApiError> {
+        let limit = match request.query_param("limit") {
+            None => default_limit,
+            Some(text) => match text.trim().parse::<usize>() {
+                Ok(0) | Err(_) => return Err(ApiError::invalid_paging()),
+                Ok(n) => n.min(MAX_LIMIT),
+            },
+        };
+        let after = request.query_param("after").filter(|a| !a.is_empty());
+        Ok(Self { limit, after })
+    }
+
+    /// The page of `items` after the cursor, and the cursor of the next page if more remain. An
+    /// `after` that names no item is `E0000029`.
+    pub(super) fn apply<T>(
+        &self,
+        items: Vec<T>,
+        id: impl Fn(&T) -> &str,
+    ) -> Result<(Vec<T>, Option<String>), ApiError> {
+        let start = match &self.after {
+            None => 0,
+            Some(after) => {
+                items
+                    .iter()
+                    .position(|item| id(item) == after)
+                    .ok_or_else(ApiError::invalid_paging)?
+                    + 1
+            }
+        };
+        let mut page: Vec<T> = items.into_iter().skip(start).collect();
+        let more = page.len() > self.limit;
+        page.truncate(self.limit);
+        let next = if more {
+            page.last().map(|item| id(item).to_owned())
+        } else {
+            None
+        };
+        Ok((page, next))
+    }
+
+    /// A `200` list response with `Link` headers for this page and, if any, the next one.
+    /// `extra` are query parameters to carry over (`q`).
+    pub(super) fn response(
+        &self,
+        body: Value,
+        href: &str,
+        extra: &[(&str, Option<String>)],
+        next: Option<String>,
+    ) -> ApiResponse {
+        let query = |after: Option<&str>| {
+            let mut query = url::form_urlencoded::Serializer::new(String::new());
+            for (name, value) in extra {
+                if let Some(value) = value {
+                    query.append_pair(name, value);
+                }
+            }
+            query.append_pair("limit", &self.limit.to_string());
+            if let Some(after) = after {
+                query.append_pair("after", after);
+            }
+            query.finish()
+        };
+        let mut response = ApiResponse::json(200, body).with_header(
+            "Link",
+            format!("<{href}?{}>; rel=\"self\"", query(self.after.as_deref())),
+        );
+        if let Some(next) = next {
+            response = response.with_header("Link", format!("<{href}?{}>; rel=\"next\"", query(Some(&next))));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::admin::Method;
+    use crate::admin::tests::{api, call, with_default_server};
+
+    const SCOPES: &str = "/api/v1/authorizationServers/default/scopes";
+
+    fn keys(value: &Value) -> Vec<String> {
+        let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    async fn create(api: &crate::admin::tests::TestApi, body: Value) -> crate::admin::ApiResponse {
+        call(api, Method::Post, SCOPES, Some(body)).await
+    }
+
+    fn causes(response: &crate::admin::ApiResponse) -> Vec<String> {
+        let body = response.body.as_ref().unwrap();
+        body["errorCauses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["errorSummary"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn seed_003_round_trip_create_get_replace_list_delete() {
+        let (api, clock) = api();
+        with_default_server(&api).await;
+        // Seed 003 "Create a Scope" request.
+        let created = create(&api, json!({"description": "Drive car", "name": "car:drive"})).await;
+        assert_eq!(created.status, 201);
+        let body = created.body.unwrap();
+        let id = body["id"].as_str().unwrap().to_owned();
+        assert!(id.starts_with("scp") && id.len() == 20);
+        // Seed 003 "Scopes Object": same keys (plus the current API's `_links`) and values.
+        let seed = json!({"id": "scpainazg3Ekay92V0h7", "name": "car:drive", "description": "Drive car",
+                          "system": false, "default": false});
+        let mut expected = keys(&seed);
+        expected.push("_links".to_owned());
+        expected.sort();
+        assert_eq!(keys(&body), expected);
+        for key in ["name", "description", "system", "default"] {
+            assert_eq!(body[key], seed[key], "{key}");
+        }
+        let href = format!("https://id.example.com{SCOPES}/{id}");
+        assert_eq!(body["_links"]["self"]["href"], href.as_str());
+        assert_eq!(
+            body["_links"]["self"]["hints"]["allow"],
+            json!(["GET", "PUT", "DELETE"])
+        );
+        // Defaults (reference §2.2): IMPLICIT, NO_CLIENTS.
+        let stored = api.load("default").await.unwrap();
+        let scope = stored.scopes.iter().find(|s| s.id == id).unwrap();
+        assert_eq!(scope.consent(), crate::model::ScopeConsent::Implicit);
+        assert_eq!(scope.metadata_publish(), crate::model::MetadataPublish::NoClients);
+
+        let got = call(&api, Method::Get, &format!("{SCOPES}/{id}"), None).await;
+        assert_eq!(got.status, 200);
+        assert_eq!(got.body.unwrap(), body);
+
+        // Seed 003 "Update a Scope" (its body repaired).
+        clock.advance(time::Duration::minutes(1));
+        let replaced = call(
+            &api,
+            Method::Put,
+            &format!("{SCOPES}/{id}"),
+            Some(json!({"description": "Order car", "name": "car:order"})),
+        )
+        .await;
+        assert_eq!(replaced.status, 200);
+        let replaced = replaced.body.unwrap();
+        assert_eq!(replaced["name"], "car:order");
+        assert_eq!(replaced["id"], id.as_str());
+        assert_eq!(keys(&replaced), expected);
+
+        let list = call(&api, Method::Get, SCOPES, None).await;
+        assert_eq!(list.status, 200);
+        let list = list.body.unwrap();
+        let names: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        assert!(names.contains(&"car:order") && names.contains(&"openid") && !names.contains(&"car:drive"));
+
+        let deleted = call(&api, Method::Delete, &format!("{SCOPES}/{id}"), None).await;
+        assert_eq!(deleted.status, 204);
+        assert!(deleted.body.is_none());
+        let gone = call(&api, Method::Get, &format!("{SCOPES}/{id}"), None).await;
+        assert_eq!(gone.status, 404);
+        assert_eq!(gone.body.unwrap()["errorCode"], "E0000007");
+    }
+
+    #[tokio::test]
+    async fn duplicate_names_are_rejected_and_change_nothing() {
+        // Seed 003 "Limits": scopes are unique per authorization server.
+        let (api, clock) = api();
+        with_default_server(&api).await;
+        assert_eq!(create(&api, json!({"name": "car:drive"})).await.status, 201);
+        let before = api.load("default").await.unwrap();
+        clock.advance(time::Duration::minutes(1));
+        for name in ["car:drive", "openid"] {
+            let response = create(&api, json!({"name": name})).await;
+            assert_eq!(response.status, 400);
+            assert_eq!(response.body.as_ref().unwrap()["errorCode"], "E0000001");
+            assert_eq!(
+                response.body.as_ref().unwrap()["errorSummary"],
+                "Api validation failed: name"
+            );
+            assert!(
+                causes(&response)[0].contains("unique per authorization server"),
+                "{:?}",
+                causes(&response)
+            );
+        }
+        assert_eq!(
+            api.load("default").await.unwrap(),
+            before,
+            "config and revision unchanged"
+        );
+    }
+
+    #[tokio::test]
+    async fn invalid_names_are_rejected() {
+        // Reference §2.2 scope-name rules.
+        let (api, _) = api();
+        with_default_server(&api).await;
+        let before = api.load("default").await.unwrap();
+        for name in [
+            "car drive",
+            "okta.x",
+            "okta:users",
+            "okta",
+            "OKTA.read",
+            "*",
+            "a\"b",
+            "a\\b",
+            "a<b>",
+            "",
+            "é",
+        ] {
+            let response = create(&api, json!({"name": name})).await;
+            assert_eq!(response.status, 400, "{name}");
+            let body = response.body.as_ref().unwrap();
+            assert_eq!(body["errorCode"], "E0000001", "{name}");
+            assert!(causes(&response)[0].starts_with("name: "), "{name}");
+        }
+        let missing = create(&api, json!({"description": "no name"})).await;
+        assert_eq!(causes(&missing), ["name: The field cannot be left blank"]);
+        let bad_enum = create(&api, json!({"name": "ok", "consent": "ADMIN"})).await;
+        assert_eq!(bad_enum.status, 400);
+        assert!(causes(&bad_enum)[0].starts_with("consent: "));
+        for name in ["a<b", "a>b", "urn:x/y?z=1", "okta_like"] {
+            assert_eq!(create(&api, json!({"name": name})).await.status, 201, "{name}");
+        }
+        assert_eq!(api.load("default").await.unwrap().scopes.len(), before.scopes.len() + 4);
+    }
+
+    #[tokio::test]
+    async fn system_scopes_cannot_be_deleted_or_renamed() {
+        let (api, _) = api();
+        with_default_server(&api).await;
+        let config = api.load("default").await.unwrap();
+        let openid = config.scopes.iter().find(|s| s.name == "openid").unwrap().id.clone();
+        let deleted = call(&api, Method::Delete, &format!("{SCOPES}/{openid}"), None).await;
+        assert_eq!(deleted.status, 403);
+        assert_eq!(deleted.body.unwrap()["errorCode"], "E0000006");
+        let renamed = call(
+            &api,
+            Method::Put,
+            &format!("{SCOPES}/{openid}"),
+            Some(json!({"name": "oidc"})),
+        )
+        .await;
+        assert_eq!(renamed.status, 400);
+        assert_eq!(api.load("default").await.unwrap(), config);
+        // Other fields of a system scope may change; `system` stays true.
+        let edited = call(
+            &api,
+            Method::Put,
+            &format!("{SCOPES}/{openid}"),
+            Some(json!({"name": "openid", "description": "OIDC", "system": false, "default": true})),
+        )
+        .await;
+        assert_eq!(edited.status, 200);
+        let edited = edited.body.unwrap();
+        assert_eq!(edited["system"], true);
+        assert_eq!(edited["default"], true);
+        assert_eq!(edited["_links"]["self"]["hints"]["allow"], json!(["GET", "PUT"]));
+    }
+
+    #[tokio::test]
+    async fn scopes_used_by_rules_cannot_be_deleted() {
+        let (api, _) = api();
+        with_default_server(&api).await;
+        let id = create(&api, json!({"name": "car:drive"})).await.body.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // Make the default rule name the scope explicitly (stored directly: rules are another file's job).
+        let mut config = api.load("default").await.unwrap();
+        let revision = config.revision;
+        config.policies[0].rules[0].conditions.scopes.as_mut().unwrap().include = vec!["car:drive".to_owned()];
+        assert!(matches!(
+            crate::store::ConfigStore::save(api.config.as_ref(), config, revision)
+                .await
+                .unwrap(),
+            crate::store::Saved::Saved { .. }
+        ));
+        let before = api.load("default").await.unwrap();
+        let response = call(&api, Method::Delete, &format!("{SCOPES}/{id}"), None).await;
+        assert_eq!(response.status, 400);
+        assert!(causes(&response)[0].contains("Default Policy Rule"));
+        let renamed = call(
+            &api,
+            Method::Put,
+            &format!("{SCOPES}/{id}"),
+            Some(json!({"name": "car:ride"})),
+        )
+        .await;
+        assert_eq!(renamed.status, 400);
+        assert_eq!(api.load("default").await.unwrap(), before);
+    }
+
+    #[tokio::test]
+    async fn every_change_advances_changed_at() {
+        let (api, clock) = api();
+        with_default_server(&api).await;
+        let t0 = api.load("default").await.unwrap().changed_at;
+        clock.advance(time::Duration::seconds(5));
+        let id = create(&api, json!({"name": "a"})).await.body.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let t1 = api.load("default").await.unwrap().changed_at;
+        assert!(t1 > t0);
+        clock.advance(time::Duration::seconds(5));
+        call(&api, Method::Put, &format!("{SCOPES}/{id}"), Some(json!({"name": "b"}))).await;
+        let t2 = api.load("default").await.unwrap().changed_at;
+        assert!(t2 > t1);
+        clock.advance(time::Duration::seconds(5));
+        assert_eq!(
+            call(&api, Method::Delete, &format!("{SCOPES}/{id}"), None).await.status,
+            204
+        );
+        assert!(api.load("default").await.unwrap().changed_at > t2);
+    }
+
+    #[tokio::test]
+    async fn list_filters_and_pages() {
+        let (api, _) = api();
+        with_default_server(&api).await;
+        for name in ["car:drive", "car:order", "boat:sail"] {
+            assert_eq!(create(&api, json!({"name": name})).await.status, 201);
+        }
+        let found = call(&api, Method::Get, &format!("{SCOPES}?q=CAR"), None)
+            .await
+            .body
+            .unwrap();
+        let names: Vec<&str> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["car:drive", "car:order"]);
+
+        let first = call(&api, Method::Get, &format!("{SCOPES}?q=car&limit=1"), None).await;
+        assert_eq!(first.body.as_ref().unwrap().as_array().unwrap().len(), 1);
+        let next = first
+            .headers
+            .iter()
+            .find(|(k, v)| k == "Link" && v.contains("rel=\"next\""))
+            .unwrap()
+            .1
+            .clone();
+        let url = next.trim_start_matches('<').split('>').next().unwrap();
+        let path = url.trim_start_matches("https://id.example.com");
+        let second = call(&api, Method::Get, path, None).await;
+        assert_eq!(second.body.as_ref().unwrap()[0]["name"], "car:order");
+        assert!(!second.headers.iter().any(|(_, v)| v.contains("rel=\"next\"")));
+
+        assert_eq!(
+            call(&api, Method::Get, &format!("{SCOPES}?limit=x"), None).await.status,
+            400
+        );
+        assert_eq!(
+            call(&api, Method::Get, &format!("{SCOPES}?after=scpnope"), None)
+                .await
+                .status,
+            400
+        );
+        let unknown = call(&api, Method::Get, "/api/v1/authorizationServers/nope/scopes", None).await;
+        assert_eq!(unknown.status, 404);
+    }
+
+    #[tokio::test]
+    async fn malformed_bodies_and_methods() {
+        let (api, _) = api();
+        with_default_server(&api).await;
+        assert_eq!(
+            create(&api, json!(["car:drive"])).await.body.unwrap()["errorCode"],
+            "E0000003"
+        );
+        assert_eq!(
+            create(&api, json!({"name": 5})).await.body.unwrap()["errorCode"],
+            "E0000003"
+        );
+        let config = api.load("default").await.unwrap();
+        let id = &config.scopes[0].id;
+        assert_eq!(
+            call(&api, Method::Post, &format!("{SCOPES}/{id}"), None).await.status,
+            405
+        );
+        assert_eq!(
+            call(
+                &api,
+                Method::Put,
+                &format!("{SCOPES}/scpnope"),
+                Some(json!({"name": "x"}))
+            )
+            .await
+            .status,
+            404
+        );
+        assert_eq!(
+            call(&api, Method::Delete, &format!("{SCOPES}/scpnope"), None)
+                .await
+                .status,
+            404
+        );
+    }
+}
