@@ -19,9 +19,9 @@
 use serde_json::Value;
 
 use super::error::FieldError;
-use super::ids::{CLAIM, object_id};
-use super::links::{link, server_href};
-use super::scopes::{BLANK, check_enum, parse_object};
+use super::fields::{BLANK, check_enum, fail_on, parse_object, required};
+use super::ids::{CLAIM, index_of, object_id};
+use super::links::{self_links, server_href};
 use super::{ApiError, ApiRequest, ApiResponse, ManagementApi, Method};
 use crate::claims::{ClaimDefinitionError, compile_claim};
 use crate::model::{Claim, ClaimConditions, ClaimType, ClaimValueType, GroupFilterType, Status, is_oidc_scope};
@@ -123,23 +123,14 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     /// A claim as the API shows it, with `_links.self` (system claims cannot be deleted).
     fn claim_json(&self, server_id: &str, claim: &Claim) -> Value {
         let href = format!("{}/claims/{}", server_href(&self.base_url, server_id), claim.id);
-        let allow: &[Method] = if claim.system {
-            &[Method::Get, Method::Put]
-        } else {
-            &[Method::Get, Method::Put, Method::Delete]
-        };
         let mut claim = claim.clone();
-        claim.links = Some(serde_json::json!({ "self": link(href, allow) }));
+        claim.links = Some(self_links(href, claim.system));
         serde_json::to_value(&claim).unwrap_or(Value::Null)
     }
 }
 
 fn position(config: &ServerConfig, claim_id: &str) -> Result<usize, ApiError> {
-    config
-        .claims
-        .iter()
-        .position(|c| c.id == claim_id)
-        .ok_or_else(|| ApiError::not_found(claim_id, KIND))
+    index_of(&config.claims, claim_id, KIND, |c| &c.id)
 }
 
 /// Parses a create/replace body: required fields and enum spellings are `E0000001`, JSON of the
@@ -160,9 +151,7 @@ fn parse_claim(body: Option<&[u8]>) -> Result<Claim, ApiError> {
     let filter_types = "STARTS_WITH, EQUALS, CONTAINS, REGEX";
     check_enum::<GroupFilterType>(&object, "group_filter_type", filter_types, &mut failures);
     check_enum::<GroupFilterType>(&object, "groupFilterType", filter_types, &mut failures);
-    if !failures.is_empty() {
-        return Err(ApiError::validation(failures));
-    }
+    fail_on(failures)?;
     let mut claim: Claim = serde_json::from_value(Value::Object(object)).map_err(|_| ApiError::malformed_body())?;
     claim.id = String::new();
     claim.system = false;
@@ -193,9 +182,7 @@ fn replace_system(stored: &Claim, input: &Claim) -> Result<Claim, ApiError> {
         "conditions.scopes",
         input.condition_scopes() == stored.condition_scopes(),
     );
-    if !failures.is_empty() {
-        return Err(ApiError::validation(failures));
-    }
+    fail_on(failures)?;
     let mut claim = stored.clone();
     if value_editable {
         claim.value = input.value.clone();
@@ -210,14 +197,11 @@ fn replace_system(stored: &Claim, input: &Claim) -> Result<Claim, ApiError> {
 /// `config` (`except` is its own id on replace).
 fn validate(config: &ServerConfig, claim: &Claim, except: Option<&str>) -> Result<(), ApiError> {
     let mut failures = Vec::new();
-    if claim.name.trim().is_empty() {
-        failures.push(FieldError::new("name", BLANK));
-    }
+    required(&mut failures, "name", Some(&claim.name));
     match claim.value_type {
         ClaimValueType::Expression | ClaimValueType::Groups => {
-            if claim.value.trim().is_empty() {
-                failures.push(FieldError::new("value", BLANK));
-            } else if claim.value.chars().count() > MAX_VALUE_CHARS {
+            let value = required(&mut failures, "value", Some(&claim.value));
+            if value.is_some_and(|value| value.chars().count() > MAX_VALUE_CHARS) {
                 failures.push(FieldError::new(
                     "value",
                     format!("The value cannot exceed {MAX_VALUE_CHARS} characters"),
@@ -260,11 +244,7 @@ fn validate(config: &ServerConfig, claim: &Claim, except: Option<&str>) -> Resul
             ));
         }
     }
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::validation(failures))
-    }
+    fail_on(failures)
 }
 
 /// The `E0000001` cause for a definition that does not compile.
@@ -286,26 +266,16 @@ fn definition_failure(error: &ClaimDefinitionError) -> FieldError {
 mod tests {
     use serde_json::{Value, json};
 
-    use crate::admin::tests::{TestApi, api, call, with_default_server};
+    use crate::admin::tests::{TestApi, api, call, keys, with_default_server};
     use crate::admin::{ApiResponse, Method};
 
     const CLAIMS: &str = "/api/v1/authorizationServers/default/claims";
 
-    fn keys(value: &Value) -> Vec<String> {
-        let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
-        keys.sort();
-        keys
-    }
-
+    /// The causes of a response that must be `E0000001`.
     fn causes(response: &ApiResponse) -> Vec<String> {
         let body = response.body.as_ref().unwrap();
         assert_eq!(body["errorCode"], "E0000001", "{body}");
-        body["errorCauses"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["errorSummary"].as_str().unwrap().to_owned())
-            .collect()
+        crate::admin::tests::causes(response)
     }
 
     async fn setup() -> (TestApi, std::sync::Arc<crate::clock::ManualClock>) {

@@ -39,8 +39,9 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
+use super::fields::parse_object;
 use super::ids::{CLIENT, object_id};
-use super::scopes::{PageRequest, parse_object};
+use super::paging::{CursorPlace, PageRequest};
 use super::{ApiError, ApiRequest, ApiResponse, ManagementApi, Method};
 use crate::jose::Jwks;
 use crate::model::{
@@ -174,7 +175,8 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         let (items, next) = page.apply(matching, |r| &r.client.client_id)?;
         let body = Value::Array(items.iter().map(client_json).collect());
         let href = format!("{}/oauth2/v1/clients", self.base_url);
-        Ok(page.response(body, &href, &[("q", request.query_param("q"))], next))
+        let extra = [("q", request.query_param("q"))];
+        Ok(page.response(body, &href, &extra, CursorPlace::AfterLimit, next))
     }
 
     async fn create_client(&self, request: &ApiRequest<'_>) -> Result<ApiResponse, Rejection> {
@@ -510,7 +512,7 @@ fn validate(client: &Client) -> Result<(), Rejection> {
 mod tests {
     use serde_json::{Value, json};
 
-    use crate::admin::tests::{TestApi, api, call};
+    use crate::admin::tests::{TestApi, api, call, call_raw};
     use crate::admin::{ApiResponse, Method};
     use crate::secret::ClientSecret;
     use crate::store::Directory;
@@ -794,15 +796,8 @@ mod tests {
         }
         assert!(api.directory.clients().await.unwrap().is_empty());
         // Not JSON at all is Okta's E0000003.
-        let caller = crate::admin::Caller { id: "admin".to_owned() };
-        let request = crate::admin::ApiRequest {
-            method: Method::Post,
-            path: CLIENTS,
-            query: "",
-            body: Some(b"{nope"),
-            caller: Some(&caller),
-        };
-        assert_eq!(api.handle(&request).await.body.unwrap()["errorCode"], "E0000003");
+        let response = call_raw(&api, Method::Post, CLIENTS, b"{nope").await;
+        assert_eq!(response.body.unwrap()["errorCode"], "E0000003");
     }
 
     #[tokio::test]

@@ -1,6 +1,7 @@
 //! Okta-style object ids: a three-character prefix and 17 random alphanumerics (`aus…` servers,
 //! `00p…` policies, `0pr…` rules, `scp…` scopes, `ocl…` claims, `0oa…` clients).
 
+use super::ApiError;
 use crate::crypto;
 
 const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -45,6 +46,15 @@ pub fn new_id(prefix: &str, len: usize) -> String {
 /// A new object id of Okta's length: `prefix` and 17 characters.
 pub fn object_id(prefix: &str) -> String {
     new_id(prefix, 17)
+}
+
+/// The index of the item of `items` whose id (`id_of`) is `id`, or `E0000007` for an unknown
+/// `kind`.
+pub(super) fn index_of<T>(items: &[T], id: &str, kind: &str, id_of: impl Fn(&T) -> &str) -> Result<usize, ApiError> {
+    items
+        .iter()
+        .position(|item| id_of(item) == id)
+        .ok_or_else(|| ApiError::not_found(id, kind))
 }
 
 #[cfg(test)]

@@ -230,7 +230,7 @@ mod tests {
     use serde_json::{Value, json};
     use time::Duration;
 
-    use crate::admin::tests::{TestApi, api, call, with_default_server};
+    use crate::admin::tests::{TestApi, api, call, call_raw, with_default_server};
     use crate::admin::{ApiResponse, Method};
     use crate::keys::{KeyRing, RotationMode, RotationSettings};
     use crate::store::ConfigStore;
@@ -395,15 +395,8 @@ mod tests {
                 json!([{"errorSummary": "Invalid value specified for key 'use' parameter"}])
             );
         }
-        let caller = crate::admin::Caller { id: "admin".to_owned() };
-        let request = crate::admin::ApiRequest {
-            method: Method::Post,
-            path: ROTATE,
-            query: "",
-            body: Some(b"{use"),
-            caller: Some(&caller),
-        };
-        assert_eq!(api.handle(&request).await.body.unwrap()["errorCode"], "E0000003");
+        let response = call_raw(&api, Method::Post, ROTATE, b"{use").await;
+        assert_eq!(response.body.unwrap()["errorCode"], "E0000003");
         assert_eq!(ring(&api).await, before);
     }
 

@@ -5,13 +5,14 @@
 //! (omitted = last on create, unchanged on replace) and the others shift to make room
 //! (reference §2.1 recommendation; Okta leaves out-of-range values undocumented).
 
-use super::error::parse_body;
-use super::links::{link, server_href};
+use super::fields::{BLANK, check_text, fail_on, object_body};
+use super::ids::index_of;
+use super::links::{link, object_links, server_href};
 use super::{ApiError, ApiRequest, ApiResponse, FieldError, ManagementApi, Method, ids};
 use crate::model::{Policy, PolicyType, Rule, Status};
 use crate::policy::PolicyWithRules;
 use crate::store::{ConfigStore, Directory, ServerConfig};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// The resource name in policy `E0000007` errors.
 pub(super) const POLICY_KIND: &str = "AuthorizationServerPolicy";
@@ -19,8 +20,6 @@ pub(super) const POLICY_KIND: &str = "AuthorizationServerPolicy";
 const NAME_MAX: usize = 100;
 /// Longest policy description (reference §2.2).
 const DESCRIPTION_MAX: usize = 255;
-/// The message for a required field that is absent, null or blank.
-pub(super) const BLANK: &str = "The field cannot be left blank";
 
 impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     /// Routes `…/policies{rest}`.
@@ -178,23 +177,6 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     }
 }
 
-/// `self` (GET, PUT and, unless `system`, DELETE) and the lifecycle link that changes `status`.
-pub(super) fn object_links(href: &str, system: bool, status: Status) -> Map<String, Value> {
-    let allow: &[Method] = if system {
-        &[Method::Get, Method::Put]
-    } else {
-        &[Method::Get, Method::Put, Method::Delete]
-    };
-    let action = if status.is_active() { "deactivate" } else { "activate" };
-    let mut links = Map::new();
-    links.insert("self".to_owned(), link(href, allow));
-    links.insert(
-        action.to_owned(),
-        link(format!("{href}/lifecycle/{action}"), &[Method::Post]),
-    );
-    links
-}
-
 /// `activate` → `ACTIVE`, `deactivate` → `INACTIVE`; anything else is an unknown path.
 pub(super) fn lifecycle_status(action: &str) -> Result<Status, ApiError> {
     match action {
@@ -206,35 +188,7 @@ pub(super) fn lifecycle_status(action: &str) -> Result<Status, ApiError> {
 
 /// The index of policy `pid` in `config.policies`, or `E0000007`.
 pub(super) fn policy_index(config: &ServerConfig, pid: &str) -> Result<usize, ApiError> {
-    config
-        .policies
-        .iter()
-        .position(|p| p.policy.id == pid)
-        .ok_or_else(|| ApiError::not_found(pid, POLICY_KIND))
-}
-
-/// `Err(E0000001)` with `errors` unless there are none.
-pub(super) fn fail_on(errors: Vec<FieldError>) -> Result<(), ApiError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::validation(errors))
-    }
-}
-
-/// A request body that must be a JSON object, with null members dropped (null reads as absent)
-/// and the read-only members (`id`, `system`, `created`, `lastUpdated`, `_links`) ignored.
-/// Not JSON, or not an object: `E0000003`.
-pub(super) fn object_body(body: Option<&[u8]>) -> Result<Map<String, Value>, ApiError> {
-    match parse_body::<Value>(body)? {
-        Value::Object(mut map) => {
-            map.retain(|key, value| {
-                !value.is_null() && !matches!(key.as_str(), "id" | "system" | "created" | "lastUpdated" | "_links")
-            });
-            Ok(map)
-        }
-        _ => Err(ApiError::malformed_body()),
-    }
+    index_of(&config.policies, pid, POLICY_KIND, |p| &p.policy.id)
 }
 
 /// Reads a policy body; an absent `name` reads as blank so validation reports it.
@@ -242,21 +196,6 @@ fn read_policy(body: Option<&[u8]>) -> Result<Policy, ApiError> {
     let mut map = object_body(body)?;
     map.entry("name").or_insert_with(|| json!(""));
     serde_json::from_value(Value::Object(map)).map_err(|_| ApiError::malformed_body())
-}
-
-/// A required text of 1 to `max` characters (blank = empty after trimming).
-pub(super) fn check_text(errors: &mut Vec<FieldError>, field: &str, value: Option<&str>, max: usize) {
-    match value {
-        None => errors.push(FieldError::new(field, BLANK)),
-        Some(text) if text.trim().is_empty() => errors.push(FieldError::new(field, BLANK)),
-        Some(text) if text.chars().count() > max => {
-            errors.push(FieldError::new(
-                field,
-                format!("The field must be between 1 and {max} characters long"),
-            ));
-        }
-        Some(_) => {}
-    }
 }
 
 /// Field checks of a policy body (reference §2.2: name 1–100, description 1–255, clients required).
@@ -350,8 +289,10 @@ mod tests {
     use time::Duration;
 
     use crate::admin::Method;
-    use crate::admin::tests::{TestApi, api, call, with_default_server};
-    use crate::store::{ConfigStore, ServerConfig};
+    use crate::admin::tests::{
+        TestApi, api, body, call, call_raw, keys, listed, rejected, stored, with_default_server,
+    };
+    use crate::store::ConfigStore;
 
     const POLICIES: &str = "/api/v1/authorizationServers/default/policies";
 
@@ -388,34 +329,7 @@ mod tests {
         })
     }
 
-    fn keys(value: &Value) -> Vec<&str> {
-        let mut keys: Vec<&str> = value
-            .as_object()
-            .map(|o| o.keys().map(String::as_str).collect())
-            .unwrap_or_default();
-        keys.sort_unstable();
-        keys
-    }
-
-    fn body(response: &crate::admin::ApiResponse) -> Value {
-        response.body.clone().unwrap_or(Value::Null)
-    }
-
-    fn causes(response: &crate::admin::ApiResponse) -> Vec<String> {
-        body(response)["errorCauses"]
-            .as_array()
-            .map(|c| {
-                c.iter()
-                    .filter_map(|c| c["errorSummary"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    async fn stored(api: &TestApi) -> ServerConfig {
-        api.config.load("default").await.unwrap().unwrap()
-    }
-
+    /// Creates a policy named `name` for all clients and returns its id.
     async fn create(api: &TestApi, name: &str, priority: Option<u32>) -> String {
         let mut request = json!({
             "name": name, "description": "d", "conditions": {"clients": {"include": ["ALL_CLIENTS"]}}
@@ -423,31 +337,10 @@ mod tests {
         if let Some(p) = priority {
             request["priority"] = json!(p);
         }
-        let response = call(api, Method::Post, POLICIES, Some(request)).await;
-        assert_eq!(response.status, 201, "{:?}", response.body);
-        body(&response)["id"].as_str().unwrap().to_owned()
-    }
-
-    /// Names of the listed policies, in list order, with their priorities.
-    async fn listed(api: &TestApi) -> Vec<(String, u64)> {
-        let response = call(api, Method::Get, POLICIES, None).await;
-        assert_eq!(response.status, 200);
-        body(&response)
-            .as_array()
+        crate::admin::tests::create(api, POLICIES, request).await["id"]
+            .as_str()
             .unwrap()
-            .iter()
-            .map(|p| (p["name"].as_str().unwrap().to_owned(), p["priority"].as_u64().unwrap()))
-            .collect()
-    }
-
-    /// Expects a 400 E0000001 whose causes are exactly `expected`, and that nothing was saved.
-    async fn rejected(api: &TestApi, method: Method, path: &str, request: Value, expected: &[&str]) {
-        let before = stored(api).await;
-        let response = call(api, method, path, Some(request)).await;
-        assert_eq!(response.status, 400, "{:?}", response.body);
-        assert_eq!(body(&response)["errorCode"], "E0000001");
-        assert_eq!(causes(&response), expected);
-        assert_eq!(stored(api).await, before, "a failed operation changes nothing");
+            .to_owned()
     }
 
     #[tokio::test]
@@ -483,7 +376,13 @@ mod tests {
             json!({"href": format!("{href}/rules"), "hints": {"allow": ["GET"]}})
         );
         // The stored policy carries no links (they are built on output).
-        assert!(stored(&api).await.policies.iter().all(|p| p.policy.links.is_none()));
+        assert!(
+            stored(&api, "default")
+                .await
+                .policies
+                .iter()
+                .all(|p| p.policy.links.is_none())
+        );
     }
 
     #[tokio::test]
@@ -516,14 +415,14 @@ mod tests {
         assert_eq!(body(&call(&api, Method::Get, &path, None).await), replaced);
 
         assert_eq!(
-            listed(&api).await,
+            listed(&api, POLICIES).await,
             [("default".to_owned(), 1), ("Default Policy".to_owned(), 2)]
         );
 
         let deleted = call(&api, Method::Delete, &path, None).await;
         assert_eq!((deleted.status, deleted.body), (204, None));
         assert_eq!(call(&api, Method::Get, &path, None).await.status, 404);
-        assert_eq!(listed(&api).await, [("Default Policy".to_owned(), 1)]);
+        assert_eq!(listed(&api, POLICIES).await, [("Default Policy".to_owned(), 1)]);
     }
 
     #[tokio::test]
@@ -577,7 +476,7 @@ mod tests {
         let ok = json!({"name": "é".repeat(100), "description": "d", "conditions": clients});
         assert_eq!(call(&api, Method::Post, POLICIES, Some(ok)).await.status, 201);
         // Replace validates the same way.
-        let pid = stored(&api).await.policies[0].policy.id.clone();
+        let pid = stored(&api, "default").await.policies[0].policy.id.clone();
         rejected(
             &api,
             Method::Put,
@@ -597,27 +496,19 @@ mod tests {
     async fn malformed_bodies_are_e0000003_and_change_nothing() {
         let (api, _) = api();
         with_default_server(&api).await;
-        let before = stored(&api).await;
-        let caller = crate::admin::Caller { id: "admin".to_owned() };
+        let before = stored(&api, "default").await;
         for raw in [
             &b"{not json"[..],
             b"[1, 2]",
             br#"{"name": 5, "description": "d"}"#,
             br#"{"priority": -1}"#,
         ] {
-            let request = crate::admin::ApiRequest {
-                method: Method::Post,
-                path: POLICIES,
-                query: "",
-                body: Some(raw),
-                caller: Some(&caller),
-            };
-            let response = api.handle(&request).await;
+            let response = call_raw(&api, Method::Post, POLICIES, raw).await;
             assert_eq!(response.status, 400);
             assert_eq!(body(&response)["errorCode"], "E0000003");
         }
         assert_eq!(call(&api, Method::Post, POLICIES, None).await.status, 400);
-        assert_eq!(stored(&api).await, before);
+        assert_eq!(stored(&api, "default").await, before);
     }
 
     #[tokio::test]
@@ -627,13 +518,13 @@ mod tests {
         with_default_server(&api).await;
         create(&api, "first", Some(1)).await;
         assert_eq!(
-            listed(&api).await,
+            listed(&api, POLICIES).await,
             [("first".to_owned(), 1), ("Default Policy".to_owned(), 2)]
         );
         create(&api, "far", Some(99)).await;
         create(&api, "zero", Some(0)).await;
         let middle = create(&api, "middle", Some(3)).await;
-        let names: Vec<(String, u64)> = listed(&api).await;
+        let names: Vec<(String, u64)> = listed(&api, POLICIES).await;
         assert_eq!(
             names,
             [
@@ -652,16 +543,16 @@ mod tests {
         let kept = json!({"name": "middle", "description": "d", "conditions": {"clients": {"include": ["0oa1"]}}});
         assert_eq!(body(&call(&api, Method::Put, &path, Some(kept)).await)["priority"], 5);
         // Deleting closes the gap.
-        let zero = stored(&api).await.policies[0].policy.id.clone();
+        let zero = stored(&api, "default").await.policies[0].policy.id.clone();
         assert_eq!(
             call(&api, Method::Delete, &format!("{POLICIES}/{zero}"), None)
                 .await
                 .status,
             204
         );
-        let priorities: Vec<u64> = listed(&api).await.into_iter().map(|(_, p)| p).collect();
+        let priorities: Vec<u64> = listed(&api, POLICIES).await.into_iter().map(|(_, p)| p).collect();
         assert_eq!(priorities, [1, 2, 3, 4]);
-        assert_eq!(listed(&api).await[3].0, "middle");
+        assert_eq!(listed(&api, POLICIES).await[3].0, "middle");
     }
 
     #[tokio::test]
@@ -714,7 +605,7 @@ mod tests {
     async fn system_policies_cannot_be_deleted() {
         let (api, _) = api();
         with_default_server(&api).await;
-        let mut config = stored(&api).await;
+        let mut config = stored(&api, "default").await;
         config.policies[0].policy.system = true;
         let id = config.policies[0].policy.id.clone();
         let revision = config.revision;
@@ -722,12 +613,12 @@ mod tests {
             api.config.save(config, revision).await.unwrap(),
             crate::store::Saved::Saved { .. }
         ));
-        let before = stored(&api).await;
+        let before = stored(&api, "default").await;
         let path = format!("{POLICIES}/{id}");
         let response = call(&api, Method::Delete, &path, None).await;
         assert_eq!(response.status, 403);
         assert_eq!(body(&response)["errorCode"], "E0000006");
-        assert_eq!(stored(&api).await, before);
+        assert_eq!(stored(&api, "default").await, before);
         let got = body(&call(&api, Method::Get, &path, None).await);
         assert_eq!(got["_links"]["self"]["hints"]["allow"], json!(["GET", "PUT"]));
     }
@@ -736,7 +627,7 @@ mod tests {
     async fn deleting_a_policy_deletes_its_rules() {
         let (api, _) = api();
         with_default_server(&api).await;
-        let config = stored(&api).await;
+        let config = stored(&api, "default").await;
         let pid = config.policies[0].policy.id.clone();
         let rid = config.policies[0].rules[0].id.clone();
         let rule_path = format!("{POLICIES}/{pid}/rules/{rid}");
@@ -748,7 +639,7 @@ mod tests {
             204
         );
         assert!(
-            stored(&api)
+            stored(&api, "default")
                 .await
                 .policies
                 .iter()
@@ -763,7 +654,7 @@ mod tests {
         // Seeds 000/003: "Revocation happens when a configuration is changed or deleted".
         let (api, clock) = api();
         with_default_server(&api).await;
-        let mut last = stored(&api).await;
+        let mut last = stored(&api, "default").await;
         let id = create(&api, "p", None).await;
         let path = format!("{POLICIES}/{id}");
         let update = json!({"name": "q", "description": "d", "conditions": {"clients": {"include": ["ALL_CLIENTS"]}}});
@@ -778,7 +669,7 @@ mod tests {
             clock.advance(Duration::minutes(1));
             let response = call(&api, method, &step_path, request).await;
             assert!(response.status < 300, "{step_path}: {:?}", response.body);
-            let now = stored(&api).await;
+            let now = stored(&api, "default").await;
             assert!(now.changed_at > last.changed_at, "{method:?} {step_path}");
             assert_eq!(now.changed_at, api.now());
             assert!(now.revision > last.revision);
@@ -787,7 +678,7 @@ mod tests {
         // Reads change nothing.
         clock.advance(Duration::minutes(1));
         call(&api, Method::Get, POLICIES, None).await;
-        assert_eq!(stored(&api).await, last);
+        assert_eq!(stored(&api, "default").await, last);
     }
 
     #[tokio::test]
@@ -811,7 +702,7 @@ mod tests {
             body(&response)["errorSummary"],
             "Not found: Resource not found: ausnope (AuthorizationServer)"
         );
-        let before = stored(&api).await;
+        let before = stored(&api, "default").await;
         for (method, suffix, request) in [
             (Method::Get, "", None),
             (Method::Put, "", Some(seed_create_request())),
@@ -827,7 +718,7 @@ mod tests {
                 "Not found: Resource not found: 00pnope (AuthorizationServerPolicy)"
             );
         }
-        assert_eq!(stored(&api).await, before);
+        assert_eq!(stored(&api, "default").await, before);
         assert_eq!(call(&api, Method::Put, POLICIES, None).await.status, 405);
         assert_eq!(
             call(&api, Method::Get, &format!("{POLICIES}/a/b"), None).await.status,

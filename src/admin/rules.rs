@@ -7,9 +7,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::policies::{
-    BLANK, check_text, fail_on, insert_ranked, lifecycle_status, normalize, object_body, object_links, policy_index,
-};
+use super::fields::{BLANK, check_text, fail_on, object_body};
+use super::ids::index_of;
+use super::links::object_links;
+use super::policies::{insert_ranked, lifecycle_status, normalize, policy_index};
 use super::{ApiError, ApiRequest, ApiResponse, FieldError, ManagementApi, Method, ids};
 use crate::model::{GrantType, Rule, RuleType, Scope, Status, TokenAction, is_oidc_scope};
 use crate::store::{ConfigStore, Directory, ServerConfig};
@@ -125,10 +126,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
                 fail_on(validate_rule(&input, &config.scopes))?;
                 let rules = &mut config.policies[p].rules;
                 normalize(rules);
-                let index = rules
-                    .iter()
-                    .position(|r| r.id == rid)
-                    .ok_or_else(|| ApiError::not_found(rid, RULE_KIND))?;
+                let index = index_of(rules, rid, RULE_KIND, |r| &r.id)?;
                 let old = rules.remove(index);
                 let status = if input.has_status {
                     input.rule.status
@@ -200,11 +198,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
 /// The indexes of policy `pid` and its rule `rid`, or `E0000007` for whichever is unknown.
 fn rule_index(config: &ServerConfig, pid: &str, rid: &str) -> Result<(usize, usize), ApiError> {
     let p = policy_index(config, pid)?;
-    let r = config.policies[p]
-        .rules
-        .iter()
-        .position(|r| r.id == rid)
-        .ok_or_else(|| ApiError::not_found(rid, RULE_KIND))?;
+    let r = index_of(&config.policies[p].rules, rid, RULE_KIND, |r| &r.id)?;
     Ok((p, r))
 }
 
@@ -343,9 +337,9 @@ mod tests {
     use serde_json::{Value, json};
     use time::Duration;
 
-    use crate::admin::tests::{TestApi, api, call, with_default_server};
-    use crate::admin::{ApiResponse, Method};
-    use crate::store::{ConfigStore, Saved, ServerConfig};
+    use crate::admin::Method;
+    use crate::admin::tests::{TestApi, api, body, call, create, keys, listed, rejected, stored, with_default_server};
+    use crate::store::{ConfigStore, Saved};
 
     /// Seed 003 "Rules Object" with its syntax repaired (closing braces) and the `grantTypes`
     /// that seed 003's Conditions table marks required ("grant_type … True") added.
@@ -402,37 +396,9 @@ mod tests {
         "type",
     ];
 
-    fn body(response: &ApiResponse) -> Value {
-        response.body.clone().unwrap_or(Value::Null)
-    }
-
-    fn keys(value: &Value) -> Vec<&str> {
-        let mut keys: Vec<&str> = value
-            .as_object()
-            .map(|o| o.keys().map(String::as_str).collect())
-            .unwrap_or_default();
-        keys.sort_unstable();
-        keys
-    }
-
-    fn causes(response: &ApiResponse) -> Vec<String> {
-        body(response)["errorCauses"]
-            .as_array()
-            .map(|c| {
-                c.iter()
-                    .filter_map(|c| c["errorSummary"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    async fn stored(api: &TestApi) -> ServerConfig {
-        api.config.load("default").await.unwrap().unwrap()
-    }
-
     /// The default policy's rules path.
     async fn rules_path(api: &TestApi) -> String {
-        let pid = stored(api).await.policies[0].policy.id.clone();
+        let pid = stored(api, "default").await.policies[0].policy.id.clone();
         format!("/api/v1/authorizationServers/default/policies/{pid}/rules")
     }
 
@@ -446,33 +412,6 @@ mod tests {
             rule["priority"] = json!(p);
         }
         rule
-    }
-
-    async fn create(api: &TestApi, path: &str, request: Value) -> Value {
-        let response = call(api, Method::Post, path, Some(request)).await;
-        assert_eq!(response.status, 201, "{:?}", response.body);
-        body(&response)
-    }
-
-    async fn listed(api: &TestApi, path: &str) -> Vec<(String, u64)> {
-        let response = call(api, Method::Get, path, None).await;
-        assert_eq!(response.status, 200);
-        body(&response)
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| (r["name"].as_str().unwrap().to_owned(), r["priority"].as_u64().unwrap()))
-            .collect()
-    }
-
-    /// Expects a 400 E0000001 with exactly the `expected` causes, and nothing saved.
-    async fn rejected(api: &TestApi, method: Method, path: &str, request: Value, expected: &[&str]) {
-        let before = stored(api).await;
-        let response = call(api, method, path, Some(request)).await;
-        assert_eq!(response.status, 400, "{:?}", response.body);
-        assert_eq!(body(&response)["errorCode"], "E0000001");
-        assert_eq!(causes(&response), expected);
-        assert_eq!(stored(api).await, before, "a failed operation changes nothing");
     }
 
     #[tokio::test]
@@ -723,7 +662,7 @@ mod tests {
         )
         .await;
         // Define one through the store (scopes are another part of the API).
-        let mut config = stored(&api).await;
+        let mut config = stored(&api, "default").await;
         let mut scope = config.scopes[0].clone();
         scope.name = "invoices:read".to_owned();
         scope.id = "scpinvoices".to_owned();
@@ -762,7 +701,7 @@ mod tests {
         assert_eq!(body(&moved)["priority"], 4);
         let kept = call(&api, Method::Put, &rule_path, Some(rule("middle", None))).await;
         assert_eq!(body(&kept)["priority"], 4, "an omitted priority keeps its place");
-        let top = stored(&api).await.policies[0].rules[0].id.clone();
+        let top = stored(&api, "default").await.policies[0].rules[0].id.clone();
         assert_eq!(
             call(&api, Method::Delete, &format!("{path}/{top}"), None).await.status,
             204
@@ -831,7 +770,7 @@ mod tests {
         let (api, _) = api();
         with_default_server(&api).await;
         let path = rules_path(&api).await;
-        let mut config = stored(&api).await;
+        let mut config = stored(&api, "default").await;
         config.policies[0].rules[0].system = true;
         let id = config.policies[0].rules[0].id.clone();
         let revision = config.revision;
@@ -839,11 +778,11 @@ mod tests {
             api.config.save(config, revision).await.unwrap(),
             Saved::Saved { .. }
         ));
-        let before = stored(&api).await;
+        let before = stored(&api, "default").await;
         let response = call(&api, Method::Delete, &format!("{path}/{id}"), None).await;
         assert_eq!(response.status, 403);
         assert_eq!(body(&response)["errorCode"], "E0000006");
-        assert_eq!(stored(&api).await, before);
+        assert_eq!(stored(&api, "default").await, before);
         // A replace keeps `system` whatever the body says.
         let mut request = rule("still system", None);
         request["system"] = json!(false);
@@ -858,7 +797,7 @@ mod tests {
         let (api, clock) = api();
         with_default_server(&api).await;
         let path = rules_path(&api).await;
-        let rid = stored(&api).await.policies[0].rules[0].id.clone();
+        let rid = stored(&api, "default").await.policies[0].rules[0].id.clone();
         let rule_path = format!("{path}/{rid}");
         let steps: Vec<(Method, String, Option<Value>)> = vec![
             (Method::Post, path.clone(), Some(current_rule())),
@@ -867,12 +806,12 @@ mod tests {
             (Method::Post, format!("{rule_path}/lifecycle/activate"), None),
             (Method::Delete, rule_path.clone(), None),
         ];
-        let mut last = stored(&api).await;
+        let mut last = stored(&api, "default").await;
         for (method, step_path, request) in steps {
             clock.advance(Duration::minutes(1));
             let response = call(&api, method, &step_path, request).await;
             assert!(response.status < 300, "{step_path}: {:?}", response.body);
-            let now = stored(&api).await;
+            let now = stored(&api, "default").await;
             assert!(now.changed_at > last.changed_at, "{method:?} {step_path}");
             assert_eq!(now.changed_at, api.now());
             last = now;
@@ -884,7 +823,7 @@ mod tests {
         let (api, _) = api();
         with_default_server(&api).await;
         let path = rules_path(&api).await;
-        let before = stored(&api).await;
+        let before = stored(&api, "default").await;
         for (method, suffix, request) in [
             (Method::Get, "", None),
             (Method::Put, "", Some(rule("r", None))),
@@ -931,7 +870,7 @@ mod tests {
             assert_eq!(response.status, 400);
             assert_eq!(body(&response)["errorCode"], "E0000003");
         }
-        assert_eq!(stored(&api).await, before);
+        assert_eq!(stored(&api, "default").await, before);
         assert_eq!(call(&api, Method::Put, &path, None).await.status, 405);
     }
 }

@@ -16,22 +16,19 @@
 //! larger values are capped) and `after` (the id of the last scope of the previous page), and
 //! answers `Link` headers (`rel="self"`, and `rel="next"` when more remain). `filter` is ignored.
 
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::error::FieldError;
-use super::ids::{SCOPE, object_id};
-use super::links::{link, server_href};
+use super::fields::{BLANK, check_enum, fail_on, parse_object};
+use super::ids::{SCOPE, index_of, object_id};
+use super::links::{self_links, server_href};
+use super::paging::{CursorPlace, MAX_LIMIT, PageRequest};
 use super::{ApiError, ApiRequest, ApiResponse, ManagementApi, Method};
 use crate::model::{ALL_SCOPES, Scope};
 use crate::store::{ConfigStore, Directory, ServerConfig};
 
 /// The `not_found` kind of scopes.
 const KIND: &str = "OAuth2Scope";
-/// Largest page of a list.
-pub(super) const MAX_LIMIT: usize = 200;
-/// The message for a missing or empty required field.
-pub(super) const BLANK: &str = "The field cannot be left blank";
 
 impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     pub(super) async fn route_scopes(
@@ -70,7 +67,8 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             .map(|scope| self.scope_json(server_id, scope))
             .collect();
         let href = format!("{}/scopes", server_href(&self.base_url, server_id));
-        Ok(page.response(Value::Array(body), &href, &[("q", request.query_param("q"))], next))
+        let extra = [("q", request.query_param("q"))];
+        Ok(page.response(Value::Array(body), &href, &extra, CursorPlace::AfterLimit, next))
     }
 
     async fn create_scope(&self, request: &ApiRequest<'_>, server_id: &str) -> Result<ApiResponse, ApiError> {
@@ -137,23 +135,14 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     /// A scope as the API shows it, with `_links.self` (system scopes cannot be deleted).
     fn scope_json(&self, server_id: &str, scope: &Scope) -> Value {
         let href = format!("{}/scopes/{}", server_href(&self.base_url, server_id), scope.id);
-        let allow: &[Method] = if scope.system {
-            &[Method::Get, Method::Put]
-        } else {
-            &[Method::Get, Method::Put, Method::Delete]
-        };
         let mut scope = scope.clone();
-        scope.links = Some(serde_json::json!({ "self": link(href, allow) }));
+        scope.links = Some(self_links(href, scope.system));
         serde_json::to_value(&scope).unwrap_or(Value::Null)
     }
 }
 
 fn position(config: &ServerConfig, scope_id: &str) -> Result<usize, ApiError> {
-    config
-        .scopes
-        .iter()
-        .position(|s| s.id == scope_id)
-        .ok_or_else(|| ApiError::not_found(scope_id, KIND))
+    index_of(&config.scopes, scope_id, KIND, |s| &s.id)
 }
 
 fn find<'a>(config: &'a ServerConfig, scope_id: &str) -> Result<&'a Scope, ApiError> {
@@ -226,9 +215,7 @@ fn parse_scope(body: Option<&[u8]>) -> Result<Scope, ApiError> {
     }
     check_enum::<crate::model::ScopeConsent>(&object, "consent", "REQUIRED, IMPLICIT, FLEXIBLE", &mut failures);
     check_enum::<crate::model::MetadataPublish>(&object, "metadataPublish", "ALL_CLIENTS, NO_CLIENTS", &mut failures);
-    if !failures.is_empty() {
-        return Err(ApiError::validation(failures));
-    }
+    fail_on(failures)?;
     let mut scope: Scope = serde_json::from_value(Value::Object(object)).map_err(|_| ApiError::malformed_body())?;
     scope.id = String::new();
     scope.system = false;
@@ -262,141 +249,17 @@ pub(super) fn scope_name_problem(name: &str) -> Option<String> {
     None
 }
 
-/// The request body as a JSON object: absent, not JSON or not an object is `E0000003`.
-pub(super) fn parse_object(body: Option<&[u8]>) -> Result<Map<String, Value>, ApiError> {
-    match super::error::parse_body::<Value>(body)? {
-        Value::Object(object) => Ok(object),
-        _ => Err(ApiError::malformed_body()),
-    }
-}
-
-/// Adds a failure for `field` when it is present, not null and not a `T` (an enum spelled
-/// `expected`).
-pub(super) fn check_enum<T: DeserializeOwned>(
-    object: &Map<String, Value>,
-    field: &str,
-    expected: &str,
-    failures: &mut Vec<FieldError>,
-) {
-    if let Some(value) = object.get(field).filter(|v| !v.is_null()) {
-        if serde_json::from_value::<T>(value.clone()).is_err() {
-            failures.push(FieldError::new(
-                field,
-                format!("{value} is not a valid value: expected one of {expected}"),
-            ));
-        }
-    }
-}
-
-/// `limit` and `after` of a list request.
-pub(super) struct PageRequest {
-    limit: usize,
-    after: Option<String>,
-}
-
-impl PageRequest {
-    /// Reads `limit` (1 or more, capped at [`MAX_LIMIT`], default `default_limit`) and `after`;
-    /// a `limit` that is not a positive integer is `E0000029`.
-    pub(super) fn from_request(request: &ApiRequest<'_>, default_limit: usize) -> Result<Self, ApiError> {
-        let limit = match request.query_param("limit") {
-            None => default_limit,
-            Some(text) => match text.trim().parse::<usize>() {
-                Ok(0) | Err(_) => return Err(ApiError::invalid_paging()),
-                Ok(n) => n.min(MAX_LIMIT),
-            },
-        };
-        let after = request.query_param("after").filter(|a| !a.is_empty());
-        Ok(Self { limit, after })
-    }
-
-    /// The page of `items` after the cursor, and the cursor of the next page if more remain. An
-    /// `after` that names no item is `E0000029`.
-    pub(super) fn apply<T>(
-        &self,
-        items: Vec<T>,
-        id: impl Fn(&T) -> &str,
-    ) -> Result<(Vec<T>, Option<String>), ApiError> {
-        let start = match &self.after {
-            None => 0,
-            Some(after) => {
-                items
-                    .iter()
-                    .position(|item| id(item) == after)
-                    .ok_or_else(ApiError::invalid_paging)?
-                    + 1
-            }
-        };
-        let mut page: Vec<T> = items.into_iter().skip(start).collect();
-        let more = page.len() > self.limit;
-        page.truncate(self.limit);
-        let next = if more {
-            page.last().map(|item| id(item).to_owned())
-        } else {
-            None
-        };
-        Ok((page, next))
-    }
-
-    /// A `200` list response with `Link` headers for this page and, if any, the next one.
-    /// `extra` are query parameters to carry over (`q`).
-    pub(super) fn response(
-        &self,
-        body: Value,
-        href: &str,
-        extra: &[(&str, Option<String>)],
-        next: Option<String>,
-    ) -> ApiResponse {
-        let query = |after: Option<&str>| {
-            let mut query = url::form_urlencoded::Serializer::new(String::new());
-            for (name, value) in extra {
-                if let Some(value) = value {
-                    query.append_pair(name, value);
-                }
-            }
-            query.append_pair("limit", &self.limit.to_string());
-            if let Some(after) = after {
-                query.append_pair("after", after);
-            }
-            query.finish()
-        };
-        let mut response = ApiResponse::json(200, body).with_header(
-            "Link",
-            format!("<{href}?{}>; rel=\"self\"", query(self.after.as_deref())),
-        );
-        if let Some(next) = next {
-            response = response.with_header("Link", format!("<{href}?{}>; rel=\"next\"", query(Some(&next))));
-        }
-        response
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::{Value, json};
 
     use crate::admin::Method;
-    use crate::admin::tests::{api, call, with_default_server};
+    use crate::admin::tests::{api, call, causes, keys, with_default_server};
 
     const SCOPES: &str = "/api/v1/authorizationServers/default/scopes";
 
-    fn keys(value: &Value) -> Vec<String> {
-        let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
-        keys.sort();
-        keys
-    }
-
     async fn create(api: &crate::admin::tests::TestApi, body: Value) -> crate::admin::ApiResponse {
         call(api, Method::Post, SCOPES, Some(body)).await
-    }
-
-    fn causes(response: &crate::admin::ApiResponse) -> Vec<String> {
-        let body = response.body.as_ref().unwrap();
-        body["errorCauses"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["errorSummary"].as_str().unwrap().to_owned())
-            .collect()
     }
 
     #[tokio::test]
@@ -413,8 +276,8 @@ mod tests {
         let seed = json!({"id": "scpainazg3Ekay92V0h7", "name": "car:drive", "description": "Drive car",
                           "system": false, "default": false});
         let mut expected = keys(&seed);
-        expected.push("_links".to_owned());
-        expected.sort();
+        expected.push("_links");
+        expected.sort_unstable();
         assert_eq!(keys(&body), expected);
         for key in ["name", "description", "system", "default"] {
             assert_eq!(body[key], seed[key], "{key}");

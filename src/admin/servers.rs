@@ -28,15 +28,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::defaults::{DEFAULT_SERVER_ID, default_server_config, system_claims, system_scopes};
+use super::fields::{BLANK, fail_on, parse_object, required};
 use super::ids::{SERVER, object_id};
 use super::links::{issuer, link, server_href};
+use super::paging::{CursorPlace, MAX_LIMIT, PageRequest};
 use super::{ApiError, ApiRequest, ApiResponse, FieldError, ManagementApi, Method, SAVE_ATTEMPTS};
 use crate::keys::{KeyRing, RotationMode};
 use crate::model::{AuthorizationServer, Credentials, IssuerMode, Status};
 use crate::store::{ConfigStore, Directory, ServerConfig, StoreError};
-
-/// The largest (and default) page size of the server list.
-const MAX_PAGE: usize = 200;
 
 /// `audiences` as sent: seed 003 prints a single string, the API an array.
 #[derive(Deserialize)]
@@ -80,27 +79,20 @@ struct ServerInput {
 /// Parses a create or replace body: not a JSON object, or wrongly typed fields, is `E0000003`;
 /// missing or invalid values are `E0000001` with one cause per field.
 fn parse_server_body(body: Option<&[u8]>) -> Result<ServerInput, ApiError> {
-    let value: Value = super::error::parse_body(body)?;
-    if !value.is_object() {
-        return Err(ApiError::malformed_body());
-    }
-    let body: ServerBody = serde_json::from_value(value).map_err(|_| ApiError::malformed_body())?;
+    let object = parse_object(body)?;
+    let body: ServerBody = serde_json::from_value(Value::Object(object)).map_err(|_| ApiError::malformed_body())?;
     validate(body)
 }
 
 /// Checks the required fields and the audience rules (reference §2.2).
 fn validate(body: ServerBody) -> Result<ServerInput, ApiError> {
-    const BLANK: &str = "The field cannot be left blank";
     let mut failures = Vec::new();
-    let mut required = |field: &str, value: Option<String>| match value {
-        Some(value) if !value.trim().is_empty() => value,
-        _ => {
-            failures.push(FieldError::new(field, BLANK));
-            String::new()
-        }
-    };
-    let name = required("name", body.name);
-    let description = required("description", body.description);
+    let name = required(&mut failures, "name", body.name.as_deref())
+        .unwrap_or_default()
+        .to_owned();
+    let description = required(&mut failures, "description", body.description.as_deref())
+        .unwrap_or_default()
+        .to_owned();
     let audiences = match body.audiences {
         None => Vec::new(),
         Some(OneOrMany::One(one)) => vec![one],
@@ -126,9 +118,7 @@ fn validate(body: ServerBody) -> Result<ServerInput, ApiError> {
             String::new()
         }
     };
-    if !failures.is_empty() {
-        return Err(ApiError::validation(failures));
-    }
+    fail_on(failures)?;
     let rotation_mode = body.credentials.and_then(|c| c.signing).and_then(|s| s.rotation_mode);
     Ok(ServerInput {
         name,
@@ -166,18 +156,6 @@ fn matches_query(server: &AuthorizationServer, query: &str) -> bool {
     std::iter::once(&server.name)
         .chain(&server.audiences)
         .any(|value| value.to_lowercase().starts_with(&query))
-}
-
-/// The `limit` query parameter: absent is 200, above 200 is clamped, anything but a positive
-/// integer is `E0000029`.
-fn page_limit(request: &ApiRequest<'_>) -> Result<usize, ApiError> {
-    match request.query_param("limit") {
-        None => Ok(MAX_PAGE),
-        Some(text) => match text.trim().parse::<u64>() {
-            Ok(0) | Err(_) => Err(ApiError::invalid_paging()),
-            Ok(n) => Ok(usize::try_from(n).map_or(MAX_PAGE, |n| n.min(MAX_PAGE))),
-        },
-    }
 }
 
 impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
@@ -219,45 +197,23 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
 
     /// `GET /api/v1/authorizationServers` with `q`, `limit`, `after` and `Link` headers.
     async fn list_servers(&self, request: &ApiRequest<'_>) -> Result<ApiResponse, ApiError> {
-        let limit = page_limit(request)?;
+        let page = PageRequest::from_request(request, MAX_LIMIT)?;
         let query = request.query_param("q").filter(|q| !q.is_empty());
-        let after = request.query_param("after").filter(|a| !a.is_empty());
         let all = self.config.servers().await?;
-        let start = match &after {
-            None => 0,
-            Some(cursor) => all
-                .iter()
-                .position(|s| &s.id == cursor)
-                .map(|i| i + 1)
-                .ok_or_else(ApiError::invalid_paging)?,
-        };
-        let mut matching = all[start..]
+        // The cursor is looked up among all servers, then the query filters those after it.
+        let start = page.start(&all, |s| &s.id)?;
+        let matching = all[start..]
             .iter()
             .filter(|s| query.as_deref().is_none_or(|q| matches_query(s, q)));
-        let page: Vec<&AuthorizationServer> = matching.by_ref().take(limit).collect();
-        let more = matching.next().is_some();
-        let mut body = Vec::with_capacity(page.len());
-        for server in &page {
+        let (servers, next) = page.take(matching, |s| &s.id);
+        let mut body = Vec::with_capacity(servers.len());
+        for server in servers {
             let ring = self.config.key_ring(&server.id).await?;
             body.push(self.server_json(server, ring.as_ref()));
         }
-        let list_url = |after: Option<&str>| {
-            let mut params = url::form_urlencoded::Serializer::new(String::new());
-            if let Some(q) = &query {
-                params.append_pair("q", q);
-            }
-            if let Some(after) = after {
-                params.append_pair("after", after);
-            }
-            params.append_pair("limit", &limit.to_string());
-            format!("{}/api/v1/authorizationServers?{}", self.base_url, params.finish())
-        };
-        let mut response = ApiResponse::json(200, Value::Array(body))
-            .with_header("Link", format!("<{}>; rel=\"self\"", list_url(after.as_deref())));
-        if let (true, Some(last)) = (more, page.last()) {
-            response = response.with_header("Link", format!("<{}>; rel=\"next\"", list_url(Some(&last.id))));
-        }
-        Ok(response)
+        let href = format!("{}/api/v1/authorizationServers", self.base_url);
+        let extra = [("q", query)];
+        Ok(page.response(Value::Array(body), &href, &extra, CursorPlace::BeforeLimit, next))
     }
 
     /// `POST /api/v1/authorizationServers` → `201` with the new server, its keys (`ACTIVE` and
@@ -408,10 +364,10 @@ mod tests {
     use serde_json::{Value, json};
     use time::Duration;
 
-    use crate::admin::tests::{TestApi, api, call, with_default_server};
+    use crate::admin::tests::{api, call, call_raw, create, keys, stored, with_default_server};
     use crate::admin::{ApiResponse, Method};
     use crate::model::timestamp;
-    use crate::store::{ConfigStore, ServerConfig};
+    use crate::store::ConfigStore;
 
     const SERVERS: &str = "/api/v1/authorizationServers";
 
@@ -426,32 +382,8 @@ mod tests {
         json!({ "name": name, "description": format!("{name} description"), "audiences": [audience] })
     }
 
-    /// Creates a server and returns its JSON, asserting `201`.
-    async fn create(api: &TestApi, body: Value) -> Value {
-        let response = call(api, Method::Post, SERVERS, Some(body)).await;
-        assert_eq!(response.status, 201, "{:?}", response.body);
-        response.body.unwrap()
-    }
-
     fn id_of(server: &Value) -> String {
         server["id"].as_str().unwrap().to_owned()
-    }
-
-    async fn stored(api: &TestApi, id: &str) -> ServerConfig {
-        api.config.load(id).await.unwrap().unwrap()
-    }
-
-    /// Sends a raw (possibly non-JSON) body.
-    async fn call_raw(api: &TestApi, method: Method, path: &str, body: &[u8]) -> ApiResponse {
-        let caller = crate::admin::Caller { id: "admin".to_owned() };
-        let request = crate::admin::ApiRequest {
-            method,
-            path,
-            query: "",
-            body: Some(body),
-            caller: Some(&caller),
-        };
-        api.handle(&request).await
     }
 
     fn error_code(response: &ApiResponse) -> &str {
@@ -460,12 +392,6 @@ mod tests {
             .as_ref()
             .and_then(|b| b["errorCode"].as_str())
             .unwrap_or("")
-    }
-
-    fn keys(value: &Value) -> Vec<&str> {
-        let mut keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
-        keys.sort_unstable();
-        keys
     }
 
     fn links(response: &ApiResponse) -> Vec<&str> {
@@ -482,7 +408,7 @@ mod tests {
         // Seed 003 "Create Authorization Server" request → "Authorization Server Object" shape;
         // reference §2.2: create answers 201, keys rotate AUTO, `nextRotation` 90 days on.
         let (api, clock) = api();
-        let server = create(&api, seed_create_body()).await;
+        let server = create(&api, SERVERS, seed_create_body()).await;
         let id = id_of(&server);
         assert!(id.starts_with("aus") && id.len() == 20, "{id}");
         assert_eq!(server["name"], "Sample Authorization Server");
@@ -585,7 +511,7 @@ mod tests {
     #[tokio::test]
     async fn round_trip_create_get_replace_list_delete() {
         let (api, clock) = api();
-        let server = create(&api, body("Orders", "api://orders")).await;
+        let server = create(&api, SERVERS, body("Orders", "api://orders")).await;
         let id = id_of(&server);
         let path = format!("{SERVERS}/{id}");
 
@@ -749,6 +675,7 @@ mod tests {
         ] {
             let server = create(
                 &api,
+                SERVERS,
                 json!({"name": "n", "description": "d", "audiences": audience.clone()}),
             )
             .await;
@@ -759,7 +686,7 @@ mod tests {
     #[tokio::test]
     async fn a_failed_replace_changes_nothing() {
         let (api, clock) = api();
-        let id = id_of(&create(&api, body("Orders", "api://orders")).await);
+        let id = id_of(&create(&api, SERVERS, body("Orders", "api://orders")).await);
         let path = format!("{SERVERS}/{id}");
         let before = stored(&api, &id).await;
         let ring_before = api.config.key_ring(&id).await.unwrap().unwrap();
@@ -787,7 +714,7 @@ mod tests {
         // Seeds 000/003: "Revocation happens when a configuration is changed"; the implicit
         // revocation compares token issue times with `changed_at`.
         let (api, clock) = api();
-        let id = id_of(&create(&api, body("Orders", "api://orders")).await);
+        let id = id_of(&create(&api, SERVERS, body("Orders", "api://orders")).await);
         let path = format!("{SERVERS}/{id}");
         let before = stored(&api, &id).await;
         clock.advance(Duration::minutes(10));
@@ -815,7 +742,7 @@ mod tests {
         // Seed 003 "Update Authorization Server": "Switching between rotation modes won't change
         // the active signing key." `nextRotation` is only reported in AUTO mode.
         let (api, clock) = api();
-        let server = create(&api, body("Orders", "api://orders")).await;
+        let server = create(&api, SERVERS, body("Orders", "api://orders")).await;
         let id = id_of(&server);
         let path = format!("{SERVERS}/{id}");
         let kid = server["credentials"]["signing"]["kid"].clone();
@@ -852,7 +779,7 @@ mod tests {
         let (api, _) = api();
         let mut request = body("Orders", "api://orders");
         request["credentials"] = json!({"signing": {"rotationMode": "MANUAL"}});
-        let server = create(&api, request).await;
+        let server = create(&api, SERVERS, request).await;
         assert_eq!(server["credentials"]["signing"]["rotationMode"], "MANUAL");
         assert!(server["credentials"]["signing"].get("nextRotation").is_none());
     }
@@ -890,7 +817,7 @@ mod tests {
     async fn activate_and_deactivate_change_the_status() {
         // Seed 003 / reference §2.2: lifecycle operations answer 204 (current API).
         let (api, clock) = api();
-        let id = id_of(&create(&api, body("Orders", "api://orders")).await);
+        let id = id_of(&create(&api, SERVERS, body("Orders", "api://orders")).await);
         let path = format!("{SERVERS}/{id}");
         clock.advance(Duration::minutes(1));
         let response = call(&api, Method::Post, &format!("{path}/lifecycle/deactivate"), None).await;
@@ -991,7 +918,7 @@ mod tests {
             ("Payments", "api://payments"),
             ("Inventory", "https://inventory.test"),
         ] {
-            ids.push(id_of(&create(&api, body(name, audience)).await));
+            ids.push(id_of(&create(&api, SERVERS, body(name, audience)).await));
         }
         let base = "https://id.example.com/api/v1/authorizationServers";
 
@@ -1051,8 +978,8 @@ mod tests {
     #[tokio::test]
     async fn list_filters_by_name_or_audience_prefix() {
         let (api, _) = api();
-        let orders = id_of(&create(&api, body("Orders", "api://orders")).await);
-        let payments = id_of(&create(&api, body("Payments", "https://pay.test")).await);
+        let orders = id_of(&create(&api, SERVERS, body("Orders", "api://orders")).await);
+        let payments = id_of(&create(&api, SERVERS, body("Payments", "https://pay.test")).await);
         let found = |query: &'static str| {
             let api = &api;
             async move {
@@ -1088,9 +1015,9 @@ mod tests {
     #[tokio::test]
     async fn paging_keeps_the_query_in_the_next_link() {
         let (api, _) = api();
-        let first = id_of(&create(&api, body("Alpha", "api://alpha")).await);
-        create(&api, body("Beta", "api://beta")).await;
-        let third = id_of(&create(&api, body("Alpha two", "api://alpha2")).await);
+        let first = id_of(&create(&api, SERVERS, body("Alpha", "api://alpha")).await);
+        create(&api, SERVERS, body("Beta", "api://beta")).await;
+        let third = id_of(&create(&api, SERVERS, body("Alpha two", "api://alpha2")).await);
         let response = call(&api, Method::Get, &format!("{SERVERS}?q=alpha&limit=1"), None).await;
         assert_eq!(
             links(&response)[1],
@@ -1120,7 +1047,7 @@ mod tests {
     #[tokio::test]
     async fn unsupported_methods_are_e0000022() {
         let (api, _) = api();
-        let id = id_of(&create(&api, body("Orders", "api://orders")).await);
+        let id = id_of(&create(&api, SERVERS, body("Orders", "api://orders")).await);
         for (method, path) in [
             (Method::Delete, SERVERS.to_owned()),
             (Method::Put, SERVERS.to_owned()),

@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
+use serde_json::Value;
 use time::macros::datetime;
 
 use super::{ApiRequest, ApiResponse, Caller, ManagementApi, Method};
 use crate::clock::ManualClock;
 use crate::crypto::PasswordHasher;
-use crate::store::{MemoryConfigStore, MemoryDirectory};
+use crate::store::{ConfigStore, MemoryConfigStore, MemoryDirectory, ServerConfig};
 
 pub(super) type TestApi = ManagementApi<MemoryConfigStore, MemoryDirectory>;
 
@@ -31,23 +32,98 @@ pub(super) fn api() -> (TestApi, Arc<ManualClock>) {
 }
 
 /// Sends `method path` with an optional JSON body as an authenticated caller.
-pub(super) async fn call(
-    api: &TestApi,
-    method: Method,
-    path_and_query: &str,
-    body: Option<serde_json::Value>,
-) -> ApiResponse {
+pub(super) async fn call(api: &TestApi, method: Method, path_and_query: &str, body: Option<Value>) -> ApiResponse {
+    let bytes = body.map(|b| serde_json::to_vec(&b).unwrap());
+    send(api, method, path_and_query, bytes.as_deref()).await
+}
+
+/// Sends `method path` with a raw (possibly non-JSON) body as an authenticated caller.
+pub(super) async fn call_raw(api: &TestApi, method: Method, path_and_query: &str, body: &[u8]) -> ApiResponse {
+    send(api, method, path_and_query, Some(body)).await
+}
+
+async fn send(api: &TestApi, method: Method, path_and_query: &str, body: Option<&[u8]>) -> ApiResponse {
     let caller = Caller { id: "admin".to_owned() };
     let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
-    let bytes = body.map(|b| serde_json::to_vec(&b).unwrap());
     let request = ApiRequest {
         method,
         path,
         query,
-        body: bytes.as_deref(),
+        body,
         caller: Some(&caller),
     };
     api.handle(&request).await
+}
+
+/// The response's JSON body, `null` when it has none.
+pub(super) fn body(response: &ApiResponse) -> Value {
+    response.body.clone().unwrap_or(Value::Null)
+}
+
+/// The keys of a JSON object, sorted (none for anything else).
+pub(super) fn keys(value: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    keys.sort_unstable();
+    keys
+}
+
+/// The `errorSummary` of each of an error response's `errorCauses` (none when it has none).
+pub(super) fn causes(response: &ApiResponse) -> Vec<String> {
+    body(response)["errorCauses"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .filter_map(|c| c["errorSummary"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The stored configuration of server `server_id`, read from the store.
+pub(super) async fn stored(api: &TestApi, server_id: &str) -> ServerConfig {
+    api.config.load(server_id).await.unwrap().unwrap()
+}
+
+/// Posts `request` to `path`, expects `201` and returns the created object.
+pub(super) async fn create(api: &TestApi, path: &str, request: Value) -> Value {
+    let response = call(api, Method::Post, path, Some(request)).await;
+    assert_eq!(response.status, 201, "{:?}", response.body);
+    body(&response)
+}
+
+/// `(name, priority)` of each object the list at `path` answers, in list order.
+pub(super) async fn listed(api: &TestApi, path: &str) -> Vec<(String, u64)> {
+    let response = call(api, Method::Get, path, None).await;
+    assert_eq!(response.status, 200);
+    body(&response)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            (
+                item["name"].as_str().unwrap().to_owned(),
+                item["priority"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Expects a 400 E0000001 whose causes are exactly `expected`, and that nothing was saved to the
+/// `default` server.
+pub(super) async fn rejected(api: &TestApi, method: Method, path: &str, request: Value, expected: &[&str]) {
+    let before = stored(api, "default").await;
+    let response = call(api, method, path, Some(request)).await;
+    assert_eq!(response.status, 400, "{:?}", response.body);
+    assert_eq!(body(&response)["errorCode"], "E0000001");
+    assert_eq!(causes(&response), expected);
+    assert_eq!(
+        stored(api, "default").await,
+        before,
+        "a failed operation changes nothing"
+    );
 }
 
 #[tokio::test]
