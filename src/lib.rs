@@ -124,6 +124,9 @@ mod offload;
 pub mod pkce;
 pub mod policy;
 pub mod secret;
+mod server;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+
+pub use server::AuthServer;

@@ -45,6 +45,15 @@ pub struct ServerConfig {
     pub changed_at: OffsetDateTime,
 }
 
+/// The current revisions of a server's configuration and key ring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Revisions {
+    /// [`ServerConfig::revision`].
+    pub config: u64,
+    /// [`KeyRing::revision`].
+    pub keys: u64,
+}
+
 /// The outcome of a compare-and-swap save.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
@@ -71,6 +80,12 @@ pub trait ConfigStore: Send + Sync {
 
     /// The configuration of server `id`, if it exists.
     fn load(&self, id: &str) -> impl Future<Output = Result<Option<ServerConfig>, StoreError>> + Send;
+
+    /// The revisions of server `id`'s configuration and key ring, without loading either. Callers
+    /// that keep compiled configurations (parsed claim expressions, opened signing keys) check
+    /// this on every request and reload only when a revision moved; it should be the cheapest
+    /// read the store has (`SELECT revision, keys_revision FROM servers WHERE id = $1`).
+    fn revisions(&self, id: &str) -> impl Future<Output = Result<Option<Revisions>, StoreError>> + Send;
 
     /// Stores a new server with its keys, atomically. `config.revision` is stored as given
     /// (normally 0).

@@ -17,7 +17,7 @@ pub mod directory;
 pub mod grants;
 pub mod memory;
 
-pub use config::{ConfigStore, Saved, ServerConfig};
+pub use config::{ConfigStore, Revisions, Saved, ServerConfig};
 pub use directory::Directory;
 pub use grants::GrantStore;
 pub use memory::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};

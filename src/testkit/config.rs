@@ -28,7 +28,7 @@ use crate::jose::Algorithm;
 use crate::keys::{KeyMaterial, KeyRing, NewKey, RotationSettings};
 use crate::model::RotationMode;
 use crate::store::StoreError;
-use crate::store::config::{ConfigStore, Saved, ServerConfig};
+use crate::store::config::{ConfigStore, Revisions, Saved, ServerConfig};
 
 /// How many concurrent callers the race checks use.
 pub const RACERS: usize = 32;
@@ -128,6 +128,10 @@ async fn load<S: ConfigStore>(store: &S, id: &str) -> Option<ServerConfig> {
 
 async fn key_ring<S: ConfigStore>(store: &S, id: &str) -> Option<KeyRing> {
     ok(store.key_ring(id).await, "key_ring")
+}
+
+async fn revisions<S: ConfigStore>(store: &S, id: &str) -> Option<Revisions> {
+    ok(store.revisions(id).await, "revisions")
 }
 
 async fn server_ids<S: ConfigStore>(store: &S) -> Vec<String> {
@@ -515,9 +519,57 @@ pub async fn servers_in_creation_order<S: ConfigStore>(store: &S) {
     );
 }
 
+/// `revisions` reports the stored configuration and key-ring revisions as saves move them, and
+/// `None` for an unknown or deleted server.
+pub async fn revisions_follow_saves<S: ConfigStore>(store: &S) {
+    let keys = FixedKeys::new();
+    let original = ring(&keys);
+    assert_eq!(
+        revisions(store, "aus-testkit-rev").await,
+        None,
+        "ConfigStore: an unknown server has no revisions"
+    );
+    create(store, config("aus-testkit-rev", "v0"), original.clone()).await;
+    assert_eq!(
+        revisions(store, "aus-testkit-rev").await,
+        Some(Revisions { config: 0, keys: 0 })
+    );
+    let saved = ok(store.save(config("aus-testkit-rev", "v1"), 0).await, "save");
+    assert_eq!(saved, Saved::Saved { revision: 1 });
+    assert_eq!(
+        revisions(store, "aus-testkit-rev").await,
+        Some(Revisions { config: 1, keys: 0 }),
+        "ConfigStore: a configuration save must move the configuration revision only"
+    );
+    let next = rotated(&original, &new_key(&keys), 1);
+    let keys_revision = next.revision();
+    let saved = ok(store.save_key_ring("aus-testkit-rev", next, 0).await, "save_key_ring");
+    assert_eq!(
+        saved,
+        Saved::Saved {
+            revision: keys_revision
+        }
+    );
+    assert_eq!(
+        revisions(store, "aus-testkit-rev").await,
+        Some(Revisions {
+            config: 1,
+            keys: keys_revision
+        }),
+        "ConfigStore: a key-ring save must move the key-ring revision only"
+    );
+    assert!(ok(store.delete("aus-testkit-rev").await, "delete"));
+    assert_eq!(
+        revisions(store, "aus-testkit-rev").await,
+        None,
+        "ConfigStore: a deleted server has no revisions"
+    );
+}
+
 /// Runs every check, each against a fresh store from `make`.
 pub async fn run_all<S: ConfigStore + 'static>(make: impl Fn() -> S) {
     create_then_load_round_trips(&make()).await;
+    revisions_follow_saves(&make()).await;
     create_existing_is_a_conflict(&make()).await;
     save_is_compare_and_swap(&make()).await;
     concurrent_saves_have_one_winner(&make()).await;

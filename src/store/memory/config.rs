@@ -9,7 +9,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crate::keys::KeyRing;
 use crate::model::AuthorizationServer;
 use crate::store::StoreError;
-use crate::store::config::{ConfigStore, Saved, ServerConfig};
+use crate::store::config::{ConfigStore, Revisions, Saved, ServerConfig};
 
 /// A [`ConfigStore`] in process memory.
 ///
@@ -136,6 +136,13 @@ impl ConfigStore for MemoryConfigStore {
         let had_keys = state.keys.remove(id).is_some();
         let had_config = state.servers.remove(id).is_some();
         Ok(had_config || had_keys)
+    }
+
+    async fn revisions(&self, id: &str) -> Result<Option<Revisions>, StoreError> {
+        let state = self.read();
+        let config = state.servers.get(id).map(|entry| entry.config.revision);
+        let keys = state.keys.get(id).map(KeyRing::revision);
+        Ok(config.zip(keys).map(|(config, keys)| Revisions { config, keys }))
     }
 
     async fn key_ring(&self, id: &str) -> Result<Option<KeyRing>, StoreError> {

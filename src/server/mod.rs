@@ -1,0 +1,176 @@
+//! [`AuthServer`]: the entry point that owns the stores, the clock, the key material and the
+//! event sink, and answers the OAuth endpoints of every authorization server it hosts
+//! (`{base}/oauth2/{id}/v1/…`, `default` included).
+//!
+//! Per server it keeps the configuration and keys as last loaded and checks the store's
+//! revisions on every request, reloading only when the configuration or the keys moved. `AUTO` key rotation happens on
+//! the request that finds it due.
+
+mod keys_endpoint;
+mod state;
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use time::OffsetDateTime;
+
+use crate::admin::{ApiError, ManagementApi};
+use crate::clock::Clock;
+use crate::endpoint::{EndpointResponse, OAuthError};
+use crate::event::EventSink;
+use crate::keys::{KeyMaterial, RotationSettings};
+use crate::store::{ConfigStore, Directory, GrantStore};
+use state::ServerState;
+
+/// An authorization server host: every configured server's endpoints, and the management API.
+pub struct AuthServer<C, D, G> {
+    config: Arc<C>,
+    directory: Arc<D>,
+    grants: Arc<G>,
+    clock: Arc<dyn Clock>,
+    events: Arc<dyn EventSink>,
+    base_url: String,
+    rotation: RotationSettings,
+    management: ManagementApi<C, D>,
+    states: RwLock<HashMap<String, Arc<ServerState>>>,
+}
+
+/// Why a server cannot answer a request.
+#[derive(Debug)]
+pub(crate) enum Unavailable {
+    /// No such server, or it is deactivated: Okta's management-style `404 E0000007`.
+    NotFound(ApiError),
+    /// The store or the key material failed.
+    Internal,
+}
+
+impl Unavailable {
+    pub(crate) fn response(&self) -> EndpointResponse {
+        match self {
+            Unavailable::NotFound(error) => {
+                let api = error.response();
+                let mut response = EndpointResponse::json(api.status, api.body.unwrap_or_default());
+                response.headers = api.headers;
+                response
+            }
+            Unavailable::Internal => OAuthError::internal().response(),
+        }
+    }
+}
+
+impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
+    /// A host over the given stores. `base_url` is the public origin (`https://id.example.com`):
+    /// issuers are `{base_url}/oauth2/{id}`.
+    pub fn new(
+        config: Arc<C>,
+        directory: Arc<D>,
+        grants: Arc<G>,
+        key_material: Arc<dyn KeyMaterial>,
+        clock: Arc<dyn Clock>,
+        events: Arc<dyn EventSink>,
+        base_url: impl Into<String>,
+    ) -> Self {
+        let base_url = base_url.into().trim_end_matches('/').to_owned();
+        let management = ManagementApi::new(
+            Arc::clone(&config),
+            Arc::clone(&directory),
+            key_material,
+            Arc::clone(&clock),
+            base_url.clone(),
+        );
+        Self {
+            config,
+            directory,
+            grants,
+            clock,
+            events,
+            base_url,
+            rotation: RotationSettings::default(),
+            management,
+            states: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Uses `settings` for key generation and rotation (the default: RS256, 90 days, one day of
+    /// retention for expired keys).
+    pub fn with_rotation_settings(mut self, settings: RotationSettings) -> Self {
+        self.rotation = settings;
+        self.management = self.management.with_rotation_settings(settings);
+        self
+    }
+
+    /// The directory (clients, users, groups), e.g. for a test harness to add users.
+    pub fn directory(&self) -> &D {
+        &self.directory
+    }
+
+    /// The grant store (codes, refresh tokens, revocations).
+    pub fn grants(&self) -> &G {
+        &self.grants
+    }
+
+    /// Where decision events go.
+    pub fn events(&self) -> &dyn EventSink {
+        self.events.as_ref()
+    }
+
+    /// The management API over the same stores.
+    pub fn management(&self) -> &ManagementApi<C, D> {
+        &self.management
+    }
+
+    /// The issuer of server `id`: `{base}/oauth2/{id}`.
+    pub fn issuer(&self, id: &str) -> String {
+        crate::admin::links::issuer(&self.base_url, id)
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// The prepared state of server `id` if it exists and is active: rebuilt when the store's
+    /// revisions moved, and after rotating the keys when an `AUTO` rotation is due.
+    pub(crate) async fn active_state(&self, id: &str) -> Result<Arc<ServerState>, Unavailable> {
+        let not_found = || Unavailable::NotFound(ApiError::not_found(id, "AuthorizationServer"));
+        let mut state = self.state(id).await?.ok_or_else(not_found)?;
+        if state.ring.rotation_due(self.now()) {
+            self.management
+                .rotate_keys_if_due(id)
+                .await
+                .map_err(|_| Unavailable::Internal)?;
+            state = self.state(id).await?.ok_or_else(not_found)?;
+        }
+        if state.is_active() { Ok(state) } else { Err(not_found()) }
+    }
+
+    /// The prepared state of server `id`, from the cache when the store's revisions match.
+    async fn state(&self, id: &str) -> Result<Option<Arc<ServerState>>, Unavailable> {
+        let Some(revisions) = self.config.revisions(id).await.map_err(|_| Unavailable::Internal)? else {
+            self.states.write().unwrap_or_else(PoisonError::into_inner).remove(id);
+            return Ok(None);
+        };
+        let cached = self
+            .states
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
+            .cloned();
+        if let Some(state) = cached.filter(|state| state.revisions == revisions) {
+            return Ok(Some(state));
+        }
+        let config = self.config.load(id).await.map_err(|_| Unavailable::Internal)?;
+        let ring = self.config.key_ring(id).await.map_err(|_| Unavailable::Internal)?;
+        let (Some(config), Some(ring)) = (config, ring) else {
+            return Ok(None);
+        };
+        let state = Arc::new(ServerState::build(config, ring));
+        self.states
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.to_owned(), Arc::clone(&state));
+        Ok(Some(state))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,161 @@
+//! The host's per-server state: caching by revision, AUTO rotation on demand, deactivation.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use time::Duration;
+use time::macros::datetime;
+
+use super::AuthServer;
+use crate::admin::{ApiRequest, Caller, Method};
+use crate::clock::{Clock, ManualClock};
+use crate::crypto::PasswordHasher;
+use crate::event::MemoryEventLog;
+use crate::jose::{self, Algorithm, Jwks};
+use crate::keys::{KeyMaterial, RotationSettings, SoftwareKeys};
+use crate::store::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
+
+type TestServer = AuthServer<MemoryConfigStore, MemoryDirectory, MemoryGrantStore>;
+
+async fn server() -> (TestServer, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(datetime!(2024-01-01 0:00 UTC)));
+    let server = AuthServer::new(
+        Arc::new(MemoryConfigStore::new()),
+        Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))),
+        Arc::new(MemoryGrantStore::default()),
+        Arc::new(crate::keys::SoftwareKeys),
+        clock.clone(),
+        Arc::new(MemoryEventLog::default()),
+        "https://id.example.com",
+    )
+    .with_rotation_settings(RotationSettings {
+        algorithm: Algorithm::EdDSA,
+        ..RotationSettings::default()
+    });
+    server.management().ensure_default_server().await.unwrap();
+    (server, clock)
+}
+
+async fn admin(server: &TestServer, method: Method, path: &str) -> u16 {
+    let caller = Caller { id: "admin".into() };
+    let request = ApiRequest {
+        method,
+        path,
+        query: "",
+        body: Some(b"{\"use\":\"sig\"}"),
+        caller: Some(&caller),
+    };
+    server.management().handle(&request).await.status
+}
+
+fn jwks(response: &crate::endpoint::EndpointResponse) -> Jwks {
+    serde_json::from_value(response.json_body().cloned().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn keys_endpoint_publishes_active_and_next_with_cache_headers() {
+    // Seed 003 "Get Keys"; reference §3.9: `{issuer}/v1/keys` with standard Cache-Control.
+    let (server, _) = server().await;
+    let response = server.keys("default").await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("Cache-Control"), Some("max-age=3600, must-revalidate"));
+    let keys = jwks(&response);
+    assert_eq!(keys.keys.len(), 2, "ACTIVE and NEXT");
+    assert!(
+        keys.keys
+            .iter()
+            .all(|k| k.key_use.as_deref() == Some("sig") && k.kid.is_some())
+    );
+    assert_eq!(server.issuer("default"), "https://id.example.com/oauth2/default");
+}
+
+#[tokio::test]
+async fn tokens_signed_by_the_prepared_state_verify_against_the_endpoint() {
+    let (server, _) = server().await;
+    let state = server.active_state("default").await.unwrap();
+    let signer = SoftwareKeys.open(state.ring.active()).unwrap();
+    let token = jose::sign(signer.as_ref(), None, &json!({"sub": "x"})).unwrap();
+    let verified = jose::verify(&token, &jwks(&server.keys("default").await)).unwrap();
+    assert_eq!(verified.header.kid.as_deref(), Some(state.ring.active().kid.as_str()));
+    assert_eq!(signer.kid(), state.ring.active().kid);
+}
+
+#[tokio::test]
+async fn unknown_servers_are_e0000007() {
+    let (server, _) = server().await;
+    let response = server.keys("nope").await;
+    assert_eq!(response.status, 404);
+    assert_eq!(response.json_body().unwrap()["errorCode"], "E0000007");
+}
+
+#[tokio::test]
+async fn a_deactivated_server_refuses_requests_until_reactivated() {
+    // Issue 4 / seed 003 "Deactivate Authorization Server": a deactivated server's endpoints
+    // refuse requests; the refusal lives in the shared state lookup every endpoint goes through.
+    let (server, _) = server().await;
+    assert_eq!(server.keys("default").await.status, 200);
+    assert_eq!(
+        admin(
+            &server,
+            Method::Post,
+            "/api/v1/authorizationServers/default/lifecycle/deactivate"
+        )
+        .await,
+        204
+    );
+    let refused = server.keys("default").await;
+    assert_eq!(refused.status, 404);
+    assert_eq!(refused.json_body().unwrap()["errorCode"], "E0000007");
+    assert_eq!(
+        admin(
+            &server,
+            Method::Post,
+            "/api/v1/authorizationServers/default/lifecycle/activate"
+        )
+        .await,
+        204
+    );
+    assert_eq!(server.keys("default").await.status, 200);
+}
+
+#[tokio::test]
+async fn the_prepared_state_is_reused_until_a_revision_moves() {
+    let (server, _) = server().await;
+    let first = server.active_state("default").await.unwrap();
+    let again = server.active_state("default").await.unwrap();
+    assert!(Arc::ptr_eq(&first, &again), "no change, no rebuild");
+    // A manual rotation moves the key revision: the next request sees the new ACTIVE key.
+    let next_kid = first.ring.next_key().kid.clone();
+    assert_eq!(
+        admin(
+            &server,
+            Method::Post,
+            "/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate"
+        )
+        .await,
+        200
+    );
+    let rotated = server.active_state("default").await.unwrap();
+    assert!(!Arc::ptr_eq(&first, &rotated));
+    assert_eq!(rotated.ring.active().kid, next_kid);
+}
+
+#[tokio::test]
+async fn an_auto_rotation_happens_on_the_request_that_finds_it_due() {
+    // Seed 003 / reference §3.9: AUTO rotates when the clock passes nextRotation.
+    let (server, clock) = server().await;
+    let before = server.active_state("default").await.unwrap();
+    let signer = SoftwareKeys.open(before.ring.active()).unwrap();
+    let token = jose::sign(signer.as_ref(), None, &json!({"sub": "x"})).unwrap();
+    clock.advance(Duration::days(90));
+    let after = server.active_state("default").await.unwrap();
+    assert_eq!(
+        after.ring.active().kid,
+        before.ring.next_key().kid,
+        "NEXT became ACTIVE"
+    );
+    assert_eq!(after.ring.last_rotated(), clock.now());
+    let published = jwks(&server.keys("default").await);
+    assert_eq!(published.keys.len(), 3, "ACTIVE, NEXT and the just-expired key");
+    jose::verify(&token, &published).expect("a token signed before the rotation still verifies");
+}
