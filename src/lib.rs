@@ -129,4 +129,4 @@ pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use server::AuthServer;
+pub use server::{AuthServer, AuthorizeOutcome, LoginRequired, LogoutOutcome};

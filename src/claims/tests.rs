@@ -407,3 +407,15 @@ fn token_ids_have_oktas_prefix_and_256_bits() {
     assert_eq!(id.len(), 3 + 43);
     assert_ne!(id, token_id("AT.").unwrap());
 }
+
+#[test]
+fn access_token_ids_carry_their_grant() {
+    let grant = crate::store::grants::GrantId::generate().unwrap();
+    let jti = access_token_id(&grant).unwrap();
+    assert!(jti.starts_with("AT."));
+    assert_eq!(jti.len(), 3 + 22 + 22);
+    assert_eq!(grant_of_access_token_id(&jti), Some(grant.clone()));
+    assert_ne!(jti, access_token_id(&grant).unwrap(), "each token gets its own id");
+    assert_eq!(grant_of_access_token_id("AT.short"), None);
+    assert_eq!(grant_of_access_token_id("ID.whatever"), None);
+}

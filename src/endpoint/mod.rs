@@ -4,9 +4,15 @@
 //! [`AuthServer`](crate::AuthServer).
 
 mod error;
+#[cfg(feature = "http")]
+mod http_types;
 mod params;
+mod request;
 mod response;
 
 pub use error::{ErrorCode, OAuthError};
+#[cfg(feature = "http")]
+pub use http_types::HttpRequestError;
 pub use params::{MAX_PARAMS_LEN, Params, ParamsError, basic_credentials};
+pub use request::{EndpointRequest, Method, Session};
 pub use response::{Body, EndpointResponse};

@@ -6,10 +6,20 @@
 //! revisions on every request, reloading only when the configuration or the keys moved. `AUTO` key rotation happens on
 //! the request that finds it due.
 
+mod authorize;
+mod client_auth;
+mod introspect;
 mod keys_endpoint;
+mod logout;
+mod metadata;
+mod mint;
+mod revoke;
 mod state;
+mod token;
+mod userinfo;
+mod validate;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use time::OffsetDateTime;
@@ -18,9 +28,13 @@ use crate::admin::{ApiError, ManagementApi};
 use crate::clock::Clock;
 use crate::endpoint::{EndpointResponse, OAuthError};
 use crate::event::EventSink;
+use crate::expr::JsonMap;
 use crate::keys::{KeyMaterial, RotationSettings};
 use crate::store::{ConfigStore, Directory, GrantStore};
 use state::ServerState;
+
+pub use authorize::{AuthorizeOutcome, LoginRequired};
+pub use logout::LogoutOutcome;
 
 /// An authorization server host: every configured server's endpoints, and the management API.
 pub struct AuthServer<C, D, G> {
@@ -29,8 +43,12 @@ pub struct AuthServer<C, D, G> {
     grants: Arc<G>,
     clock: Arc<dyn Clock>,
     events: Arc<dyn EventSink>,
+    key_material: Arc<dyn KeyMaterial>,
     base_url: String,
     rotation: RotationSettings,
+    org_id: String,
+    org: JsonMap,
+    rfc9068_servers: HashSet<String>,
     management: ManagementApi<C, D>,
     states: RwLock<HashMap<String, Arc<ServerState>>>,
 }
@@ -74,18 +92,23 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let management = ManagementApi::new(
             Arc::clone(&config),
             Arc::clone(&directory),
-            key_material,
+            Arc::clone(&key_material),
             Arc::clone(&clock),
             base_url.clone(),
         );
+        let (org_id, org) = default_org(&base_url);
         Self {
             config,
             directory,
             grants,
             clock,
             events,
+            key_material,
             base_url,
             rotation: RotationSettings::default(),
+            org_id,
+            org,
+            rfc9068_servers: HashSet::new(),
             management,
             states: RwLock::new(HashMap::new()),
         }
@@ -96,6 +119,23 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     pub fn with_rotation_settings(mut self, settings: RotationSettings) -> Self {
         self.rotation = settings;
         self.management = self.management.with_rotation_settings(settings);
+        self
+    }
+
+    /// Sets the organization: `org_id` is the `idp` claim of ID tokens for users this host
+    /// authenticates (Okta's org id, `00o…`), `org` what expressions see as `org.*` (e.g.
+    /// `{"name": …, "subDomain": …}`). The default derives both from the base URL.
+    pub fn with_org(mut self, org_id: impl Into<String>, org: JsonMap) -> Self {
+        self.org_id = org_id.into();
+        self.org = org;
+        self
+    }
+
+    /// Makes server `id` write `typ: at+jwt` in its access tokens' header (RFC 9068 §2.1).
+    /// Off by default: Okta's header is exactly `{"kid", "alg"}` and older Okta verifiers reject
+    /// any other member.
+    pub fn with_rfc9068_access_tokens(mut self, id: impl Into<String>) -> Self {
+        self.rfc9068_servers.insert(id.into());
         self
     }
 
@@ -163,13 +203,38 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let (Some(config), Some(ring)) = (config, ring) else {
             return Ok(None);
         };
-        let state = Arc::new(ServerState::build(config, ring));
+        let state = Arc::new(
+            ServerState::build(config, ring, self.key_material.as_ref(), &self.base_url)
+                .map_err(|_| Unavailable::Internal)?,
+        );
         self.states
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(id.to_owned(), Arc::clone(&state));
         Ok(Some(state))
     }
+}
+
+/// The default organization for `base_url`: an `00o…` id derived from it, and `org.name` /
+/// `org.subDomain` from its host.
+fn default_org(base_url: &str) -> (String, JsonMap) {
+    let digest = crate::jose::b64_encode(crate::crypto::sha256(base_url.as_bytes()));
+    let id: String = std::iter::once("00o".to_owned())
+        .chain(std::iter::once(
+            digest.chars().filter(char::is_ascii_alphanumeric).take(17).collect(),
+        ))
+        .collect();
+    let host = url::Url::parse(base_url)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let mut org = JsonMap::new();
+    org.insert(
+        "subDomain".to_owned(),
+        serde_json::Value::String(host.split('.').next().unwrap_or_default().to_owned()),
+    );
+    org.insert("name".to_owned(), serde_json::Value::String(host));
+    (id, org)
 }
 
 #[cfg(test)]

@@ -1,7 +1,12 @@
-//! A server's configuration and keys as one request sees them. Built when a revision moves,
-//! shared by every request until the next move.
+//! A server's configuration prepared for requests: claims compiled, the `ACTIVE` key opened, the
+//! issuer worked out. Built when a revision moves, shared by every request until the next move,
+//! so minting never re-parses an expression or re-loads a key.
 
-use crate::keys::KeyRing;
+use std::sync::Arc;
+
+use crate::claims::{ClaimDefinitionError, ClaimSet};
+use crate::jose::Signer;
+use crate::keys::{KeyError, KeyMaterial, KeyRing};
 use crate::store::{Revisions, ServerConfig};
 
 /// One authorization server, ready to answer requests.
@@ -10,22 +15,40 @@ pub(crate) struct ServerState {
     pub(crate) revisions: Revisions,
     /// The configuration document.
     pub(crate) config: ServerConfig,
+    /// The compiled claims, or why they do not compile (the management API refuses such claims,
+    /// so this only happens when a store was written by other means).
+    pub(crate) claims: Result<ClaimSet, Vec<ClaimDefinitionError>>,
     /// The signing keys.
     pub(crate) ring: KeyRing,
+    /// The `ACTIVE` key, opened once.
+    pub(crate) signer: Arc<dyn Signer>,
+    /// `{base}/oauth2/{id}`.
+    pub(crate) issuer: String,
 }
 
 impl ServerState {
     /// Prepares `config` and `ring` for requests.
-    pub(crate) fn build(config: ServerConfig, ring: KeyRing) -> Self {
+    pub(crate) fn build(
+        config: ServerConfig,
+        ring: KeyRing,
+        material: &dyn KeyMaterial,
+        base_url: &str,
+    ) -> Result<Self, KeyError> {
+        let signer = material.open(ring.active())?;
+        let claims = ClaimSet::compile(&config.claims);
         let revisions = Revisions {
             config: config.revision,
             keys: ring.revision(),
         };
-        Self {
+        let issuer = crate::admin::links::issuer(base_url, &config.server.id);
+        Ok(Self {
             revisions,
             config,
+            claims,
             ring,
-        }
+            signer,
+            issuer,
+        })
     }
 
     /// Whether the server is `ACTIVE`: a deactivated server's endpoints refuse requests.

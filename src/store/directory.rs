@@ -10,6 +10,7 @@ use std::future::Future;
 
 use super::StoreError;
 use crate::model::{ClientRecord, Group, User};
+use crate::secret::ClientSecret;
 
 /// Read access to users and groups, password checks, and storage for OAuth clients.
 pub trait Directory: Send + Sync {
@@ -37,6 +38,26 @@ pub trait Directory: Send + Sync {
     /// Whether user `user_id` is assigned to client `client_id`, directly or through one of
     /// their groups.
     fn is_assigned(&self, client_id: &str, user_id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The key that verifies client `client_id`'s `client_secret_jwt` assertions: its current
+    /// client secret in full, since HMAC cannot be verified against the SHA-256 digest the client
+    /// record keeps. The token endpoint checks the key against that digest before using it, so a
+    /// stale key (after a secret rotation) is refused.
+    ///
+    /// The key is secret-equivalent: keep it only for clients registered with
+    /// `client_secret_jwt`, encrypted at rest (a KMS or a key-encryption key the database never
+    /// sees), and hand it out only here. The default keeps none, and such clients then fail to
+    /// authenticate (`invalid_client`).
+    ///
+    /// # Errors
+    /// [`StoreError`] if the store fails.
+    fn client_secret_jwt_key(
+        &self,
+        client_id: &str,
+    ) -> impl Future<Output = Result<Option<ClientSecret>, StoreError>> + Send {
+        let _ = client_id;
+        async { Ok(None) }
+    }
 
     /// Checks a password for the user with `login`. Returns the user when the password is right;
     /// `None` when it is wrong or no such user exists (the caller must not tell which).

@@ -44,6 +44,17 @@ pub const CODE_TOMBSTONE_RETENTION: Duration = Duration::hours(1);
 pub struct GrantId(String);
 
 impl GrantId {
+    /// The length of a generated id: 128 random bits in base64url.
+    pub const GENERATED_LEN: usize = 22;
+
+    /// A new random id of [`GrantId::GENERATED_LEN`] characters.
+    ///
+    /// # Errors
+    /// [`CryptoError::Random`](crate::crypto::CryptoError::Random) if the random source fails.
+    pub fn generate() -> Result<Self, crate::crypto::CryptoError> {
+        Ok(Self(crate::jose::b64_encode(crate::crypto::random_array::<16>()?)))
+    }
+
     /// Wraps an id.
     pub fn new(id: impl Into<String>) -> Self {
         Self(id.into())

@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use crate::crypto::{CryptoError, PasswordHash, PasswordHasher};
 use crate::model::{ClientRecord, Group, User};
 use crate::offload::on_own_thread;
+use crate::secret::ClientSecret;
 use crate::store::StoreError;
 use crate::store::directory::Directory;
 
@@ -88,6 +89,8 @@ struct State {
     memberships: HashMap<String, HashSet<String>>,
     /// Client id → the users and groups assigned to it.
     assignments: HashMap<String, Assignments>,
+    /// Client id → the key verifying its `client_secret_jwt` assertions (its secret).
+    client_secret_jwt_keys: HashMap<String, ClientSecret>,
 }
 
 struct Sequenced<T> {
@@ -336,6 +339,21 @@ impl MemoryDirectory {
         removed
     }
 
+    /// Keeps `secret` as the key verifying client `client_id`'s `client_secret_jwt` assertions
+    /// (see [`Directory::client_secret_jwt_key`]), or forgets it with `None`. In memory, like
+    /// everything this directory holds; the client need not be registered yet.
+    pub fn set_client_secret_jwt_key(&self, client_id: &str, secret: Option<ClientSecret>) {
+        let mut state = self.write();
+        match secret {
+            Some(secret) => {
+                state.client_secret_jwt_keys.insert(client_id.to_owned(), secret);
+            }
+            None => {
+                state.client_secret_jwt_keys.remove(client_id);
+            }
+        }
+    }
+
     /// Assigns user `user_id` to client `client_id` directly. The client need not be
     /// registered yet.
     ///
@@ -444,15 +462,20 @@ impl Directory for MemoryDirectory {
         Ok(())
     }
 
-    /// Also removes the client's user and group assignments, so a client registered later
-    /// with the same id starts with none.
+    /// Also removes the client's user and group assignments and its `client_secret_jwt` key,
+    /// so a client registered later with the same id starts with none.
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
         let mut state = self.write();
         let existed = state.clients.remove(client_id).is_some();
         if existed {
             state.assignments.remove(client_id);
+            state.client_secret_jwt_keys.remove(client_id);
         }
         Ok(existed)
+    }
+
+    async fn client_secret_jwt_key(&self, client_id: &str) -> Result<Option<ClientSecret>, StoreError> {
+        Ok(self.read().client_secret_jwt_keys.get(client_id).cloned())
     }
 
     async fn user(&self, id: &str) -> Result<Option<User>, StoreError> {

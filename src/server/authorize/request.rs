@@ -1,0 +1,449 @@
+//! Reading and checking an authorization request: pure functions of the parameters and the
+//! client (seed 003 "Obtain an Authorization Grant from a User", reference §4.2).
+//!
+//! Every refusal here is an [`OAuthError`] with a fixed description; none echoes what the client
+//! sent. Which response mode carries a refusal is decided by [`delivery_mode`], before the rest
+//! of the request is checked.
+
+use crate::endpoint::{ErrorCode, OAuthError, Params};
+use crate::model::{Client, GrantType, OFFLINE_ACCESS, OPENID, ResponseType};
+use crate::pkce::{self, PkceError};
+
+/// The longest `scope` accepted at `/authorize`, in bytes (reference §3.4: 1024 characters).
+pub(crate) const MAX_SCOPE_LEN: usize = 1024;
+
+/// The OpenID Connect scopes whose claims need `openid` ("Requests for ID tokens or access tokens
+/// with OpenID scopes require the 'openid' scope.").
+const CLAIM_SCOPES: [&str; 4] = ["profile", "email", "address", "phone"];
+
+/// Okta's texts (reference §4.1, §4.2); fixed, never client input.
+pub(crate) mod text {
+    pub(crate) const INVALID_CLIENT: &str = "Invalid value for 'client_id' parameter.";
+    pub(crate) const ILLEGAL_REDIRECT_URI: &str =
+        "The 'redirect_uri' parameter must be a Login redirect URI in the client app settings.";
+    pub(crate) const REPEATED: &str = "The request contained multiple parameters with the same name.";
+    pub(crate) const TOO_LONG: &str = "The request parameters are too long.";
+    pub(crate) const RESPONSE_TYPE_MISSING: &str = "The 'response_type' parameter is required.";
+    pub(crate) const INVALID_STATE: &str = "The authentication request has an invalid 'state' parameter.";
+    pub(crate) const NONCE_REQUIRED: &str = "The 'nonce' parameter is required for authorize requests with either the 'id_token' or 'token' response types..";
+    pub(crate) const QUERY_WITH_TOKENS: &str =
+        "'query' response mode cannot be used with either the 'id_token' or 'token' response types.";
+    pub(crate) const POST_MESSAGE_WITH_CODE: &str =
+        "'okta_post_message' response mode cannot be used with the 'code' response type.";
+    pub(crate) const POST_MESSAGE_NEEDS_WEB_ORIGIN: &str =
+        "'okta_post_message' response mode requires an http or https redirect URI.";
+    pub(crate) const UNSUPPORTED_RESPONSE_MODE: &str = "The response mode is not supported by the authorization \
+         server. Valid response modes: [query, fragment, form_post, okta_post_message].";
+    pub(crate) const INVALID_SCOPE: &str = "The requested scope is invalid, unknown, or malformed.";
+    pub(crate) const OPENID_REQUIRED: &str =
+        "Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope.";
+    pub(crate) const INVALID_PROMPT: &str = "The 'prompt' parameter is invalid.";
+    pub(crate) const INVALID_MAX_AGE: &str = "The 'max_age' parameter is invalid.";
+    pub(crate) const REQUEST_OBJECT: &str = "The 'request' and 'request_uri' parameters are not supported.";
+    pub(crate) const PKCE_REQUIRED: &str = "PKCE code challenge is required by the application.";
+    pub(crate) const PKCE_METHOD: &str = "PKCE code challenge method is invalid. Only S256 is supported.";
+    pub(crate) const PKCE_CHALLENGE: &str = "PKCE code challenge is invalid.";
+    pub(crate) const PKCE_CHALLENGE_MISSING: &str =
+        "PKCE code challenge is required when the code challenge method is specified.";
+    pub(crate) const LOGIN_REQUIRED: &str = "The client specified not to prompt, but the user is not logged in.";
+    pub(crate) const NOT_ASSIGNED: &str = "User is not assigned to the client application.";
+    pub(crate) const DENIED: &str = "The resource owner or authorization server denied the request.";
+}
+
+/// The `response_type` components requested, each at most once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ResponseTypes {
+    /// `code`
+    pub(crate) code: bool,
+    /// `token`
+    pub(crate) token: bool,
+    /// `id_token`
+    pub(crate) id_token: bool,
+}
+
+impl ResponseTypes {
+    /// Parses a space-delimited `response_type` of `code`, `token` and `id_token` in any order;
+    /// `None` for anything else (an unknown or repeated item, or nothing).
+    pub(crate) fn parse(value: &str) -> Option<Self> {
+        let mut types = Self {
+            code: false,
+            token: false,
+            id_token: false,
+        };
+        for item in value.split(' ').filter(|item| !item.is_empty()) {
+            let slot = match item {
+                "code" => &mut types.code,
+                "token" => &mut types.token,
+                "id_token" => &mut types.id_token,
+                _ => return None,
+            };
+            if *slot {
+                return None;
+            }
+            *slot = true;
+        }
+        (types.code || types.returns_tokens()).then_some(types)
+    }
+
+    /// Whether tokens come back from `/authorize` (implicit or hybrid).
+    pub(crate) fn returns_tokens(self) -> bool {
+        self.token || self.id_token
+    }
+
+    /// The client `response_types` each component needs.
+    fn components(self) -> impl Iterator<Item = ResponseType> {
+        [
+            (self.code, ResponseType::Code),
+            (self.token, ResponseType::Token),
+            (self.id_token, ResponseType::IdToken),
+        ]
+        .into_iter()
+        .filter_map(|(wanted, kind)| wanted.then_some(kind))
+    }
+
+    /// The grant types policies are evaluated with, and the client must allow: `authorization_code`
+    /// for a code, `implicit` for tokens returned from `/authorize` (Okta's "Implicit (hybrid)");
+    /// a hybrid request needs both.
+    pub(crate) fn grant_types(self) -> &'static [GrantType] {
+        match (self.code, self.returns_tokens()) {
+            (true, true) => &[GrantType::AuthorizationCode, GrantType::Implicit],
+            (true, false) => &[GrantType::AuthorizationCode],
+            _ => &[GrantType::Implicit],
+        }
+    }
+}
+
+/// How the result reaches the client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ResponseMode {
+    /// Parameters in the redirect URI's query.
+    Query,
+    /// Parameters in the redirect URI's fragment.
+    Fragment,
+    /// An auto-submitting HTML form posting to the redirect URI.
+    FormPost,
+    /// `window.postMessage` to the redirect URI's origin.
+    OktaPostMessage,
+}
+
+impl ResponseMode {
+    fn parse(value: &str) -> Option<Self> {
+        match value {
+            "query" => Some(Self::Query),
+            "fragment" => Some(Self::Fragment),
+            "form_post" => Some(Self::FormPost),
+            "okta_post_message" => Some(Self::OktaPostMessage),
+            _ => None,
+        }
+    }
+
+    /// The default: `fragment` when tokens are returned, else `query` (seed 003).
+    fn default_for(types: Option<ResponseTypes>) -> Self {
+        if types.is_some_and(ResponseTypes::returns_tokens) {
+            Self::Fragment
+        } else {
+            Self::Query
+        }
+    }
+}
+
+/// The response mode that carries the outcome, errors included: the requested one when it is
+/// known (a client waiting for a posted message or form gets its error that way, even when the
+/// mode is not allowed with the response type, since an error carries no token), else the
+/// default for the response type. `okta_post_message` needs a web origin to post to; without one
+/// the default is used.
+pub(crate) fn delivery_mode(params: &Params, web_origin: bool) -> ResponseMode {
+    let types = params.get("response_type").and_then(ResponseTypes::parse);
+    let fallback = ResponseMode::default_for(types);
+    match params.get("response_mode").and_then(ResponseMode::parse) {
+        Some(ResponseMode::OktaPostMessage) if !web_origin => fallback,
+        Some(mode) => mode,
+        None => fallback,
+    }
+}
+
+/// Okta's `state` rule: alphanumerics, comma, period, underscore and hyphen.
+pub(crate) fn valid_state(state: &str) -> bool {
+    state
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b',' | b'.' | b'_' | b'-'))
+}
+
+/// `prompt` values (reference §4.2); `consent` is accepted, and since consent is not modelled,
+/// changes nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Prompt {
+    /// `none`: never show UI; a missing or stale session is `login_required`.
+    pub(crate) none: bool,
+    /// `login`: re-authenticate even with a session.
+    pub(crate) login: bool,
+}
+
+impl Prompt {
+    fn parse(value: Option<&str>) -> Option<Self> {
+        let Some(value) = value else {
+            return Some(Self::default());
+        };
+        let mut prompt = Self::default();
+        let mut count = 0;
+        for item in value.split(' ').filter(|item| !item.is_empty()) {
+            count += 1;
+            match item {
+                "none" => prompt.none = true,
+                "login" => prompt.login = true,
+                "consent" => {}
+                _ => return None,
+            }
+        }
+        // `none` stands alone (OpenID Connect Core §3.1.2.1); an empty value is no value.
+        (count > 0 && !(prompt.none && count > 1) && count <= 2).then_some(prompt)
+    }
+}
+
+/// A checked authorization request, borrowing from its parameters.
+#[derive(Debug)]
+pub(crate) struct ValidRequest<'a> {
+    /// What to return.
+    pub(crate) types: ResponseTypes,
+    /// `nonce` (required when tokens are returned).
+    pub(crate) nonce: Option<&'a str>,
+    /// Requested scopes; `None` when `scope` was omitted (the defaults apply). `offline_access` is
+    /// already removed when no code is returned.
+    pub(crate) scopes: Option<Vec<String>>,
+    /// `prompt`.
+    pub(crate) prompt: Prompt,
+    /// `max_age` in seconds.
+    pub(crate) max_age: Option<u32>,
+    /// The S256 `code_challenge` (only when a code is returned).
+    pub(crate) code_challenge: Option<&'a str>,
+}
+
+fn invalid_request(description: &'static str) -> OAuthError {
+    OAuthError::new(ErrorCode::InvalidRequest, description)
+}
+
+fn unsupported_mode(description: &'static str) -> OAuthError {
+    OAuthError::new(ErrorCode::UnsupportedResponseMode, description)
+}
+
+/// Checks everything about the request that needs no session, after the client and redirect
+/// URI were found trustworthy. `web_origin` tells whether the redirect URI has an http(s)
+/// origin to post messages to.
+pub(crate) fn validate<'a>(
+    params: &'a Params,
+    client: &Client,
+    web_origin: bool,
+) -> Result<ValidRequest<'a>, OAuthError> {
+    if params.contains("request") || params.contains("request_uri") {
+        return Err(invalid_request(text::REQUEST_OBJECT));
+    }
+    let types = response_types(params, client)?;
+    check_response_mode(params, types, web_origin)?;
+    if !params.get("state").is_some_and(valid_state) {
+        return Err(invalid_request(text::INVALID_STATE));
+    }
+    let scopes = requested_scopes(params, types)?;
+    let nonce = params.get("nonce");
+    if types.returns_tokens() && nonce.is_none() {
+        return Err(invalid_request(text::NONCE_REQUIRED));
+    }
+    let prompt = Prompt::parse(params.get("prompt")).ok_or_else(|| invalid_request(text::INVALID_PROMPT))?;
+    let max_age = match params.get("max_age") {
+        None => None,
+        Some(value) => Some(parse_max_age(value).ok_or_else(|| invalid_request(text::INVALID_MAX_AGE))?),
+    };
+    let code_challenge = if types.code {
+        code_challenge(params, client)?
+    } else {
+        None
+    };
+    Ok(ValidRequest {
+        types,
+        nonce,
+        scopes,
+        prompt,
+        max_age,
+        code_challenge,
+    })
+}
+
+/// `response_type`, allowed by the client's `response_types` and `grant_types`.
+fn response_types(params: &Params, client: &Client) -> Result<ResponseTypes, OAuthError> {
+    let value = params
+        .get("response_type")
+        .ok_or_else(|| invalid_request(text::RESPONSE_TYPE_MISSING))?;
+    let unsupported = || {
+        let configured: Vec<&str> = client.response_types.iter().map(|kind| kind.as_str()).collect();
+        OAuthError::new(
+            ErrorCode::UnsupportedResponseType,
+            format!(
+                "The response type is not supported by the authorization server. Configured response types: [{}].",
+                configured.join(", ")
+            ),
+        )
+    };
+    let types = ResponseTypes::parse(value).ok_or_else(unsupported)?;
+    if !types.components().all(|kind| client.response_types.contains(&kind)) {
+        return Err(unsupported());
+    }
+    if !types.grant_types().iter().all(|grant| client.allows_grant(*grant)) {
+        let configured: Vec<&str> = client.grant_types.iter().map(|grant| grant.as_str()).collect();
+        return Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            format!(
+                "The client is not authorized to use the provided grant type. Configured grant types: [{}].",
+                configured.join(", ")
+            ),
+        ));
+    }
+    Ok(types)
+}
+
+/// `response_mode`: a known value, `query` never with tokens, `okta_post_message` never for the
+/// code flow (seed 003) and only towards a web origin.
+fn check_response_mode(params: &Params, types: ResponseTypes, web_origin: bool) -> Result<(), OAuthError> {
+    let Some(value) = params.get("response_mode") else {
+        return Ok(());
+    };
+    match ResponseMode::parse(value) {
+        None => Err(unsupported_mode(text::UNSUPPORTED_RESPONSE_MODE)),
+        Some(ResponseMode::Query) if types.returns_tokens() => Err(unsupported_mode(text::QUERY_WITH_TOKENS)),
+        Some(ResponseMode::OktaPostMessage) if !types.returns_tokens() => {
+            Err(unsupported_mode(text::POST_MESSAGE_WITH_CODE))
+        }
+        Some(ResponseMode::OktaPostMessage) if !web_origin => {
+            Err(unsupported_mode(text::POST_MESSAGE_NEEDS_WEB_ORIGIN))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// `scope`: bounded, RFC 6749 §3.3 syntax, `openid` when an ID token is returned or claim scopes
+/// are asked for, `offline_access` dropped without a code (reference §3.4).
+fn requested_scopes(params: &Params, types: ResponseTypes) -> Result<Option<Vec<String>>, OAuthError> {
+    let Some(value) = params.get("scope") else {
+        return Ok(None);
+    };
+    let well_formed = value.len() <= MAX_SCOPE_LEN
+        && value.split(' ').filter(|item| !item.is_empty()).all(|item| {
+            item.bytes()
+                .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+        });
+    if !well_formed {
+        return Err(OAuthError::new(ErrorCode::InvalidScope, text::INVALID_SCOPE));
+    }
+    let mut scopes: Vec<String> = Vec::new();
+    for item in value.split(' ').filter(|item| !item.is_empty()) {
+        let ignored = item == OFFLINE_ACCESS && !types.code;
+        if !ignored && !scopes.iter().any(|scope| scope == item) {
+            scopes.push(item.to_owned());
+        }
+    }
+    check_openid(&scopes, types)?;
+    Ok(Some(scopes))
+}
+
+/// An ID token, or claims of the OpenID Connect claim scopes, need `openid`.
+pub(crate) fn check_openid(scopes: &[String], types: ResponseTypes) -> Result<(), OAuthError> {
+    let has_openid = scopes.iter().any(|scope| scope == OPENID);
+    let needs_openid = types.id_token || scopes.iter().any(|scope| CLAIM_SCOPES.contains(&scope.as_str()));
+    if needs_openid && !has_openid {
+        Err(OAuthError::new(ErrorCode::AccessDenied, text::OPENID_REQUIRED).with_status(400))
+    } else {
+        Ok(())
+    }
+}
+
+/// `max_age`: 0 … 2³¹−1 seconds.
+fn parse_max_age(value: &str) -> Option<u32> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse::<u32>().ok().filter(|age| i32::try_from(*age).is_ok())
+}
+
+/// PKCE for a code: S256 only; required for public clients (seed 003).
+fn code_challenge<'a>(params: &'a Params, client: &Client) -> Result<Option<&'a str>, OAuthError> {
+    let method = params.get("code_challenge_method");
+    let Some(challenge) = params.get("code_challenge") else {
+        if method.is_some() {
+            return Err(invalid_request(text::PKCE_CHALLENGE_MISSING));
+        }
+        if client.is_public() {
+            return Err(invalid_request(text::PKCE_REQUIRED));
+        }
+        return Ok(None);
+    };
+    match pkce::validate_challenge(challenge, method) {
+        Ok(()) => Ok(Some(challenge)),
+        Err(PkceError::UnsupportedMethod) => Err(invalid_request(text::PKCE_METHOD)),
+        Err(_) => Err(invalid_request(text::PKCE_CHALLENGE)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_types_parse_in_any_order_without_repeats() {
+        let hybrid = ResponseTypes::parse("id_token code").unwrap();
+        assert!(hybrid.code && hybrid.id_token && !hybrid.token);
+        assert_eq!(
+            ResponseTypes::parse("token id_token code")
+                .map(ResponseTypes::grant_types)
+                .map(<[_]>::len),
+            Some(2)
+        );
+        for bad in ["", " ", "code code", "none", "code foo", "CODE"] {
+            assert_eq!(ResponseTypes::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn state_rule_is_oktas() {
+        // Reference §4.2: alphanumerics, comma, period, underscore and hyphen.
+        assert!(valid_state("aZ09,._-"));
+        for bad in ["a b", "a<b", "a\"", "a%", "é", "a/b", "a=b"] {
+            assert!(!valid_state(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn prompt_values() {
+        assert_eq!(Prompt::parse(None), Some(Prompt::default()));
+        assert_eq!(
+            Prompt::parse(Some("none")),
+            Some(Prompt {
+                none: true,
+                login: false
+            })
+        );
+        assert_eq!(
+            Prompt::parse(Some("login consent")),
+            Some(Prompt {
+                none: false,
+                login: true
+            })
+        );
+        assert_eq!(Prompt::parse(Some("consent")), Some(Prompt::default()));
+        for bad in [
+            "none login",
+            "select_account",
+            "enroll_authenticator",
+            " ",
+            "login login consent",
+        ] {
+            assert_eq!(Prompt::parse(Some(bad)), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn max_age_bounds() {
+        assert_eq!(parse_max_age("0"), Some(0));
+        assert_eq!(parse_max_age("2147483647"), Some(i32::MAX as u32));
+        for bad in ["2147483648", "-1", "+5", "1.5", "", "１"] {
+            assert_eq!(parse_max_age(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,969 @@
+//! The authorize endpoint, end to end over the in-memory stores (seed 003 "Obtain an
+//! Authorization Grant from a User"; reference §3.3, §3.4, §4.2).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use time::Duration;
+use time::macros::datetime;
+
+use super::{AuthorizeOutcome, LoginRequired};
+use crate::AuthServer;
+use crate::clock::{Clock, ManualClock};
+use crate::crypto::PasswordHasher;
+use crate::endpoint::{Body, EndpointRequest, EndpointResponse, Session};
+use crate::event::{EventQuery, MemoryEventLog, OutcomeResult};
+use crate::jose::{self, Algorithm, Jwks};
+use crate::keys::RotationSettings;
+use crate::model::{ClientRecord, GrantType, GrantTypeCondition, User};
+use crate::pkce;
+use crate::secret::AuthorizationCode;
+use crate::store::grants::CodeRedemption;
+use crate::store::{ConfigStore, Directory, GrantStore, MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
+
+type TestServer = AuthServer<MemoryConfigStore, MemoryDirectory, MemoryGrantStore>;
+
+const WEB: &str = "0oaweb";
+const SPA: &str = "0oaspa";
+const NATIVE: &str = "0oanative";
+const WEB_CB: &str = "https://web.example/cb";
+const SPA_CB: &str = "https://spa.example:8443/app/callback";
+const NATIVE_CB: &str = "com.example.app:/callback";
+const USER: &str = "00uada";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+struct Fixture {
+    server: TestServer,
+    clock: Arc<ManualClock>,
+    events: Arc<MemoryEventLog>,
+}
+
+fn client(value: Value) -> ClientRecord {
+    serde_json::from_value(value).unwrap()
+}
+
+async fn fixture() -> Fixture {
+    let clock = Arc::new(ManualClock::new(datetime!(2024-01-01 0:00 UTC)));
+    let events = Arc::new(MemoryEventLog::default());
+    let server = AuthServer::new(
+        Arc::new(MemoryConfigStore::new()),
+        Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))),
+        Arc::new(MemoryGrantStore::default()),
+        Arc::new(crate::keys::SoftwareKeys),
+        clock.clone(),
+        events.clone(),
+        "https://id.example.com",
+    )
+    .with_rotation_settings(RotationSettings {
+        algorithm: Algorithm::EdDSA,
+        ..RotationSettings::default()
+    });
+    server.management().ensure_default_server().await.unwrap();
+    let directory = server.directory();
+    let clients = [
+        json!({
+            "client_id": WEB, "client_name": "web", "application_type": "web",
+            "redirect_uris": [WEB_CB, "https://web.example/cb?tenant=a&x=1"],
+            "response_types": ["code", "token", "id_token"], "grant_types": ["authorization_code", "implicit"],
+            "token_endpoint_auth_method": "client_secret_basic"
+        }),
+        json!({
+            "client_id": SPA, "client_name": "spa", "application_type": "browser",
+            "redirect_uris": [SPA_CB],
+            "response_types": ["code", "token", "id_token"], "grant_types": ["authorization_code", "implicit"],
+            "token_endpoint_auth_method": "none"
+        }),
+        json!({
+            "client_id": NATIVE, "client_name": "native", "application_type": "native",
+            "redirect_uris": [NATIVE_CB], "response_types": ["code"], "grant_types": ["authorization_code"],
+            "token_endpoint_auth_method": "none"
+        }),
+    ];
+    for value in clients {
+        directory.put_client(client(value)).await.unwrap();
+    }
+    let user: User = serde_json::from_value(json!({
+        "id": USER, "status": "ACTIVE",
+        "profile": {"login": "ada@example.com", "email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace"}
+    }))
+    .unwrap();
+    directory.add_user(user, None).unwrap();
+    for id in [WEB, SPA, NATIVE] {
+        directory.assign_user(id, USER).unwrap();
+    }
+    Fixture { server, clock, events }
+}
+
+impl Fixture {
+    fn session(&self) -> Session {
+        Session {
+            id: "sess1".into(),
+            user_id: USER.into(),
+            auth_time: self.clock.now(),
+            amr: vec!["pwd".into()],
+        }
+    }
+
+    async fn authorize(&self, query: &str, session: Option<&Session>) -> AuthorizeOutcome {
+        let mut request = EndpointRequest::get(query);
+        request.session = session;
+        self.server.authorize("default", &request).await
+    }
+
+    async fn signed_in(&self, query: &str) -> AuthorizeOutcome {
+        let session = self.session();
+        self.authorize(query, Some(&session)).await
+    }
+
+    fn jwks(&self, response: &EndpointResponse) -> Jwks {
+        serde_json::from_value(response.json_body().cloned().unwrap()).unwrap()
+    }
+}
+
+/// `client_id`, `redirect_uri`, `response_type`, and what every valid request carries.
+fn query(client_id: &str, redirect_uri: &str, response_type: &str, extra: &str) -> String {
+    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+    serializer.extend_pairs([
+        ("client_id", client_id),
+        ("redirect_uri", redirect_uri),
+        ("response_type", response_type),
+        ("state", "st-1"),
+        ("nonce", "n-0S6_WzA2Mj"),
+        ("scope", "openid profile email"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ]);
+    let base = serializer.finish();
+    if extra.is_empty() {
+        base
+    } else {
+        format!("{base}&{extra}")
+    }
+}
+
+/// Where the result landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Landing {
+    Query,
+    Fragment,
+    FormPost,
+    PostMessage,
+}
+
+/// What reached the client: how, and the parameters (plus, for a post message, its target).
+#[derive(Debug)]
+struct Delivered {
+    landing: Landing,
+    params: HashMap<String, String>,
+    target: Option<String>,
+    response: EndpointResponse,
+}
+
+impl Delivered {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+}
+
+fn unescape_html(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn delivered(outcome: AuthorizeOutcome) -> Delivered {
+    let AuthorizeOutcome::Respond(response) = outcome else {
+        panic!("expected a response, got {outcome:?}");
+    };
+    let pairs = |text: &str| -> HashMap<String, String> {
+        url::form_urlencoded::parse(text.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    };
+    match &response.body {
+        Body::Empty => {
+            assert_eq!(response.status, 302);
+            let location = url::Url::parse(response.header("Location").expect("Location")).unwrap();
+            let (landing, params) = match location.fragment() {
+                Some(fragment) => (Landing::Fragment, pairs(fragment)),
+                None => (Landing::Query, pairs(location.query().unwrap_or_default())),
+            };
+            Delivered {
+                landing,
+                params,
+                target: None,
+                response,
+            }
+        }
+        Body::Html(html) if html.contains("<form") => {
+            let input = regex::Regex::new(r#"<input type="hidden" name="([^"]*)" value="([^"]*)">"#).unwrap();
+            let params = input
+                .captures_iter(html)
+                .map(|captures| (unescape_html(&captures[1]), unescape_html(&captures[2])))
+                .collect();
+            Delivered {
+                landing: Landing::FormPost,
+                params,
+                target: None,
+                response,
+            }
+        }
+        Body::Html(html) if html.contains("postMessage(") => {
+            let start = html.find("postMessage(").unwrap() + "postMessage(".len();
+            let mut values = serde_json::Deserializer::from_str(&html[start..]).into_iter::<Value>();
+            let data = values.next().unwrap().unwrap();
+            let rest = &html[start + values.byte_offset()..];
+            let target: Value = serde_json::Deserializer::from_str(rest.trim_start_matches(','))
+                .into_iter::<Value>()
+                .next()
+                .unwrap()
+                .unwrap();
+            let params = data
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                .collect();
+            Delivered {
+                landing: Landing::PostMessage,
+                params,
+                target: target.as_str().map(str::to_owned),
+                response,
+            }
+        }
+        other => panic!("not a delivery to the client: {other:?}"),
+    }
+}
+
+/// The 400 error page that never redirects.
+fn assert_error_page(outcome: AuthorizeOutcome, description: &str) {
+    let AuthorizeOutcome::Respond(response) = outcome else {
+        panic!("expected an error page, got {outcome:?}");
+    };
+    assert_eq!(response.status, 400);
+    assert_eq!(response.header("Location"), None, "never a redirect");
+    let Body::Html(html) = &response.body else {
+        panic!("expected HTML, got {:?}", response.body);
+    };
+    assert!(html.contains(&super::response::escape_html(description)), "{html}");
+    assert!(!html.contains("<form") && !html.contains("<script"));
+}
+
+fn assert_error(outcome: AuthorizeOutcome, error: &str, description: &str) -> Delivered {
+    let delivered = delivered(outcome);
+    assert_eq!(delivered.get("error"), Some(error), "{delivered:?}");
+    assert_eq!(delivered.get("error_description"), Some(description));
+    assert!(delivered.get("code").is_none() && delivered.get("access_token").is_none());
+    delivered
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table: response type × response mode × client type.
+
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    /// Issued, delivered this way.
+    Issued(Landing),
+    /// Refused with this error, delivered this way.
+    Refused(&'static str, Landing),
+}
+
+use Expect::{Issued, Refused};
+use Landing::{FormPost, Fragment, PostMessage, Query};
+
+const RESPONSE_TYPES: [&str; 7] = [
+    "code",
+    "token",
+    "id_token",
+    "code id_token",
+    "code token",
+    "code id_token token",
+    "id_token token",
+];
+const MODES: [Option<&str>; 5] = [
+    None,
+    Some("query"),
+    Some("fragment"),
+    Some("form_post"),
+    Some("okta_post_message"),
+];
+
+/// Seed 003 "response_mode": `query` is the default for `code` and is never allowed with tokens;
+/// `fragment` is the default with tokens; `okta_post_message` cannot be used with the code flow.
+/// The native client has only `code` and a custom-scheme redirect URI (no origin to post to).
+fn expected(client_id: &str, response_type: &str, mode: Option<&str>) -> Expect {
+    let tokens = response_type != "code";
+    let default = if tokens { Fragment } else { Query };
+    let requested = match mode {
+        None => default,
+        Some("query") => Query,
+        Some("fragment") => Fragment,
+        Some("form_post") => FormPost,
+        _ if client_id == NATIVE => default,
+        _ => PostMessage,
+    };
+    if client_id == NATIVE && tokens {
+        return Refused("unsupported_response_type", requested);
+    }
+    match mode {
+        Some("query") if tokens => Refused("unsupported_response_mode", Query),
+        Some("okta_post_message") if !tokens || client_id == NATIVE => Refused("unsupported_response_mode", requested),
+        _ => Issued(requested),
+    }
+}
+
+#[tokio::test]
+async fn response_type_by_mode_by_client_table() {
+    let f = fixture().await;
+    // A few rows spelled out, so the oracle below is checked against the seed's words.
+    let spelled = [
+        (WEB, "code", None, Issued(Query)),
+        (WEB, "code", Some("form_post"), Issued(FormPost)),
+        (
+            WEB,
+            "code",
+            Some("okta_post_message"),
+            Refused("unsupported_response_mode", PostMessage),
+        ),
+        (WEB, "token", None, Issued(Fragment)),
+        (
+            WEB,
+            "id_token",
+            Some("query"),
+            Refused("unsupported_response_mode", Query),
+        ),
+        (WEB, "code id_token", None, Issued(Fragment)),
+        (WEB, "code id_token", Some("okta_post_message"), Issued(PostMessage)),
+        (SPA, "id_token token", Some("okta_post_message"), Issued(PostMessage)),
+        (SPA, "code", Some("fragment"), Issued(Fragment)),
+        (NATIVE, "code", None, Issued(Query)),
+        (NATIVE, "token", None, Refused("unsupported_response_type", Fragment)),
+        (
+            NATIVE,
+            "code",
+            Some("okta_post_message"),
+            Refused("unsupported_response_mode", Query),
+        ),
+    ];
+    for (client_id, response_type, mode, expect) in spelled {
+        assert_eq!(
+            format!("{:?}", expected(client_id, response_type, mode)),
+            format!("{expect:?}")
+        );
+    }
+    for client_id in [WEB, SPA, NATIVE] {
+        let redirect_uri = match client_id {
+            WEB => WEB_CB,
+            SPA => SPA_CB,
+            _ => NATIVE_CB,
+        };
+        for response_type in RESPONSE_TYPES {
+            for mode in MODES {
+                let extra = mode.map(|mode| format!("response_mode={mode}")).unwrap_or_default();
+                let outcome = f
+                    .signed_in(&query(client_id, redirect_uri, response_type, &extra))
+                    .await;
+                let row = format!("{client_id} / {response_type} / {mode:?}");
+                let got = delivered(outcome);
+                assert_eq!(got.get("state"), Some("st-1"), "{row}");
+                match expected(client_id, response_type, mode) {
+                    Issued(landing) => {
+                        assert_eq!(got.landing, landing, "{row}");
+                        assert_eq!(got.get("error"), None, "{row}: {:?}", got.params);
+                        assert_eq!(got.get("code").is_some(), response_type.contains("code"), "{row}");
+                        assert_eq!(
+                            got.get("access_token").is_some(),
+                            response_type.split(' ').any(|t| t == "token")
+                        );
+                        assert_eq!(
+                            got.get("id_token").is_some(),
+                            response_type.contains("id_token"),
+                            "{row}"
+                        );
+                        if got.get("access_token").is_some() {
+                            assert_eq!(got.get("token_type"), Some("Bearer"));
+                            assert_eq!(got.get("expires_in"), Some("3600"));
+                            assert_eq!(got.get("scope"), Some("openid profile email"));
+                        }
+                    }
+                    Refused(error, landing) => {
+                        assert_eq!(got.landing, landing, "{row}");
+                        assert_eq!(got.get("error"), Some(error), "{row}");
+                    }
+                }
+                if got.landing == PostMessage {
+                    let origin = if client_id == SPA {
+                        "https://spa.example:8443"
+                    } else {
+                        "https://web.example"
+                    };
+                    assert_eq!(got.target.as_deref(), Some(origin), "{row}: the redirect URI's origin");
+                }
+                if matches!(got.landing, Query | Fragment) {
+                    assert_eq!(got.response.header("Referrer-Policy"), Some("no-referrer"));
+                }
+                if got.landing == Query {
+                    assert!(
+                        got.get("access_token").is_none() && got.get("id_token").is_none(),
+                        "{row}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client and redirect URI: never redirect.
+
+#[tokio::test]
+async fn unknown_or_inactive_clients_get_an_error_page() {
+    let f = fixture().await;
+    let description = "Invalid value for 'client_id' parameter.";
+    assert_error_page(f.signed_in(&query("0oanope", WEB_CB, "code", "")).await, description);
+    assert_error_page(
+        f.signed_in("redirect_uri=https%3A%2F%2Fweb.example%2Fcb&response_type=code&state=s")
+            .await,
+        description,
+    );
+    let mut inactive = f.server.directory().client(WEB).await.unwrap().unwrap();
+    inactive.client.status = crate::model::Status::Inactive;
+    f.server.directory().put_client(inactive).await.unwrap();
+    assert_error_page(f.signed_in(&query(WEB, WEB_CB, "code", "")).await, description);
+    let event = f.events.last().unwrap();
+    assert_eq!(event.reason_code(), Some("invalid_client_id"));
+}
+
+#[tokio::test]
+async fn unregistered_redirect_uris_get_an_error_page() {
+    // Reference §4.2: exact, case-sensitive matching, trailing slash included.
+    let f = fixture().await;
+    let description = "The 'redirect_uri' parameter must be a Login redirect URI in the client app settings.";
+    for uri in [
+        "https://web.example/cb/",
+        "https://WEB.example/cb",
+        "https://web.example/CB",
+        "https://evil.example/cb",
+        SPA_CB,
+    ] {
+        assert_error_page(f.signed_in(&query(WEB, uri, "code", "")).await, description);
+    }
+    let missing = "client_id=0oaweb&response_type=code&state=s&scope=openid";
+    assert_error_page(f.signed_in(missing).await, description);
+    assert_eq!(f.events.last().unwrap().reason_code(), Some("illegal_redirect_uri"));
+    // Errors that would otherwise be redirected are not, when the redirect URI is wrong.
+    assert_error_page(
+        f.authorize(
+            &query(WEB, "https://evil.example/cb", "token", "").replace("st-1", "%3C"),
+            None,
+        )
+        .await,
+        description,
+    );
+}
+
+#[tokio::test]
+async fn repeated_parameters_are_refused_without_redirecting() {
+    // RFC 6749 §3.1.
+    let f = fixture().await;
+    let q = format!("{}&state=again", query(WEB, WEB_CB, "code", ""));
+    assert_error_page(
+        f.signed_in(&q).await,
+        "The request contained multiple parameters with the same name.",
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_server_is_e0000007() {
+    let f = fixture().await;
+    let outcome = f
+        .server
+        .authorize("nope", &EndpointRequest::get(&query(WEB, WEB_CB, "code", "")))
+        .await;
+    let AuthorizeOutcome::Respond(response) = outcome else {
+        panic!()
+    };
+    assert_eq!(response.status, 404);
+    assert_eq!(response.json_body().unwrap()["errorCode"], "E0000007");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request parameters.
+
+#[tokio::test]
+async fn state_is_required_and_restricted() {
+    // Reference §4.2: alphanumerics, comma, period, underscore and hyphen.
+    let f = fixture().await;
+    let text = "The authentication request has an invalid 'state' parameter.";
+    let missing = query(WEB, WEB_CB, "code", "").replace("state=st-1&", "");
+    let got = assert_error(f.signed_in(&missing).await, "invalid_request", text);
+    assert_eq!(got.get("state"), None);
+    let got = assert_error(
+        f.signed_in(&query(WEB, WEB_CB, "code", "").replace("st-1", "a%3Cb"))
+            .await,
+        "invalid_request",
+        text,
+    );
+    assert_eq!(got.get("state"), None, "an invalid state is never echoed");
+    let fine = query(WEB, WEB_CB, "code", "").replace("st-1", "a,b.c_d-E9");
+    assert_eq!(delivered(f.signed_in(&fine).await).get("state"), Some("a,b.c_d-E9"));
+}
+
+#[tokio::test]
+async fn nonce_is_required_when_tokens_are_returned() {
+    let f = fixture().await;
+    let text = "The 'nonce' parameter is required for authorize requests with either the 'id_token' or 'token' response types..";
+    for response_type in ["id_token", "token", "code id_token"] {
+        let q = query(SPA, SPA_CB, response_type, "").replace("nonce=n-0S6_WzA2Mj&", "");
+        let got = assert_error(f.signed_in(&q).await, "invalid_request", text);
+        assert_eq!(got.landing, Fragment);
+        assert_eq!(got.get("state"), Some("st-1"));
+    }
+    let q = query(WEB, WEB_CB, "code", "").replace("nonce=n-0S6_WzA2Mj&", "");
+    assert!(
+        delivered(f.signed_in(&q).await).get("code").is_some(),
+        "the code flow needs no nonce"
+    );
+}
+
+#[tokio::test]
+async fn pkce_is_required_for_public_clients() {
+    let f = fixture().await;
+    let without = |client_id, uri| {
+        query(client_id, uri, "code", "")
+            .replace(&format!("&code_challenge={CHALLENGE}&code_challenge_method=S256"), "")
+    };
+    for (client_id, uri) in [(SPA, SPA_CB), (NATIVE, NATIVE_CB)] {
+        assert_error(
+            f.signed_in(&without(client_id, uri)).await,
+            "invalid_request",
+            "PKCE code challenge is required by the application.",
+        );
+    }
+    assert!(
+        delivered(f.signed_in(&without(WEB, WEB_CB)).await)
+            .get("code")
+            .is_some(),
+        "optional for confidential clients"
+    );
+    let plain = query(SPA, SPA_CB, "code", "").replace("S256", "plain");
+    assert_error(
+        f.signed_in(&plain).await,
+        "invalid_request",
+        "PKCE code challenge method is invalid. Only S256 is supported.",
+    );
+    let short = query(SPA, SPA_CB, "code", "").replace(CHALLENGE, "abc");
+    assert_error(
+        f.signed_in(&short).await,
+        "invalid_request",
+        "PKCE code challenge is invalid.",
+    );
+    // Pure implicit has no code to bind: the challenge is irrelevant.
+    let implicit = without(SPA, SPA_CB).replace("response_type=code", "response_type=id_token");
+    assert!(delivered(f.signed_in(&implicit).await).get("id_token").is_some());
+}
+
+#[tokio::test]
+async fn response_type_must_be_configured_on_the_client() {
+    let f = fixture().await;
+    let got = assert_error(
+        f.signed_in(&query(NATIVE, NATIVE_CB, "id_token", "")).await,
+        "unsupported_response_type",
+        "The response type is not supported by the authorization server. Configured response types: [code].",
+    );
+    assert_eq!(got.landing, Fragment);
+    assert_error(
+        f.signed_in(&query(WEB, WEB_CB, "code bogus", "")).await,
+        "unsupported_response_type",
+        "The response type is not supported by the authorization server. Configured response types: [code, token, id_token].",
+    );
+    let missing = query(WEB, WEB_CB, "code", "").replace("response_type=code&", "");
+    assert_error(
+        f.signed_in(&missing).await,
+        "invalid_request",
+        "The 'response_type' parameter is required.",
+    );
+    assert_error(
+        f.signed_in(&query(WEB, WEB_CB, "code", "response_mode=web_message"))
+            .await,
+        "unsupported_response_mode",
+        "The response mode is not supported by the authorization server. Valid response modes: [query, fragment, form_post, okta_post_message].",
+    );
+}
+
+#[tokio::test]
+async fn an_id_token_needs_the_openid_scope() {
+    let f = fixture().await;
+    let q = query(SPA, SPA_CB, "id_token", "").replace("scope=openid+profile+email", "scope=email");
+    assert_error(
+        f.signed_in(&q).await,
+        "access_denied",
+        "Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope.",
+    );
+    let malformed = query(SPA, SPA_CB, "code", "").replace("scope=openid+profile+email", "scope=openid%22x");
+    assert_error(
+        f.signed_in(&malformed).await,
+        "invalid_scope",
+        "The requested scope is invalid, unknown, or malformed.",
+    );
+}
+
+#[tokio::test]
+async fn offline_access_without_a_code_is_ignored() {
+    // Reference §3.4.
+    let f = fixture().await;
+    let q =
+        query(SPA, SPA_CB, "id_token token", "").replace("scope=openid+profile+email", "scope=openid+offline_access");
+    let got = delivered(f.signed_in(&q).await);
+    assert_eq!(got.get("scope"), Some("openid"));
+    let q = query(WEB, WEB_CB, "code", "").replace("scope=openid+profile+email", "scope=openid+offline_access");
+    let code = delivered(f.signed_in(&q).await).get("code").unwrap().to_owned();
+    let hash = AuthorizationCode::from_received(code).hash();
+    let CodeRedemption::Redeemed(record) = f.server.grants().redeem_code(&hash, f.clock.now()).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(record.grant.scopes, ["openid", "offline_access"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions.
+
+#[tokio::test]
+async fn without_a_session_the_host_signs_the_user_in() {
+    let f = fixture().await;
+    let q = query(
+        WEB,
+        WEB_CB,
+        "code",
+        "login_hint=ada%40example.com&idp=0oaidp&display=popup&sessionToken=tok",
+    );
+    let AuthorizeOutcome::NeedsLogin(login) = f.authorize(&q, None).await else {
+        panic!()
+    };
+    assert_eq!(login.client_id, WEB);
+    assert_eq!(login.login_hint.as_deref(), Some("ada@example.com"));
+    assert_eq!(login.idp.as_deref(), Some("0oaidp"));
+    assert_eq!(login.display.as_deref(), Some("popup"));
+    assert_eq!(login.session_token.as_deref(), Some("tok"));
+    assert!(!login.reauthenticate);
+    assert!(!format!("{login:?}").contains("tok\""), "the session token is redacted");
+    // Invalid requests are refused before the user is asked to sign in.
+    let bad = query(WEB, WEB_CB, "code", "").replace("st-1", "a%20b");
+    assert_error(
+        f.authorize(&bad, None).await,
+        "invalid_request",
+        "The authentication request has an invalid 'state' parameter.",
+    );
+    // The host resumes with the same query and the new session.
+    assert!(delivered(f.signed_in(&q).await).get("code").is_some());
+}
+
+#[tokio::test]
+async fn prompt_none_without_a_session_is_login_required_at_the_client() {
+    let f = fixture().await;
+    let got = assert_error(
+        f.authorize(&query(WEB, WEB_CB, "code", "prompt=none"), None).await,
+        "login_required",
+        "The client specified not to prompt, but the user is not logged in.",
+    );
+    assert_eq!((got.landing, got.get("state")), (Query, Some("st-1")));
+    assert!(
+        delivered(f.signed_in(&query(WEB, WEB_CB, "code", "prompt=none")).await)
+            .get("code")
+            .is_some()
+    );
+    assert_error(
+        f.signed_in(&query(WEB, WEB_CB, "code", "prompt=none+login")).await,
+        "invalid_request",
+        "The 'prompt' parameter is invalid.",
+    );
+}
+
+#[tokio::test]
+async fn prompt_login_and_max_age_ask_again_for_old_sessions() {
+    let f = fixture().await;
+    let session = f.session();
+    f.clock.advance(Duration::minutes(10));
+    let q = query(WEB, WEB_CB, "code", "prompt=login");
+    let AuthorizeOutcome::NeedsLogin(login) = f.authorize(&q, Some(&session)).await else {
+        panic!()
+    };
+    assert!(login.reauthenticate);
+    // Right after the host signed the user in again, the same request goes through.
+    let fresh = f.session();
+    f.clock.advance(Duration::seconds(5));
+    assert!(delivered(f.authorize(&q, Some(&fresh)).await).get("code").is_some());
+
+    let q = query(WEB, WEB_CB, "code", "max_age=300");
+    let AuthorizeOutcome::NeedsLogin(LoginRequired {
+        max_age: Some(300),
+        reauthenticate: true,
+        ..
+    }) = f.authorize(&q, Some(&session)).await
+    else {
+        panic!()
+    };
+    assert!(delivered(f.authorize(&q, Some(&fresh)).await).get("code").is_some());
+    let q = query(WEB, WEB_CB, "code", "max_age=300&prompt=none");
+    assert_error(
+        f.authorize(&q, Some(&session)).await,
+        "login_required",
+        "The client specified not to prompt, but the user is not logged in.",
+    );
+    assert_error(
+        f.signed_in(&query(WEB, WEB_CB, "code", "max_age=-1")).await,
+        "invalid_request",
+        "The 'max_age' parameter is invalid.",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// User and policy.
+
+#[tokio::test]
+async fn users_not_assigned_to_the_client_are_denied() {
+    let f = fixture().await;
+    assert!(f.server.directory().unassign_user(WEB, USER));
+    let got = assert_error(
+        f.signed_in(&query(WEB, WEB_CB, "code", "")).await,
+        "access_denied",
+        "User is not assigned to the client application.",
+    );
+    assert_eq!(got.get("state"), Some("st-1"));
+    let event = f.events.last().unwrap();
+    assert_eq!(event.reason_code(), Some("user_not_assigned"));
+    assert_eq!(event.client.unwrap().id, WEB);
+}
+
+#[tokio::test]
+async fn policy_denials_reach_the_client_and_the_log() {
+    let f = fixture().await;
+    // The default rule no longer admits the implicit grant.
+    let mut config = f.server.config.load("default").await.unwrap().unwrap();
+    config.policies[0].rules[0].conditions.grant_types = Some(GrantTypeCondition {
+        include: vec![GrantType::AuthorizationCode],
+    });
+    let revision = config.revision;
+    let _ = f.server.config.save(config, revision).await.unwrap();
+
+    let text = "Policy evaluation failed for this request, please check the policy configurations.";
+    for response_type in ["id_token token", "code id_token"] {
+        let got = assert_error(
+            f.signed_in(&query(SPA, SPA_CB, response_type, "")).await,
+            "access_denied",
+            text,
+        );
+        assert_eq!(got.landing, Fragment);
+        let denial = f.events.query(&EventQuery {
+            outcome: Some(OutcomeResult::Failure),
+            event_type: Some(crate::policy::POLICY_EVENT_TYPE.into()),
+            ..EventQuery::default()
+        });
+        assert_eq!(denial.last().unwrap().reason_code(), Some("no_matching_policy"));
+    }
+    // The code flow is still granted, and its grant recorded.
+    let got = delivered(f.signed_in(&query(SPA, SPA_CB, "code", "")).await);
+    assert!(got.get("code").is_some());
+    let granted = f.events.query(&EventQuery {
+        outcome: Some(OutcomeResult::Success),
+        ..EventQuery::default()
+    });
+    assert!(granted.iter().any(|e| e.event_type == crate::policy::POLICY_EVENT_TYPE));
+    assert!(granted.iter().any(|e| e.event_type == "app.oauth2.as.authorize.code"));
+
+    let unknown = query(SPA, SPA_CB, "code", "").replace("scope=openid+profile+email", "scope=openid+nope%3Aread");
+    assert_error(
+        f.signed_in(&unknown).await,
+        "invalid_scope",
+        "One or more scopes are not configured for the authorization server resource.",
+    );
+}
+
+#[tokio::test]
+async fn inactive_users_are_denied() {
+    let f = fixture().await;
+    let mut user = f.server.directory().user(USER).await.unwrap().unwrap();
+    user.status = crate::model::UserStatus::Suspended;
+    assert!(f.server.directory().remove_user(USER));
+    f.server.directory().add_user(user, None).unwrap();
+    f.server.directory().assign_user(WEB, USER).unwrap();
+    assert_error(
+        f.signed_in(&query(WEB, WEB_CB, "code", "")).await,
+        "access_denied",
+        "The resource owner or authorization server denied the request.",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// What is issued.
+
+#[tokio::test]
+async fn codes_are_stored_hashed_with_their_grant() {
+    let f = fixture().await;
+    let got = delivered(f.signed_in(&query(SPA, SPA_CB, "code", "")).await);
+    let code = got.get("code").unwrap();
+    assert_eq!(code.len(), 43);
+    let hash = AuthorizationCode::from_received(code).hash();
+    let CodeRedemption::Redeemed(record) = f.server.grants().redeem_code(&hash, f.clock.now()).await.unwrap() else {
+        panic!("the code is redeemable once");
+    };
+    assert_eq!(record.code_hash, hash);
+    assert_eq!(record.expires_at, f.clock.now() + Duration::seconds(300));
+    assert_eq!(record.redirect_uri.as_deref(), Some(SPA_CB));
+    assert_eq!(record.code_challenge.as_deref(), Some(CHALLENGE));
+    assert_eq!(
+        pkce::verify(VERIFIER, record.code_challenge.as_deref().unwrap()),
+        Ok(())
+    );
+    assert_eq!(record.nonce.as_deref(), Some("n-0S6_WzA2Mj"));
+    let grant = &record.grant;
+    assert_eq!((grant.client_id.as_str(), grant.user_id.as_deref()), (SPA, Some(USER)));
+    assert_eq!(grant.grant_type, "authorization_code");
+    assert_eq!(grant.scopes, ["openid", "profile", "email"]);
+    assert_eq!(grant.authorization_server_id, "default");
+    assert_eq!(grant.auth_time, Some(f.clock.now()));
+    assert_eq!(grant.amr, ["pwd"]);
+    assert_eq!(grant.access_token_lifetime_minutes, 60);
+    assert!(matches!(
+        f.server.grants().redeem_code(&hash, f.clock.now()).await.unwrap(),
+        CodeRedemption::AlreadyRedeemed { .. }
+    ));
+}
+
+#[tokio::test]
+async fn implicit_tokens_verify_and_id_tokens_are_fat_or_thin() {
+    // Reference §3.3: fat without an access token, thin with one; at_hash, c_hash, nonce.
+    let f = fixture().await;
+    let jwks = f.jwks(&f.server.keys("default").await);
+    let claims = |token: &str| -> Value { jose::verify(token, &jwks).expect("verifies").claims().unwrap() };
+
+    let fat = delivered(f.signed_in(&query(SPA, SPA_CB, "id_token", "")).await);
+    let id = claims(fat.get("id_token").unwrap());
+    assert_eq!(id["aud"], SPA);
+    assert_eq!(id["sub"], USER);
+    assert_eq!(id["iss"], "https://id.example.com/oauth2/default");
+    assert_eq!(id["nonce"], "n-0S6_WzA2Mj");
+    assert_eq!(id["given_name"], "Ada", "fat: every claim of the scopes");
+    assert!(id.get("at_hash").is_none() && id.get("c_hash").is_none());
+
+    let both = delivered(f.signed_in(&query(SPA, SPA_CB, "id_token token", "")).await);
+    let id = claims(both.get("id_token").unwrap());
+    assert!(id.get("given_name").is_none(), "thin: only alwaysIncludeInToken claims");
+    assert_eq!(id["email"], "ada@example.com");
+    let access_token = both.get("access_token").unwrap();
+    let algorithm = Algorithm::EdDSA;
+    assert_eq!(id["at_hash"], jose::at_hash(algorithm, access_token));
+    let at = claims(access_token);
+    assert_eq!(at["cid"], SPA);
+    assert_eq!(at["uid"], USER);
+    assert_eq!(at["scp"], json!(["openid", "profile", "email"]));
+    assert_eq!(at["exp"].as_i64().unwrap() - at["iat"].as_i64().unwrap(), 3600);
+
+    let hybrid = delivered(f.signed_in(&query(WEB, WEB_CB, "code id_token", "")).await);
+    let id = claims(hybrid.get("id_token").unwrap());
+    assert_eq!(id["c_hash"], jose::c_hash(algorithm, hybrid.get("code").unwrap()));
+    assert_eq!(id["given_name"], "Ada", "code id_token is fat too");
+
+    let all = delivered(f.signed_in(&query(WEB, WEB_CB, "code id_token token", "")).await);
+    let id = claims(all.get("id_token").unwrap());
+    assert!(id.get("c_hash").is_some() && id.get("at_hash").is_some() && id.get("given_name").is_none());
+    // Hybrid: the code's grant and the tokens share one grant id, so revoking one revokes all.
+    let hash = AuthorizationCode::from_received(all.get("code").unwrap()).hash();
+    let CodeRedemption::Redeemed(record) = f.server.grants().redeem_code(&hash, f.clock.now()).await.unwrap() else {
+        panic!()
+    };
+    let jti = claims(all.get("access_token").unwrap())["jti"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(crate::claims::grant_of_access_token_id(&jti), Some(record.grant.id));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages.
+
+#[tokio::test]
+async fn form_post_escapes_values_and_the_action() {
+    let f = fixture().await;
+    let uri = "https://web.example/cb?tenant=a&x=1";
+    let outcome = f.signed_in(&query(WEB, uri, "code", "response_mode=form_post")).await;
+    let AuthorizeOutcome::Respond(response) = &outcome else {
+        panic!()
+    };
+    let Body::Html(html) = &response.body else { panic!() };
+    assert!(
+        html.contains(r#"action="https://web.example/cb?tenant=a&amp;x=1""#),
+        "{html}"
+    );
+    assert_eq!(response.header("Content-Type"), Some("text/html;charset=UTF-8"));
+    assert_eq!(response.header("Cache-Control"), Some("no-store"));
+    assert!(
+        response
+            .header("Content-Security-Policy")
+            .unwrap()
+            .contains("script-src 'sha256-")
+    );
+    let got = delivered(outcome);
+    assert_eq!(got.get("state"), Some("st-1"));
+    assert!(got.get("code").is_some());
+
+    // Values with markup cannot break out (unit level: no request value gets there unchecked).
+    let url = url::Url::parse(WEB_CB).unwrap();
+    let page = super::response::deliver(
+        &url,
+        super::request::ResponseMode::FormPost,
+        &[("error_description", "\"><script>x</script>")],
+    );
+    let Body::Html(html) = &page.body else { panic!() };
+    assert!(!html.contains("<script>x") && html.contains("&quot;&gt;&lt;script&gt;"));
+}
+
+#[tokio::test]
+async fn okta_post_message_posts_to_the_redirect_origin_only() {
+    let f = fixture().await;
+    let got = delivered(
+        f.signed_in(&query(SPA, SPA_CB, "id_token", "response_mode=okta_post_message"))
+            .await,
+    );
+    assert_eq!(got.landing, PostMessage);
+    assert_eq!(
+        got.target.as_deref(),
+        Some("https://spa.example:8443"),
+        "the origin, not the full URI"
+    );
+    assert!(got.get("id_token").is_some());
+    let csp = got.response.header("Content-Security-Policy").unwrap();
+    assert!(csp.contains("frame-ancestors https://spa.example:8443"), "{csp}");
+
+    let url = url::Url::parse(SPA_CB).unwrap();
+    let page = super::response::deliver(
+        &url,
+        super::request::ResponseMode::OktaPostMessage,
+        &[("error_description", "</script><script>alert(1)</script>\u{2028}\"")],
+    );
+    let Body::Html(html) = &page.body else { panic!() };
+    assert_eq!(html.matches("<script>").count(), 1, "{html}");
+    assert_eq!(html.matches("</script>").count(), 1, "{html}");
+    let got = delivered(AuthorizeOutcome::Respond(page));
+    assert_eq!(
+        got.get("error_description"),
+        Some("</script><script>alert(1)</script>\u{2028}\"")
+    );
+}
+
+#[tokio::test]
+async fn post_requests_are_read_from_the_form() {
+    let f = fixture().await;
+    let session = f.session();
+    let form = query(WEB, WEB_CB, "code", "");
+    let request = EndpointRequest::post(&form).with_session(&session);
+    assert!(
+        delivered(f.server.authorize("default", &request).await)
+            .get("code")
+            .is_some()
+    );
+}

@@ -1,0 +1,321 @@
+//! `GET|POST {issuer}/v1/logout` (OpenID Connect RP-Initiated Logout; seed 003 "Logout Request",
+//! reference §5.1).
+//!
+//! - `id_token_hint` is required and must be an ID token this server signed: signature against
+//!   the published JWKS and `iss`. An **expired** one is accepted, as Okta does (the user may
+//!   well sign out after the token's hour). Anything else is a 400 error page.
+//! - `post_logout_redirect_uri`, when given, must be registered (exactly) on the client the ID
+//!   token was issued to (its `aud`); otherwise a 400 error page, never a redirect, and nothing
+//!   else happens. When it is registered, the answer is a 302 to it with `state` added.
+//! - Without it the answer is a small "signed out" page (Okta shows its sign-in page; the host
+//!   owns sign-in pages here and may replace the response).
+//!
+//! The library owns no sessions: [`LogoutOutcome::end_session`] names the host session to end,
+//! which is the request's [`Session`](crate::endpoint::Session) when its user is the ID token's
+//! subject ("logs the user out of Okta if the subject matches the current Okta session"). A
+//! session of another user is left alone and the browser is still sent on.
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::AuthServer;
+use crate::claims::IdTokenClaims;
+use crate::endpoint::{Body, EndpointRequest, EndpointResponse, ErrorCode, Method, OAuthError, Params};
+use crate::event::Event;
+use crate::jose;
+use crate::store::{ConfigStore, Directory, GrantStore};
+
+/// The event type of a logout.
+pub(crate) const LOGOUT_EVENT: &str = "user.session.end";
+/// `error_description` of a missing `id_token_hint`.
+pub(crate) const HINT_REQUIRED: &str = "The 'id_token_hint' parameter is required.";
+/// `error_description` of an `id_token_hint` this server did not sign.
+pub(crate) const HINT_INVALID: &str = "The 'id_token_hint' parameter is not a valid ID token.";
+/// `error_description` of an unregistered `post_logout_redirect_uri` (`illegal_post_logout_redirect_uri`).
+pub(crate) const ILLEGAL_REDIRECT: &str =
+    "The 'post_logout_redirect_uri' parameter must be a Logout redirect URI in the client app settings.";
+
+/// What a logout request decided: which session the host should end, and what to answer.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct LogoutOutcome {
+    /// The id of the host session to end: the request's session, when its user is the subject
+    /// of the ID token. `None` when the request had no session, it belonged to someone else, or
+    /// the request was refused.
+    pub end_session: Option<String>,
+    /// The user the verified ID token was issued to (its `sub`); `None` when refused. For the
+    /// host's records: ending every session of this user on the strength of a possibly old ID
+    /// token is the host's call, not this library's.
+    pub user_id: Option<String>,
+    /// What to answer: a redirect, the signed-out page, or an error page.
+    pub response: EndpointResponse,
+}
+
+impl LogoutOutcome {
+    fn refused(response: EndpointResponse) -> Self {
+        Self {
+            end_session: None,
+            user_id: None,
+            response,
+        }
+    }
+}
+
+/// An HTML page with fixed text (no request input), not cacheable, framed by nobody.
+fn page(status: u16, title: &str, text: &str) -> EndpointResponse {
+    let html = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"UTF-8\"><title>{title}</title></head>\
+         <body><h1>{title}</h1><p>{text}</p></body></html>"
+    );
+    EndpointResponse {
+        status,
+        headers: Vec::new(),
+        body: Body::Html(html),
+    }
+    .with_header("Content-Type", "text/html;charset=UTF-8")
+    .with_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+    .no_store()
+}
+
+/// The 400 error page for `description`.
+fn error_page(description: &'static str) -> EndpointResponse {
+    page(400, "400 Bad Request", description)
+}
+
+impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
+    /// `GET|POST {issuer}/v1/logout` of server `server_id` (RP-initiated logout), parameters
+    /// from the query (`GET`) or the form (`POST`). `id_token_hint` must be an ID token of this
+    /// server (an expired one is accepted); `post_logout_redirect_uri` must be registered on the
+    /// token's client, and then the answer redirects to it with `state`; otherwise it is a 400
+    /// error page and nothing ends. The outcome names the host session to end: the request's
+    /// session when its user is the token's subject. An unknown or deactivated server is
+    /// `404 E0000007`.
+    pub async fn logout(&self, server_id: &str, request: &EndpointRequest<'_>) -> LogoutOutcome {
+        let state = match self.active_state(server_id).await {
+            Ok(state) => state,
+            Err(unavailable) => return LogoutOutcome::refused(unavailable.response()),
+        };
+        let now = self.now();
+        let input = match request.method {
+            Method::Get => request.query,
+            Method::Post => request.form.unwrap_or_default(),
+            _ => {
+                let error = OAuthError::new(ErrorCode::InvalidRequest, "Invalid request").with_status(405);
+                return LogoutOutcome::refused(error.response().with_header("Allow", "GET, POST"));
+            }
+        };
+        let Ok(params) = Params::parse(input) else {
+            return self.refuse_logout("invalid_request", super::metadata::REPEATED_PARAMETERS, now);
+        };
+        let Some(hint) = params.get("id_token_hint") else {
+            return self.refuse_logout("missing_id_token_hint", HINT_REQUIRED, now);
+        };
+        let jwks = state.ring.jwks(&self.rotation, now);
+        let claims = jose::verify(hint, &jwks)
+            .ok()
+            .and_then(|verified| verified.claims::<IdTokenClaims>().ok())
+            .filter(|claims| claims.iss == state.issuer && claims.jti.starts_with("ID."));
+        let Some(claims) = claims else {
+            return self.refuse_logout("invalid_id_token_hint", HINT_INVALID, now);
+        };
+        let response = match params.get("post_logout_redirect_uri") {
+            Some(uri) => {
+                let client = match self.directory.client(&claims.aud).await {
+                    Ok(client) => client,
+                    Err(_) => return LogoutOutcome::refused(OAuthError::internal().response()),
+                };
+                let registered = client.is_some_and(|c| c.client.post_logout_redirect_uris.iter().any(|r| r == uri));
+                let target = registered.then(|| url::Url::parse(uri).ok()).flatten();
+                let Some(mut target) = target else {
+                    return self.refuse_logout("illegal_post_logout_redirect_uri", ILLEGAL_REDIRECT, now);
+                };
+                if let Some(state_param) = params.get("state") {
+                    target.query_pairs_mut().append_pair("state", state_param);
+                }
+                EndpointResponse {
+                    status: 302,
+                    headers: Vec::new(),
+                    body: Body::Empty,
+                }
+                .with_header("Location", String::from(target))
+                .no_store()
+            }
+            None => page(200, "Signed out", "You have been signed out."),
+        };
+        let end_session = request
+            .session
+            .filter(|session| session.user_id == claims.sub)
+            .map(|session| session.id.clone());
+        let mut event = Event::success(LOGOUT_EVENT, "User logout from authorization server", now)
+            .with_client(claims.aud.as_str())
+            .with_detail("sessionEnded", Value::Bool(end_session.is_some()));
+        event = event.with_actor(crate::event::Entity::new("User", claims.sub.as_str()));
+        self.events.record(event);
+        LogoutOutcome {
+            end_session,
+            user_id: Some(claims.sub),
+            response,
+        }
+    }
+
+    /// A refused logout: recorded with `reason`, answered with the error page.
+    fn refuse_logout(&self, reason: &str, description: &'static str, now: OffsetDateTime) -> LogoutOutcome {
+        self.events.record(Event::failure(
+            LOGOUT_EVENT,
+            "User logout from authorization server",
+            reason,
+            description,
+            now,
+        ));
+        LogoutOutcome::refused(error_page(description))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::Duration;
+
+    use crate::endpoint::{Body, EndpointRequest, Session};
+    use crate::event::{EventQuery, OutcomeResult};
+    use crate::server::validate::fixture::{ALICE, Fixture, SIGNED_OUT, SPA, WEB};
+
+    fn session(user_id: &str, at: time::OffsetDateTime) -> Session {
+        Session {
+            id: "sess-1".into(),
+            user_id: user_id.into(),
+            auth_time: at,
+            amr: vec!["pwd".into()],
+        }
+    }
+
+    async fn hint(fixture: &Fixture, client: &str) -> String {
+        fixture.id_token(&fixture.grant(client, Some(ALICE), &["openid"])).await
+    }
+
+    fn encode(value: &str) -> String {
+        url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+    }
+
+    #[tokio::test]
+    async fn an_expired_id_token_hint_still_ends_the_matching_session() {
+        // Reference §5.1: "an expired but otherwise valid token whose subject matches still
+        // logs out"; without post_logout_redirect_uri the user is simply signed out.
+        let fixture = Fixture::new().await;
+        let id_token = hint(&fixture, WEB).await;
+        fixture.clock.advance(Duration::hours(3));
+        let session = session(ALICE, fixture.now());
+        let query = format!("id_token_hint={id_token}");
+        let outcome = fixture
+            .server
+            .logout("default", &EndpointRequest::get(&query).with_session(&session))
+            .await;
+        assert_eq!(outcome.end_session.as_deref(), Some("sess-1"));
+        assert_eq!(outcome.user_id.as_deref(), Some(ALICE));
+        assert_eq!(outcome.response.status, 200);
+        assert!(matches!(outcome.response.body, Body::Html(_)));
+        let ended = fixture.events.query(&EventQuery {
+            event_type: Some(super::LOGOUT_EVENT.into()),
+            outcome: Some(OutcomeResult::Success),
+            ..EventQuery::default()
+        });
+        assert_eq!(ended.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_registered_post_logout_redirect_uri_gets_the_state_back() {
+        // Seed 003 "Logout Request": redirect to the registered URI with `state` unmodified.
+        let fixture = Fixture::new().await;
+        let id_token = hint(&fixture, WEB).await;
+        let form = format!(
+            "id_token_hint={id_token}&post_logout_redirect_uri={}&state=a%20b%26c",
+            encode(SIGNED_OUT)
+        );
+        let mut request = EndpointRequest::post(&form);
+        let other = session("00uother", fixture.now());
+        request.session = Some(&other);
+        let outcome = fixture.server.logout("default", &request).await;
+        assert_eq!(outcome.response.status, 302);
+        assert_eq!(
+            outcome.response.header("Location"),
+            Some("https://app.example.com/signed-out?state=a+b%26c")
+        );
+        assert_eq!(outcome.end_session, None, "another user's session is left alone");
+    }
+
+    #[tokio::test]
+    async fn an_unregistered_post_logout_redirect_uri_is_refused_without_redirecting() {
+        // Seed 003: the URI "must match the value preregistered"; reference §5.1
+        // `illegal_post_logout_redirect_uri`. Registered on another client is not enough.
+        let fixture = Fixture::new().await;
+        let session = session(ALICE, fixture.now());
+        for (client, uri) in [
+            (WEB, "https://evil.example.com/"),
+            (WEB, "https://app.example.com/signed-out/"),
+            (SPA, SIGNED_OUT),
+        ] {
+            let id_token = hint(&fixture, client).await;
+            let query = format!(
+                "id_token_hint={id_token}&post_logout_redirect_uri={}&state=s",
+                encode(uri)
+            );
+            let outcome = fixture
+                .server
+                .logout("default", &EndpointRequest::get(&query).with_session(&session))
+                .await;
+            assert_eq!(outcome.response.status, 400, "{client} {uri}");
+            assert_eq!(outcome.response.header("Location"), None);
+            assert_eq!(outcome.end_session, None, "a refused request changes nothing");
+            let Body::Html(html) = &outcome.response.body else {
+                panic!("an error page")
+            };
+            assert!(html.contains(super::ILLEGAL_REDIRECT) && !html.contains("evil"));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_id_token_hint_is_required_and_verified() {
+        let fixture = Fixture::new().await;
+        let session = session(ALICE, fixture.now());
+        let missing = fixture
+            .server
+            .logout("default", &EndpointRequest::get("state=x").with_session(&session))
+            .await;
+        assert_eq!(missing.response.status, 400);
+        assert_eq!(missing.end_session, None);
+        // An access token is signed by the same key but is not an ID token; a tampered ID
+        // token fails its signature.
+        let access = fixture.token_for(WEB, &["openid"]).await;
+        let mut tampered = hint(&fixture, WEB).await.into_bytes();
+        let at = tampered.len() - 10;
+        tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).unwrap();
+        for (name, bad) in [
+            ("access", access),
+            ("tampered", tampered),
+            ("garbage", "x.y.z".to_owned()),
+        ] {
+            let query = format!("id_token_hint={bad}");
+            let outcome = fixture
+                .server
+                .logout("default", &EndpointRequest::get(&query).with_session(&session))
+                .await;
+            assert_eq!(outcome.response.status, 400, "{name}");
+            assert_eq!((outcome.end_session, outcome.user_id), (None, None));
+        }
+        let failures = fixture.events.query(&EventQuery {
+            event_type: Some(super::LOGOUT_EVENT.into()),
+            outcome: Some(OutcomeResult::Failure),
+            ..EventQuery::default()
+        });
+        assert_eq!(failures.len(), 4);
+        assert_eq!(
+            fixture
+                .server
+                .logout("nope", &EndpointRequest::get(""))
+                .await
+                .response
+                .status,
+            404
+        );
+    }
+}

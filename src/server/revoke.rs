@@ -1,0 +1,325 @@
+//! `POST {issuer}/v1/revoke` (RFC 7009; seed 003 "Revoke a Token", reference §3.8).
+//!
+//! The client authenticates as at the token endpoint. Whatever the token (valid, expired,
+//! unknown, already revoked, or another client's) the answer is 200 with an empty body, so
+//! nothing leaks (RFC 7009 §2.2); only the client the token was issued to actually revokes it
+//! ("A client may only revoke a token generated for that client").
+//!
+//! - An access token's `jti` is revoked until its `exp` (it introspects inactive from then on).
+//! - A refresh token revokes its whole family, rotated tokens included, and every access token
+//!   minted from its grant (RFC 7009 §2.1 "SHOULD also invalidate all access tokens based on
+//!   the same authorization grant"): the access-token `jti`s carry their grant.
+//!
+//! Each revocation is recorded as an `app.oauth2.as.token.revoke` event; a refusal to revoke
+//! another client's token is recorded as a failed one.
+
+use time::{Duration, OffsetDateTime};
+
+use super::AuthServer;
+use super::introspect::{TOKEN_REQUIRED, TokenKind};
+use super::state::ServerState;
+use super::validate::Invalid;
+use crate::endpoint::{Body, EndpointRequest, EndpointResponse, ErrorCode, OAuthError};
+use crate::event::{Entity, Event};
+use crate::model::ClientRecord;
+use crate::secret::RefreshToken;
+use crate::store::{ConfigStore, Directory, GrantStore};
+
+/// The event type of token revocation.
+pub(crate) const REVOKE_EVENT: &str = "app.oauth2.as.token.revoke";
+
+/// What revoking found.
+enum Found {
+    /// The token was of this kind and handled (revoked, or refused as another client's).
+    Handled,
+    /// Not a token of this kind.
+    NotThisKind,
+}
+
+impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
+    /// `POST {issuer}/v1/revoke` of server `server_id` (RFC 7009): the authenticated client
+    /// revokes one of its access tokens (until it expires) or refresh tokens (the whole family
+    /// and the access tokens minted from its grant). Any token, valid or not, is answered 200 with
+    /// an empty body; another client's token is left alone. An unknown or deactivated server is
+    /// `404 E0000007`.
+    pub async fn revoke(&self, server_id: &str, request: &EndpointRequest<'_>) -> EndpointResponse {
+        let state = match self.active_state(server_id).await {
+            Ok(state) => state,
+            Err(unavailable) => return unavailable.response(),
+        };
+        let now = self.now();
+        let (params, client) = match self.authenticated_request(&state, request, "revoke", now).await {
+            Ok(authenticated) => authenticated,
+            Err(response) => return response,
+        };
+        let Some(token) = params.get("token") else {
+            return OAuthError::new(ErrorCode::InvalidRequest, TOKEN_REQUIRED).response();
+        };
+        for kind in TokenKind::order(params.get("token_type_hint")) {
+            let found = match kind {
+                TokenKind::Access => self.revoke_access_token(&state, &client, token, now).await,
+                TokenKind::Refresh => self.revoke_refresh_token(&state, &client, token, now).await,
+            };
+            match found {
+                Ok(Found::Handled) => break,
+                Ok(Found::NotThisKind) => {}
+                Err(_) => return OAuthError::internal().response(),
+            }
+        }
+        EndpointResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: Body::Empty,
+        }
+        .no_store()
+    }
+
+    async fn revoke_access_token(
+        &self,
+        state: &ServerState,
+        client: &ClientRecord,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<Found, Invalid> {
+        let Ok(claims) = self.verify_access_token(state, token, now) else {
+            return Ok(Found::NotThisKind);
+        };
+        let client_id = &client.client.client_id;
+        if claims.cid != *client_id {
+            self.refuse_revocation(client_id, "access_token", now);
+            return Ok(Found::Handled);
+        }
+        let Ok(until) = OffsetDateTime::from_unix_timestamp(claims.exp) else {
+            return Ok(Found::Handled);
+        };
+        if until > now {
+            self.grants
+                .revoke_access_token(&claims.jti, until)
+                .await
+                .map_err(|_| Invalid::Store)?;
+            self.events.record(
+                Event::success(REVOKE_EVENT, "OAuth2 access token revocation request", now)
+                    .with_client(client_id.as_str())
+                    .with_target(Entity::new("access_token", claims.jti)),
+            );
+        }
+        Ok(Found::Handled)
+    }
+
+    async fn revoke_refresh_token(
+        &self,
+        state: &ServerState,
+        client: &ClientRecord,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<Found, Invalid> {
+        let hash = RefreshToken::from_received(token).hash();
+        let found = self
+            .grants
+            .find_refresh_token(&hash)
+            .await
+            .map_err(|_| Invalid::Store)?;
+        let Some(found) = found.filter(|found| found.record.grant.authorization_server_id == state.config.server.id)
+        else {
+            return Ok(Found::NotThisKind);
+        };
+        let grant = &found.record.grant;
+        let client_id = &client.client.client_id;
+        if grant.client_id != *client_id {
+            self.refuse_revocation(client_id, "refresh_token", now);
+            return Ok(Found::Handled);
+        }
+        // Access tokens minted from the grant live at most one lifetime from now.
+        let until = now.saturating_add(Duration::minutes(i64::from(grant.access_token_lifetime_minutes)));
+        self.grants
+            .revoke_grant(&grant.id, until)
+            .await
+            .map_err(|_| Invalid::Store)?;
+        self.events.record(
+            Event::success(REVOKE_EVENT, "OAuth2 refresh token revocation request", now)
+                .with_client(client_id.as_str())
+                .with_target(Entity::new("refresh_token", grant.id.as_str())),
+        );
+        Ok(Found::Handled)
+    }
+
+    /// Records that `client_id` asked to revoke another client's token: nothing was revoked.
+    fn refuse_revocation(&self, client_id: &str, kind: &str, now: OffsetDateTime) {
+        self.events.record(
+            Event::failure(
+                REVOKE_EVENT,
+                "OAuth2 token revocation request",
+                "token_of_another_client",
+                "The token was issued to another client; nothing was revoked.",
+                now,
+            )
+            .with_client(client_id)
+            .with_detail("tokenType", kind),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::endpoint::{Body, EndpointRequest, EndpointResponse};
+    use crate::event::{EventQuery, OutcomeResult};
+    use crate::secret::RefreshToken;
+    use crate::server::validate::fixture::{ALICE, Fixture, OTHER, SPA, WEB};
+    use crate::store::GrantStore;
+    use crate::store::grants::{RefreshTokenRecord, Rotation};
+
+    async fn revoke_as(fixture: &Fixture, client: &str, form: &str) -> EndpointResponse {
+        let authorization = fixture.basic(client);
+        fixture
+            .server
+            .revoke(
+                "default",
+                &EndpointRequest::post(form).with_authorization(&authorization),
+            )
+            .await
+    }
+
+    fn assert_empty_200(response: &EndpointResponse) {
+        assert_eq!(response.status, 200);
+        assert_eq!(response.body, Body::Empty);
+    }
+
+    fn revocations(fixture: &Fixture, outcome: OutcomeResult) -> usize {
+        let query = EventQuery {
+            event_type: Some(super::REVOKE_EVENT.into()),
+            outcome: Some(outcome),
+            ..EventQuery::default()
+        };
+        fixture.events.query(&query).len()
+    }
+
+    #[tokio::test]
+    async fn revoking_an_access_token_revokes_its_jti_only() {
+        // RFC 7009 §2.1, seed 003 "Revoke a Token": revoked tokens introspect inactive.
+        let fixture = Fixture::new().await;
+        let grant = fixture.grant(WEB, Some(ALICE), &["openid"]);
+        let token = fixture.access_token(&grant).await;
+        let sibling = fixture.access_token(&grant).await;
+        assert_empty_200(&revoke_as(&fixture, WEB, &format!("token={token}&token_type_hint=access_token")).await);
+        assert!(!fixture.is_active(&token).await);
+        assert!(fixture.is_active(&sibling).await);
+        assert_eq!(revocations(&fixture, OutcomeResult::Success), 1);
+        let query = EventQuery {
+            event_type: Some(super::REVOKE_EVENT.into()),
+            ..EventQuery::default()
+        };
+        let event = fixture.events.query(&query).remove(0);
+        assert_eq!(event.client.unwrap().id, WEB);
+        assert_eq!(event.target[0].kind, "access_token");
+    }
+
+    #[tokio::test]
+    async fn revoking_a_refresh_token_revokes_its_family_and_access_tokens() {
+        // RFC 7009 §2.1: revoking a refresh token also invalidates the access tokens of the
+        // same grant; the whole rotation family goes.
+        let fixture = Fixture::new().await;
+        let grant = fixture.grant(WEB, Some(ALICE), &["openid", "offline_access"]);
+        let first = fixture.refresh_token(&grant).await;
+        let successor = RefreshToken::generate().unwrap();
+        let record = RefreshTokenRecord {
+            token_hash: successor.hash(),
+            grant: grant.clone(),
+            issued_at: fixture.now(),
+            expires_at: None,
+            last_used_at: fixture.now(),
+        };
+        let rotation = fixture
+            .server
+            .grants()
+            .rotate_refresh_token(
+                &RefreshToken::from_received(first.as_str()).hash(),
+                record,
+                fixture.now(),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(rotation, Rotation::Rotated { .. }));
+        let access = fixture.access_token(&grant).await;
+        let unrelated = fixture.token_for(WEB, &["openid"]).await;
+        assert!(fixture.is_active(successor.expose()).await && fixture.is_active(&access).await);
+        // The hint is wrong on purpose: it is only a hint.
+        let form = format!("token={}&token_type_hint=access_token", successor.expose());
+        assert_empty_200(&revoke_as(&fixture, WEB, &form).await);
+        assert!(!fixture.is_active(successor.expose()).await);
+        assert!(
+            !fixture.is_active(&access).await,
+            "access tokens of the grant are revoked"
+        );
+        assert!(fixture.is_active(&unrelated).await);
+        let found = fixture
+            .server
+            .grants()
+            .find_refresh_token(&RefreshToken::from_received(first.as_str()).hash())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(found.family_revoked, "the rotated-away member too");
+    }
+
+    #[tokio::test]
+    async fn another_clients_token_is_not_revoked_yet_answers_200() {
+        // Seed 003: "A client may only revoke a token generated for that client"; the answer
+        // does not tell.
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        let refresh = fixture
+            .refresh_token(&fixture.grant(WEB, Some(ALICE), &["offline_access"]))
+            .await;
+        assert_empty_200(&revoke_as(&fixture, OTHER, &format!("token={token}")).await);
+        assert_empty_200(&revoke_as(&fixture, OTHER, &format!("token={refresh}")).await);
+        let spa = format!("token={token}&client_id={SPA}");
+        assert_empty_200(&fixture.server.revoke("default", &EndpointRequest::post(&spa)).await);
+        assert!(fixture.is_active(&token).await && fixture.is_active(&refresh).await);
+        assert_eq!(revocations(&fixture, OutcomeResult::Failure), 3);
+        assert_eq!(revocations(&fixture, OutcomeResult::Success), 0);
+    }
+
+    #[tokio::test]
+    async fn unknown_expired_and_revoked_tokens_answer_200() {
+        // RFC 7009 §2.2 / seed 003: "revoking an invalid, expired, or revoked token is a success".
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        assert_empty_200(&revoke_as(&fixture, WEB, "token=unknown").await);
+        assert_empty_200(&revoke_as(&fixture, WEB, "token=a.b.c").await);
+        assert_empty_200(&revoke_as(&fixture, WEB, &format!("token={token}")).await);
+        assert_empty_200(&revoke_as(&fixture, WEB, &format!("token={token}")).await);
+        fixture.clock.advance(time::Duration::hours(2));
+        assert_empty_200(&revoke_as(&fixture, WEB, &format!("token={token}")).await);
+        assert_eq!(
+            revocations(&fixture, OutcomeResult::Success),
+            2,
+            "an expired token needs no revocation"
+        );
+    }
+
+    #[tokio::test]
+    async fn client_authentication_and_the_token_are_required() {
+        // Reference §3.8: errors as for introspect.
+        let fixture = Fixture::new().await;
+        let anonymous = fixture
+            .server
+            .revoke("default", &EndpointRequest::post("token=x"))
+            .await;
+        assert_eq!(anonymous.status, 401);
+        assert_eq!(anonymous.json_body().unwrap()["error"], "invalid_client");
+        let missing = revoke_as(&fixture, WEB, "token_type_hint=refresh_token").await;
+        assert_eq!(missing.status, 400);
+        assert_eq!(
+            missing.json_body().unwrap()["error_description"],
+            "The 'token' parameter is required."
+        );
+        assert_eq!(
+            fixture
+                .server
+                .revoke("nope", &EndpointRequest::post("token=x"))
+                .await
+                .status,
+            404
+        );
+    }
+}

@@ -1,0 +1,247 @@
+//! `GET|POST {issuer}/v1/userinfo` (OpenID Connect Core §5.3, seed 003, reference §3.6): the
+//! claims about the user an access token was issued for.
+//!
+//! The token comes in `Authorization: Bearer` (RFC 6750 §2.1), the only way Okta accepts; one in
+//! the query string is refused (`invalid_request`, "The access token cannot be presented in a
+//! query string."). Errors carry their reason in `WWW-Authenticate` with an empty body, as Okta
+//! answers:
+//!
+//! - no bearer token: 401 `Bearer` without an error code (RFC 6750 §3.1);
+//! - an invalid, expired or revoked token (explicitly or implicitly): 401
+//!   `Bearer error="invalid_token", error_description="The access token is invalid."`;
+//! - a token without `openid`: 403 `insufficient_scope` with Okta's description.
+//!
+//! A valid token gets `sub` (the user id), the standard claims of its scopes and the `IDENTITY`
+//! claims whose condition its scopes meet, whatever `alwaysIncludeInToken` says; a token with
+//! only `openid` gets `{"sub": …}` (reference appendix B).
+
+use time::OffsetDateTime;
+
+use super::AuthServer;
+use super::validate::Invalid;
+use crate::endpoint::{Body, EndpointRequest, EndpointResponse, ErrorCode, Method, OAuthError, Params};
+use crate::store::{ConfigStore, Directory, GrantStore};
+
+/// `error_description` of an unusable access token.
+pub(crate) const INVALID_TOKEN: &str = "The access token is invalid.";
+/// `error_description` of a token without `openid`.
+pub(crate) const INSUFFICIENT_SCOPE: &str =
+    "The access token must provide access to at least one of these scopes - profile, email, address or phone";
+/// `error_description` of a token sent in the query string.
+pub(crate) const TOKEN_IN_QUERY: &str = "The access token cannot be presented in a query string.";
+
+/// A userinfo error: status and the `WWW-Authenticate` challenge, empty body.
+fn challenge(status: u16, error: Option<(ErrorCode, &str)>) -> EndpointResponse {
+    let value = match error {
+        Some((code, description)) => {
+            format!(
+                "Bearer error=\"{}\", error_description=\"{description}\"",
+                code.as_str()
+            )
+        }
+        None => "Bearer".to_owned(),
+    };
+    EndpointResponse {
+        status,
+        headers: Vec::new(),
+        body: Body::Empty,
+    }
+    .with_header("WWW-Authenticate", value)
+    .no_store()
+}
+
+/// The bearer token of an `Authorization` header (scheme case-insensitive, RFC 6750 §2.1).
+pub(crate) fn bearer_token(authorization: Option<&str>) -> Option<&str> {
+    let (scheme, token) = authorization?.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
+    /// `GET|POST {issuer}/v1/userinfo` of server `server_id` (OpenID Connect Core §5.3): the
+    /// user's claims for the scopes of the access token in `Authorization: Bearer`. An invalid
+    /// token is 401 and a token without `openid` 403, with the reason in `WWW-Authenticate`
+    /// (`invalid_token`, `insufficient_scope`) and an empty body; a token in the query string is
+    /// 400 `invalid_request`. An unknown or deactivated server is `404 E0000007`.
+    pub async fn userinfo_endpoint(&self, server_id: &str, request: &EndpointRequest<'_>) -> EndpointResponse {
+        let state = match self.active_state(server_id).await {
+            Ok(state) => state,
+            Err(unavailable) => return unavailable.response(),
+        };
+        if !matches!(request.method, Method::Get | Method::Post) {
+            return OAuthError::new(ErrorCode::InvalidRequest, "Invalid request")
+                .with_status(405)
+                .response();
+        }
+        let in_query = Params::parse(request.query).map_or_else(
+            |_| request.query.contains("access_token"),
+            |params| params.contains("access_token"),
+        );
+        if in_query {
+            return challenge(400, Some((ErrorCode::InvalidRequest, TOKEN_IN_QUERY)));
+        }
+        let Some(token) = bearer_token(request.authorization) else {
+            return challenge(401, None);
+        };
+        let now = self.now();
+        self.userinfo_for(&state, token, now).await
+    }
+
+    async fn userinfo_for(
+        &self,
+        state: &super::state::ServerState,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> EndpointResponse {
+        let invalid = || challenge(401, Some((ErrorCode::InvalidToken, INVALID_TOKEN)));
+        let claims = match self.validate_access_token(state, token, now).await {
+            Ok(claims) => claims,
+            Err(Invalid::Store) => return OAuthError::internal().response(),
+            Err(_) => return invalid(),
+        };
+        if !claims.scp.iter().any(|scope| scope == "openid") {
+            return challenge(403, Some((ErrorCode::InsufficientScope, INSUFFICIENT_SCOPE)));
+        }
+        let Some(user_id) = claims.uid.as_deref() else {
+            return invalid();
+        };
+        let identity = match self.identity(&claims.cid, Some(user_id)).await {
+            Ok(identity) => identity,
+            Err(error) if error.code == ErrorCode::ServerError => return error.response(),
+            Err(_) => return invalid(),
+        };
+        match self.userinfo(state, &identity, &claims.scp, now) {
+            Ok(body) => EndpointResponse::json(200, serde_json::Value::Object(body)).no_store(),
+            Err(error) => error.response(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::endpoint::{Body, EndpointRequest, EndpointResponse};
+    use crate::server::validate::fixture::{ALICE, Fixture, WEB};
+
+    async fn userinfo(fixture: &Fixture, token: &str) -> EndpointResponse {
+        let authorization = format!("Bearer {token}");
+        fixture
+            .server
+            .userinfo_endpoint("default", &EndpointRequest::get("").with_authorization(&authorization))
+            .await
+    }
+
+    fn assert_challenge(response: &EndpointResponse, status: u16, challenge: &str) {
+        assert_eq!(response.status, status);
+        assert_eq!(response.header("WWW-Authenticate"), Some(challenge));
+        assert_eq!(
+            response.body,
+            Body::Empty,
+            "reference §3.6: the reason is in the header only"
+        );
+    }
+
+    #[tokio::test]
+    async fn claims_of_the_granted_scopes_and_identity_claims() {
+        // Reference §3.6 / OIDC Core §5.3.2: `sub` plus every claim of the granted scopes,
+        // whatever `alwaysIncludeInToken` says (the fixture's `team` claim has it false).
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(WEB, &["openid", "profile", "email"]).await;
+        let response = userinfo(&fixture, &token).await;
+        assert_eq!(response.status, 200);
+        let body = response.json_body().unwrap();
+        assert_eq!(body["sub"], ALICE);
+        assert_eq!(body["email"], "alice@example.com");
+        assert_eq!(body["given_name"], "Alice");
+        assert_eq!(body["family_name"], "Liddell");
+        assert_eq!(body["preferred_username"], "alice@example.com");
+        assert_eq!(body["team"], "wonderland");
+        assert!(body.get("tier").is_none(), "RESOURCE claims belong to access tokens");
+        assert!(body.get("address").is_none());
+    }
+
+    #[tokio::test]
+    async fn openid_alone_gives_the_subject() {
+        // Reference appendix B: `/userinfo` with only `openid` answers `{"sub": …}`.
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        let response = userinfo(&fixture, &token).await;
+        assert_eq!(
+            response.json_body().unwrap(),
+            &json!({"sub": ALICE, "team": "wonderland"})
+        );
+    }
+
+    #[tokio::test]
+    async fn invalid_tokens_get_invalid_token_in_the_header() {
+        // Reference §3.6: 401 `Bearer error="invalid_token", error_description="The access
+        // token is invalid."`, empty body; revoked and expired tokens alike.
+        let fixture = Fixture::new().await;
+        let expected = "Bearer error=\"invalid_token\", error_description=\"The access token is invalid.\"";
+        assert_challenge(&userinfo(&fixture, "garbage").await, 401, expected);
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        fixture.server.directory().unassign_user(WEB, ALICE);
+        assert_challenge(&userinfo(&fixture, &token).await, 401, expected);
+        fixture.server.directory().assign_user(WEB, ALICE).unwrap();
+        assert_eq!(userinfo(&fixture, &token).await.status, 200);
+        fixture.clock.advance(time::Duration::hours(1));
+        assert_challenge(&userinfo(&fixture, &token).await, 401, expected);
+    }
+
+    #[tokio::test]
+    async fn a_token_without_openid_is_insufficient_scope() {
+        // Reference §3.6: 403 with Okta's `insufficient_scope` description.
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(WEB, &["profile", "flights"]).await;
+        assert_challenge(
+            &userinfo(&fixture, &token).await,
+            403,
+            "Bearer error=\"insufficient_scope\", error_description=\"The access token must provide access to at least one of these scopes - profile, email, address or phone\"",
+        );
+    }
+
+    #[tokio::test]
+    async fn the_token_must_come_in_the_authorization_header() {
+        // RFC 6750 §2.1 only; a token in the query string is refused with Okta's text; no
+        // token at all is a bare `Bearer` challenge (RFC 6750 §3.1).
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        let query = format!("access_token={token}");
+        let in_query = fixture
+            .server
+            .userinfo_endpoint("default", &EndpointRequest::get(&query))
+            .await;
+        assert_challenge(
+            &in_query,
+            400,
+            "Bearer error=\"invalid_request\", error_description=\"The access token cannot be presented in a query string.\"",
+        );
+        let none = fixture
+            .server
+            .userinfo_endpoint("default", &EndpointRequest::get(""))
+            .await;
+        assert_challenge(&none, 401, "Bearer");
+        let basic = fixture.basic(WEB);
+        let wrong_scheme = fixture
+            .server
+            .userinfo_endpoint("default", &EndpointRequest::get("").with_authorization(&basic))
+            .await;
+        assert_challenge(&wrong_scheme, 401, "Bearer");
+        let lower = format!("bearer {token}");
+        let post = EndpointRequest::post("").with_authorization(&lower);
+        assert_eq!(
+            fixture.server.userinfo_endpoint("default", &post).await.status,
+            200,
+            "POST, any case"
+        );
+        assert_eq!(
+            fixture
+                .server
+                .userinfo_endpoint("nope", &EndpointRequest::get(""))
+                .await
+                .status,
+            404
+        );
+    }
+}

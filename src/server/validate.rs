@@ -1,0 +1,820 @@
+//! Whether a token this server issued is still good: the checks behind `/introspect`, `/revoke`
+//! and `/userinfo`.
+//!
+//! An access token is valid when its signature verifies against the server's published JWKS,
+//! `iss` is the server's issuer, it has not expired, its `iat` is not in the future (beyond
+//! [`MAX_CLOCK_SKEW`]), its `jti` and its grant are not revoked, and it is not **implicitly
+//! revoked** ("Revocation happens when a configuration is changed or deleted", seeds 000 and
+//! 003): the server's configuration changed after it was minted (`changed_at`), its client is
+//! unknown, not `ACTIVE` or changed after it was minted (its record's `lastUpdated`), or its
+//! user is unknown, not `ACTIVE` or no longer assigned to the client. A deactivated client's
+//! tokens stay invalid after reactivation (reference §3.2) because changing a client's status
+//! moves its `lastUpdated`, as the client API does; a [`Directory`] written by other means must
+//! do the same.
+//!
+//! "After it was minted" compares whole seconds, the resolution of `iat`: a token is implicitly
+//! revoked by a change stamped in a later second than its `iat`. A token minted in the same
+//! second as a change, before or after it, survives that change; the alternative would
+//! invalidate tokens minted right after a change, which a host setting up a server and then
+//! issuing tokens would hit at random.
+//!
+//! A refresh token is valid when its hash is stored, it was not rotated away, its family is not
+//! revoked, it belongs to this server, neither its lifetime nor its idle window has run out,
+//! and the same implicit revocation rules hold for the moment it was issued.
+
+use time::{Duration, OffsetDateTime};
+
+use super::AuthServer;
+use super::state::ServerState;
+use crate::claims::{AccessTokenClaims, grant_of_access_token_id};
+use crate::jose;
+use crate::model::User;
+use crate::secret::RefreshToken;
+use crate::store::grants::RefreshTokenRecord;
+use crate::store::{ConfigStore, Directory, GrantStore};
+
+/// How far in the future a token's `iat` may lie: the clock-skew leeway of Okta's verifiers
+/// (reference §3.9). Tokens are minted by this server's own clock, so only a host running
+/// several instances with drifting clocks ever needs it.
+pub(crate) const MAX_CLOCK_SKEW: Duration = Duration::minutes(2);
+
+/// Why a token is not valid. Never shown to clients: every reason answers `{"active": false}`
+/// at introspection and the same `invalid_token` at `/userinfo`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Invalid {
+    /// Not a JWS this server signed (malformed, unknown key, bad signature), or not an access
+    /// token's claims.
+    Malformed,
+    /// `iss` is not this server's issuer.
+    WrongIssuer,
+    /// `exp` has passed, or the refresh token's lifetime or idle window ran out.
+    Expired,
+    /// `iat` lies further in the future than [`MAX_CLOCK_SKEW`].
+    IssuedInFuture,
+    /// The access token's `jti` was revoked.
+    Revoked,
+    /// The token's grant (refresh-token family) was revoked.
+    GrantRevoked,
+    /// The server's configuration changed after the token was minted.
+    ConfigurationChanged,
+    /// The client is unknown or not `ACTIVE`.
+    ClientInactive,
+    /// The client was changed after the token was minted.
+    ClientChanged,
+    /// The user is unknown or not `ACTIVE`.
+    UserInactive,
+    /// The user is no longer assigned to the client.
+    UserUnassigned,
+    /// No such refresh token.
+    Unknown,
+    /// The refresh token was rotated away.
+    Consumed,
+    /// The refresh token was issued by another authorization server.
+    OtherServer,
+    /// A public client presented another client's token.
+    OtherClient,
+    /// A store failed: the caller answers `server_error`, not "inactive".
+    Store,
+}
+
+impl Invalid {
+    /// The reason as a code, for events.
+    pub(crate) const fn code(self) -> &'static str {
+        match self {
+            Invalid::Malformed => "malformed_token",
+            Invalid::WrongIssuer => "wrong_issuer",
+            Invalid::Expired => "token_expired",
+            Invalid::IssuedInFuture => "issued_in_future",
+            Invalid::Revoked => "token_revoked",
+            Invalid::GrantRevoked => "grant_revoked",
+            Invalid::ConfigurationChanged => "configuration_changed",
+            Invalid::ClientInactive => "client_inactive",
+            Invalid::ClientChanged => "client_changed",
+            Invalid::UserInactive => "user_inactive",
+            Invalid::UserUnassigned => "user_not_assigned",
+            Invalid::Unknown => "token_unknown",
+            Invalid::Consumed => "token_rotated",
+            Invalid::OtherServer => "other_authorization_server",
+            Invalid::OtherClient => "token_of_another_client",
+            Invalid::Store => "store_failure",
+        }
+    }
+}
+
+/// When a refresh token stops working if unused: the earlier of its family's absolute expiry
+/// and the end of its idle window.
+pub(crate) fn refresh_token_expiry(record: &RefreshTokenRecord) -> OffsetDateTime {
+    let window = Duration::minutes(i64::from(record.grant.refresh_token_window_minutes));
+    let idle_end = record.last_used_at.saturating_add(window);
+    record
+        .expires_at
+        .map_or(idle_end, |expires_at| expires_at.min(idle_end))
+}
+
+impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
+    /// The claims of `token` if this server signed it as an access token: signature against the
+    /// published JWKS, `iss`, and a `jti` of the form [`crate::claims::access_token_id`] makes.
+    /// Nothing about time or revocation is checked (revocation needs no more).
+    pub(crate) fn verify_access_token(
+        &self,
+        state: &ServerState,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<AccessTokenClaims, Invalid> {
+        let jwks = state.ring.jwks(&self.rotation, now);
+        let verified = jose::verify(token, &jwks).map_err(|_| Invalid::Malformed)?;
+        let claims: AccessTokenClaims = verified.claims().map_err(|_| Invalid::Malformed)?;
+        if claims.iss != state.issuer {
+            return Err(Invalid::WrongIssuer);
+        }
+        if claims.ver != 1 || grant_of_access_token_id(&claims.jti).is_none() {
+            return Err(Invalid::Malformed);
+        }
+        Ok(claims)
+    }
+
+    /// The claims of `token` if it is a valid access token of this server at `now` (see the
+    /// module documentation for every check).
+    pub(crate) async fn validate_access_token(
+        &self,
+        state: &ServerState,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<AccessTokenClaims, Invalid> {
+        self.access_token_and_user(state, token, now)
+            .await
+            .map(|(claims, _)| claims)
+    }
+
+    /// As [`validate_access_token`](Self::validate_access_token), with the token's user as the
+    /// directory has them now (`None` for tokens without a user).
+    pub(crate) async fn access_token_and_user(
+        &self,
+        state: &ServerState,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<(AccessTokenClaims, Option<User>), Invalid> {
+        let claims = self.verify_access_token(state, token, now)?;
+        if claims.exp <= now.unix_timestamp() {
+            return Err(Invalid::Expired);
+        }
+        if claims.iat > (now + MAX_CLOCK_SKEW).unix_timestamp() {
+            return Err(Invalid::IssuedInFuture);
+        }
+        if claims.iat < state.config.changed_at.unix_timestamp() {
+            return Err(Invalid::ConfigurationChanged);
+        }
+        let grants = &self.grants;
+        if grants
+            .is_access_token_revoked(&claims.jti, now)
+            .await
+            .map_err(|_| Invalid::Store)?
+        {
+            return Err(Invalid::Revoked);
+        }
+        let grant = grant_of_access_token_id(&claims.jti).ok_or(Invalid::Malformed)?;
+        if grants.is_grant_revoked(&grant, now).await.map_err(|_| Invalid::Store)? {
+            return Err(Invalid::GrantRevoked);
+        }
+        let user = self
+            .check_subject(&claims.cid, claims.uid.as_deref(), claims.iat)
+            .await?;
+        Ok((claims, user))
+    }
+
+    /// The stored record of refresh token `token` if it is valid on this server at `now`, with
+    /// its user as the directory has them now.
+    pub(crate) async fn validate_refresh_token(
+        &self,
+        state: &ServerState,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<(RefreshTokenRecord, Option<User>), Invalid> {
+        let hash = RefreshToken::from_received(token).hash();
+        let found = self
+            .grants
+            .find_refresh_token(&hash)
+            .await
+            .map_err(|_| Invalid::Store)?;
+        let found = found.ok_or(Invalid::Unknown)?;
+        if found.family_revoked {
+            return Err(Invalid::GrantRevoked);
+        }
+        if found.consumed.is_some() {
+            return Err(Invalid::Consumed);
+        }
+        let record = found.record;
+        if record.grant.authorization_server_id != state.config.server.id {
+            return Err(Invalid::OtherServer);
+        }
+        if refresh_token_expiry(&record) <= now {
+            return Err(Invalid::Expired);
+        }
+        let issued_at = record.issued_at.unix_timestamp();
+        if issued_at < state.config.changed_at.unix_timestamp() {
+            return Err(Invalid::ConfigurationChanged);
+        }
+        let user = self
+            .check_subject(&record.grant.client_id, record.grant.user_id.as_deref(), issued_at)
+            .await?;
+        Ok((record, user))
+    }
+
+    /// The client and user checks of implicit revocation, for a token issued at `issued_at`
+    /// (Unix seconds). Returns the user.
+    async fn check_subject(
+        &self,
+        client_id: &str,
+        user_id: Option<&str>,
+        issued_at: i64,
+    ) -> Result<Option<User>, Invalid> {
+        let directory = &self.directory;
+        let client = directory.client(client_id).await.map_err(|_| Invalid::Store)?;
+        let client = client.ok_or(Invalid::ClientInactive)?;
+        if !client.client.status.is_active() {
+            return Err(Invalid::ClientInactive);
+        }
+        if client
+            .last_updated
+            .is_some_and(|changed| issued_at < changed.unix_timestamp())
+        {
+            return Err(Invalid::ClientChanged);
+        }
+        let Some(user_id) = user_id else {
+            return Ok(None);
+        };
+        let user = directory.user(user_id).await.map_err(|_| Invalid::Store)?;
+        let user = user
+            .filter(|user| user.status.can_sign_in())
+            .ok_or(Invalid::UserInactive)?;
+        if !directory
+            .is_assigned(client_id, user_id)
+            .await
+            .map_err(|_| Invalid::Store)?
+        {
+            return Err(Invalid::UserUnassigned);
+        }
+        Ok(Some(user))
+    }
+}
+
+/// A host over memory stores with clients, a user and tokens minted directly, for the tests of
+/// validation and of the endpoints built on it.
+#[cfg(test)]
+pub(super) mod fixture {
+    use std::sync::Arc;
+
+    use serde_json::{Value, json};
+    use time::macros::datetime;
+    use time::{Duration, OffsetDateTime};
+
+    use crate::AuthServer;
+    use crate::admin::{ApiRequest, Caller, Method};
+    use crate::claims::IdTokenClaimSet;
+    use crate::clock::{Clock, ManualClock};
+    use crate::crypto::PasswordHasher;
+    use crate::endpoint::{EndpointRequest, EndpointResponse};
+    use crate::event::MemoryEventLog;
+    use crate::jose::Algorithm;
+    use crate::keys::RotationSettings;
+    use crate::model::{ClientRecord, User};
+    use crate::secret::{ClientSecret, RefreshToken};
+    use crate::server::mint::IdTokenExtras;
+    use crate::store::grants::{Grant, GrantId, RefreshTokenRecord};
+    use crate::store::{Directory, GrantStore, MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
+
+    pub(crate) type TestServer = AuthServer<MemoryConfigStore, MemoryDirectory, MemoryGrantStore>;
+
+    /// When the fixture is set up; tokens are minted a minute later.
+    pub(crate) const START: OffsetDateTime = datetime!(2024-01-01 0:00 UTC);
+    /// A confidential web client (`client_secret_basic`), Alice assigned.
+    pub(crate) const WEB: &str = "0oaweb";
+    /// A public SPA (`none`), Alice assigned.
+    pub(crate) const SPA: &str = "0oaspa";
+    /// Another confidential client, Alice assigned.
+    pub(crate) const OTHER: &str = "0oaother";
+    /// The user.
+    pub(crate) const ALICE: &str = "00ualice";
+    /// Where the web client may be sent after logout.
+    pub(crate) const SIGNED_OUT: &str = "https://app.example.com/signed-out";
+
+    pub(crate) struct Fixture {
+        pub(crate) server: TestServer,
+        pub(crate) clock: Arc<ManualClock>,
+        pub(crate) events: Arc<MemoryEventLog>,
+        /// The secret of `WEB` and `OTHER`.
+        pub(crate) secret: String,
+    }
+
+    pub(crate) fn user(status: &str) -> User {
+        serde_json::from_value(json!({
+            "id": ALICE, "status": status,
+            "profile": {"login": "alice@example.com", "email": "alice@example.com",
+                        "firstName": "Alice", "lastName": "Liddell"}
+        }))
+        .unwrap()
+    }
+
+    impl Fixture {
+        /// The `default` server with a custom scope published to all clients (`flights`), one
+        /// that is not (`internal`), a `RESOURCE` claim `tier` and an `IDENTITY` claim `team`.
+        pub(crate) async fn new() -> Self {
+            let clock = Arc::new(ManualClock::new(START));
+            let events = Arc::new(MemoryEventLog::default());
+            let server = AuthServer::new(
+                Arc::new(MemoryConfigStore::new()),
+                Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))),
+                Arc::new(MemoryGrantStore::default()),
+                Arc::new(crate::keys::SoftwareKeys),
+                clock.clone(),
+                events.clone(),
+                "https://id.example.com",
+            )
+            .with_rotation_settings(RotationSettings {
+                algorithm: Algorithm::EdDSA,
+                ..RotationSettings::default()
+            });
+            server.management().ensure_default_server().await.unwrap();
+            let secret = ClientSecret::generate().unwrap();
+            let fixture = Self {
+                server,
+                clock,
+                events,
+                secret: secret.expose().to_owned(),
+            };
+            let confidential = |id: &str| -> ClientRecord {
+                ClientRecord {
+                    client: serde_json::from_value(json!({
+                        "client_id": id, "client_name": id, "token_endpoint_auth_method": "client_secret_basic",
+                        "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+                        "redirect_uris": ["https://app.example.com/callback"],
+                        "post_logout_redirect_uris": [SIGNED_OUT], "application_type": "web"
+                    }))
+                    .unwrap(),
+                    client_secret_hash: Some(secret.hash()),
+                    client_secret_expires_at: None,
+                    last_updated: Some(START),
+                }
+            };
+            let spa = ClientRecord {
+                client: serde_json::from_value(json!({
+                    "client_id": SPA, "client_name": "SPA", "token_endpoint_auth_method": "none",
+                    "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+                    "redirect_uris": ["https://spa.example.com/callback"], "application_type": "browser"
+                }))
+                .unwrap(),
+                client_secret_hash: None,
+                client_secret_expires_at: None,
+                last_updated: Some(START),
+            };
+            let directory = fixture.server.directory();
+            for record in [confidential(WEB), confidential(OTHER), spa] {
+                directory.put_client(record).await.unwrap();
+            }
+            directory.add_user(user("ACTIVE"), None).unwrap();
+            for client in [WEB, SPA, OTHER] {
+                directory.assign_user(client, ALICE).unwrap();
+            }
+            let scopes = "/api/v1/authorizationServers/default/scopes";
+            fixture
+                .admin(
+                    Method::Post,
+                    scopes,
+                    json!({"name": "flights", "metadataPublish": "ALL_CLIENTS"}),
+                )
+                .await;
+            fixture
+                .admin(
+                    Method::Post,
+                    scopes,
+                    json!({"name": "internal", "metadataPublish": "NO_CLIENTS"}),
+                )
+                .await;
+            let claims = "/api/v1/authorizationServers/default/claims";
+            let claim = |name: &str, kind: &str, value: &str| {
+                json!({"name": name, "status": "ACTIVE", "claimType": kind, "valueType": "EXPRESSION",
+                       "value": value, "conditions": {"scopes": []}, "alwaysIncludeInToken": false})
+            };
+            fixture
+                .admin(Method::Post, claims, claim("tier", "RESOURCE", "\"gold\""))
+                .await;
+            fixture
+                .admin(Method::Post, claims, claim("team", "IDENTITY", "\"wonderland\""))
+                .await;
+            fixture.clock.advance(Duration::minutes(1));
+            fixture
+        }
+
+        pub(crate) fn now(&self) -> OffsetDateTime {
+            self.clock.now()
+        }
+
+        /// A management API call; returns the status and the body.
+        pub(crate) async fn admin(&self, method: Method, path: &str, body: Value) -> (u16, Value) {
+            let caller = Caller { id: "admin".into() };
+            let body = body.to_string();
+            let request = ApiRequest {
+                method,
+                path,
+                query: "",
+                body: (!matches!(method, Method::Get | Method::Delete)).then_some(body.as_bytes()),
+                caller: Some(&caller),
+            };
+            let response = self.server.management().handle(&request).await;
+            assert!(response.status < 300, "{path}: {:?}", response.body);
+            (response.status, response.body.unwrap_or(Value::Null))
+        }
+
+        /// A grant of `scopes` to `client` for `user`, made now.
+        pub(crate) fn grant(&self, client: &str, user: Option<&str>, scopes: &[&str]) -> Grant {
+            Grant {
+                id: GrantId::generate().unwrap(),
+                authorization_server_id: "default".into(),
+                client_id: client.into(),
+                user_id: user.map(str::to_owned),
+                scopes: scopes.iter().map(|scope| (*scope).to_owned()).collect(),
+                grant_type: "authorization_code".into(),
+                policy_id: "00pdefault".into(),
+                rule_id: "0prdefault".into(),
+                access_token_lifetime_minutes: 60,
+                refresh_token_lifetime_minutes: None,
+                refresh_token_window_minutes: 10080,
+                auth_time: Some(self.now()),
+                amr: vec!["pwd".into()],
+                issued_at: self.now(),
+            }
+        }
+
+        /// An access token for `grant`, minted at `at`.
+        pub(crate) async fn access_token_at(&self, grant: &Grant, at: OffsetDateTime) -> String {
+            let state = self.server.active_state("default").await.unwrap();
+            let identity = self
+                .server
+                .identity(&grant.client_id, grant.user_id.as_deref())
+                .await
+                .unwrap();
+            self.server
+                .mint_access_token(&state, &identity, grant, at)
+                .unwrap()
+                .token
+        }
+
+        /// An access token for `grant`, minted now.
+        pub(crate) async fn access_token(&self, grant: &Grant) -> String {
+            self.access_token_at(grant, self.now()).await
+        }
+
+        /// Alice's access token for `client` with `scopes`.
+        pub(crate) async fn token_for(&self, client: &str, scopes: &[&str]) -> String {
+            self.access_token(&self.grant(client, Some(ALICE), scopes)).await
+        }
+
+        /// An ID token for `grant`, minted now.
+        pub(crate) async fn id_token(&self, grant: &Grant) -> String {
+            let state = self.server.active_state("default").await.unwrap();
+            let identity = self
+                .server
+                .identity(&grant.client_id, grant.user_id.as_deref())
+                .await
+                .unwrap();
+            let extras = IdTokenExtras {
+                nonce: None,
+                access_token: None,
+                code: None,
+                claim_set: IdTokenClaimSet::All,
+            };
+            self.server
+                .mint_id_token(&state, &identity, grant, extras, self.now())
+                .unwrap()
+        }
+
+        /// A refresh token of `grant`, stored now.
+        pub(crate) async fn refresh_token(&self, grant: &Grant) -> String {
+            let token = RefreshToken::generate().unwrap();
+            let record = RefreshTokenRecord {
+                token_hash: token.hash(),
+                grant: grant.clone(),
+                issued_at: self.now(),
+                expires_at: grant
+                    .refresh_token_lifetime_minutes
+                    .map(|minutes| self.now() + Duration::minutes(i64::from(minutes))),
+                last_used_at: self.now(),
+            };
+            self.server.grants().insert_refresh_token(record).await.unwrap();
+            token.expose().to_owned()
+        }
+
+        /// `Authorization: Basic` for `client` with the fixture's secret.
+        pub(crate) fn basic(&self, client: &str) -> String {
+            use base64::Engine as _;
+            let credentials = format!("{client}:{}", self.secret);
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(credentials)
+            )
+        }
+
+        /// Introspects `token` as the confidential client `client`.
+        pub(crate) async fn introspect_as(&self, client: &str, token: &str) -> EndpointResponse {
+            let form = format!("token={token}");
+            let authorization = self.basic(client);
+            let request = EndpointRequest::post(&form).with_authorization(&authorization);
+            self.server.introspect("default", &request).await
+        }
+
+        /// Whether `token` introspects active for `WEB`; anything but `{"active": false}` or an
+        /// active answer fails the test.
+        pub(crate) async fn is_active(&self, token: &str) -> bool {
+            let response = self.introspect_as(WEB, token).await;
+            assert_eq!(response.status, 200);
+            let body = response.json_body().unwrap();
+            if body["active"] == json!(false) {
+                assert_eq!(body, &json!({"active": false}), "inactive answers carry nothing else");
+            }
+            body["active"] == json!(true)
+        }
+
+        /// Replaces client `id` after `change`.
+        pub(crate) async fn change_client(&self, id: &str, change: impl FnOnce(&mut ClientRecord)) {
+            let directory = self.server.directory();
+            let mut record = directory.client(id).await.unwrap().unwrap();
+            change(&mut record);
+            directory.put_client(record).await.unwrap();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use time::Duration;
+
+    use super::Invalid;
+    use super::fixture::{ALICE, Fixture, OTHER, WEB, user};
+    use crate::admin::Method;
+    use crate::claims::AccessTokenClaims;
+    use crate::model::Status;
+    use crate::secret::RefreshToken;
+    use crate::store::GrantStore;
+    use crate::store::grants::Rotation;
+
+    async fn check(fixture: &Fixture, token: &str) -> Result<AccessTokenClaims, Invalid> {
+        let state = fixture.server.active_state("default").await.unwrap();
+        fixture.server.validate_access_token(&state, token, fixture.now()).await
+    }
+
+    async fn check_refresh(fixture: &Fixture, token: &str) -> Result<(), Invalid> {
+        let state = fixture.server.active_state("default").await.unwrap();
+        fixture
+            .server
+            .validate_refresh_token(&state, token, fixture.now())
+            .await
+            .map(|_| ())
+    }
+
+    #[tokio::test]
+    async fn a_fresh_access_token_is_valid() {
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        let claims = check(&fixture, &token).await.unwrap();
+        assert_eq!(claims.uid.as_deref(), Some(ALICE));
+        assert_eq!(claims.cid, WEB);
+    }
+
+    #[tokio::test]
+    async fn malformed_forged_and_foreign_tokens_are_invalid() {
+        // RFC 7662 §2.2 / RFC 7519 §7.2: the signature must verify against the server's keys.
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        assert_eq!(check(&fixture, "not-a-jwt").await.unwrap_err(), Invalid::Malformed);
+        let mut forged = token.clone();
+        forged.pop();
+        forged.push(if token.ends_with('A') { 'B' } else { 'A' });
+        assert_eq!(check(&fixture, &forged).await.unwrap_err(), Invalid::Malformed);
+        // An ID token is signed by the same key but is not an access token.
+        let id_token = fixture.id_token(&fixture.grant(WEB, Some(ALICE), &["openid"])).await;
+        assert_eq!(check(&fixture, &id_token).await.unwrap_err(), Invalid::Malformed);
+        // A token of another server on the same host: its keys are not this server's.
+        let (_, created) = fixture
+            .admin(
+                Method::Post,
+                "/api/v1/authorizationServers",
+                json!({"name": "other", "description": "Other", "audiences": ["api://other"]}),
+            )
+            .await;
+        let other_id = created["id"].as_str().unwrap().to_owned();
+        let state = fixture.server.active_state(&other_id).await.unwrap();
+        let grant = fixture.grant(WEB, Some(ALICE), &["openid"]);
+        let identity = fixture.server.identity(WEB, Some(ALICE)).await.unwrap();
+        let foreign = fixture
+            .server
+            .mint_access_token(&state, &identity, &grant, fixture.now())
+            .unwrap()
+            .token;
+        assert_eq!(check(&fixture, &foreign).await.unwrap_err(), Invalid::Malformed);
+    }
+
+    #[tokio::test]
+    async fn the_issuer_must_be_the_servers() {
+        let fixture = Fixture::new().await;
+        let state = fixture.server.active_state("default").await.unwrap();
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        let mut claims = check(&fixture, &token).await.unwrap();
+        claims.iss = "https://id.example.com/oauth2/elsewhere".into();
+        let resigned = crate::jose::sign(state.signer.as_ref(), None, &claims).unwrap();
+        assert_eq!(check(&fixture, &resigned).await.unwrap_err(), Invalid::WrongIssuer);
+    }
+
+    #[tokio::test]
+    async fn expiry_and_issue_time_are_checked() {
+        // RFC 7662 §2.2: an expired token is not active; `iat` may not lie in the future.
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        fixture.clock.advance(Duration::minutes(59));
+        assert!(check(&fixture, &token).await.is_ok());
+        fixture.clock.advance(Duration::minutes(1));
+        assert_eq!(check(&fixture, &token).await.unwrap_err(), Invalid::Expired);
+
+        let grant = fixture.grant(WEB, Some(ALICE), &["openid"]);
+        let within_skew = fixture
+            .access_token_at(&grant, fixture.now() + Duration::minutes(2))
+            .await;
+        assert!(check(&fixture, &within_skew).await.is_ok());
+        let future = fixture
+            .access_token_at(&grant, fixture.now() + Duration::minutes(3))
+            .await;
+        assert_eq!(check(&fixture, &future).await.unwrap_err(), Invalid::IssuedInFuture);
+    }
+
+    #[tokio::test]
+    async fn revoked_jtis_and_grants_are_invalid() {
+        let fixture = Fixture::new().await;
+        let grant = fixture.grant(WEB, Some(ALICE), &["openid"]);
+        let token = fixture.access_token(&grant).await;
+        let sibling = fixture.access_token(&grant).await;
+        let claims = check(&fixture, &token).await.unwrap();
+        let until = fixture.now() + Duration::hours(1);
+        fixture
+            .server
+            .grants()
+            .revoke_access_token(&claims.jti, until)
+            .await
+            .unwrap();
+        assert_eq!(check(&fixture, &token).await.unwrap_err(), Invalid::Revoked);
+        assert!(check(&fixture, &sibling).await.is_ok(), "only that jti");
+        fixture.server.grants().revoke_grant(&grant.id, until).await.unwrap();
+        assert_eq!(check(&fixture, &sibling).await.unwrap_err(), Invalid::GrantRevoked);
+    }
+
+    #[tokio::test]
+    async fn a_configuration_change_revokes_earlier_tokens() {
+        // Seeds 000/003: "Revocation happens when a configuration is changed or deleted".
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        fixture.clock.advance(Duration::seconds(1));
+        fixture
+            .admin(
+                Method::Post,
+                "/api/v1/authorizationServers/default/scopes",
+                json!({"name": "new:scope"}),
+            )
+            .await;
+        assert_eq!(
+            check(&fixture, &token).await.unwrap_err(),
+            Invalid::ConfigurationChanged
+        );
+        let after = fixture.token_for(WEB, &["openid"]).await;
+        assert!(
+            check(&fixture, &after).await.is_ok(),
+            "tokens minted after the change are valid"
+        );
+    }
+
+    #[tokio::test]
+    async fn client_deactivation_deletion_and_changes_revoke() {
+        // Seed 000: "The client app is deactivated, changed, unassigned, or deleted";
+        // reference §3.2: a deactivated client's tokens stay invalid.
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        fixture.change_client(WEB, |c| c.client.status = Status::Inactive).await;
+        assert_eq!(check(&fixture, &token).await.unwrap_err(), Invalid::ClientInactive);
+        fixture.change_client(WEB, |c| c.client.status = Status::Active).await;
+        assert!(
+            check(&fixture, &token).await.is_ok(),
+            "status alone; the management API also stamps lastUpdated"
+        );
+
+        fixture.clock.advance(Duration::seconds(1));
+        let now = fixture.now();
+        fixture.change_client(WEB, |c| c.last_updated = Some(now)).await;
+        assert_eq!(check(&fixture, &token).await.unwrap_err(), Invalid::ClientChanged);
+
+        let other = fixture.token_for(OTHER, &["openid"]).await;
+        crate::store::Directory::delete_client(fixture.server.directory(), OTHER)
+            .await
+            .unwrap();
+        assert_eq!(check(&fixture, &other).await.unwrap_err(), Invalid::ClientInactive);
+    }
+
+    #[tokio::test]
+    async fn user_deactivation_deletion_and_unassignment_revoke() {
+        // Seed 000: "User deactivation or deletion"; a user must be assigned to the client.
+        let fixture = Fixture::new().await;
+        let directory = fixture.server.directory();
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        directory.add_user(user("SUSPENDED"), None).unwrap();
+        assert_eq!(check(&fixture, &token).await.unwrap_err(), Invalid::UserInactive);
+        directory.add_user(user("ACTIVE"), None).unwrap();
+        assert!(check(&fixture, &token).await.is_ok());
+        directory.unassign_user(WEB, ALICE);
+        assert_eq!(check(&fixture, &token).await.unwrap_err(), Invalid::UserUnassigned);
+        let other = fixture.token_for(OTHER, &["openid"]).await;
+        directory.remove_user(ALICE);
+        assert_eq!(check(&fixture, &other).await.unwrap_err(), Invalid::UserInactive);
+    }
+
+    #[tokio::test]
+    async fn client_credentials_tokens_need_no_user() {
+        let fixture = Fixture::new().await;
+        let token = fixture.access_token(&fixture.grant(WEB, None, &["flights"])).await;
+        assert_eq!(check(&fixture, &token).await.unwrap().uid, None);
+    }
+
+    #[tokio::test]
+    async fn refresh_tokens_unknown_rotated_revoked_and_expired() {
+        let fixture = Fixture::new().await;
+        let grant = fixture.grant(WEB, Some(ALICE), &["openid", "offline_access"]);
+        let token = fixture.refresh_token(&grant).await;
+        assert_eq!(check_refresh(&fixture, &token).await, Ok(()));
+        assert_eq!(check_refresh(&fixture, "unknown").await, Err(Invalid::Unknown));
+
+        // Rotated away: the old token is consumed, the successor valid.
+        let successor = RefreshToken::generate().unwrap();
+        let record = crate::store::grants::RefreshTokenRecord {
+            token_hash: successor.hash(),
+            grant: grant.clone(),
+            issued_at: fixture.now(),
+            expires_at: None,
+            last_used_at: fixture.now(),
+        };
+        let grants = fixture.server.grants();
+        let rotation = grants
+            .rotate_refresh_token(
+                &RefreshToken::from_received(token.as_str()).hash(),
+                record,
+                fixture.now(),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(rotation, Rotation::Rotated { .. }));
+        assert_eq!(check_refresh(&fixture, &token).await, Err(Invalid::Consumed));
+        assert_eq!(check_refresh(&fixture, successor.expose()).await, Ok(()));
+        grants
+            .revoke_grant(&grant.id, fixture.now() + Duration::hours(1))
+            .await
+            .unwrap();
+        assert_eq!(
+            check_refresh(&fixture, successor.expose()).await,
+            Err(Invalid::GrantRevoked)
+        );
+
+        // Idle window and absolute lifetime.
+        let mut windowed = fixture.grant(WEB, Some(ALICE), &["offline_access"]);
+        windowed.refresh_token_window_minutes = 10;
+        let idle = fixture.refresh_token(&windowed).await;
+        let mut limited = fixture.grant(WEB, Some(ALICE), &["offline_access"]);
+        limited.refresh_token_lifetime_minutes = Some(5);
+        let short = fixture.refresh_token(&limited).await;
+        fixture.clock.advance(Duration::minutes(5));
+        assert_eq!(check_refresh(&fixture, &short).await, Err(Invalid::Expired));
+        assert_eq!(check_refresh(&fixture, &idle).await, Ok(()));
+        fixture.clock.advance(Duration::minutes(5));
+        assert_eq!(check_refresh(&fixture, &idle).await, Err(Invalid::Expired));
+    }
+
+    #[tokio::test]
+    async fn refresh_tokens_follow_implicit_revocation_and_stay_on_their_server() {
+        let fixture = Fixture::new().await;
+        let grant = fixture.grant(WEB, Some(ALICE), &["offline_access"]);
+        let token = fixture.refresh_token(&grant).await;
+        let mut elsewhere = fixture.grant(WEB, Some(ALICE), &["offline_access"]);
+        elsewhere.authorization_server_id = "aus-other".into();
+        let foreign = fixture.refresh_token(&elsewhere).await;
+        assert_eq!(check_refresh(&fixture, &foreign).await, Err(Invalid::OtherServer));
+        fixture.server.directory().unassign_user(WEB, ALICE);
+        assert_eq!(check_refresh(&fixture, &token).await, Err(Invalid::UserUnassigned));
+        fixture.server.directory().assign_user(WEB, ALICE).unwrap();
+        fixture.clock.advance(Duration::seconds(1));
+        fixture
+            .admin(
+                Method::Post,
+                "/api/v1/authorizationServers/default/scopes",
+                json!({"name": "x"}),
+            )
+            .await;
+        assert_eq!(
+            check_refresh(&fixture, &token).await,
+            Err(Invalid::ConfigurationChanged)
+        );
+    }
+}
