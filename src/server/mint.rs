@@ -133,7 +133,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     }
 
     /// The `/userinfo` claims for `grant`'s scopes.
-    pub(crate) fn userinfo(
+    pub(crate) fn userinfo_claims(
         &self,
         state: &ServerState,
         identity: &Identity,

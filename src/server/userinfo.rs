@@ -63,7 +63,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// token is 401 and a token without `openid` 403, with the reason in `WWW-Authenticate`
     /// (`invalid_token`, `insufficient_scope`) and an empty body; a token in the query string is
     /// 400 `invalid_request`. An unknown or deactivated server is `404 E0000007`.
-    pub async fn userinfo_endpoint(&self, server_id: &str, request: &EndpointRequest<'_>) -> EndpointResponse {
+    pub async fn userinfo(&self, server_id: &str, request: &EndpointRequest<'_>) -> EndpointResponse {
         let state = match self.active_state(server_id).await {
             Ok(state) => state,
             Err(unavailable) => return unavailable.response(),
@@ -110,7 +110,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             Err(error) if error.code == ErrorCode::ServerError => return error.response(),
             Err(_) => return invalid(),
         };
-        match self.userinfo(state, &identity, &claims.scp, now) {
+        match self.userinfo_claims(state, &identity, &claims.scp, now) {
             Ok(body) => EndpointResponse::json(200, serde_json::Value::Object(body)).no_store(),
             Err(error) => error.response(),
         }
@@ -128,7 +128,7 @@ mod tests {
         let authorization = format!("Bearer {token}");
         fixture
             .server
-            .userinfo_endpoint("default", &EndpointRequest::get("").with_authorization(&authorization))
+            .userinfo("default", &EndpointRequest::get("").with_authorization(&authorization))
             .await
     }
 
@@ -208,39 +208,29 @@ mod tests {
         let fixture = Fixture::new().await;
         let token = fixture.token_for(WEB, &["openid"]).await;
         let query = format!("access_token={token}");
-        let in_query = fixture
-            .server
-            .userinfo_endpoint("default", &EndpointRequest::get(&query))
-            .await;
+        let in_query = fixture.server.userinfo("default", &EndpointRequest::get(&query)).await;
         assert_challenge(
             &in_query,
             400,
             "Bearer error=\"invalid_request\", error_description=\"The access token cannot be presented in a query string.\"",
         );
-        let none = fixture
-            .server
-            .userinfo_endpoint("default", &EndpointRequest::get(""))
-            .await;
+        let none = fixture.server.userinfo("default", &EndpointRequest::get("")).await;
         assert_challenge(&none, 401, "Bearer");
         let basic = fixture.basic(WEB);
         let wrong_scheme = fixture
             .server
-            .userinfo_endpoint("default", &EndpointRequest::get("").with_authorization(&basic))
+            .userinfo("default", &EndpointRequest::get("").with_authorization(&basic))
             .await;
         assert_challenge(&wrong_scheme, 401, "Bearer");
         let lower = format!("bearer {token}");
         let post = EndpointRequest::post("").with_authorization(&lower);
         assert_eq!(
-            fixture.server.userinfo_endpoint("default", &post).await.status,
+            fixture.server.userinfo("default", &post).await.status,
             200,
             "POST, any case"
         );
         assert_eq!(
-            fixture
-                .server
-                .userinfo_endpoint("nope", &EndpointRequest::get(""))
-                .await
-                .status,
+            fixture.server.userinfo("nope", &EndpointRequest::get("")).await.status,
             404
         );
     }

@@ -210,14 +210,24 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         if refresh_token_expiry(&record) <= now {
             return Err(Invalid::Expired);
         }
+        let user = self.check_refresh_record(state, &record).await?;
+        Ok((record, user))
+    }
+
+    /// The implicit revocation of a refresh token, shared by introspection and the refresh grant:
+    /// the server's configuration changed after the token was issued, or its client or user did
+    /// (seed 000). Returns the user as the directory has them now.
+    pub(crate) async fn check_refresh_record(
+        &self,
+        state: &ServerState,
+        record: &RefreshTokenRecord,
+    ) -> Result<Option<User>, Invalid> {
         let issued_at = record.issued_at.unix_timestamp();
         if issued_at < state.config.changed_at.unix_timestamp() {
             return Err(Invalid::ConfigurationChanged);
         }
-        let user = self
-            .check_subject(&record.grant.client_id, record.grant.user_id.as_deref(), issued_at)
-            .await?;
-        Ok((record, user))
+        self.check_subject(&record.grant.client_id, record.grant.user_id.as_deref(), issued_at)
+            .await
     }
 
     /// The client and user checks of implicit revocation, for a token issued at `issued_at`

@@ -1,31 +1,6 @@
 //! `POST {issuer}/v1/token` (RFC 6749 §3.2, §4.1.3, §4.3, §4.4, §6; seed 003 "Request a Token").
 //!
-//! The request is a `POST` (anything else is `405` with `Allow: POST`, RFC 6749 §3.2) whose form
-//! is read with [`Params::parse`], so a repeated parameter is `invalid_request` ("The request
-//! contained multiple parameters with the same name."). Client credentials in the query string
-//! are refused; the client is authenticated ([`client_auth`](super::client_auth)) before anything
-//! about the grant is looked at. Then:
-//!
-//! * `grant_type` missing → `invalid_request`; not one of `authorization_code`, `password`,
-//!   `client_credentials`, `refresh_token` → `unsupported_grant_type`; not among the client's
-//!   `grant_types` → `unauthorized_client` ("…Configured grant types: [..].").
-//! * Each grant is in its own module: [`authorization_code`], [`password`],
-//!   [`client_credentials`], [`refresh`].
-//!
-//! Responses follow seed 003's table of grant type × scope: `{"token_type": "Bearer",
-//! "expires_in", "access_token", "scope", "refresh_token"?, "id_token"?}` with `Cache-Control:
-//! no-store` and `Pragma: no-cache`. An ID token is issued when `openid` is granted to a grant
-//! with a user (thin: [`IdTokenClaimSet::AlwaysIncluded`], with `at_hash`); a refresh token when
-//! `offline_access` is granted and the client may use the `refresh_token` grant.
-//!
-//! Every outcome is recorded: a grant as an `app.oauth2.as.token.grant` success event naming the
-//! client, user, grant type, scopes and tokens; a refusal as a failure event of the same type with
-//! a reason code (Okta's catalogue id for policy denials) and the description the client saw.
-//! Policy evaluation records its own `app.oauth2.as.evaluate_policy` event, and a replayed code or
-//! reused refresh token an `app.oauth2.as.token.detect_reuse` warning.
-//!
-//! Error descriptions are fixed texts (Okta's where it has one); nothing the client sent is
-//! echoed.
+//! The grants are in their own modules; [`AuthServer::token`] documents the endpoint.
 
 mod authorization_code;
 mod client_credentials;
@@ -164,7 +139,36 @@ struct Minted {
 }
 
 impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
-    /// The token endpoint of server `server_id`: see the [module documentation](self).
+    /// The token endpoint of server `server_id` (`POST {issuer}/v1/token`).
+    ///
+    /// The request is a `POST` (anything else is `405` with `Allow: POST`, RFC 6749 §3.2) whose form
+    /// is read with [`Params::parse`], so a repeated parameter is `invalid_request` ("The request
+    /// contained multiple parameters with the same name."). Client credentials in the query string
+    /// are refused; the client is authenticated with the method it registered (`client_secret_basic`,
+    /// `client_secret_post`, `client_secret_jwt`, `private_key_jwt` or `none`) before anything
+    /// about the grant is looked at. Then:
+    ///
+    /// * `grant_type` missing → `invalid_request`; not one of `authorization_code`, `password`,
+    ///   `client_credentials`, `refresh_token` → `unsupported_grant_type`; not among the client's
+    ///   `grant_types` → `unauthorized_client` ("…Configured grant types: [..].").
+    /// * Grants: `authorization_code` (the code redeemed once, PKCE and `redirect_uri` checked, no
+    ///   policy re-evaluation), `password`, `client_credentials`, `refresh_token` (rotation with
+    ///   reuse detection, policies re-evaluated).
+    ///
+    /// Responses follow seed 003's table of grant type × scope: `{"token_type": "Bearer",
+    /// "expires_in", "access_token", "scope", "refresh_token"?, "id_token"?}` with `Cache-Control:
+    /// no-store` and `Pragma: no-cache`. An ID token is issued when `openid` is granted to a grant
+    /// with a user (thin: [`IdTokenClaimSet::AlwaysIncluded`], with `at_hash`); a refresh token when
+    /// `offline_access` is granted and the client may use the `refresh_token` grant.
+    ///
+    /// Every outcome is recorded: a grant as an `app.oauth2.as.token.grant` success event naming the
+    /// client, user, grant type, scopes and tokens; a refusal as a failure event of the same type with
+    /// a reason code (Okta's catalogue id for policy denials) and the description the client saw.
+    /// Policy evaluation records its own `app.oauth2.as.evaluate_policy` event, and a replayed code or
+    /// reused refresh token an `app.oauth2.as.token.detect_reuse` warning.
+    ///
+    /// Error descriptions are fixed texts (Okta's where it has one); nothing the client sent is
+    /// echoed.
     ///
     /// An unknown or deactivated server is `404 E0000007`; everything else is an OAuth JSON
     /// answer, never cacheable.

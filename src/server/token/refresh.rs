@@ -35,6 +35,7 @@ use crate::secret::{RefreshToken, SecretHash};
 use crate::server::AuthServer;
 use crate::server::mint::Identity;
 use crate::server::state::ServerState;
+use crate::server::validate::Invalid;
 use crate::store::grants::{Grant, RefreshTokenRecord, Rotation};
 use crate::store::{ConfigStore, Directory, GrantStore};
 
@@ -83,6 +84,13 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let window = Duration::minutes(i64::from(record.grant.refresh_token_window_minutes));
         if record.last_used_at + window <= now {
             return Err(invalid("refresh_token_idle").user(user_id));
+        }
+        // Implicit revocation, exactly as introspection sees it: configuration, client or user
+        // changed since the token was issued.
+        match self.check_refresh_record(state, &record).await {
+            Ok(_) => {}
+            Err(Invalid::Store) => return Err(Refusal::internal()),
+            Err(reason) => return Err(invalid(reason.code()).user(user_id)),
         }
         let settings = client.client.refresh_token_settings();
         let leeway = Duration::seconds(i64::from(settings.leeway));

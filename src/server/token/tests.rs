@@ -1177,14 +1177,15 @@ async fn refresh_scopes_must_be_a_subset_and_narrowing_drops_the_refresh_token()
     );
     let stolen = h.post(&refresh_form(&token, None), Some(&basic("evil", SECRET))).await;
     assert_eq!(body(&stolen)["error"], "invalid_grant");
-    // Re-evaluation sees the current assignment: an unassigned user gets nothing more.
+    // Seed 000: unassigning the user revokes their tokens, so the refresh token is dead (the same
+    // implicit revocation introspection applies).
     h.server.directory().unassign_user("web", USER);
     let unassigned = h.post(&refresh_form(&token, None), Some(&auth)).await;
     assert_error(
         &unassigned,
         400,
-        "access_denied",
-        "User is not assigned to the client application.",
+        "invalid_grant",
+        "The refresh token is invalid or expired.",
     );
 }
 
@@ -1218,4 +1219,34 @@ async fn grants_and_refusals_are_recorded() {
     assert_eq!(refused.len(), 1);
     assert_eq!(refused[0].reason_code(), Some("invalid_credentials"));
     assert_eq!(refused[0].client.as_ref().unwrap().id, "web");
+}
+
+#[tokio::test]
+async fn a_refresh_token_issued_before_a_configuration_change_is_refused() {
+    // Seed 000 / 003: "Revocation happens when a configuration is changed or deleted" — the refresh
+    // grant applies the same implicit revocation as introspection.
+    let h = Harness::new().await;
+    h.client("web", "client_secret_basic", &["password", "refresh_token"], json!({}))
+        .await;
+    let auth = basic("web", SECRET);
+    let token = refresh_token_for(&h, "web", "openid offline_access").await;
+    h.clock.advance(Duration::minutes(1));
+    h.admin(
+        Method::Post,
+        "/api/v1/authorizationServers/default/scopes",
+        json!({"name": "reports:read", "description": "Read reports"}),
+    )
+    .await;
+    h.clock.advance(Duration::minutes(1));
+    let response = h.post(&refresh_form(&token, None), Some(&auth)).await;
+    assert_error(
+        &response,
+        400,
+        "invalid_grant",
+        "The refresh token is invalid or expired.",
+    );
+    // A refresh token issued after the change works.
+    let fresh = refresh_token_for(&h, "web", "openid offline_access").await;
+    let response = h.post(&refresh_form(&fresh, None), Some(&auth)).await;
+    assert_eq!(response.status, 200, "{:?}", response.body);
 }
