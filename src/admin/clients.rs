@@ -210,6 +210,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             client_secret_expires_at: secret.as_ref().map(|_| 0),
             last_updated: Some(now),
         };
+        self.keep_jwt_key(&client, secret.as_ref()).await?;
         self.directory.put_client(record).await.map_err(ApiError::from)?;
         Ok(created(201, client, secret))
     }
@@ -227,10 +228,12 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         client.client_id = stored.client.client_id.clone();
         client.client_id_issued_at = stored.client.client_id_issued_at;
         let mut secret = None;
-        let (hash, expires_at) = match (
-            client.token_endpoint_auth_method.uses_secret(),
-            stored.client_secret_hash,
-        ) {
+        // A client switching to client_secret_jwt needs a secret whose key the directory keeps, so
+        // it gets a fresh one (the stored digest cannot verify an HMAC).
+        let becomes_jwt = client.token_endpoint_auth_method == TokenEndpointAuthMethod::ClientSecretJwt
+            && stored.client.token_endpoint_auth_method != TokenEndpointAuthMethod::ClientSecretJwt;
+        let stored_hash = stored.client_secret_hash.filter(|_| !becomes_jwt);
+        let (hash, expires_at) = match (client.token_endpoint_auth_method.uses_secret(), stored_hash) {
             (true, Some(hash)) => (Some(hash), stored.client_secret_expires_at.or(Some(0))),
             (true, None) => {
                 let fresh = generate_secret()?;
@@ -246,6 +249,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             client_secret_expires_at: expires_at,
             last_updated: Some(self.now()),
         };
+        self.keep_jwt_key(&client, secret.as_ref()).await?;
         self.directory
             .put_client(record.clone())
             .await
@@ -272,8 +276,39 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         record.client_secret_expires_at = Some(0);
         record.last_updated = Some(self.now());
         let client = record.client.clone();
+        self.keep_jwt_key(&client, Some(&secret)).await?;
         self.directory.put_client(record).await.map_err(ApiError::from)?;
         Ok(created(200, client, Some(secret)))
+    }
+
+    /// Keeps the key a `client_secret_jwt` client's assertions are verified with (its new
+    /// `secret`), or forgets any such key for a client using another method. A directory that
+    /// cannot keep the key makes registering `client_secret_jwt` fail: the client could never
+    /// authenticate. Without a new secret a `client_secret_jwt` client keeps its key.
+    async fn keep_jwt_key(&self, client: &Client, secret: Option<&ClientSecret>) -> Result<(), Rejection> {
+        if client.token_endpoint_auth_method != TokenEndpointAuthMethod::ClientSecretJwt {
+            self.directory
+                .store_client_secret_jwt_key(&client.client_id, None)
+                .await
+                .map_err(ApiError::from)?;
+            return Ok(());
+        }
+        let Some(secret) = secret else {
+            return Ok(());
+        };
+        let kept = self
+            .directory
+            .store_client_secret_jwt_key(&client.client_id, Some(secret))
+            .await
+            .map_err(ApiError::from)?;
+        if kept {
+            Ok(())
+        } else {
+            Err(metadata(
+                "token_endpoint_auth_method",
+                "This server's directory cannot keep the keys client_secret_jwt needs; register the client with private_key_jwt or client_secret_basic.",
+            ))
+        }
     }
 }
 
@@ -639,6 +674,51 @@ mod tests {
                 .status,
             404
         );
+    }
+
+    #[tokio::test]
+    async fn client_secret_jwt_keys_follow_the_secret() {
+        // client_secret_jwt assertions are HMACs keyed with the secret, which the stored digest
+        // cannot verify: registration keeps the key in the directory, a new secret replaces it,
+        // and switching to another method forgets it.
+        let (api, _) = api();
+        let key_of = |id: String| {
+            let directory = api.directory.clone();
+            async move { directory.client_secret_jwt_key(&id).await.unwrap() }
+        };
+        let body = register(&api, with(json!({"token_endpoint_auth_method": "client_secret_jwt"})))
+            .await
+            .body
+            .unwrap();
+        let id = body["client_id"].as_str().unwrap().to_owned();
+        let issued = ClientSecret::from_received(body["client_secret"].as_str().unwrap());
+        assert_eq!(key_of(id.clone()).await, Some(issued.clone()));
+
+        let rotated = call(&api, Method::Post, &format!("{CLIENTS}/{id}/lifecycle/newSecret"), None).await;
+        let rotated = ClientSecret::from_received(rotated.body.unwrap()["client_secret"].as_str().unwrap());
+        assert_eq!(key_of(id.clone()).await, Some(rotated));
+
+        let basic = with(json!({"token_endpoint_auth_method": "client_secret_basic"}));
+        assert_eq!(
+            call(&api, Method::Put, &format!("{CLIENTS}/{id}"), Some(basic))
+                .await
+                .status,
+            200
+        );
+        assert_eq!(
+            key_of(id.clone()).await,
+            None,
+            "a client that stops using client_secret_jwt loses its key"
+        );
+
+        // Switching back issues a fresh secret, since the stored digest cannot become a key.
+        let jwt = with(json!({"token_endpoint_auth_method": "client_secret_jwt"}));
+        let switched = call(&api, Method::Put, &format!("{CLIENTS}/{id}"), Some(jwt))
+            .await
+            .body
+            .unwrap();
+        let fresh = ClientSecret::from_received(switched["client_secret"].as_str().unwrap());
+        assert_eq!(key_of(id).await, Some(fresh));
     }
 
     #[tokio::test]

@@ -334,7 +334,7 @@ mod tests {
 
     #[tokio::test]
     async fn duplicate_names_are_rejected_and_change_nothing() {
-        // Seed 003 "Limits": scopes are unique per authorization server.
+        // Seed 003 "Limits" and seed 000: "Scopes are unique per authorization server".
         let (api, clock) = api();
         with_default_server(&api).await;
         assert_eq!(create(&api, json!({"name": "car:drive"})).await.status, 201);

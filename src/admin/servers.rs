@@ -558,7 +558,9 @@ mod tests {
     #[tokio::test]
     async fn validation_errors_name_each_field() {
         // Reference §2.2: name, description and audiences are required; one audience only; an
-        // audience containing ':' must be a valid URI. §2.3: one cause per field.
+        // audience containing ':' must be a valid URI. §2.3: one cause per field. Seed 000: "Each
+        // authorization server can have only one resource"; "The resource URI … must be an
+        // absolute path" is applied as reference §2.2's current rule (see docs/seed-coverage.md).
         let (api, _) = api();
         let cases: Vec<(Value, &str, Vec<&str>)> = vec![
             (

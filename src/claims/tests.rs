@@ -297,6 +297,7 @@ fn definitions_that_cannot_work_are_refused_together() {
 #[test]
 fn id_token_base_claims() {
     // Reference §3.3: sub = user id, aud = client id (a string), exp = iat + 1 hour, jti ID., amr, idp, nonce.
+    // Seed 000: "ID Token expires after one hour".
     let set = ClaimSet::compile(&[]).unwrap();
     let token = id_token(&set, &[], &scopes(&["openid"]), IdTokenClaimSet::AlwaysIncluded);
     assert_eq!(token.sub, "00ualice");

@@ -184,7 +184,9 @@ mod tests {
 
     #[test]
     fn access_lifetime_outside_5_to_1440_is_reported() {
-        // Seed 003: "accessTokenLifetimeMinutes: minimum 5 minutes, maximum 1 day".
+        // Seed 003: "accessTokenLifetimeMinutes: minimum 5 minutes, maximum 1 day". Seed 000:
+        // "Access Token expiration is configured in a policy, but is always between five minutes
+        // and one day".
         for bad in [0, 4, 1441] {
             let err = validate(&token(bad, None, 10080)).unwrap_err();
             assert_eq!(
@@ -201,7 +203,9 @@ mod tests {
 
     #[test]
     fn refresh_lifetime_below_access_lifetime_is_reported() {
-        // Seed 003: "refreshTokenLifetimeMinutes: minimum Access Token lifetime".
+        // Seed 003: "refreshTokenLifetimeMinutes: minimum Access Token lifetime". Seed 000: the
+        // refresh lifetime has "no limits, but must be greater than or equal to the Access Token
+        // lifetime".
         let err = validate(&token(60, Some(59), 10080)).unwrap_err();
         assert_eq!(err.0[0].field, LifetimeField::RefreshTokenLifetimeMinutes);
         assert_eq!((err.0[0].min, err.0[0].max), (60, None));
@@ -212,6 +216,8 @@ mod tests {
 
     #[test]
     fn window_outside_10_to_five_years_is_reported_with_every_other_violation() {
+        // Seed 000: the refresh window ("Revocation if the Refresh Token isn't exercised within a
+        // specified time") has "a minimum of ten minutes"; five years is reference §3.5's maximum.
         let err = validate(&token(1, Some(0), 9)).unwrap_err();
         let fields: Vec<_> = err.0.iter().map(|v| v.field.path()).collect();
         assert_eq!(

@@ -352,7 +352,8 @@ mod tests {
     #[tokio::test]
     async fn client_deactivation_and_changes_make_tokens_inactive() {
         // Seed 000: "The client app is deactivated, changed, unassigned, or deleted"; reference
-        // §3.2: reactivating the client does not bring its tokens back.
+        // §3.2: reactivating the client does not bring its tokens back. (Deletion:
+        // validate::tests::client_deactivation_deletion_and_changes_revoke.)
         let fixture = Fixture::new().await;
         let token = fixture.token_for(OTHER, &["openid"]).await;
         let changed = fixture.token_for(SPA, &["openid"]).await;
@@ -383,7 +384,8 @@ mod tests {
 
     #[tokio::test]
     async fn user_deactivation_and_unassignment_make_tokens_inactive() {
-        // Seed 000: "User deactivation or deletion", "unassigned".
+        // Seed 000: "User deactivation or deletion", "unassigned". (Deletion:
+        // validate::tests::user_deactivation_deletion_and_unassignment_revoke.)
         let fixture = Fixture::new().await;
         let directory = fixture.server.directory();
         let token = fixture.token_for(WEB, &["openid"]).await;
@@ -483,9 +485,41 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn header_and_form_credentials_together_are_invalid_request() {
+        // Seed 003 introspect errors, invalid_request: "both header and form parameters were used
+        // for authentication"; invalid_client: "client authentication failed". A malformed Basic
+        // header, listed under invalid_request in the seed, answers invalid_client as Okta's
+        // catalogue says (reference §4.1; judged conflict in docs/seed-coverage.md).
+        let fixture = Fixture::new().await;
+        let authorization = fixture.basic(WEB);
+        let form = format!("token=x&client_id={WEB}&client_secret={}", fixture.secret);
+        let both = fixture
+            .server
+            .introspect(
+                "default",
+                &EndpointRequest::post(&form).with_authorization(&authorization),
+            )
+            .await;
+        assert_eq!(both.status, 400);
+        assert_eq!(both.json_body().unwrap()["error"], "invalid_request");
+        let malformed = fixture
+            .server
+            .introspect(
+                "default",
+                &EndpointRequest::post("token=x").with_authorization("Basic !!!"),
+            )
+            .await;
+        assert_eq!(malformed.status, 401);
+        assert_eq!(malformed.json_body().unwrap()["error"], "invalid_client");
+    }
+
+    #[tokio::test]
     async fn request_errors() {
         // Reference §3.7: 400 invalid_request for a missing token, 401 invalid_client without
-        // credentials; credentials in the query string are refused.
+        // credentials; credentials in the query string are refused. Seed 003 introspect errors:
+        // invalid_client ("The specified client ID wasn't found, or client authentication
+        // failed"; "no authentication information was provided" answers invalid_client "No client
+        // credentials found.", the seed's own example) and invalid_request.
         let fixture = Fixture::new().await;
         let authorization = fixture.basic(WEB);
         let missing = fixture

@@ -195,7 +195,8 @@ mod tests {
 
     #[tokio::test]
     async fn revoking_an_access_token_revokes_its_jti_only() {
-        // RFC 7009 §2.1, seed 003 "Revoke a Token": revoked tokens introspect inactive.
+        // RFC 7009 §2.1, seed 003 "Revoke a Token": revoked tokens introspect inactive. Seed 000:
+        // tokens can "be explicitly revoked at the endpoint".
         let fixture = Fixture::new().await;
         let grant = fixture.grant(WEB, Some(ALICE), &["openid"]);
         let token = fixture.access_token(&grant).await;
@@ -298,8 +299,51 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_public_client_revokes_its_own_token_without_a_secret() {
+        // Seed 003 "Revoke a Token": "Native applications should not provide … client_secret …
+        // They can omit client_secret from the above request parameters when revoking a token."
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(SPA, &["openid"]).await;
+        assert!(fixture.is_active(&token).await);
+        let form = format!("token={token}&client_id={SPA}");
+        assert_empty_200(&fixture.server.revoke("default", &EndpointRequest::post(&form)).await);
+        assert!(!fixture.is_active(&token).await);
+        assert_eq!(revocations(&fixture, OutcomeResult::Success), 1);
+    }
+
+    #[tokio::test]
+    async fn header_and_form_credentials_together_are_invalid_request() {
+        // Seed 003 revoke errors, invalid_request: "both header and form parameters were used for
+        // authentication"; credentials in the query string are refused the same way. Nothing is
+        // revoked by a refused request.
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        let authorization = fixture.basic(WEB);
+        let form = format!("token={token}&client_id={WEB}&client_secret={}", fixture.secret);
+        let both = fixture
+            .server
+            .revoke(
+                "default",
+                &EndpointRequest::post(&form).with_authorization(&authorization),
+            )
+            .await;
+        assert_eq!(both.status, 400);
+        assert_eq!(both.json_body().unwrap()["error"], "invalid_request");
+        let query = format!("client_id={WEB}&client_secret={}", fixture.secret);
+        let form = format!("token={token}");
+        let mut request = EndpointRequest::post(&form);
+        request.query = &query;
+        let in_query = fixture.server.revoke("default", &request).await;
+        assert_eq!(in_query.status, 400);
+        assert_eq!(in_query.json_body().unwrap()["error"], "invalid_request");
+        assert!(fixture.is_active(&token).await);
+    }
+
+    #[tokio::test]
     async fn client_authentication_and_the_token_are_required() {
-        // Reference §3.8: errors as for introspect.
+        // Reference §3.8: errors as for introspect. Seed 003 revoke errors: invalid_client ("The
+        // specified client id wasn't found or client authentication failed") and invalid_request
+        // (a missing token).
         let fixture = Fixture::new().await;
         let anonymous = fixture
             .server
@@ -307,6 +351,15 @@ mod tests {
             .await;
         assert_eq!(anonymous.status, 401);
         assert_eq!(anonymous.json_body().unwrap()["error"], "invalid_client");
+        let wrong = fixture
+            .server
+            .revoke(
+                "default",
+                &EndpointRequest::post("token=x").with_authorization("Basic MG9hd2ViOm5vcGU="),
+            )
+            .await;
+        assert_eq!(wrong.status, 401);
+        assert_eq!(wrong.json_body().unwrap()["error"], "invalid_client");
         let missing = revoke_as(&fixture, WEB, "token_type_hint=refresh_token").await;
         assert_eq!(missing.status, 400);
         assert_eq!(

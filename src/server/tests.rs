@@ -159,3 +159,63 @@ async fn an_auto_rotation_happens_on_the_request_that_finds_it_due() {
     assert_eq!(published.keys.len(), 3, "ACTIVE, NEXT and the just-expired key");
     jose::verify(&token, &published).expect("a token signed before the rotation still verifies");
 }
+
+#[tokio::test]
+async fn a_client_secret_jwt_client_registered_through_the_api_authenticates() {
+    // Seed 003 "Token Claims for Client Authentication with Client Secret JWT": iss = sub =
+    // client_id, aud = the token endpoint, exp within an hour, a single-use jti; HS256 keyed
+    // with the client secret the registration returned.
+    let (server, clock) = server().await;
+    let caller = Caller { id: "admin".into() };
+    let body = serde_json::to_vec(&json!({
+        "client_name": "Batch job", "application_type": "service",
+        "grant_types": ["client_credentials"], "response_types": ["token"],
+        "token_endpoint_auth_method": "client_secret_jwt"
+    }))
+    .unwrap();
+    let request = ApiRequest {
+        method: Method::Post,
+        path: "/oauth2/v1/clients",
+        query: "",
+        body: Some(&body),
+        caller: Some(&caller),
+    };
+    let registered = server.management().handle(&request).await;
+    assert_eq!(registered.status, 201, "{:?}", registered.body);
+    let registered = registered.body.unwrap();
+    let client_id = registered["client_id"].as_str().unwrap();
+    let secret = registered["client_secret"].as_str().unwrap();
+
+    let now = clock.now().unix_timestamp();
+    let assertion = |jti: &str| {
+        let claims = json!({
+            "iss": client_id, "sub": client_id, "aud": "https://id.example.com/oauth2/default/v1/token",
+            "iat": now, "exp": now + 300, "jti": jti
+        });
+        jose::sign_hmac(jose::HmacAlgorithm::HS256, secret.as_bytes(), &claims).unwrap()
+    };
+    let form = |assertion: String| {
+        format!(
+            "grant_type=client_credentials&scope=openid&client_assertion_type={}&client_assertion={assertion}",
+            "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+        )
+    };
+    // `openid` is refused for client credentials, which proves the client got past authentication.
+    let response = server
+        .token(
+            "default",
+            &crate::endpoint::EndpointRequest::post(&form(assertion("jti-1"))),
+        )
+        .await;
+    assert_eq!(response.status, 400, "{:?}", response.body);
+    assert_eq!(response.json_body().unwrap()["error"], "invalid_scope");
+    // The same assertion again: its jti was used, so authentication fails.
+    let replay = server
+        .token(
+            "default",
+            &crate::endpoint::EndpointRequest::post(&form(assertion("jti-1"))),
+        )
+        .await;
+    assert_eq!(replay.status, 401);
+    assert_eq!(replay.json_body().unwrap()["error"], "invalid_client");
+}

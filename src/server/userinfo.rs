@@ -176,7 +176,9 @@ mod tests {
     #[tokio::test]
     async fn invalid_tokens_get_invalid_token_in_the_header() {
         // Reference §3.6: 401 `Bearer error="invalid_token", error_description="The access
-        // token is invalid."`, empty body; revoked and expired tokens alike.
+        // token is invalid."`, empty body; revoked and expired tokens alike. Seed 003 authorize
+        // errors, invalid_token: "The provided access token is invalid" (a resource error,
+        // answered here).
         let fixture = Fixture::new().await;
         let expected = "Bearer error=\"invalid_token\", error_description=\"The access token is invalid.\"";
         assert_challenge(&userinfo(&fixture, "garbage").await, 401, expected);
@@ -191,7 +193,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_token_without_openid_is_insufficient_scope() {
-        // Reference §3.6: 403 with Okta's `insufficient_scope` description.
+        // Reference §3.6: 403 with Okta's `insufficient_scope` description. Seed 003 authorize
+        // errors (OpenID), insufficient_scope: "The access token provided does not contain the
+        // necessary scopes to access the resource" (a resource error, answered here).
         let fixture = Fixture::new().await;
         let token = fixture.token_for(WEB, &["profile", "flights"]).await;
         assert_challenge(

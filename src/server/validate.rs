@@ -7,10 +7,12 @@
 //! revoked** ("Revocation happens when a configuration is changed or deleted", seeds 000 and
 //! 003): the server's configuration changed after it was minted (`changed_at`), its client is
 //! unknown, not `ACTIVE` or changed after it was minted (its record's `lastUpdated`), or its
-//! user is unknown, not `ACTIVE` or no longer assigned to the client. A deactivated client's
-//! tokens stay invalid after reactivation (reference §3.2) because changing a client's status
-//! moves its `lastUpdated`, as the client API does; a [`Directory`] written by other means must
-//! do the same.
+//! user is unknown, not `ACTIVE`, had its status changed after it was minted (`statusChanged`),
+//! or is no longer assigned to the client. A deactivated client's tokens stay invalid after
+//! reactivation (reference §3.2) because changing a client's status moves its `lastUpdated`, as
+//! the client API does; a [`Directory`] written by other means must do the same. Likewise a
+//! user's tokens stay revoked after a deactivation is undone ("Revocation happens when … User
+//! deactivation", seed 000) when the directory stamps the user's `statusChanged`.
 //!
 //! "After it was minted" compares whole seconds, the resolution of `iat`: a token is implicitly
 //! revoked by a change stamped in a later second than its `iat`. A token minted in the same
@@ -257,6 +259,13 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let user = user
             .filter(|user| user.status.can_sign_in())
             .ok_or(Invalid::UserInactive)?;
+        // A status change after the token was minted (a deactivation since undone) revoked it.
+        if user
+            .status_changed
+            .is_some_and(|changed| issued_at < changed.unix_timestamp())
+        {
+            return Err(Invalid::UserInactive);
+        }
         if !directory
             .is_assigned(client_id, user_id)
             .await
@@ -637,7 +646,8 @@ mod tests {
 
     #[tokio::test]
     async fn expiry_and_issue_time_are_checked() {
-        // RFC 7662 §2.2: an expired token is not active; `iat` may not lie in the future.
+        // RFC 7662 §2.2: an expired token is not active; `iat` may not lie in the future. Seed 000:
+        // "Tokens can expire".
         let fixture = Fixture::new().await;
         let token = fixture.token_for(WEB, &["openid"]).await;
         fixture.clock.advance(Duration::minutes(59));
@@ -741,6 +751,101 @@ mod tests {
         let other = fixture.token_for(OTHER, &["openid"]).await;
         directory.remove_user(ALICE);
         assert_eq!(check(&fixture, &other).await.unwrap_err(), Invalid::UserInactive);
+    }
+
+    #[tokio::test]
+    async fn a_reactivated_user_does_not_get_revoked_tokens_back() {
+        // Seed 000: "Revocation happens when … User deactivation": a revocation, so reactivating
+        // the user does not revive tokens minted before (as reactivating a client does not,
+        // reference §3.2). The directory stamps `statusChanged` on every status change.
+        let fixture = Fixture::new().await;
+        let directory = fixture.server.directory();
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        fixture.clock.advance(Duration::seconds(1));
+        let mut suspended = user("SUSPENDED");
+        suspended.status_changed = Some(fixture.now());
+        directory.add_user(suspended, None).unwrap();
+        assert_eq!(check(&fixture, &token).await.unwrap_err(), Invalid::UserInactive);
+        fixture.clock.advance(Duration::seconds(1));
+        let mut reactivated = user("ACTIVE");
+        reactivated.status_changed = Some(fixture.now());
+        directory.add_user(reactivated, None).unwrap();
+        assert_eq!(
+            check(&fixture, &token).await.unwrap_err(),
+            Invalid::UserInactive,
+            "revoked by the deactivation"
+        );
+        let after = fixture.token_for(WEB, &["openid"]).await;
+        assert!(check(&fixture, &after).await.is_ok(), "new tokens are fine");
+    }
+
+    #[tokio::test]
+    async fn deleting_configuration_or_the_server_revokes() {
+        // Seed 000: "Configuration in the authorization server is changed or deleted" (changes:
+        // a_configuration_change_revokes_earlier_tokens).
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        fixture.clock.advance(Duration::seconds(1));
+        let scopes = "/api/v1/authorizationServers/default/scopes";
+        let (_, listed) = fixture.admin(Method::Get, scopes, json!(null)).await;
+        let internal = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|scope| scope["name"] == "internal")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        fixture
+            .admin(Method::Delete, &format!("{scopes}/{internal}"), json!(null))
+            .await;
+        assert_eq!(
+            check(&fixture, &token).await.unwrap_err(),
+            Invalid::ConfigurationChanged
+        );
+
+        // The server itself deleted: its endpoints, and so its tokens, are gone.
+        let (_, created) = fixture
+            .admin(
+                Method::Post,
+                "/api/v1/authorizationServers",
+                json!({"name": "other", "description": "Other", "audiences": ["api://other"]}),
+            )
+            .await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let state = fixture.server.active_state(&id).await.unwrap();
+        let mut grant = fixture.grant(WEB, Some(ALICE), &["openid"]);
+        grant.authorization_server_id = id.clone();
+        let identity = fixture.server.identity(WEB, Some(ALICE)).await.unwrap();
+        let minted = fixture
+            .server
+            .mint_access_token(&state, &identity, &grant, fixture.now())
+            .unwrap()
+            .token;
+        assert!(
+            fixture
+                .server
+                .validate_access_token(&state, &minted, fixture.now())
+                .await
+                .is_ok()
+        );
+        let path = format!("/api/v1/authorizationServers/{id}");
+        fixture
+            .admin(Method::Post, &format!("{path}/lifecycle/deactivate"), json!(null))
+            .await;
+        fixture.admin(Method::Delete, &path, json!(null)).await;
+        let form = format!("token={minted}");
+        let authorization = fixture.basic(WEB);
+        let response = fixture
+            .server
+            .introspect(
+                &id,
+                &crate::endpoint::EndpointRequest::post(&form).with_authorization(&authorization),
+            )
+            .await;
+        assert_eq!(response.status, 404);
+        assert_eq!(response.json_body().unwrap()["errorCode"], "E0000007");
     }
 
     #[tokio::test]

@@ -59,6 +59,23 @@ pub trait Directory: Send + Sync {
         async { Ok(None) }
     }
 
+    /// Keeps `key` as the key that verifies client `client_id`'s `client_secret_jwt` assertions,
+    /// or forgets it (`None`). Client registration calls it when it issues a secret to a
+    /// `client_secret_jwt` client, and with `None` when a client stops using that method. Returns
+    /// `false` when this directory does not keep such keys (the default): registration then
+    /// refuses `client_secret_jwt`, since such a client could never authenticate.
+    ///
+    /// # Errors
+    /// [`StoreError`] if the store fails.
+    fn store_client_secret_jwt_key(
+        &self,
+        client_id: &str,
+        key: Option<&ClientSecret>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        let _ = (client_id, key);
+        async { Ok(false) }
+    }
+
     /// Checks a password for the user with `login`. Returns the user when the password is right;
     /// `None` when it is wrong or no such user exists (the caller must not tell which).
     /// Implementations verify against a slow, salted hash and keep that work off the async

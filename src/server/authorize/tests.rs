@@ -318,6 +318,9 @@ fn expected(client_id: &str, response_type: &str, mode: Option<&str>) -> Expect 
 
 #[tokio::test]
 async fn response_type_by_mode_by_client_table() {
+    // Seed 003 authorize errors: unsupported_response_mode "is also thrown for disallowed response
+    // modes. For example, if the query response mode is specified for a response type that
+    // includes id_token"; unsupported_response_type for a type the client may not use.
     let f = fixture().await;
     // A few rows spelled out, so the oracle below is checked against the seed's words.
     let spelled = [
@@ -422,6 +425,8 @@ async fn response_type_by_mode_by_client_table() {
 
 #[tokio::test]
 async fn unknown_or_inactive_clients_get_an_error_page() {
+    // Seed 003 authorize errors, invalid_client: "The specified client id is invalid." Shown on
+    // an error page, never redirected (reference §4.2).
     let f = fixture().await;
     let description = "Invalid value for 'client_id' parameter.";
     assert_error_page(f.signed_in(&query("0oanope", WEB_CB, "code", "")).await, description);
@@ -496,7 +501,9 @@ async fn an_unknown_server_is_e0000007() {
 
 #[tokio::test]
 async fn state_is_required_and_restricted() {
-    // Reference §4.2: alphanumerics, comma, period, underscore and hyphen.
+    // Reference §4.2: alphanumerics, comma, period, underscore and hyphen. Seed 003 authorize
+    // errors, invalid_request: "missing a necessary parameter or the parameter has an invalid
+    // value"; seed 003 "Okta requires the OAuth 2.0 state parameter on all requests".
     let f = fixture().await;
     let text = "The authentication request has an invalid 'state' parameter.";
     let missing = query(WEB, WEB_CB, "code", "").replace("state=st-1&", "");
@@ -515,6 +522,7 @@ async fn state_is_required_and_restricted() {
 
 #[tokio::test]
 async fn nonce_is_required_when_tokens_are_returned() {
+    // Seed 003 authorize errors, invalid_request (reference §4.1 text for a missing nonce).
     let f = fixture().await;
     let text = "The 'nonce' parameter is required for authorize requests with either the 'id_token' or 'token' response types..";
     for response_type in ["id_token", "token", "code id_token"] {
@@ -569,6 +577,9 @@ async fn pkce_is_required_for_public_clients() {
 
 #[tokio::test]
 async fn response_type_must_be_configured_on_the_client() {
+    // Seed 003 authorize errors: unsupported_response_type ("The specified response type is
+    // invalid or unsupported"), unsupported_response_mode ("invalid or unsupported"), and
+    // invalid_request for a missing response_type.
     let f = fixture().await;
     let got = assert_error(
         f.signed_in(&query(NATIVE, NATIVE_CB, "id_token", "")).await,
@@ -597,6 +608,9 @@ async fn response_type_must_be_configured_on_the_client() {
 
 #[tokio::test]
 async fn an_id_token_needs_the_openid_scope() {
+    // Seed 003: "The openid scope has to be specified to get back an ID Token" (access_denied,
+    // reference §4.1); seed 003 authorize errors, invalid_scope: "The scopes list contains an
+    // invalid or unsupported value" (malformed).
     let f = fixture().await;
     let q = query(SPA, SPA_CB, "id_token", "").replace("scope=openid+profile+email", "scope=email");
     assert_error(
@@ -664,6 +678,8 @@ async fn without_a_session_the_host_signs_the_user_in() {
 
 #[tokio::test]
 async fn prompt_none_without_a_session_is_login_required_at_the_client() {
+    // Seed 003 authorize errors (OpenID), login_required: "The request specified that no prompt
+    // should be shown but the user is currently not authenticated."
     let f = fixture().await;
     let got = assert_error(
         f.authorize(&query(WEB, WEB_CB, "code", "prompt=none"), None).await,
@@ -726,6 +742,8 @@ async fn prompt_login_and_max_age_ask_again_for_old_sessions() {
 
 #[tokio::test]
 async fn users_not_assigned_to_the_client_are_denied() {
+    // Seed 000 subtle behaviour: "A user must be assigned to the client"; seed 003 authorize
+    // errors, access_denied: "The server denied the request."
     let f = fixture().await;
     assert!(f.server.directory().unassign_user(WEB, USER));
     let got = assert_error(
@@ -741,6 +759,9 @@ async fn users_not_assigned_to_the_client_are_denied() {
 
 #[tokio::test]
 async fn policy_denials_reach_the_client_and_the_log() {
+    // Seed 003 authorize errors: access_denied (no matching policy; seed 000 "If you haven't
+    // created a rule … the request fails") and invalid_scope (an unknown scope). Seed 000 "Always
+    // Start with the System Log": the denial is recorded with its reason.
     let f = fixture().await;
     // The default rule no longer admits the implicit grant.
     let mut config = f.server.config.load("default").await.unwrap().unwrap();
@@ -785,6 +806,7 @@ async fn policy_denials_reach_the_client_and_the_log() {
 
 #[tokio::test]
 async fn inactive_users_are_denied() {
+    // Seed 003 authorize errors, access_denied; seed 000 "User deactivation" (no new grants).
     let f = fixture().await;
     let mut user = f.server.directory().user(USER).await.unwrap().unwrap();
     user.status = crate::model::UserStatus::Suspended;
@@ -966,4 +988,92 @@ async fn post_requests_are_read_from_the_form() {
             .get("code")
             .is_some()
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seed 003 authorize errors and seed 000 subtle behaviour not covered above.
+
+impl Fixture {
+    /// A management API call as an administrator; the status must be a success.
+    async fn admin(&self, method: crate::admin::Method, path: &str, body: Option<Value>) -> Value {
+        let caller = crate::admin::Caller { id: "admin".into() };
+        let body = body.map(|body| serde_json::to_vec(&body).unwrap());
+        let request = crate::admin::ApiRequest {
+            method,
+            path,
+            query: "",
+            body: body.as_deref(),
+            caller: Some(&caller),
+        };
+        let response = self.server.management().handle(&request).await;
+        assert!(response.status < 300, "{path}: {} {:?}", response.status, response.body);
+        response.body.unwrap_or_default()
+    }
+}
+
+#[tokio::test]
+async fn a_claim_that_cannot_be_evaluated_is_server_error_at_the_client() {
+    // Seed 003 authorize errors, server_error: "The server encountered an internal error."
+    // Reference §1.4 / Appendix B: a claim evaluation failure is `server_error`
+    // (`user_claim_evaluation_failure`), delivered to the client with its state.
+    let f = fixture().await;
+    f.admin(
+        crate::admin::Method::Post,
+        "/api/v1/authorizationServers/default/claims",
+        Some(
+            json!({"name": "broken", "status": "ACTIVE", "claimType": "RESOURCE", "valueType": "EXPRESSION",
+                    "value": "String.substring(user.login, 0, 500)", "conditions": {"scopes": []}}),
+        ),
+    )
+    .await;
+    let got = assert_error(
+        f.signed_in(&query(SPA, SPA_CB, "token", "")).await,
+        "server_error",
+        "The 'broken' user claim could not be evaluated.",
+    );
+    assert_eq!((got.landing, got.get("state")), (Fragment, Some("st-1")));
+    assert_eq!(
+        f.events.last().unwrap().reason_code(),
+        Some("server_error"),
+        "the refusal is recorded"
+    );
+}
+
+#[tokio::test]
+async fn the_code_exchange_does_not_re_evaluate_policies() {
+    // Seed 000 subtle behaviour: "The evaluation of a policy always takes place during the initial
+    // authentication of the user … If the flow is not immediately finished, such as when a token
+    // is requested using authorization_code grant type, the policy is not evaluated again, and a
+    // change in the policy after the user … is initially authenticated won't affect the continued
+    // flow." (Refresh requests are re-evaluated: reference §2.1, token::tests::refresh_*.)
+    let f = fixture().await;
+    let code = delivered(f.signed_in(&query(SPA, SPA_CB, "code", "")).await)
+        .get("code")
+        .unwrap()
+        .to_owned();
+    let config = f.server.config.load("default").await.unwrap().unwrap();
+    let policy = format!(
+        "/api/v1/authorizationServers/default/policies/{}/lifecycle/deactivate",
+        config.policies[0].policy.id
+    );
+    f.admin(crate::admin::Method::Post, &policy, None).await;
+    assert_error(
+        f.signed_in(&query(SPA, SPA_CB, "code", "")).await,
+        "access_denied",
+        "Policy evaluation failed for this request, please check the policy configurations.",
+    );
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    form.extend_pairs([
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", SPA_CB),
+        ("client_id", SPA),
+        ("code_verifier", VERIFIER),
+    ]);
+    let form = form.finish();
+    let response = f.server.token("default", &EndpointRequest::post(&form)).await;
+    assert_eq!(response.status, 200, "{:?}", response.body);
+    let json = response.json_body().unwrap();
+    assert_eq!(json["scope"], "openid profile email");
+    assert!(json["id_token"].is_string());
 }

@@ -9,7 +9,8 @@
 //!   the user's current groups and the refresh's scopes; the user must still be `ACTIVE` and
 //!   assigned. The new access token gets the new decision's lifetime.
 //! * Response (seed 003 table): an access token; a refresh token when the refresh's scopes hold
-//!   `offline_access`; an ID token when they hold `openid`. A refresh without `offline_access`
+//!   `offline_access`; an ID token when they hold `openid`. A rotated (or sibling) refresh token
+//!   keeps the scopes of the presented one, whatever subset this request asked for (RFC 6749 §6). A refresh without `offline_access`
 //!   returns no refresh token and leaves the presented one as it was (only its idle window
 //!   restarts), so the client keeps a working token.
 //! * Rotation follows the client's `refresh_token.rotation_type`: `STATIC` echoes the presented
@@ -141,6 +142,13 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             ..record.grant.clone()
         };
         let wants_refresh = grant.scopes.iter().any(|s| s == OFFLINE_ACCESS);
+        // RFC 6749 §6: a new refresh token has exactly the scope of the one presented, even when
+        // this request narrowed the access token's (seed 003 table: a subset including
+        // `offline_access` returns both tokens); `STATIC` keeps the presented token as it is.
+        let family_grant = Grant {
+            scopes: record.grant.scopes.clone(),
+            ..grant.clone()
+        };
         let identity = Identity { client, user, groups };
         let minted = self.mint_tokens(state, &identity, &grant, None, now)?;
 
@@ -154,7 +162,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                 .map_err(|_| Refusal::internal())?;
             None
         } else if within_leeway {
-            Some(self.sibling(&record, &grant, now).await?)
+            Some(self.sibling(&record, &family_grant, now).await?)
         } else if settings.rotation_type == RotationType::Static {
             let touched = self
                 .grants
@@ -167,7 +175,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             Some(presented.to_owned())
         } else {
             Some(
-                self.rotate(&hash, &record, &grant, leeway, now)
+                self.rotate(&hash, &record, &family_grant, leeway, now)
                     .await
                     .map_err(|r| r.user(user_id))?,
             )

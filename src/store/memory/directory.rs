@@ -474,6 +474,15 @@ impl Directory for MemoryDirectory {
         Ok(existed)
     }
 
+    async fn store_client_secret_jwt_key(
+        &self,
+        client_id: &str,
+        key: Option<&ClientSecret>,
+    ) -> Result<bool, StoreError> {
+        self.set_client_secret_jwt_key(client_id, key.cloned());
+        Ok(true)
+    }
+
     async fn client_secret_jwt_key(&self, client_id: &str) -> Result<Option<ClientSecret>, StoreError> {
         Ok(self.read().client_secret_jwt_keys.get(client_id).cloned())
     }
