@@ -15,23 +15,29 @@ use crate::jose::{self, Algorithm, Jwks};
 use crate::keys::{KeyMaterial, RotationSettings, SoftwareKeys};
 use crate::store::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
 
-type TestServer = AuthServer<MemoryConfigStore, MemoryDirectory, MemoryGrantStore>;
+pub(crate) type TestServer = AuthServer<MemoryConfigStore, MemoryDirectory, MemoryGrantStore>;
 
-async fn server() -> (TestServer, Arc<ManualClock>) {
-    let clock = Arc::new(ManualClock::new(datetime!(2024-01-01 0:00 UTC)));
-    let server = AuthServer::new(
+/// A host over empty in-memory stores for the endpoint tests: `clock`, `events`, EdDSA keys
+/// (instant to generate), a cheap password hash, and `https://id.example.com` as base URL.
+pub(crate) fn in_memory_server(clock: Arc<ManualClock>, events: Arc<MemoryEventLog>) -> TestServer {
+    AuthServer::new(
         Arc::new(MemoryConfigStore::new()),
         Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))),
         Arc::new(MemoryGrantStore::default()),
         Arc::new(crate::keys::SoftwareKeys),
-        clock.clone(),
-        Arc::new(MemoryEventLog::default()),
+        clock,
+        events,
         "https://id.example.com",
     )
     .with_rotation_settings(RotationSettings {
         algorithm: Algorithm::EdDSA,
         ..RotationSettings::default()
-    });
+    })
+}
+
+async fn server() -> (TestServer, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(datetime!(2024-01-01 0:00 UTC)));
+    let server = in_memory_server(clock.clone(), Arc::new(MemoryEventLog::default()));
     server.management().ensure_default_server().await.unwrap();
     (server, clock)
 }

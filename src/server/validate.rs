@@ -291,11 +291,10 @@ pub(super) mod fixture {
     use crate::admin::{ApiRequest, Caller, Method};
     use crate::claims::IdTokenClaimSet;
     use crate::clock::{Clock, ManualClock};
-    use crate::crypto::PasswordHasher;
+
     use crate::endpoint::{EndpointRequest, EndpointResponse};
     use crate::event::MemoryEventLog;
-    use crate::jose::Algorithm;
-    use crate::keys::RotationSettings;
+
     use crate::model::{ClientRecord, User};
     use crate::secret::{ClientSecret, RefreshToken};
     use crate::server::mint::IdTokenExtras;
@@ -340,19 +339,7 @@ pub(super) mod fixture {
         pub(crate) async fn new() -> Self {
             let clock = Arc::new(ManualClock::new(START));
             let events = Arc::new(MemoryEventLog::default());
-            let server = AuthServer::new(
-                Arc::new(MemoryConfigStore::new()),
-                Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))),
-                Arc::new(MemoryGrantStore::default()),
-                Arc::new(crate::keys::SoftwareKeys),
-                clock.clone(),
-                events.clone(),
-                "https://id.example.com",
-            )
-            .with_rotation_settings(RotationSettings {
-                algorithm: Algorithm::EdDSA,
-                ..RotationSettings::default()
-            });
+            let server = crate::server::tests::in_memory_server(clock.clone(), events.clone());
             server.management().ensure_default_server().await.unwrap();
             let secret = ClientSecret::generate().unwrap();
             let fixture = Self {

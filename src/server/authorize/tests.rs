@@ -11,11 +11,9 @@ use time::macros::datetime;
 use super::{AuthorizeOutcome, LoginRequired};
 use crate::AuthServer;
 use crate::clock::{Clock, ManualClock};
-use crate::crypto::PasswordHasher;
 use crate::endpoint::{Body, EndpointRequest, EndpointResponse, Session};
 use crate::event::{EventQuery, MemoryEventLog, OutcomeResult};
 use crate::jose::{self, Algorithm, Jwks};
-use crate::keys::RotationSettings;
 use crate::model::{ClientRecord, GrantType, GrantTypeCondition, User};
 use crate::pkce;
 use crate::secret::AuthorizationCode;
@@ -47,19 +45,7 @@ fn client(value: Value) -> ClientRecord {
 async fn fixture() -> Fixture {
     let clock = Arc::new(ManualClock::new(datetime!(2024-01-01 0:00 UTC)));
     let events = Arc::new(MemoryEventLog::default());
-    let server = AuthServer::new(
-        Arc::new(MemoryConfigStore::new()),
-        Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))),
-        Arc::new(MemoryGrantStore::default()),
-        Arc::new(crate::keys::SoftwareKeys),
-        clock.clone(),
-        events.clone(),
-        "https://id.example.com",
-    )
-    .with_rotation_settings(RotationSettings {
-        algorithm: Algorithm::EdDSA,
-        ..RotationSettings::default()
-    });
+    let server = crate::server::tests::in_memory_server(clock.clone(), events.clone());
     server.management().ensure_default_server().await.unwrap();
     let directory = server.directory();
     let clients = [

@@ -11,11 +11,9 @@ use time::{Duration, OffsetDateTime};
 use super::{REUSE_EVENT_TYPE, TOKEN_EVENT_TYPE};
 use crate::admin::{ApiRequest, Caller, Method};
 use crate::clock::{Clock, ManualClock};
-use crate::crypto::PasswordHasher;
 use crate::endpoint::{EndpointRequest, EndpointResponse};
 use crate::event::{MemoryEventLog, OutcomeResult, Severity};
 use crate::jose::{self, Algorithm, HmacAlgorithm, Jwks, Signer, SigningKey};
-use crate::keys::RotationSettings;
 use crate::model::{ClientRecord, User};
 use crate::secret::{AuthorizationCode, ClientSecret, SecretHash};
 use crate::server::AuthServer;
@@ -44,19 +42,7 @@ impl Harness {
     async fn new() -> Self {
         let clock = Arc::new(ManualClock::new(datetime!(2024-01-01 0:00 UTC)));
         let events = Arc::new(MemoryEventLog::default());
-        let server = AuthServer::new(
-            Arc::new(MemoryConfigStore::new()),
-            Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))),
-            Arc::new(MemoryGrantStore::default()),
-            Arc::new(crate::keys::SoftwareKeys),
-            clock.clone(),
-            events.clone(),
-            "https://id.example.com",
-        )
-        .with_rotation_settings(RotationSettings {
-            algorithm: Algorithm::EdDSA,
-            ..RotationSettings::default()
-        });
+        let server = crate::server::tests::in_memory_server(clock.clone(), events.clone());
         server.management().ensure_default_server().await.unwrap();
         let user: User = serde_json::from_value(json!({
             "id": USER, "status": "ACTIVE",
