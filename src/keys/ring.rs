@@ -282,6 +282,12 @@ impl KeyRing {
         changed
     }
 
+    /// Whether key `kid` is published at `now`: it is in the ring and, if `EXPIRED`, still within
+    /// its retention.
+    pub fn is_published(&self, kid: &str, settings: &RotationSettings, now: OffsetDateTime) -> bool {
+        self.key(kid).is_some_and(|key| !is_retired(key, settings, now))
+    }
+
     /// The JWKS published at `now`: `ACTIVE`, `NEXT`, and `EXPIRED` keys within retention
     /// (whether or not they have been dropped yet).
     pub fn jwks(&self, settings: &RotationSettings, now: OffsetDateTime) -> Jwks {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::claims::{ClaimDefinitionError, ClaimSet};
-use crate::jose::Signer;
+use crate::jose::{Jwks, Signer};
 use crate::keys::{KeyError, KeyMaterial, KeyRing};
 use crate::store::{Revisions, ServerConfig};
 
@@ -20,6 +20,9 @@ pub(crate) struct ServerState {
     pub(crate) claims: Result<ClaimSet, Vec<ClaimDefinitionError>>,
     /// The signing keys.
     pub(crate) ring: KeyRing,
+    /// Every key of the ring as a JWK, for verifying this server's own tokens; whether a key is
+    /// still published at a given time is [`KeyRing::is_published`]'s question.
+    pub(crate) verification_keys: Jwks,
     /// The `ACTIVE` key, opened once.
     pub(crate) signer: Arc<dyn Signer>,
     /// `{base}/oauth2/{id}`.
@@ -41,11 +44,15 @@ impl ServerState {
             keys: ring.revision(),
         };
         let issuer = crate::admin::links::issuer(base_url, &config.server.id);
+        let verification_keys = Jwks {
+            keys: ring.keys().iter().map(|key| key.public_jwk.clone()).collect(),
+        };
         Ok(Self {
             revisions,
             config,
             claims,
             ring,
+            verification_keys,
             signer,
             issuer,
         })

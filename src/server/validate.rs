@@ -123,8 +123,11 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         token: &str,
         now: OffsetDateTime,
     ) -> Result<AccessTokenClaims, Invalid> {
-        let jwks = state.ring.jwks(&self.rotation, now);
-        let verified = jose::verify(token, &jwks).map_err(|_| Invalid::Malformed)?;
+        let verified = jose::verify(token, &state.verification_keys).map_err(|_| Invalid::Malformed)?;
+        let kid = verified.header.kid.as_deref().unwrap_or_default();
+        if !state.ring.is_published(kid, &self.rotation, now) {
+            return Err(Invalid::Malformed);
+        }
         let claims: AccessTokenClaims = verified.claims().map_err(|_| Invalid::Malformed)?;
         if claims.iss != state.issuer {
             return Err(Invalid::WrongIssuer);
