@@ -87,12 +87,12 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             return Err(invalid("refresh_token_idle").user(user_id));
         }
         // Implicit revocation, exactly as introspection sees it: configuration, client or user
-        // changed since the token was issued.
-        match self.check_refresh_record(state, &record).await {
-            Ok(_) => {}
+        // changed since the token was issued. The user it returns is ACTIVE and assigned.
+        let user = match self.check_refresh_record(state, &record).await {
+            Ok(user) => user,
             Err(Invalid::Store) => return Err(Refusal::internal()),
             Err(reason) => return Err(invalid(reason.code()).user(user_id)),
-        }
+        };
         let settings = client.client.refresh_token_settings();
         let leeway = Duration::seconds(i64::from(settings.leeway));
         // A token rotated away: tolerated within the leeway, reuse after it.
@@ -115,12 +115,13 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             .grant_type
             .parse::<GrantType>()
             .map_err(|_| invalid("refresh_token_unknown_grant_type").user(user_id))?;
-        let (user, groups) = match user_id {
-            Some(user_id) => {
-                let (user, groups) = self.grant_user(&client_id, user_id).await?;
-                (Some(user), groups)
-            }
-            None => (None, Vec::new()),
+        let groups = match &user {
+            Some(user) => self
+                .directory
+                .user_groups(&user.id)
+                .await
+                .map_err(|_| Refusal::internal())?,
+            None => Vec::new(),
         };
         let ids = group_ids(&groups);
         let config = &state.config;
