@@ -180,7 +180,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     }
 
     async fn create_client(&self, request: &ApiRequest<'_>) -> Result<ApiResponse, Rejection> {
-        let mut client = parse_client(request.body)?;
+        let client = parse_client(request.body)?;
         validate(&client)?;
         let mut client_id = None;
         for _ in 0..ID_ATTEMPTS {
@@ -196,19 +196,88 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
                 break;
             }
         }
-        let now = self.now();
-        client.client_id = client_id.ok_or_else(ApiError::internal)?;
-        client.client_id_issued_at = Some(now.unix_timestamp());
-        let secret = if client.token_endpoint_auth_method.uses_secret() {
-            Some(generate_secret()?)
-        } else {
-            None
+        let client_id = client_id.ok_or_else(ApiError::internal)?;
+        self.register(client, client_id, None).await
+    }
+
+    /// Registers a client with the `client_id` and, for the secret methods, the `client_secret`
+    /// the body gives (a generated secret when it gives none), instead of drawing them: for
+    /// hosts that load an org from a document, and test harnesses whose clients have fixed
+    /// credentials. The body is otherwise a registration body (`POST /oauth2/v1/clients`),
+    /// validated the same way, and the answer is the registration's: `201` with the client and
+    /// its secret, or its errors. A taken or malformed `client_id` (1–100 letters, digits, `-`,
+    /// `_` and `.`), and a secret shorter than 14 or longer than 100 characters or given to a
+    /// client without a secret method, are `invalid_client_metadata`.
+    pub async fn import_client(&self, body: &[u8]) -> ApiResponse {
+        let outcome = async {
+            let object = parse_object(Some(body))?;
+            let client_id = match object.get("client_id") {
+                Some(Value::String(id)) if is_importable_id(id) => id.clone(),
+                _ => {
+                    return Err(metadata(
+                        "client_id",
+                        "An imported client needs a client_id of 1 to 100 letters, digits, '-', '_' and '.'.",
+                    ));
+                }
+            };
+            let secret = match object.get("client_secret") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(secret)) if (14..=100).contains(&secret.chars().count()) => {
+                    Some(ClientSecret::from_received(secret.clone()))
+                }
+                Some(_) => {
+                    return Err(metadata("client_secret", "A client secret is 14 to 100 characters."));
+                }
+            };
+            let client = client_from_object(object)?;
+            validate(&client)?;
+            if secret.is_some() && !client.token_endpoint_auth_method.uses_secret() {
+                return Err(metadata(
+                    "client_secret",
+                    format!(
+                        "A client that authenticates with {} has no client secret.",
+                        wire(&client.token_endpoint_auth_method)
+                    ),
+                ));
+            }
+            if self
+                .directory
+                .client(&client_id)
+                .await
+                .map_err(ApiError::from)?
+                .is_some()
+            {
+                return Err(metadata("client_id", "A client with this client_id already exists."));
+            }
+            self.register(client, client_id, secret).await
+        };
+        match outcome.await {
+            Ok(response) => response,
+            Err(Rejection::Api(error)) => error.response(),
+            Err(Rejection::Metadata(failure)) => failure.response(),
+        }
+    }
+
+    /// Stores a validated new `client` as `client_id` with `secret` (generated when its method
+    /// uses one and none is given): `201` with the client and the secret, shown this once.
+    async fn register(
+        &self,
+        mut client: Client,
+        client_id: String,
+        secret: Option<ClientSecret>,
+    ) -> Result<ApiResponse, Rejection> {
+        client.client_id = client_id;
+        client.client_id_issued_at = Some(self.now().unix_timestamp());
+        let secret = match (client.token_endpoint_auth_method.uses_secret(), secret) {
+            (false, _) => None,
+            (true, Some(secret)) => Some(secret),
+            (true, None) => Some(generate_secret()?),
         };
         let record = ClientRecord {
             client: client.clone(),
             client_secret_hash: secret.as_ref().map(ClientSecret::hash),
             client_secret_expires_at: secret.as_ref().map(|_| 0),
-            last_updated: Some(now),
+            last_updated: Some(self.now()),
         };
         self.keep_jwt_key(&client, secret.as_ref()).await?;
         self.directory.put_client(record).await.map_err(ApiError::from)?;
@@ -310,6 +379,14 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             ))
         }
     }
+}
+
+/// Whether `id` can be an imported `client_id`: 1–100 letters, digits, `-`, `_` and `.`.
+fn is_importable_id(id: &str) -> bool {
+    (1..=100).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 fn generate_secret() -> Result<ClientSecret, ApiError> {
@@ -949,5 +1026,50 @@ mod tests {
                 .iter()
                 .all(|c| c.get("client_secret").is_none())
         );
+    }
+
+    #[tokio::test]
+    async fn import_keeps_the_given_id_and_secret() {
+        let (api, _) = api();
+        let body = with(json!({"client_id": "web-app", "client_secret": "a-given-secret-of-some-length"}));
+        let response = api.import_client(&serde_json::to_vec(&body).unwrap()).await;
+        assert_eq!(response.status, 201, "{:?}", response.body);
+        assert_eq!(response.body.as_ref().unwrap()["client_id"], "web-app");
+        let stored = api.directory.client("web-app").await.unwrap().unwrap();
+        let hash = stored.client_secret_hash.unwrap();
+        assert!(ClientSecret::from_received("a-given-secret-of-some-length").verify(&hash));
+        assert_eq!(stored.client.client_name, "Example OAuth 2.0 client");
+
+        // The same id again, a short secret, a bad id, a secret for a public client.
+        let again = api.import_client(&serde_json::to_vec(&body).unwrap()).await;
+        assert_eq!(again.body.unwrap()["error"], "invalid_client_metadata");
+        for bad in [
+            with(json!({"client_id": "other", "client_secret": "short"})),
+            with(json!({"client_id": "has space"})),
+            with(json!({"client_secret": "a-given-secret-of-some-length"})),
+            json!({"client_id": "spa", "client_name": "SPA", "application_type": "browser",
+                   "redirect_uris": ["https://spa.example.com/cb"], "grant_types": ["authorization_code"],
+                   "token_endpoint_auth_method": "none", "client_secret": "a-given-secret-of-some-length"}),
+        ] {
+            let refused = api.import_client(&serde_json::to_vec(&bad).unwrap()).await;
+            assert_eq!(refused.status, 400, "{bad}");
+            assert_eq!(refused.body.unwrap()["error"], "invalid_client_metadata", "{bad}");
+        }
+        assert_eq!(
+            api.directory.clients().await.unwrap().len(),
+            1,
+            "refusals store nothing"
+        );
+    }
+
+    #[tokio::test]
+    async fn import_without_a_secret_generates_one() {
+        let (api, _) = api();
+        let body = with(json!({"client_id": "web-app"}));
+        let response = api.import_client(&serde_json::to_vec(&body).unwrap()).await;
+        assert_eq!(response.status, 201);
+        let secret = response.body.unwrap()["client_secret"].as_str().unwrap().to_owned();
+        let stored = api.directory.client("web-app").await.unwrap().unwrap();
+        assert!(ClientSecret::from_received(secret).verify(&stored.client_secret_hash.unwrap()));
     }
 }

@@ -220,41 +220,80 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     /// `NEXT`), the system scopes and claims, and no policies (seed 003, reference §2.2).
     async fn create_server(&self, request: &ApiRequest<'_>) -> Result<ApiResponse, ApiError> {
         let input = parse_server_body(request.body)?;
-        let now = self.now();
-        let ring = self.new_key_ring(input.rotation_mode.unwrap_or_default(), now).await?;
+        let ring = self
+            .new_key_ring(input.rotation_mode.unwrap_or_default(), self.now())
+            .await?;
         for _ in 0..SAVE_ATTEMPTS {
-            let id = object_id(SERVER);
-            let server = AuthorizationServer {
-                id: id.clone(),
-                name: input.name.clone(),
-                description: Some(input.description.clone()),
-                audiences: vec![input.audience.clone()],
-                issuer: Some(issuer(&self.base_url, &id)),
-                issuer_mode: Some(input.issuer_mode.unwrap_or(IssuerMode::OrgUrl)),
-                status: input.status.unwrap_or_default(),
-                default: None,
-                created: Some(now),
-                last_updated: Some(now),
-                credentials: None,
-                links: None,
-            };
-            let body = self.server_json(&server, Some(&ring));
-            let config = ServerConfig {
-                server,
-                policies: Vec::new(),
-                scopes: system_scopes(),
-                claims: system_claims(),
-                revision: 0,
-                changed_at: now,
-            };
-            match self.config.create(config, ring.clone()).await {
-                Ok(()) => return Ok(ApiResponse::json(201, body)),
+            match self.insert_server(&input, object_id(SERVER), ring.clone()).await {
                 // An id collision: draw another.
                 Err(StoreError::Conflict) => continue,
-                Err(error) => return Err(error.into()),
+                outcome => return outcome.map_err(ApiError::from),
             }
         }
         Err(ApiError::internal())
+    }
+
+    /// Creates server `id` from a create body (the one `POST /api/v1/authorizationServers`
+    /// takes, validated the same way) instead of drawing an id: for hosts that load an org from
+    /// a document, and test harnesses that want stable issuers. Answers what the create would,
+    /// `201` with the server, or its errors; an `id` that is taken, or not 1–64 letters, digits,
+    /// `-` and `_`, is `400 E0000001`. The `default` id creates a server without Okta's
+    /// default policy (add policies through the API).
+    pub async fn import_server(&self, id: &str, body: &[u8]) -> ApiResponse {
+        let outcome = async {
+            if id.is_empty()
+                || id.len() > 64
+                || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(ApiError::invalid(
+                    "id",
+                    "An id is 1 to 64 letters, digits, '-' and '_'.",
+                ));
+            }
+            let input = parse_server_body(Some(body))?;
+            let ring = self
+                .new_key_ring(input.rotation_mode.unwrap_or_default(), self.now())
+                .await?;
+            match self.insert_server(&input, id.to_owned(), ring).await {
+                Err(StoreError::Conflict) => Err(ApiError::invalid(
+                    "id",
+                    "An authorization server with this id already exists.",
+                )),
+                outcome => outcome.map_err(ApiError::from),
+            }
+        };
+        outcome.await.unwrap_or_else(|error| error.response())
+    }
+
+    /// Stores a new server `id` from `input` with the keys `ring`: `201` with its JSON, or the store's
+    /// `Conflict` when the id is taken.
+    async fn insert_server(&self, input: &ServerInput, id: String, ring: KeyRing) -> Result<ApiResponse, StoreError> {
+        let now = self.now();
+        let server = AuthorizationServer {
+            issuer: Some(issuer(&self.base_url, &id)),
+            id,
+            name: input.name.clone(),
+            description: Some(input.description.clone()),
+            audiences: vec![input.audience.clone()],
+            issuer_mode: Some(input.issuer_mode.unwrap_or(IssuerMode::OrgUrl)),
+            status: input.status.unwrap_or_default(),
+            default: None,
+            created: Some(now),
+            last_updated: Some(now),
+            credentials: None,
+            links: None,
+        };
+        let body = self.server_json(&server, Some(&ring));
+        let config = ServerConfig {
+            server,
+            policies: Vec::new(),
+            scopes: system_scopes(),
+            claims: system_claims(),
+            revision: 0,
+            changed_at: now,
+        };
+        self.config.create(config, ring).await?;
+        Ok(ApiResponse::json(201, body))
     }
 
     /// `GET /api/v1/authorizationServers/{id}`.
@@ -1069,5 +1108,31 @@ mod tests {
         // Guard for the shape assertions above: Okta prints milliseconds and `Z`.
         let at = time::macros::datetime!(2024-03-31 0:00 UTC);
         assert_eq!(timestamp::format(at).unwrap(), "2024-03-31T00:00:00.000Z");
+    }
+
+    #[tokio::test]
+    async fn import_creates_a_server_with_the_given_id() {
+        let (api, _) = api();
+        let bytes = serde_json::to_vec(&body("Orders", "api://orders")).unwrap();
+        let created = api.import_server("orders", &bytes).await;
+        assert_eq!(created.status, 201, "{:?}", created.body);
+        let created = created.body.unwrap();
+        assert_eq!(created["id"], "orders");
+        assert_eq!(created["issuer"], "https://id.example.com/oauth2/orders");
+        let got = call(&api, Method::Get, "/api/v1/authorizationServers/orders", None).await;
+        assert_eq!(got.body.unwrap()["audiences"], json!(["api://orders"]));
+        let scopes = call(&api, Method::Get, "/api/v1/authorizationServers/orders/scopes", None).await;
+        assert!(!scopes.body.unwrap().as_array().unwrap().is_empty(), "system scopes");
+
+        let taken = api.import_server("orders", &bytes).await;
+        assert_eq!((taken.status, error_code(&taken)), (400, "E0000001"));
+        let bad_id = api.import_server("no/slash", &bytes).await;
+        assert_eq!((bad_id.status, error_code(&bad_id)), (400, "E0000001"));
+        let invalid = api.import_server("other", br#"{"name": "Other"}"#).await;
+        assert_eq!((invalid.status, error_code(&invalid)), (400, "E0000001"));
+        assert!(
+            api.config.load("other").await.unwrap().is_none(),
+            "a refused import stores nothing"
+        );
     }
 }
