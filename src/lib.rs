@@ -123,6 +123,7 @@ pub mod model;
 mod offload;
 pub mod pkce;
 pub mod policy;
+pub mod ratelimit;
 pub mod secret;
 mod server;
 pub mod store;
