@@ -5,7 +5,14 @@
 //! [`Event`] serializes in the shape of Okta's `LogEvent` (`uuid`, `published`, `eventType`,
 //! `severity`, `displayMessage`, `outcome`, `actor`, `client`, `target`, `debugContext`), so a
 //! host can serve `/api/v1/logs` by serializing a query's result. Events go to an [`EventSink`];
-//! [`MemoryEventLog`] keeps the most recent ones and answers queries.
+//! [`MemoryEventLog`] keeps the most recent ones and answers queries ([`EventQuery`]), including
+//! System Log filter expressions ([`EventFilter`]). [`system_log`] answers Okta's System Log API,
+//! `GET /api/v1/logs`, from a [`MemoryEventLog`] in one call.
+
+mod filter;
+pub mod system_log;
+
+pub use filter::{EventFilter, FilterError};
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
@@ -24,6 +31,16 @@ pub enum OutcomeResult {
     Failure,
 }
 
+impl OutcomeResult {
+    /// The name on the wire: `SUCCESS` or `FAILURE`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OutcomeResult::Success => "SUCCESS",
+            OutcomeResult::Failure => "FAILURE",
+        }
+    }
+}
+
 /// How serious the event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -34,6 +51,17 @@ pub enum Severity {
     Warn,
     /// The server failed.
     Error,
+}
+
+impl Severity {
+    /// The name on the wire: `INFO`, `WARN` or `ERROR`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "INFO",
+            Severity::Warn => "WARN",
+            Severity::Error => "ERROR",
+        }
+    }
 }
 
 /// The outcome of the action: result, and the reason in words.
@@ -215,6 +243,39 @@ impl Event {
     pub fn reason_code(&self) -> Option<&str> {
         self.debug_context.debug_data.get("reasonCode").and_then(Value::as_str)
     }
+
+    /// The event's text values, as keyword search sees them: uuid, event type, severity, display
+    /// message, outcome and reason, the actor's, client's and targets' fields, and every string
+    /// in the debug data.
+    fn texts(&self) -> Vec<&str> {
+        fn strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+            match value {
+                Value::String(text) => out.push(text),
+                Value::Array(items) => items.iter().for_each(|item| strings(item, out)),
+                Value::Object(map) => map.values().for_each(|item| strings(item, out)),
+                Value::Null | Value::Bool(_) | Value::Number(_) => {}
+            }
+        }
+        let mut out = vec![
+            self.uuid.as_str(),
+            &self.event_type,
+            self.severity.as_str(),
+            &self.display_message,
+            self.outcome.result.as_str(),
+        ];
+        out.extend(self.outcome.reason.as_deref());
+        for entity in self.actor.iter().chain(&self.target) {
+            out.extend([entity.id.as_str(), &entity.kind]);
+            out.extend(entity.alternate_id.as_deref());
+            out.extend(entity.display_name.as_deref());
+        }
+        out.extend(self.client.as_ref().map(|client| client.id.as_str()));
+        self.debug_context
+            .debug_data
+            .values()
+            .for_each(|value| strings(value, &mut out));
+        out
+    }
 }
 
 /// A version-4 UUID from the crypto backend's random source. Should that source fail, the ID is
@@ -255,7 +316,20 @@ impl EventSink for DiscardEvents {
     fn record(&self, _event: Event) {}
 }
 
+/// The order of a query's answer, by publication time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SortOrder {
+    /// Oldest first (Okta's `ASCENDING`, the default).
+    #[default]
+    Ascending,
+    /// Newest first (Okta's `DESCENDING`).
+    Descending,
+}
+
 /// A filter over recorded events; every field set must match.
+///
+/// [`system_log::parse_query`] builds one from a System Log API query string.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventQuery {
     /// Only this outcome.
@@ -267,12 +341,23 @@ pub struct EventQuery {
     pub since: Option<OffsetDateTime>,
     /// Only events published before this time.
     pub until: Option<OffsetDateTime>,
-    /// At most this many (the oldest matching first).
+    /// At most this many, the first in [`order`](Self::order) (by default the oldest).
     pub limit: Option<usize>,
+    /// Only events satisfying this filter expression (the System Log API's `filter`).
+    pub filter: Option<EventFilter>,
+    /// Only events in whose text values each of these keywords appears, ignoring case (the System
+    /// Log API's `q`): the uuid, event type, severity, display message, outcome and reason, the
+    /// actor's, client's and targets' ids, types, alternate ids and display names, and the strings
+    /// in the debug data. A keyword matches inside a longer value (`token` matches
+    /// `app.oauth2.as.token.grant`).
+    pub keywords: Vec<String>,
+    /// Oldest or newest first.
+    pub order: SortOrder,
 }
 
 impl EventQuery {
-    fn matches(&self, event: &Event) -> bool {
+    /// Whether `event` passes every condition of the query (`limit` and `order` aside).
+    pub fn matches(&self, event: &Event) -> bool {
         self.outcome.is_none_or(|outcome| event.outcome.result == outcome)
             && self.event_type.as_deref().is_none_or(|wanted| {
                 event.event_type == wanted
@@ -283,6 +368,19 @@ impl EventQuery {
             })
             && self.since.is_none_or(|since| event.published >= since)
             && self.until.is_none_or(|until| event.published < until)
+            && self.filter.as_ref().is_none_or(|filter| filter.matches(event))
+            && self.matches_keywords(event)
+    }
+
+    fn matches_keywords(&self, event: &Event) -> bool {
+        if self.keywords.is_empty() {
+            return true;
+        }
+        let texts: Vec<String> = event.texts().into_iter().map(str::to_lowercase).collect();
+        self.keywords.iter().all(|keyword| {
+            let keyword = keyword.to_lowercase();
+            texts.iter().any(|text| text.contains(&keyword))
+        })
     }
 }
 
@@ -309,21 +407,31 @@ impl MemoryEventLog {
         }
     }
 
-    /// The events matching `query`, in the order they were recorded.
+    /// The events matching `query`, ordered by publication time, oldest first or, with
+    /// [`SortOrder::Descending`], newest first; at most `query.limit` of them. Events published at
+    /// the same instant keep the order they were recorded in (reversed for newest first). Events
+    /// are normally recorded in publication order, so oldest first is the order recorded.
     pub fn query(&self, query: &EventQuery) -> Vec<Event> {
         let events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         let limit = query.limit.unwrap_or(usize::MAX);
-        events
-            .iter()
-            .filter(|event| query.matches(event))
-            .take(limit)
-            .cloned()
-            .collect()
+        let mut matching: Vec<&Event> = events.iter().filter(|event| query.matches(event)).collect();
+        if !matching.is_sorted_by_key(|event| event.published) {
+            matching.sort_by_key(|event| event.published);
+        }
+        match query.order {
+            SortOrder::Ascending => matching.into_iter().take(limit).cloned().collect(),
+            SortOrder::Descending => matching.into_iter().rev().take(limit).cloned().collect(),
+        }
     }
 
     /// Every event kept, in the order recorded.
     pub fn all(&self) -> Vec<Event> {
-        self.query(&EventQuery::default())
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// The most recent event, if any.
