@@ -76,6 +76,18 @@ impl ApiError {
         Self::new(400, "E0000003", "The request body was not well-formed.")
     }
 
+    /// `401 E0000004 Authentication failed`: a sign-in (`/api/v1/authn`) with a wrong username or
+    /// password, or a user who cannot sign in. It does not say which.
+    pub fn authentication_failed() -> Self {
+        Self::new(401, "E0000004", "Authentication failed")
+    }
+
+    /// `401 E0000011 Invalid token provided`: a management request whose `SSWS` API token is
+    /// missing or wrong.
+    pub fn invalid_token() -> Self {
+        Self::new(401, "E0000011", "Invalid token provided")
+    }
+
     /// `403 E0000006`: no authenticated caller.
     pub fn forbidden() -> Self {
         Self::new(

@@ -45,7 +45,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             grant_type: GrantType::ClientCredentials,
             requested_scopes: requested.as_deref(),
         };
-        let decision = self.evaluate_policies(&request, now)?;
+        let decision = self.evaluate_policies(state, &request, now)?;
         let grant = grant_from_decision(
             new_grant_id()?,
             &config.server.id,

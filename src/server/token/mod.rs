@@ -269,14 +269,20 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
 
     /// Evaluates the server's access policies, recording the decision or denial as an event; a
     /// denial answers with Okta's error, description and status.
-    fn evaluate_policies<'a>(&self, request: &PolicyRequest<'a>, now: OffsetDateTime) -> Result<Decision<'a>, Refusal> {
+    fn evaluate_policies<'a>(
+        &self,
+        state: &ServerState,
+        request: &PolicyRequest<'a>,
+        now: OffsetDateTime,
+    ) -> Result<Decision<'a>, Refusal> {
+        let server = Entity::new("AuthorizationServer", &state.config.server.id);
         match policy::evaluate(request) {
             Ok(decision) => {
-                self.events.record(decision.event(request, now));
+                self.events.record(decision.event(request, now).with_target(server));
                 Ok(decision)
             }
             Err(denial) => {
-                self.events.record(denial.event(request, now));
+                self.events.record(denial.event(request, now).with_target(server));
                 Err(denial_refusal(&denial).user(request.user.map(|user| user.id)))
             }
         }

@@ -133,7 +133,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             grant_type: original,
             requested_scopes: Some(&scopes),
         };
-        let decision = self.evaluate_policies(&request, now)?;
+        let decision = self.evaluate_policies(state, &request, now)?;
         let grant = Grant {
             scopes: decision.scopes.iter().map(|s| (*s).to_owned()).collect(),
             policy_id: decision.policy_id.to_owned(),
