@@ -408,7 +408,8 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             let decision = match policy::evaluate(&policy_request) {
                 Ok(decision) => decision,
                 Err(denial) => {
-                    self.events.record(denial.event(&policy_request, now).with_target(server_entity(server_id)));
+                    self.events
+                        .record(denial.event(&policy_request, now).with_target(server_entity(server_id)));
                     let code = match denial.error() {
                         policy::ErrorCode::AccessDenied => ErrorCode::AccessDenied,
                         policy::ErrorCode::InvalidScope => ErrorCode::InvalidScope,
@@ -416,7 +417,11 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                     return Err(OAuthError::new(code, denial.description()).with_status(denial.kind.http_status()));
                 }
             };
-            self.events.record(decision.event(&policy_request, now).with_target(server_entity(server_id)));
+            self.events.record(
+                decision
+                    .event(&policy_request, now)
+                    .with_target(server_entity(server_id)),
+            );
             let mut scopes: Vec<String> = decision.scopes.iter().map(|scope| (*scope).to_owned()).collect();
             if !valid.types.code {
                 // Reference §3.4: `offline_access` without a code is ignored (a default scope too).
