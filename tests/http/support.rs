@@ -1,0 +1,148 @@
+//! Starting the example server in-process, and what every test needs to talk to it.
+
+use std::sync::Arc;
+
+use authserver::crypto::PasswordHasher;
+use authserver::testkit::FixedKeys;
+use reqwest::header::{AUTHORIZATION, COOKIE, LOCATION, SET_COOKIE};
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+use crate::host::org::Org;
+use crate::host::{self, Host, Options};
+
+/// The sample org's management API token.
+pub const API_TOKEN: &str = "00example-api-token-for-local-development-only";
+/// The sample web app (confidential, `client_secret_basic`, code + refresh + password).
+pub const WEB_APP: (&str, &str) = ("web-app", "web-app-secret-for-local-development");
+/// Its registered redirect URI.
+pub const WEB_REDIRECT: &str = "http://localhost:3000/callback";
+/// The sample service client (client credentials).
+pub const SERVICE: (&str, &str) = ("reporting-service", "reporting-service-secret-for-local-development");
+/// The sample SPA (public, PKCE).
+pub const SPA: &str = "spa";
+/// Its registered redirect URI.
+pub const SPA_REDIRECT: &str = "http://localhost:3000/spa/callback";
+/// Alice: active, in Engineering, assigned to the web app and the SPA.
+pub const ALICE: (&str, &str) = ("alice@example.com", "Alice-Passw0rd!");
+/// Alice's user id.
+pub const ALICE_ID: &str = "00u1alice00000000001";
+/// Bob: active, in Sales, assigned to the web app only.
+pub const BOB: (&str, &str) = ("bob@example.com", "Bob-Passw0rd!");
+
+/// A running example server.
+pub struct TestServer {
+    /// `http://127.0.0.1:{port}`.
+    pub base_url: String,
+    /// The host behind it, to look inside (events, stores).
+    pub host: Arc<Host>,
+    /// A client for plain requests; it never follows redirects.
+    pub http: reqwest::Client,
+}
+
+impl TestServer {
+    /// The sample org with the test defaults.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// The sample org, with `configure` changing the options first.
+    pub async fn start_with(configure: impl FnOnce(&mut Options)) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let mut options = Options::new(&base_url);
+        options.key_material = Arc::new(FixedKeys::new());
+        options.password_hasher = PasswordHasher::with_iterations(1_000);
+        configure(&mut options);
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/org.json");
+        let org = Org::from_file(std::path::Path::new(path)).expect("the sample org loads");
+        let host = Host::new(&org, options).await.expect("the sample org installs");
+        tokio::spawn(host::serve(listener, Arc::clone(&host), std::future::pending()));
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self { base_url, host, http }
+    }
+
+    /// The issuer of server `id`.
+    pub fn issuer(&self, id: &str) -> String {
+        format!("{}/oauth2/{id}", self.base_url)
+    }
+
+    /// A management API call with the SSWS token: status and JSON body (`null` when empty).
+    pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base_url))
+            .header(AUTHORIZATION, format!("SSWS {API_TOKEN}"));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Signs in through the HTML page as a browser would: follows `authorize_url` to the sign-in
+    /// form, posts the credentials, follows the redirect back to `/authorize`, and returns the
+    /// final redirect's `Location` (to the client's redirect URI) and the session cookie.
+    pub async fn browser_sign_in(&self, authorize_url: &str, (username, password): (&str, &str)) -> (String, String) {
+        let page = self.http.get(authorize_url).send().await.unwrap();
+        assert_eq!(page.status(), 200, "no session: the sign-in page");
+        let html = page.text().await.unwrap();
+        let return_to = hidden_field(&html, "return_to");
+        let form = [
+            ("username", username),
+            ("password", password),
+            ("return_to", &return_to),
+        ];
+        let signed_in = self
+            .http
+            .post(format!("{}/login", self.base_url))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed_in.status(), 303, "signed in, sent back to /authorize");
+        let cookie = signed_in.headers()[SET_COOKIE].to_str().unwrap();
+        let cookie = cookie.split(';').next().unwrap().to_owned();
+        let back = signed_in.headers()[LOCATION].to_str().unwrap();
+        let redirect = self
+            .http
+            .get(format!("{}{back}", self.base_url))
+            .header(COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(redirect.status(), 302, "the authorization response");
+        let location = redirect.headers()[LOCATION].to_str().unwrap().to_owned();
+        (location, cookie)
+    }
+}
+
+/// The value of hidden input `name` in a page this server rendered (attribute values escaped).
+pub fn hidden_field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in {html}"))
+        + marker.len();
+    let end = start + html[start..].find('"').unwrap();
+    html[start..end]
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Query parameter `name` of a URL.
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()?
+        .query_pairs()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
