@@ -8,16 +8,21 @@ use serde_json::{Value, json};
 
 use crate::support::{API_TOKEN, SERVICE, TestServer};
 
-/// A client-credentials token request of the reporting service at server `id`: status and body.
-async fn service_token(server: &TestServer, id: &str, scope: &str) -> (u16, Value) {
-    let response = server
+/// A client-credentials token request of the reporting service at server `id`.
+async fn request_service_token(server: &TestServer, id: &str, scope: &str) -> reqwest::Response {
+    server
         .http
         .post(format!("{}/v1/token", server.issuer(id)))
         .basic_auth(SERVICE.0, Some(SERVICE.1))
         .form(&[("grant_type", "client_credentials"), ("scope", scope)])
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// The same request's status and body.
+async fn service_token(server: &TestServer, id: &str, scope: &str) -> (u16, Value) {
+    let response = request_service_token(server, id, scope).await;
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
@@ -225,27 +230,13 @@ async fn exceeding_the_rate_limit_is_a_429_with_oktas_error_and_headers() {
     })
     .await;
     for remaining in ["1", "0"] {
-        let response = server
-            .http
-            .post(format!("{}/v1/token", server.issuer("default")))
-            .basic_auth(SERVICE.0, Some(SERVICE.1))
-            .form(&[("grant_type", "client_credentials"), ("scope", "reports:read")])
-            .send()
-            .await
-            .unwrap();
+        let response = request_service_token(&server, "default", "reports:read").await;
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["X-Rate-Limit-Limit"], "2");
         assert_eq!(response.headers()["X-Rate-Limit-Remaining"], remaining);
         assert!(response.headers().get("Retry-After").is_none());
     }
-    let refused = server
-        .http
-        .post(format!("{}/v1/token", server.issuer("default")))
-        .basic_auth(SERVICE.0, Some(SERVICE.1))
-        .form(&[("grant_type", "client_credentials"), ("scope", "reports:read")])
-        .send()
-        .await
-        .unwrap();
+    let refused = request_service_token(&server, "default", "reports:read").await;
     assert_eq!(refused.status(), 429);
     let headers = refused.headers().clone();
     assert_eq!(headers["X-Rate-Limit-Limit"], "2");

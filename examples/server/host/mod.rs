@@ -542,17 +542,25 @@ async fn logout(State(host): HostState, Path(server): Path<String>, request: Req
     with_cookie(response, ended.then(sessions::clear_cookie))
 }
 
+/// Reads an administrator's request to `endpoint`: its parts and body and the rate-limit
+/// headers, or the answer that refuses it (`401 E0000011` without the `SSWS` token, or the 429).
+async fn admin_request(
+    host: &Host,
+    endpoint: &str,
+    request: Request,
+) -> Result<(Parts, Bytes, Vec<(&'static str, String)>), Box<Response>> {
+    let (parts, body) = read(request).await?;
+    if !host.is_administrator(&parts) {
+        return Err(Box::new(api_error(&ApiError::invalid_token())));
+    }
+    let headers = host.limit(endpoint, "api-token")?;
+    Ok((parts, body, headers))
+}
+
 /// The management API, for callers with the `SSWS` token.
 async fn management(State(host): HostState, request: Request) -> Response {
-    let (parts, body) = match read(request).await {
-        Ok(read) => read,
-        Err(response) => return *response,
-    };
-    if !host.is_administrator(&parts) {
-        return api_error(&ApiError::invalid_token());
-    }
-    let headers = match host.limit(category::MANAGEMENT, "api-token") {
-        Ok(headers) => headers,
+    let (parts, body, headers) = match admin_request(&host, category::MANAGEMENT, request).await {
+        Ok(admitted) => admitted,
         Err(response) => return *response,
     };
     let caller = Caller { id: "api-token".into() };
@@ -572,15 +580,8 @@ async fn management(State(host): HostState, request: Request) -> Response {
 
 /// `GET /api/v1/logs`: the System Log, for callers with the `SSWS` token.
 async fn logs(State(host): HostState, request: Request) -> Response {
-    let (parts, _) = match read(request).await {
-        Ok(read) => read,
-        Err(response) => return *response,
-    };
-    if !host.is_administrator(&parts) {
-        return api_error(&ApiError::invalid_token());
-    }
-    let headers = match host.limit(category::LOGS, "api-token") {
-        Ok(headers) => headers,
+    let (parts, _, headers) = match admin_request(&host, category::LOGS, request).await {
+        Ok(admitted) => admitted,
         Err(response) => return *response,
     };
     let query = parts.uri.query().unwrap_or("");
