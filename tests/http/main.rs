@@ -11,6 +11,7 @@ mod host;
 
 mod support;
 
+mod host_checks;
 mod management;
 mod oauth2_flows;
 mod oidc;

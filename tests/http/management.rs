@@ -226,7 +226,7 @@ async fn rotating_keys_over_http_keeps_old_tokens_valid_and_signs_with_the_new_k
 #[tokio::test]
 async fn exceeding_the_rate_limit_is_a_429_with_oktas_error_and_headers() {
     let server = TestServer::start_with(|options| {
-        options.rate_limits = RateLimits::disabled().with_limit("token", 2);
+        options.rate_limits = RateLimits::okta_defaults().with_limit("token", 2);
     })
     .await;
     for remaining in ["1", "0"] {

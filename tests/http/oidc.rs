@@ -228,7 +228,7 @@ fn the_nonce(nonce: &Nonce) -> impl FnOnce(Option<&Nonce>) -> Result<(), String>
     }
 }
 
-/// The `sid` cookie (`sid=…`) a response sets, if any.
+/// The session cookie (`authserver_sid=…`) a response sets, if any.
 fn sid_cookie(response: &reqwest::Response) -> Option<String> {
     response
         .headers()
@@ -236,7 +236,7 @@ fn sid_cookie(response: &reqwest::Response) -> Option<String> {
         .iter()
         .filter_map(|value| value.to_str().ok())
         .map(|value| value.split(';').next().unwrap_or_default().trim().to_owned())
-        .find(|pair| pair.starts_with("sid="))
+        .find(|pair| pair.starts_with("authserver_sid="))
 }
 
 /// `GET url` as a browser with `cookie` (if any).
@@ -570,7 +570,7 @@ async fn the_authentication_api_session_token_signs_in_without_the_page_once() {
     let response = browse(&server, &url, None).await;
     let location = redirect_location(&response);
     let cookie = sid_cookie(&response).expect("a session cookie");
-    assert!(cookie.len() > "sid=".len(), "{cookie}");
+    assert!(cookie.len() > "authserver_sid=".len(), "{cookie}");
     let code = code_of(&location, WEB_REDIRECT, &request.state);
     let nonce = request.nonce.clone();
     let tokens = exchange(&client, code, request).await;
@@ -676,10 +676,14 @@ async fn rp_initiated_logout_ends_the_session_and_returns_to_the_client() {
         .get_all(SET_COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .filter(|value| value.starts_with("sid="))
+        .filter(|value| value.starts_with("authserver_sid="))
         .collect();
     assert_eq!(cleared.len(), 1, "{cleared:?}");
-    assert!(cleared[0].starts_with("sid=;"), "the cookie is emptied: {}", cleared[0]);
+    assert!(
+        cleared[0].starts_with("authserver_sid=;"),
+        "the cookie is emptied: {}",
+        cleared[0]
+    );
     assert!(cleared[0].contains("Max-Age=0"), "and expired: {}", cleared[0]);
 
     // The old cookie no longer signs anyone in.

@@ -85,12 +85,26 @@ pub struct Host {
     api_token: SecretHash,
     limiter: Mutex<RateLimiter>,
     clock: Arc<dyn Clock>,
+    /// The base URL's origin (`http://127.0.0.1:8080`), which `Origin` headers must match.
+    origin: String,
+    /// The base URL's authority (`127.0.0.1:8080`), which `Host` headers must match.
+    authority: String,
 }
 
 impl Host {
     /// A host serving `org`.
     pub async fn new(org: &Org, options: Options) -> Result<Arc<Self>, OrgError> {
         let events = Arc::new(MemoryEventLog::default());
+        let base = url::Url::parse(&options.base_url).map_err(|error| OrgError {
+            file: "(options)".into(),
+            path: "base_url".into(),
+            problem: error.to_string(),
+        })?;
+        let origin = base.origin().ascii_serialization();
+        let authority = match base.port() {
+            Some(port) => format!("{}:{port}", base.host_str().unwrap_or_default()),
+            None => base.host_str().unwrap_or_default().to_owned(),
+        };
         let mut server: Server = AuthServer::new(
             Arc::new(MemoryConfigStore::new()),
             Arc::new(MemoryDirectory::new(options.password_hasher)),
@@ -104,7 +118,7 @@ impl Host {
             server = server.with_org(id.clone(), attributes.clone());
         }
         org.install(&server, options.clock.now()).await?;
-        let api_token = options.api_token.as_deref().unwrap_or(&org.api_token);
+        let api_token = options.api_token.as_deref().unwrap_or(&org.api_token).trim();
         Ok(Arc::new(Self {
             server,
             events,
@@ -112,6 +126,8 @@ impl Host {
             api_token: SecretHash::of(api_token),
             limiter: Mutex::new(RateLimiter::new(options.rate_limits)),
             clock: options.clock,
+            origin,
+            authority,
         }))
     }
 }
@@ -209,17 +225,20 @@ fn peer(parts: &Parts) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// The client a token-endpoint style request names: HTTP Basic's user, or the form's
-/// `client_id`; the caller's address when it names none.
-fn client_of(parts: &Parts, request: &EndpointRequest<'_>) -> String {
+/// Who a rate limit counts a request against: the client it names (HTTP Basic's user, or the
+/// `client_id` parameter) *and* the caller's address, as Okta keys client-based limits. The
+/// client is not authenticated yet, so the address keeps one caller from spending another's
+/// budget by naming its client.
+fn rate_limit_key(parts: &Parts, request: &EndpointRequest<'_>) -> String {
     let basic = request
         .authorization
         .and_then(authserver::endpoint::basic_credentials)
         .map(|(id, _)| id);
-    basic
+    let client = basic
         .or_else(|| request.form.and_then(|form| param(form, "client_id")))
         .or_else(|| param(request.query, "client_id"))
-        .unwrap_or_else(|| peer(parts))
+        .unwrap_or_default();
+    format!("{client}|{}", peer(parts))
 }
 
 impl Host {
@@ -245,6 +264,30 @@ impl Host {
     fn session(&self, parts: &Parts) -> Option<Session> {
         let cookies = parts.headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok());
         sessions::cookie_value(cookies).and_then(|cookie| self.sessions.get(cookie))
+    }
+
+    /// Whether a form post comes from this server's own pages: a browser's `Origin` (or, without
+    /// one, `Sec-Fetch-Site`) must say so. This refuses login CSRF, where another site posts its
+    /// own credentials to sign the victim's browser in as the attacker. Clients that send
+    /// neither header (curl, test clients) are not browsers and are let through.
+    fn is_same_origin(&self, parts: &Parts) -> bool {
+        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+        match (header("origin"), header("sec-fetch-site")) {
+            (Some(origin), _) => origin == self.origin,
+            (None, Some(site)) => site == "same-origin" || site == "none",
+            (None, None) => true,
+        }
+    }
+
+    /// Whether the request was addressed to this server by its own name: a `Host` other than the
+    /// base URL's is refused for the management API, so that a web page whose name was rebound
+    /// to 127.0.0.1 (DNS rebinding) cannot use a known development token.
+    fn is_own_host(&self, parts: &Parts) -> bool {
+        let host = parts
+            .headers
+            .get(axum::http::header::HOST)
+            .and_then(|v| v.to_str().ok());
+        host.is_none_or(|host| host.eq_ignore_ascii_case(&self.authority))
     }
 
     /// Whether the request carries the management API token (`Authorization: SSWS <token>`).
@@ -339,19 +382,24 @@ async fn authorize(State(host): HostState, Path(server): Path<String>, request: 
         Err(response) => return *response,
     };
     let input = request.form.unwrap_or(request.query);
-    let client = param(input, "client_id").unwrap_or_else(|| peer(&parts));
-    let headers = match host.limit(category::AUTHORIZE, &client) {
+    let headers = match host.limit(category::AUTHORIZE, &rate_limit_key(&parts, &request)) {
         Ok(headers) => headers,
         Err(response) => return *response,
     };
-    let mut session = host.session(&parts);
-    let mut new_cookie = None;
-    if let Some(token) = param(input, "sessionToken") {
-        if let Some((cookie, redeemed)) = host.sessions.redeem(&token) {
-            session = Some(redeemed);
-            new_cookie = Some(sessions::set_cookie(&cookie));
-        }
-    }
+    // A `sessionToken` decides the session: a spent, expired or unknown one signs nobody in,
+    // even when the browser has a session of its own (it may be another user's).
+    let (session, new_cookie) = match param(input, "sessionToken") {
+        Some(token) => match host.sessions.redeem(&token) {
+            Some((cookie, redeemed)) => {
+                if let Some(old) = host.session(&parts) {
+                    host.sessions.end(&old.id);
+                }
+                (Some(redeemed), Some(sessions::set_cookie(&cookie)))
+            }
+            None => (None, None),
+        },
+        None => (host.session(&parts), None),
+    };
     let request = match &session {
         Some(session) => request.with_session(session),
         None => request,
@@ -379,7 +427,7 @@ fn html(status: StatusCode, page: String) -> Response {
         .insert(CONTENT_TYPE, HeaderValue::from_static("text/html;charset=UTF-8"));
     response.headers_mut().insert(
         "Content-Security-Policy",
-        HeaderValue::from_static("default-src 'none'; form-action 'self'; frame-ancestors 'none'"),
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
     );
     response
         .headers_mut()
@@ -394,6 +442,9 @@ async fn login(State(host): HostState, request: Request) -> Response {
         Ok(read) => read,
         Err(response) => return *response,
     };
+    if !host.is_same_origin(&parts) {
+        return (StatusCode::FORBIDDEN, "sign-in must come from this server's own page").into_response();
+    }
     let form = String::from_utf8_lossy(&body);
     let return_to = param(&form, "return_to").unwrap_or_default();
     if !pages::is_authorize_path(&return_to) {
@@ -412,6 +463,9 @@ async fn login(State(host): HostState, request: Request) -> Response {
     let mut response = match host.check_password(&username, &password).await {
         Some(user) => match host.sessions.start(&user.id, host.clock.now()) {
             Some((cookie, _)) => {
+                if let Some(old) = host.session(&parts) {
+                    host.sessions.end(&old.id);
+                }
                 let mut response = StatusCode::SEE_OTHER.into_response();
                 if let Ok(location) = HeaderValue::try_from(return_to) {
                     response.headers_mut().insert(LOCATION, location);
@@ -460,12 +514,22 @@ async fn authn(State(host): HostState, request: Request) -> Response {
                             "login": user.profile.login,
                             "firstName": user.profile.first_name,
                             "lastName": user.profile.last_name,
-                            "locale": user.profile.custom.get("locale"),
-                            "timeZone": user.profile.custom.get("timezone"),
+                            // Okta's defaults for users whose profile has none.
+                            "locale": user.profile.custom.get("locale").cloned().unwrap_or(json!("en_US")),
+                            "timeZone": user.profile.custom.get("timezone").cloned().unwrap_or(json!("America/Los_Angeles")),
                         }
                     }},
                 });
-                (StatusCode::OK, axum::Json(body)).into_response()
+                let mut body = body;
+                if let Some(relay_state) = credentials.get("relayState").filter(|v| v.is_string()) {
+                    body["relayState"] = relay_state.clone();
+                }
+                let mut response = (StatusCode::OK, axum::Json(body)).into_response();
+                // A session token is a credential: no cache may keep it.
+                response
+                    .headers_mut()
+                    .insert("Cache-Control", HeaderValue::from_static("no-store"));
+                response
             }
             None => api_error(&ApiError::internal()),
         },
@@ -475,8 +539,28 @@ async fn authn(State(host): HostState, request: Request) -> Response {
     response
 }
 
-/// The token, introspection and revocation endpoints: rate limited per client.
-async fn client_endpoint(host: &Host, server: &str, endpoint: &'static str, request: Request) -> Response {
+/// The endpoints a client calls directly, each rate limited per client and address.
+#[derive(Clone, Copy)]
+enum ClientEndpoint {
+    Token,
+    Introspect,
+    Revoke,
+    Userinfo,
+}
+
+impl ClientEndpoint {
+    fn category(self) -> &'static str {
+        match self {
+            ClientEndpoint::Token => category::TOKEN,
+            ClientEndpoint::Introspect => category::INTROSPECT,
+            ClientEndpoint::Revoke => category::REVOKE,
+            ClientEndpoint::Userinfo => category::USERINFO,
+        }
+    }
+}
+
+/// The token, introspection, revocation and userinfo endpoints.
+async fn client_endpoint(host: &Host, server: &str, endpoint: ClientEndpoint, request: Request) -> Response {
     let (parts, body) = match read(request).await {
         Ok(read) => read,
         Err(response) => return *response,
@@ -485,15 +569,15 @@ async fn client_endpoint(host: &Host, server: &str, endpoint: &'static str, requ
         Ok(request) => request,
         Err(response) => return *response,
     };
-    let headers = match host.limit(endpoint, &client_of(&parts, &request)) {
+    let headers = match host.limit(endpoint.category(), &rate_limit_key(&parts, &request)) {
         Ok(headers) => headers,
         Err(response) => return *response,
     };
     let answer = match endpoint {
-        category::TOKEN => host.server.token(server, &request).await,
-        category::INTROSPECT => host.server.introspect(server, &request).await,
-        category::REVOKE => host.server.revoke(server, &request).await,
-        _ => host.server.userinfo(server, &request).await,
+        ClientEndpoint::Token => host.server.token(server, &request).await,
+        ClientEndpoint::Introspect => host.server.introspect(server, &request).await,
+        ClientEndpoint::Revoke => host.server.revoke(server, &request).await,
+        ClientEndpoint::Userinfo => host.server.userinfo(server, &request).await,
     };
     let mut response = respond(answer);
     add_headers(&mut response, &headers);
@@ -501,19 +585,19 @@ async fn client_endpoint(host: &Host, server: &str, endpoint: &'static str, requ
 }
 
 async fn token(State(host): HostState, Path(server): Path<String>, request: Request) -> Response {
-    client_endpoint(&host, &server, category::TOKEN, request).await
+    client_endpoint(&host, &server, ClientEndpoint::Token, request).await
 }
 
 async fn introspect(State(host): HostState, Path(server): Path<String>, request: Request) -> Response {
-    client_endpoint(&host, &server, category::INTROSPECT, request).await
+    client_endpoint(&host, &server, ClientEndpoint::Introspect, request).await
 }
 
 async fn revoke(State(host): HostState, Path(server): Path<String>, request: Request) -> Response {
-    client_endpoint(&host, &server, category::REVOKE, request).await
+    client_endpoint(&host, &server, ClientEndpoint::Revoke, request).await
 }
 
 async fn userinfo(State(host): HostState, Path(server): Path<String>, request: Request) -> Response {
-    client_endpoint(&host, &server, category::USERINFO, request).await
+    client_endpoint(&host, &server, ClientEndpoint::Userinfo, request).await
 }
 
 /// `/v1/logout`: ends the browser's session when the library says so.
@@ -549,11 +633,14 @@ async fn admin_request(
     endpoint: &str,
     request: Request,
 ) -> Result<(Parts, Bytes, Vec<(&'static str, String)>), Box<Response>> {
-    let (parts, body) = read(request).await?;
-    if !host.is_administrator(&parts) {
+    let (parts, body) = request.into_parts();
+    if !host.is_own_host(&parts) || !host.is_administrator(&parts) {
+        // Unauthenticated callers are counted per address, and their bodies never read.
+        host.limit(endpoint, &format!("unauthenticated|{}", peer(&parts)))?;
         return Err(Box::new(api_error(&ApiError::invalid_token())));
     }
     let headers = host.limit(endpoint, "api-token")?;
+    let (parts, body) = read(Request::from_parts(parts, body)).await?;
     Ok((parts, body, headers))
 }
 

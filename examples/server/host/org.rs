@@ -166,7 +166,30 @@ impl Org {
                 o.entry("type").or_insert_with(|| Value::String("OKTA_GROUP".into()));
             }
             let group: Group = parse_at(&object, &path, file)?;
+            if groups.iter().any(|(g, _): &(Group, _)| g.id == group.id) {
+                return Err(at(
+                    &format!("{path}.id"),
+                    format!("the id '{}' is used twice", group.id),
+                ));
+            }
+            if groups
+                .iter()
+                .any(|(g, _): &(Group, _)| g.profile.name == group.profile.name)
+            {
+                let problem = format!("the name '{}' is used twice", group.profile.name);
+                return Err(at(&format!("{path}.profile.name"), problem));
+            }
             groups.push((group, members));
+        }
+        for (i, client) in document.clients.iter().enumerate() {
+            let uses_secret = matches!(
+                client.get("token_endpoint_auth_method").and_then(Value::as_str),
+                None | Some("client_secret_basic" | "client_secret_post" | "client_secret_jwt")
+            );
+            if uses_secret && client.get("client_secret").is_none() {
+                let problem = "a client that authenticates with a secret needs its client_secret here";
+                return Err(at(&format!("clients[{i}].client_secret"), problem.into()));
+            }
         }
         Ok(Self {
             file: file.to_owned(),
@@ -179,7 +202,8 @@ impl Org {
         })
     }
 
-    /// Loads the document into `server`'s stores: users, groups and memberships, clients and
+    /// Loads the document into `server`'s stores, which must be fresh (a failure leaves what was
+    /// loaded before it in place): users, groups and memberships, clients and
     /// their assignments, then the authorization servers (and `default` unless given). Users
     /// without `created` and `lastUpdated` get `now`, as Okta stamps every user.
     pub async fn install(&self, server: &Server, now: OffsetDateTime) -> Result<(), OrgError> {
@@ -218,7 +242,7 @@ impl Org {
                 .management()
                 .ensure_default_server()
                 .await
-                .map_err(|error| self.error("authorizationServers", format!("{error:?}")))?;
+                .map_err(|error| self.error("authorizationServers", error.to_string()))?;
         }
         Ok(())
     }
@@ -235,7 +259,7 @@ impl Org {
     fn user_id(&self, reference: &str) -> Option<String> {
         self.accounts
             .iter()
-            .find(|a| a.user.id == reference || a.user.profile.login.eq_ignore_ascii_case(reference))
+            .find(|a| a.user.id == reference || a.user.profile.login.to_lowercase() == reference.to_lowercase())
             .map(|a| a.user.id.clone())
     }
 
@@ -486,6 +510,23 @@ mod tests {
         let error =
             error_of(r#"{"apiToken": "t", "groups": [{"id": "00g1", "profile": {"name": "G"}, "members": [1]}]}"#);
         assert_eq!(error.path, "groups[0].members[0]");
+
+        let group = |id: &str, name: &str| format!(r#"{{"id": "{id}", "profile": {{"name": "{name}"}}}}"#);
+        let twice = format!(
+            r#"{{"apiToken": "t", "groups": [{}, {}]}}"#,
+            group("00g1", "A"),
+            group("00g1", "B")
+        );
+        assert_eq!(error_of(&twice).path, "groups[1].id");
+        let twice = format!(
+            r#"{{"apiToken": "t", "groups": [{}, {}]}}"#,
+            group("00g1", "A"),
+            group("00g2", "A")
+        );
+        assert_eq!(error_of(&twice).path, "groups[1].profile.name");
+
+        let error = error_of(r#"{"apiToken": "t", "clients": [{"client_id": "c", "client_name": "C"}]}"#);
+        assert_eq!(error.path, "clients[0].client_secret");
 
         let error = error_of("{\"apiToken\": \"t\",");
         assert!(error.problem.contains("EOF"), "{error}");

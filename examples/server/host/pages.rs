@@ -49,6 +49,7 @@ pub fn is_authorize_path(return_to: &str) -> bool {
     matches!(segments.as_slice(), ["", "oauth2", id, "v1", "authorize"] if !id.is_empty())
         && !return_to.contains('\\')
         && !return_to.contains('#')
+        && !return_to.chars().any(char::is_control)
 }
 
 #[cfg(test)]
@@ -72,6 +73,7 @@ mod tests {
             "/oauth2/default/v1/token",
             "/oauth2/default/v1/authorize/../../x",
             "/\\evil.example/oauth2/default/v1/authorize",
+            "/oauth2/default/v1/authorize?x=\r\nSet-Cookie:%20a=b",
         ] {
             assert!(!is_authorize_path(target), "{target}");
         }

@@ -2,7 +2,7 @@
 //!
 //! - A **session token** is what `POST /api/v1/authn` hands out: single use, valid five minutes,
 //!   exchanged at `/v1/authorize?sessionToken=…` for a session.
-//! - A **session** is the `sid` cookie: valid two hours from sign-in (Okta's default maximum
+//! - A **session** is the `authserver_sid` cookie: valid two hours from sign-in (Okta's default maximum
 //!   session lifetime), ended by `/v1/logout`.
 
 use std::collections::HashMap;
@@ -17,8 +17,9 @@ use time::{Duration, OffsetDateTime};
 pub const SESSION_TOKEN_LIFETIME: Duration = Duration::minutes(5);
 /// How long a session lasts after sign-in.
 pub const SESSION_LIFETIME: Duration = Duration::hours(2);
-/// The session cookie's name.
-pub const COOKIE: &str = "sid";
+/// The session cookie's name: distinctive, since cookies are not kept apart by port and other
+/// development servers on localhost may well use `sid`.
+pub const COOKIE: &str = "authserver_sid";
 
 /// A user who proved their password, waiting to become a session.
 struct Pending {
@@ -174,8 +175,9 @@ mod tests {
 
     #[test]
     fn the_cookie_is_found_among_others() {
-        let headers = ["a=1; sid=abc", "b=2"];
+        let headers = ["a=1; authserver_sid=abc", "b=2"];
         assert_eq!(cookie_value(headers.into_iter()), Some("abc"));
-        assert_eq!(cookie_value(["sid="].into_iter()), None);
+        assert_eq!(cookie_value(["authserver_sid="].into_iter()), None);
+        assert_eq!(cookie_value(["sid=abc"].into_iter()), None);
     }
 }
