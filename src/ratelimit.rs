@@ -107,7 +107,7 @@ pub mod category {
     pub const USERINFO: &str = "userinfo";
     /// `{issuer}/v1/logout`.
     pub const LOGOUT: &str = "logout";
-    /// Other OAuth 2.0 endpoints (`/v1/device/authorize`, `/v1/par`, `/oauth2/v1/clients`, …).
+    /// Other OAuth 2.0 endpoints (`/v1/device/authorize`, `/v1/par`, …).
     pub const OAUTH2: &str = "oauth2";
     /// `{issuer}/v1/keys`: exempt in Okta.
     pub const KEYS: &str = "keys";
@@ -351,6 +351,8 @@ pub fn category_for_path(path: &str) -> &'static str {
     }
     let segments: Vec<&str> = path.split('/').filter(|segment| !segment.is_empty()).take(4).collect();
     match segments.as_slice() {
+        // Client registration is part of the management API.
+        ["oauth2", "v1", "clients", ..] => category::MANAGEMENT,
         ["oauth2", "v1", endpoint, ..] | ["oauth2", _, "v1", endpoint, ..] => match *endpoint {
             "authorize" => category::AUTHORIZE,
             "token" => category::TOKEN,
@@ -891,7 +893,7 @@ mod tests {
             ("/oauth2/v1/keys", category::KEYS),
             ("/oauth2/default/v1/keys", category::KEYS),
             ("/oauth2/default/v1/device/authorize", category::OAUTH2),
-            ("/oauth2/v1/clients", category::OAUTH2),
+            ("/oauth2/v1/clients", category::MANAGEMENT),
             ("/.well-known/openid-configuration", category::DISCOVERY),
             (
                 "/.well-known/oauth-authorization-server/oauth2/default",

@@ -251,14 +251,17 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
                 ));
             }
             let input = parse_server_body(Some(body))?;
+            let taken = || ApiError::invalid("id", "An authorization server with this id already exists.");
+            // Checked before generating keys, the costly part; the store's `create` still
+            // decides a race.
+            if self.config.load(id).await?.is_some() {
+                return Err(taken());
+            }
             let ring = self
                 .new_key_ring(input.rotation_mode.unwrap_or_default(), self.now())
                 .await?;
             match self.insert_server(&input, id.to_owned(), ring).await {
-                Err(StoreError::Conflict) => Err(ApiError::invalid(
-                    "id",
-                    "An authorization server with this id already exists.",
-                )),
+                Err(StoreError::Conflict) => Err(taken()),
                 outcome => outcome.map_err(ApiError::from),
             }
         };

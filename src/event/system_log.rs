@@ -36,7 +36,7 @@
 //!
 //! | Parameter | Meaning | Default |
 //! |---|---|---|
-//! | `since` | Only events published at or after this instant: RFC 3339 (`2026-11-22T00:00:00Z`, `2026-11-22T00:00:00.000Z`, `2026-11-22T01:00:00+01:00`; an unencoded `+` in the offset, which decodes as a space, is accepted). At most 180 days before now. | 7 days before `until` |
+//! | `since` | Only events published at or after this instant: RFC 3339 (`2026-11-22T00:00:00Z`, `2026-11-22T00:00:00.000Z`, `2026-11-22T01:00:00+01:00`; an unencoded `+` in the offset, which decodes as a space, is accepted). At most 180 days before now. | 7 days before `until`, but never more than 180 days before now |
 //! | `until` | Only events published before this instant, same format, or `now`. | now (no upper bound) |
 //! | `filter` | Only events satisfying this expression; see below. | none |
 //! | `q` | Keywords separated by spaces, each of which must appear in the event's text values, ignoring case ([`EventQuery::keywords`]). At most 10 keywords of at most 40 characters. | none |
@@ -96,7 +96,7 @@ pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 1000;
 
 /// How far before `until` the default `since` lies.
-pub const DEFAULT_WINDOW: Duration = Duration::days(7);
+pub const DEFAULT_SINCE_WINDOW: Duration = Duration::days(7);
 
 /// How far back `since` may reach.
 pub const MAX_SINCE_AGE: Duration = Duration::days(180);
@@ -153,15 +153,20 @@ pub fn parse_query(raw_query: &str, now: OffsetDateTime) -> Result<EventQuery, A
         None => None,
     };
     let since = match param("since") {
-        Some(value) => parse_time("since", value)?,
-        None => until.unwrap_or(now) - DEFAULT_WINDOW,
+        Some(value) => {
+            let since = parse_time("since", value)?;
+            if since < now - MAX_SINCE_AGE {
+                return Err(error(
+                    "E0000053",
+                    "Invalid parameter: The since parameter is over 180 days prior to the current day.",
+                ));
+            }
+            since
+        }
+        // The default window never reaches back past the oldest `since` allowed, so an old
+        // `until` alone is not refused for a parameter the caller did not send.
+        None => (until.unwrap_or(now) - DEFAULT_SINCE_WINDOW).max(now - MAX_SINCE_AGE),
     };
-    if since < now - MAX_SINCE_AGE {
-        return Err(error(
-            "E0000053",
-            "Invalid parameter: The since parameter is over 180 days prior to the current day.",
-        ));
-    }
     if param("after").is_some() {
         return Err(ApiError::invalid_paging());
     }
@@ -466,11 +471,10 @@ mod tests {
             error.summary,
             "Invalid parameter: The since parameter is over 180 days prior to the current day."
         );
-        assert_eq!(
-            refuse("until=2026-01-01T00:00:00Z").code,
-            "E0000053",
-            "the default since counts"
-        );
+        // An old `until` alone is not refused for a `since` the caller did not send: the
+        // default window stops at the oldest `since` allowed.
+        let old_until = parse("until=2026-01-01T00:00:00Z");
+        assert_eq!(old_until.since, Some(NOW - MAX_SINCE_AGE));
         assert!(parse_query("since=2026-06-01T00:00:00Z", NOW).is_ok());
     }
 
