@@ -233,23 +233,27 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         Err(ApiError::internal())
     }
 
-    /// Creates server `id` from a create body (the one `POST /api/v1/authorizationServers`
-    /// takes, validated the same way) instead of drawing an id: for hosts that load an org from
-    /// a document, and test harnesses that want stable issuers. Answers what the create would,
-    /// `201` with the server, or its errors; an `id` that is taken, or not 1–64 letters, digits,
-    /// `-` and `_`, is `400 E0000001`. The `default` id creates a server without Okta's
-    /// default policy (add policies through the API).
-    pub async fn import_server(&self, id: &str, body: &[u8]) -> ApiResponse {
+    /// Creates a server with the `id` its body gives instead of drawing one: for hosts that
+    /// load an org from a document, and test harnesses that want stable issuers. The body is
+    /// otherwise a create body (`POST /api/v1/authorizationServers`), validated the same way,
+    /// and the answer is the create's: `201` with the server, or its errors. An `id` that is
+    /// missing, taken, or not 1–64 letters, digits, `-` and `_` is `400 E0000001`. The `default`
+    /// id creates a server without Okta's default policy (add policies through the API).
+    pub async fn import_server(&self, body: &[u8]) -> ApiResponse {
         let outcome = async {
-            if id.is_empty()
-                || id.len() > 64
-                || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
-                return Err(ApiError::invalid(
-                    "id",
-                    "An id is 1 to 64 letters, digits, '-' and '_'.",
-                ));
-            }
+            let object = parse_object(Some(body))?;
+            let id = match object.get("id") {
+                Some(Value::String(id))
+                    if (1..=64).contains(&id.len())
+                        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+                {
+                    id.as_str()
+                }
+                _ => {
+                    let rule = "An imported authorization server needs an id of 1 to 64 letters, digits, '-' and '_'.";
+                    return Err(ApiError::invalid("id", rule));
+                }
+            };
             let input = parse_server_body(Some(body))?;
             let taken = || ApiError::invalid("id", "An authorization server with this id already exists.");
             // Checked before generating keys, the costly part; the store's `create` still
@@ -1116,8 +1120,10 @@ mod tests {
     #[tokio::test]
     async fn import_creates_a_server_with_the_given_id() {
         let (api, _) = api();
-        let bytes = serde_json::to_vec(&body("Orders", "api://orders")).unwrap();
-        let created = api.import_server("orders", &bytes).await;
+        let mut orders = body("Orders", "api://orders");
+        orders["id"] = json!("orders");
+        let bytes = serde_json::to_vec(&orders).unwrap();
+        let created = api.import_server(&bytes).await;
         assert_eq!(created.status, 201, "{:?}", created.body);
         let created = created.body.unwrap();
         assert_eq!(created["id"], "orders");
@@ -1127,11 +1133,12 @@ mod tests {
         let scopes = call(&api, Method::Get, "/api/v1/authorizationServers/orders/scopes", None).await;
         assert!(!scopes.body.unwrap().as_array().unwrap().is_empty(), "system scopes");
 
-        let taken = api.import_server("orders", &bytes).await;
+        let taken = api.import_server(&bytes).await;
         assert_eq!((taken.status, error_code(&taken)), (400, "E0000001"));
-        let bad_id = api.import_server("no/slash", &bytes).await;
+        orders["id"] = json!("no/slash");
+        let bad_id = api.import_server(&serde_json::to_vec(&orders).unwrap()).await;
         assert_eq!((bad_id.status, error_code(&bad_id)), (400, "E0000001"));
-        let invalid = api.import_server("other", br#"{"name": "Other"}"#).await;
+        let invalid = api.import_server(br#"{"id": "other", "name": "Other"}"#).await;
         assert_eq!((invalid.status, error_code(&invalid)), (400, "E0000001"));
         assert!(
             api.config.load("other").await.unwrap().is_none(),

@@ -317,7 +317,7 @@ impl Org {
         let claims = take_objects(&mut object, "claims").map_err(|p| self.error(&format!("{path}.claims"), p))?;
         let policies = take_objects(&mut object, "policies").map_err(|p| self.error(&format!("{path}.policies"), p))?;
         let body = serde_json::to_vec(&object).unwrap_or_default();
-        self.accepted(server.management().import_server(&id, &body).await, path)?;
+        self.accepted(server.management().import_server(&body).await, path)?;
 
         let base = format!("/api/v1/authorizationServers/{id}");
         let existing = self
