@@ -538,13 +538,19 @@ async fn password_grant_with_a_wrong_password_is_invalid_grant() {
     let client = web_app(&server);
     for credentials in [(ALICE.0, "Wrong-Passw0rd!"), ("nobody@example.com", ALICE.1)] {
         let error = oauth_error(password_grant(&client, &http, credentials, &["openid"]).await);
-        assert_eq!(*error.error(), BasicErrorResponseType::InvalidGrant, "{credentials:?}");
-        assert_eq!(
-            error.error_description().map(String::as_str),
-            Some("The credentials provided were invalid.")
-        );
-        assert_eq!(http.last_status(), 400);
+        assert_invalid_credentials(&error, &http);
     }
+}
+
+/// The password grant's refusal: `invalid_grant`, Okta's words, 400 — the same whether the
+/// login is unknown, the password wrong or the user cannot sign in.
+fn assert_invalid_credentials(error: &BasicErrorResponse, http: &Http) {
+    assert_eq!(*error.error(), BasicErrorResponseType::InvalidGrant);
+    assert_eq!(
+        error.error_description().map(String::as_str),
+        Some("The credentials provided were invalid.")
+    );
+    assert_eq!(http.last_status(), 400);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -573,12 +579,7 @@ async fn a_suspended_user_is_refused() {
     let server = TestServer::start().await;
     let http = Http::new();
     let error = oauth_error(password_grant(&web_app(&server), &http, CAROL, &["openid"]).await);
-    assert_eq!(*error.error(), BasicErrorResponseType::InvalidGrant);
-    assert_eq!(
-        error.error_description().map(String::as_str),
-        Some("The credentials provided were invalid.")
-    );
-    assert_eq!(http.last_status(), 400);
+    assert_invalid_credentials(&error, &http);
 }
 
 // ---------------------------------------------------------------------------------------------
