@@ -357,13 +357,13 @@ async fn client_credentials_scope_unknown_to_the_server_is_invalid_scope() {
         .add_scope(Scope::new("reports:read".into()))
         .request_async(&http)
         .await;
-    let error = oauth_error(result);
-    assert_eq!(*error.error(), BasicErrorResponseType::InvalidScope);
-    assert_eq!(
-        error.error_description().map(String::as_str),
-        Some("One or more scopes are not configured for the authorization server resource.")
+    assert_refusal(
+        &oauth_error(result),
+        &http,
+        BasicErrorResponseType::InvalidScope,
+        "One or more scopes are not configured for the authorization server resource.",
+        400,
     );
-    assert_eq!(http.last_status(), 400);
 
     // Asking for the orders scope together with it: still refused as a whole.
     let result = service(&server, "orders")
@@ -385,13 +385,13 @@ async fn wrong_client_secret_is_invalid_client_401() {
         .add_scope(Scope::new("reports:read".into()))
         .request_async(&http)
         .await;
-    let error = oauth_error(result);
-    assert_eq!(*error.error(), BasicErrorResponseType::InvalidClient);
-    assert_eq!(
-        error.error_description().map(String::as_str),
-        Some("The client secret supplied for a confidential client is invalid.")
+    assert_refusal(
+        &oauth_error(result),
+        &http,
+        BasicErrorResponseType::InvalidClient,
+        "The client secret supplied for a confidential client is invalid.",
+        401,
     );
-    assert_eq!(http.last_status(), 401);
     let challenge = http
         .last_header("www-authenticate")
         .expect("RFC 6749 §5.2: a challenge with the 401");
@@ -470,16 +470,14 @@ async fn a_client_no_policy_names_is_access_denied() {
         .add_scope(Scope::new("orders:read".into()))
         .request_async(&http)
         .await;
-    let error = oauth_error(result);
-    assert_eq!(
-        *error.error(),
-        BasicErrorResponseType::Extension("access_denied".into())
+    // 401 is Okta's status for no_matching_policy.
+    assert_refusal(
+        &oauth_error(result),
+        &http,
+        BasicErrorResponseType::Extension("access_denied".into()),
+        "Policy evaluation failed for this request, please check the policy configurations.",
+        401,
     );
-    assert_eq!(
-        error.error_description().map(String::as_str),
-        Some("Policy evaluation failed for this request, please check the policy configurations.")
-    );
-    assert_eq!(http.last_status(), 401, "Okta's status for no_matching_policy");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -545,12 +543,21 @@ async fn password_grant_with_a_wrong_password_is_invalid_grant() {
 /// The password grant's refusal: `invalid_grant`, Okta's words, 400 — the same whether the
 /// login is unknown, the password wrong or the user cannot sign in.
 fn assert_invalid_credentials(error: &BasicErrorResponse, http: &Http) {
-    assert_eq!(*error.error(), BasicErrorResponseType::InvalidGrant);
-    assert_eq!(
-        error.error_description().map(String::as_str),
-        Some("The credentials provided were invalid.")
-    );
-    assert_eq!(http.last_status(), 400);
+    let invalid = "The credentials provided were invalid.";
+    assert_refusal(error, http, BasicErrorResponseType::InvalidGrant, invalid, 400);
+}
+
+/// A token-endpoint refusal: its `error`, `error_description` and the HTTP status it came with.
+fn assert_refusal(
+    error: &BasicErrorResponse,
+    http: &Http,
+    kind: BasicErrorResponseType,
+    description: &str,
+    status: u16,
+) {
+    assert_eq!(*error.error(), kind);
+    assert_eq!(error.error_description().map(String::as_str), Some(description));
+    assert_eq!(http.last_status(), status);
 }
 
 // ---------------------------------------------------------------------------------------------
