@@ -107,6 +107,24 @@ pub(crate) fn hmac_verify(alg: HmacAlgorithm, key: &[u8], message: &[u8], tag: &
     backend::hmac::verify(&key, message, tag).is_ok()
 }
 
+/// Seals `data` in place with AES-256-GCM under `key`, appending the 16-byte tag.
+pub(crate) fn aes_gcm_seal(key: &[u8; 32], nonce: [u8; 12], aad: &[u8], data: &mut Vec<u8>) -> Result<(), CryptoError> {
+    use backend::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).map_err(|_| CryptoError::KeyRejected)?);
+    key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), data)
+        .map_err(|_| CryptoError::Sign)
+}
+
+/// Opens `data` (ciphertext and tag) in place with AES-256-GCM; returns the plaintext's length,
+/// which `data` then starts with.
+pub(crate) fn aes_gcm_open(key: &[u8; 32], nonce: [u8; 12], aad: &[u8], data: &mut [u8]) -> Result<usize, CryptoError> {
+    use backend::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).map_err(|_| CryptoError::KeyRejected)?);
+    key.open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), data)
+        .map(|plaintext| plaintext.len())
+        .map_err(|_| CryptoError::KeyRejected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

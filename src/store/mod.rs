@@ -16,6 +16,9 @@ pub mod config;
 pub mod directory;
 pub mod grants;
 pub mod memory;
+pub mod sealing;
+#[cfg(feature = "sql")]
+pub mod sql;
 
 pub use config::{ConfigStore, Revisions, Saved, ServerConfig};
 pub use directory::Directory;

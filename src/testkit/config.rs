@@ -568,13 +568,24 @@ pub async fn revisions_follow_saves<S: ConfigStore>(store: &S) {
 
 /// Runs every check, each against a fresh store from `make`.
 pub async fn run_all<S: ConfigStore + 'static>(make: impl Fn() -> S) {
-    create_then_load_round_trips(&make()).await;
-    revisions_follow_saves(&make()).await;
-    create_existing_is_a_conflict(&make()).await;
-    save_is_compare_and_swap(&make()).await;
-    concurrent_saves_have_one_winner(&make()).await;
-    key_ring_save_is_compare_and_swap(&make()).await;
-    concurrent_key_ring_saves_have_one_winner(&make()).await;
-    delete_removes_config_and_keys(&make()).await;
-    servers_in_creation_order(&make()).await;
+    run_all_async(|| std::future::ready(make())).await;
+}
+
+/// Runs every check, each against a fresh store that `make` opens: for stores whose opening is
+/// asynchronous (a new database per check).
+pub async fn run_all_async<S, M, F>(make: M)
+where
+    S: ConfigStore + 'static,
+    M: Fn() -> F,
+    F: std::future::Future<Output = S>,
+{
+    create_then_load_round_trips(&make().await).await;
+    revisions_follow_saves(&make().await).await;
+    create_existing_is_a_conflict(&make().await).await;
+    save_is_compare_and_swap(&make().await).await;
+    concurrent_saves_have_one_winner(&make().await).await;
+    key_ring_save_is_compare_and_swap(&make().await).await;
+    concurrent_key_ring_saves_have_one_winner(&make().await).await;
+    delete_removes_config_and_keys(&make().await).await;
+    servers_in_creation_order(&make().await).await;
 }

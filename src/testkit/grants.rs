@@ -719,16 +719,27 @@ pub async fn purge_removes_expired_and_keeps_live<S: GrantStore>(store: &S) {
 
 /// Runs every check, each against a fresh store from `make`.
 pub async fn run_all<S: GrantStore + 'static>(make: impl Fn() -> S) {
-    code_is_redeemed_once(&make()).await;
-    unknown_and_duplicate_codes(&make()).await;
-    concurrent_redemptions_have_one_winner(&make()).await;
-    code_tombstone_lives_until_retention(&make()).await;
-    refresh_token_rotates_once(&make()).await;
-    unknown_and_conflicting_refresh_tokens(&make()).await;
-    concurrent_rotations_have_one_winner(&make()).await;
-    touch_records_use(&make()).await;
-    revoke_grant_revokes_the_family(&make()).await;
-    access_token_revocation(&make()).await;
-    assertion_jti_is_single_use(&make()).await;
-    purge_removes_expired_and_keeps_live(&make()).await;
+    run_all_async(|| std::future::ready(make())).await;
+}
+
+/// Runs every check, each against a fresh store that `make` opens: for stores whose opening is
+/// asynchronous (a new database per check).
+pub async fn run_all_async<S, M, F>(make: M)
+where
+    S: GrantStore + 'static,
+    M: Fn() -> F,
+    F: std::future::Future<Output = S>,
+{
+    code_is_redeemed_once(&make().await).await;
+    unknown_and_duplicate_codes(&make().await).await;
+    concurrent_redemptions_have_one_winner(&make().await).await;
+    code_tombstone_lives_until_retention(&make().await).await;
+    refresh_token_rotates_once(&make().await).await;
+    unknown_and_conflicting_refresh_tokens(&make().await).await;
+    concurrent_rotations_have_one_winner(&make().await).await;
+    touch_records_use(&make().await).await;
+    revoke_grant_revokes_the_family(&make().await).await;
+    access_token_revocation(&make().await).await;
+    assertion_jti_is_single_use(&make().await).await;
+    purge_removes_expired_and_keeps_live(&make().await).await;
 }

@@ -1,0 +1,405 @@
+//! Durable storage in SQL: every storage trait on SQLite (feature `sqlite`, one file, nothing to
+//! run) or PostgreSQL (feature `postgres`, several instances over one database), through
+//! [sqlx](https://docs.rs/sqlx)'s `Any` driver, so both databases run the same statements.
+//!
+//! [`SqlDatabase::connect`] opens a pool, applies the migrations that ship in the crate (versioned;
+//! a later release migrates an existing database on start), and hands out the stores:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use authserver::store::sealing::{KeyEncryptionKey, KeyEncryptionKeys};
+//! use authserver::store::sql::SqlDatabase;
+//!
+//! let kek = KeyEncryptionKey::parse(&std::env::var("AUTHSERVER_KEK")?)?;
+//! let db = SqlDatabase::connect("sqlite:authserver.db", KeyEncryptionKeys::new(kek)).await?;
+//! let (config, directory, grants, events) =
+//!     (db.config_store(), db.directory(Default::default()), db.grant_store(), db.event_log());
+//! # let _ = (config, directory, grants, events);
+//! # Ok(()) }
+//! ```
+//!
+//! # Atomicity
+//!
+//! Every operation is one statement or one short transaction that writes first; none holds a lock
+//! across two calls. A code redemption is one conditional `UPDATE … RETURNING`; a refresh rotation
+//! is a compare-and-swap (`UPDATE … WHERE consumed_at IS NULL`) and the successor's insert in one
+//! transaction; configuration and key-ring saves are `UPDATE … WHERE revision = $expected`.
+//!
+//! # Many instances
+//!
+//! Each instance keeps the revisions of every server and the directory's change counter, read in
+//! one query every [`SqlOptions::refresh_interval`] (1 s by default) by a background task. The
+//! host's per-server state and the directory's client cache are checked against them, so a change
+//! made through another instance is seen within that interval, and a request whose configuration
+//! did not change costs no database round trip. Should polling fail for
+//! [`SqlOptions::stale_after`], the cached revisions are no longer trusted and every read goes to
+//! the database (which then answers, or fails the request).
+//!
+//! # Secrets at rest
+//!
+//! Codes and refresh tokens are stored as SHA-256 hashes; private signing keys and
+//! `client_secret_jwt` keys are sealed under the host's key-encryption key
+//! ([`sealing`](super::sealing)); user passwords are PBKDF2 hashes.
+
+mod config;
+mod directory;
+mod events;
+mod grants;
+mod migrate;
+mod watch;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor};
+use time::OffsetDateTime;
+
+use super::StoreError;
+use super::sealing::KeyEncryptionKeys;
+use crate::crypto::PasswordHasher;
+
+pub use config::SqlConfigStore;
+pub use directory::SqlDirectory;
+pub use events::SqlEventLog;
+pub use grants::SqlGrantStore;
+
+use watch::Watch;
+
+/// Which database a [`SqlDatabase`] speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// SQLite (`sqlite:PATH`).
+    Sqlite,
+    /// PostgreSQL (`postgres://…`).
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a URL names, if it is compiled in.
+    pub fn of_url(url: &str) -> Option<Self> {
+        let scheme = url.split(':').next().unwrap_or_default();
+        match scheme {
+            #[cfg(feature = "sqlite")]
+            "sqlite" => Some(Self::Sqlite),
+            #[cfg(feature = "postgres")]
+            "postgres" | "postgresql" => Some(Self::Postgres),
+            _ => None,
+        }
+    }
+}
+
+/// Tuning of a [`SqlDatabase`]. The defaults suit one server process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SqlOptions {
+    /// Most connections in the pool. Default 8 (SQLite writes are serialized by the file anyway).
+    pub max_connections: u32,
+    /// How long an operation waits for a connection (and, on connect, for the database) before it
+    /// fails with [`StoreError::Unavailable`]. Default 5 s.
+    pub acquire_timeout: Duration,
+    /// How often the background task reads the revisions of every server and the directory: the
+    /// bound on how long a change made through another instance stays unseen. Default 1 s.
+    pub refresh_interval: Duration,
+    /// How old the last successful read of the revisions may be before it is no longer trusted.
+    /// Default 5 s.
+    pub stale_after: Duration,
+    /// How long SQLite waits for another process's write lock. Default 5 s.
+    pub sqlite_busy_timeout: Duration,
+}
+
+impl Default for SqlOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(5),
+            refresh_interval: Duration::from_secs(1),
+            stale_after: Duration::from_secs(5),
+            sqlite_busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The database could not be opened or migrated.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SqlError {
+    /// The URL names no backend compiled into this build.
+    #[error("'{scheme}:' is not a database this build supports (features `sqlite`, `postgres`)")]
+    UnsupportedUrl {
+        /// The URL's scheme.
+        scheme: String,
+    },
+    /// The database could not be reached or refused the connection.
+    #[error("cannot connect to the database")]
+    Connect(#[source] sqlx::Error),
+    /// Applying the migrations failed; the database is left at its last complete version.
+    #[error("cannot migrate the database")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+    /// The database was written by a newer release: it has migrations this one does not know.
+    #[error("the database has migration {version}, which this release does not know; upgrade authserver")]
+    NewerSchema {
+        /// The unknown migration's version.
+        version: i64,
+    },
+}
+
+/// An open SQL database: the pool, the key-encryption keys and the revision watch that the stores
+/// share. Cheap to clone.
+#[derive(Clone)]
+pub struct SqlDatabase {
+    shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    pool: AnyPool,
+    backend: Backend,
+    keys: KeyEncryptionKeys,
+    watch: Watch,
+    round_trips: AtomicU64,
+    options: SqlOptions,
+}
+
+impl std::fmt::Debug for SqlDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlDatabase")
+            .field("backend", &self.shared.backend)
+            .field("kek", &self.shared.keys.current().id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqlDatabase {
+    /// Opens the database at `url` (`sqlite:PATH`, created if missing, or `postgres://…`) with
+    /// the default [`SqlOptions`], and migrates it. Must run inside a Tokio runtime, which the
+    /// pool and the revision watch use.
+    ///
+    /// # Errors
+    /// [`SqlError`] if the URL is not supported, the database cannot be reached, or migrating
+    /// fails.
+    pub async fn connect(url: &str, keys: KeyEncryptionKeys) -> Result<Self, SqlError> {
+        Self::connect_with(url, keys, SqlOptions::default()).await
+    }
+
+    /// [`connect`](Self::connect) with `options`.
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect).
+    pub async fn connect_with(url: &str, keys: KeyEncryptionKeys, options: SqlOptions) -> Result<Self, SqlError> {
+        let backend = Backend::of_url(url).ok_or_else(|| SqlError::UnsupportedUrl {
+            scheme: url.split(':').next().unwrap_or_default().to_owned(),
+        })?;
+        sqlx::any::install_default_drivers();
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+            }
+            _ => url.to_owned(),
+        };
+        let busy_ms = options.sqlite_busy_timeout.as_millis();
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .acquire_timeout(options.acquire_timeout)
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the one writer; foreign keys are unused.
+                        connection.execute("PRAGMA journal_mode = WAL").await?;
+                        connection.execute("PRAGMA synchronous = NORMAL").await?;
+                        connection
+                            .execute(sqlx::raw_sql(&format!("PRAGMA busy_timeout = {busy_ms}")))
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(SqlError::Connect)?;
+        migrate::run(&pool, backend).await?;
+        let shared = Arc::new(Shared {
+            pool,
+            backend,
+            keys,
+            watch: Watch::default(),
+            round_trips: AtomicU64::new(0),
+            options,
+        });
+        shared.poll_revisions().await.map_err(|error| match error {
+            StoreError::Unavailable(_) | StoreError::Other(_) | StoreError::Conflict => {
+                SqlError::Connect(sqlx::Error::PoolTimedOut)
+            }
+        })?;
+        watch::spawn_poller(&shared);
+        Ok(Self { shared })
+    }
+
+    /// The backend this database speaks to.
+    pub fn backend(&self) -> Backend {
+        self.shared.backend
+    }
+
+    /// The configuration store: servers, policies, rules, scopes, claims and sealed key rings.
+    pub fn config_store(&self) -> SqlConfigStore {
+        SqlConfigStore::new(Arc::clone(&self.shared))
+    }
+
+    /// The directory: clients, users, groups and assignments; passwords hashed with `hasher`.
+    pub fn directory(&self, hasher: PasswordHasher) -> SqlDirectory {
+        SqlDirectory::new(Arc::clone(&self.shared), hasher)
+    }
+
+    /// The grant store: codes, refresh tokens, revocations and assertion `jti`s.
+    pub fn grant_store(&self) -> SqlGrantStore {
+        SqlGrantStore::new(Arc::clone(&self.shared))
+    }
+
+    /// The event log: an [`EventSink`](crate::event::EventSink) that writes events in batches,
+    /// and the System Log's queries over them.
+    pub fn event_log(&self) -> SqlEventLog {
+        SqlEventLog::new(Arc::clone(&self.shared))
+    }
+
+    /// Rewrites every sealed secret (key rings, `client_secret_jwt` keys) that is not sealed under
+    /// the current key-encryption key, after a KEK rotation. Returns how many values were
+    /// resealed. Safe to run on several instances at once: each rewrite is a compare-and-swap.
+    ///
+    /// # Errors
+    /// [`StoreError`] if the database fails or a value does not open under any configured KEK.
+    pub async fn reseal(&self) -> Result<usize, StoreError> {
+        let rings = self.config_store().reseal().await?;
+        let clients = self.directory(PasswordHasher::default()).reseal().await?;
+        Ok(rings + clients)
+    }
+
+    /// How many statements (round trips) the stores have sent to the database so far, the
+    /// revision watch's polls included. For benchmarks and tests.
+    pub fn round_trips(&self) -> u64 {
+        self.shared.round_trips.load(Ordering::Relaxed)
+    }
+
+    /// Closes the pool: operations started afterwards fail with [`StoreError::Unavailable`].
+    /// Flush an [`SqlEventLog`] before closing.
+    pub async fn close(&self) {
+        self.shared.pool.close().await;
+    }
+}
+
+impl Shared {
+    /// The pool, counting one round trip. Call once per statement sent.
+    fn pool(&self) -> &AnyPool {
+        self.round_trip();
+        &self.pool
+    }
+
+    /// Counts one round trip (a statement, `BEGIN` or `COMMIT` inside a transaction).
+    fn round_trip(&self) {
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Starts a transaction (one round trip).
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        self.round_trip();
+        self.pool.begin().await.map_err(store_error)
+    }
+}
+
+/// A store error for a sqlx error: unreachable databases, timeouts and lock contention are
+/// [`StoreError::Unavailable`], unique violations [`StoreError::Conflict`], the rest
+/// [`StoreError::Other`].
+pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::Database(database) if database.is_unique_violation() => StoreError::Conflict,
+        sqlx::Error::Database(database) => {
+            let code = database.code().unwrap_or_default();
+            // PostgreSQL: 08… connection exceptions, 57P0… shutdown, 53… insufficient resources,
+            // 40001/40P01 serialization failure and deadlock. SQLite: 5 BUSY, 6 LOCKED.
+            // PostgreSQL's SQLSTATEs have five characters, SQLite's (extended) codes fewer.
+            let transient = if code.len() == 5 {
+                ["08", "57P0", "53", "40001", "40P01"]
+                    .iter()
+                    .any(|prefix| code.starts_with(prefix))
+            } else {
+                code.parse::<u32>().is_ok_and(|code| matches!(code & 0xff, 5 | 6))
+            };
+            if transient {
+                StoreError::Unavailable(Box::new(error))
+            } else {
+                StoreError::Other(Box::new(error))
+            }
+        }
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+            StoreError::Unavailable(Box::new(error))
+        }
+        sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => StoreError::Unavailable(Box::new(error)),
+        _ => StoreError::Other(Box::new(error)),
+    }
+}
+
+/// A stored document that does not parse: the database was written by something else.
+#[derive(Debug, thiserror::Error)]
+#[error("a stored {what} cannot be read")]
+pub(crate) struct CorruptRow {
+    what: &'static str,
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+pub(crate) fn corrupt(what: &'static str, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+    StoreError::Other(Box::new(CorruptRow {
+        what,
+        source: source.into(),
+    }))
+}
+
+/// JSON text of a document.
+pub(crate) fn to_json<T: serde::Serialize>(what: &'static str, value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|error| corrupt(what, error))
+}
+
+/// A document from its JSON text.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &'static str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|error| corrupt(what, error))
+}
+
+/// A column of `row`, as a store error when it is missing or of another type.
+pub(crate) fn column<'r, T>(row: &'r AnyRow, name: &'static str) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    sqlx::Row::try_get(row, name).map_err(|error| corrupt("row", error))
+}
+
+/// A time as stored: Unix nanoseconds, saturated to the `i64` range (years 1677 to 2262).
+pub(crate) fn nanos(time: OffsetDateTime) -> i64 {
+    i64::try_from(time.unix_timestamp_nanos()).unwrap_or(if time.year() < 1970 { i64::MIN } else { i64::MAX })
+}
+
+/// A stored time.
+pub(crate) fn from_nanos(value: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(value)).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// A revision as stored (`BIGINT`).
+pub(crate) fn revision_to_db(revision: u64) -> Result<i64, StoreError> {
+    i64::try_from(revision).map_err(|error| corrupt("revision", error))
+}
+
+/// A stored revision.
+pub(crate) fn revision_from_db(value: i64) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|error| corrupt("revision", error))
+}
+
+/// A fresh SQLite database in a temporary directory, for unit tests; the directory goes with the
+/// returned guard.
+#[cfg(all(test, feature = "sqlite"))]
+pub(crate) async fn test_database() -> (SqlDatabase, tempfile::TempDir) {
+    use super::sealing::KeyEncryptionKey;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite:{}", dir.path().join("test.db").display());
+    let keys = KeyEncryptionKeys::new(KeyEncryptionKey::from_bytes([7; 32]));
+    let db = SqlDatabase::connect(&url, keys).await.expect("a fresh SQLite database");
+    (db, dir)
+}
