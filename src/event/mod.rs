@@ -5,14 +5,17 @@
 //! [`Event`] serializes in the shape of Okta's `LogEvent` (`uuid`, `published`, `eventType`,
 //! `severity`, `displayMessage`, `outcome`, `actor`, `client`, `target`, `debugContext`), so a
 //! host can serve `/api/v1/logs` by serializing a query's result. Events go to an [`EventSink`];
-//! [`MemoryEventLog`] keeps the most recent ones and answers queries ([`EventQuery`]), including
-//! System Log filter expressions ([`EventFilter`]). [`system_log`] answers Okta's System Log API,
-//! `GET /api/v1/logs`, from a [`MemoryEventLog`] in one call.
+//! an [`EventLog`] is a sink that also answers queries ([`EventQuery`]), including System Log
+//! filter expressions ([`EventFilter`]). [`MemoryEventLog`] keeps the most recent events in
+//! memory; `SqlEventLog` (feature `sql`) keeps them in SQLite or PostgreSQL. [`system_log`]
+//! answers Okta's System Log API, `GET /api/v1/logs`, from any [`EventLog`] in one call.
 
 mod filter;
+mod log;
 pub mod system_log;
 
 pub use filter::{EventFilter, FilterError};
+pub use log::EventLog;
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};

@@ -1,10 +1,12 @@
-//! Okta's System Log API, `GET /api/v1/logs`, answered from a [`MemoryEventLog`].
+//! Okta's System Log API, `GET /api/v1/logs`, answered from an [`EventLog`].
 //!
-//! [`handle`] takes the request's raw query string and `now`, and returns the response: `200`
-//! with a JSON array of events in Okta's `LogEvent` shape, or `400` with Okta's error object. The
-//! host authenticates the caller (Okta requires an API token or the `okta.logs.read` scope) and
-//! routes the request here. [`parse_query`] is the parsing half alone, for a host that keeps its
-//! events elsewhere (see [`EventQuery::matches`]).
+//! [`answer`] takes any [`EventLog`] (a [`MemoryEventLog`], a SQL one, or the host's own), the
+//! request's raw query string and `now`, and returns the response: `200` with a JSON array of
+//! events in Okta's `LogEvent` shape, `400` with Okta's error object for bad parameters, or
+//! `500 E0000009` when the log's storage fails. [`handle`] is the same answer, synchronously, from
+//! a [`MemoryEventLog`]. The host authenticates the caller (Okta requires an API token or the
+//! `okta.logs.read` scope) and routes the request here. [`parse_query`] is the parsing half alone,
+//! for a host that keeps its events elsewhere (see [`EventQuery::matches`]).
 //!
 //! ```
 //! use authserver::event::{Event, EventSink, MemoryEventLog, system_log};
@@ -81,11 +83,12 @@
 //! * `q` matches inside words (Okta matches whole keywords), so it may find more events.
 //! * Okta's documents give `limit` the range 0 to 1000 without saying what happens above it;
 //!   here larger values are taken as 1000 and `0` answers an empty array.
-//! * Only what a [`MemoryEventLog`] still holds is found (Okta keeps 90 days).
+//! * Only what the log still holds is found: a [`MemoryEventLog`] keeps its most recent events
+//!   (10,000 by default), a SQL log what has not been purged (Okta keeps 90 days).
 
 use time::{Duration, OffsetDateTime};
 
-use super::{Event, EventFilter, EventQuery, FilterError, MemoryEventLog, SortOrder};
+use super::{Event, EventFilter, EventLog, EventQuery, FilterError, MemoryEventLog, SortOrder};
 use crate::admin::{ApiError, ApiResponse};
 use crate::model::timestamp;
 
@@ -110,16 +113,32 @@ pub const MAX_KEYWORD_CHARS: usize = 40;
 /// Answers `GET /api/v1/logs?<raw_query>` from `log` at `now`: `200` with the matching events as
 /// a JSON array, or Okta's error object (`400` for bad parameters).
 pub fn handle(log: &MemoryEventLog, raw_query: &str, now: OffsetDateTime) -> ApiResponse {
-    match list(log, raw_query, now) {
-        Ok(events) => response(&events),
-        Err(error) => error.response(),
-    }
+    respond(list(log, raw_query, now))
+}
+
+/// Answers `GET /api/v1/logs?<raw_query>` from any `log` at `now`: `200` with the matching events
+/// as a JSON array, Okta's error object for bad parameters (`400`), or `500 E0000009` when the
+/// log's storage fails. For a [`MemoryEventLog`] the answer is [`handle`]'s.
+pub async fn answer(log: &impl EventLog, raw_query: &str, now: OffsetDateTime) -> ApiResponse {
+    let result = match parse_query(raw_query, now) {
+        Ok(query) => log.query(&query).await.map_err(|_| ApiError::internal()),
+        Err(error) => Err(error),
+    };
+    respond(result)
 }
 
 /// The events of `log` that `GET /api/v1/logs?<raw_query>` at `now` selects, in the requested
 /// order.
 pub fn list(log: &MemoryEventLog, raw_query: &str, now: OffsetDateTime) -> Result<Vec<Event>, ApiError> {
     Ok(log.query(&parse_query(raw_query, now)?))
+}
+
+/// The response for a selection: the events, or the error that refused the request.
+fn respond(result: Result<Vec<Event>, ApiError>) -> ApiResponse {
+    match result {
+        Ok(events) => response(&events),
+        Err(error) => error.response(),
+    }
 }
 
 /// A `200` response listing `events` in Okta's `LogEvent` shape.
@@ -682,6 +701,63 @@ mod tests {
 
     fn response_for_nothing() -> Value {
         handle(&MemoryEventLog::default(), "", NOW).body.unwrap()
+    }
+
+    /// A log whose storage always fails.
+    struct Broken;
+
+    impl EventSink for Broken {
+        fn record(&self, _event: Event) {}
+    }
+
+    impl EventLog for Broken {
+        async fn query(&self, _query: &EventQuery) -> Result<Vec<Event>, crate::store::StoreError> {
+            Err(crate::store::StoreError::Unavailable("down".into()))
+        }
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        match future.as_mut().poll(&mut context) {
+            std::task::Poll::Ready(output) => output,
+            std::task::Poll::Pending => panic!("answers at once"),
+        }
+    }
+
+    #[test]
+    fn answer_over_a_memory_log_is_handle() {
+        let log = log();
+        for raw in [
+            "",
+            "sortOrder=DESCENDING&limit=2",
+            "filter=outcome.result+eq+%22FAILURE%22",
+            "q=token",
+            "filter=eventType+eqq+%22x%22",
+            "since=foobar",
+        ] {
+            let handled = handle(&log, raw, NOW);
+            let answered = block_on(answer(&log, raw, NOW));
+            assert_eq!(answered.status, handled.status, "{raw}");
+            if handled.status == 200 {
+                assert_eq!(answered.body, handled.body, "{raw}");
+            } else {
+                let (a, h) = (answered.body.unwrap(), handled.body.unwrap());
+                assert_eq!(a["errorCode"], h["errorCode"], "{raw}");
+                assert_eq!(a["errorSummary"], h["errorSummary"], "{raw}");
+            }
+        }
+        let shared = std::sync::Arc::new(log);
+        assert_eq!(block_on(answer(&shared, "", NOW)).body, handle(&shared, "", NOW).body);
+    }
+
+    #[test]
+    fn a_failing_log_is_500_e0000009() {
+        let response = block_on(answer(&Broken, "limit=5", NOW));
+        assert_eq!(response.status, 500);
+        assert_eq!(response.body.unwrap()["errorCode"], "E0000009");
+        let refused = block_on(answer(&Broken, "limit=ten", NOW));
+        assert_eq!(refused.status, 400, "bad parameters are refused before the log is read");
     }
 
     #[test]

@@ -379,6 +379,54 @@ pub async fn memory_directory(fixture: &DirectoryFixture) -> MemoryDirectory {
     directory
 }
 
+/// `directory`, a fresh (empty) [`SqlDirectory`](crate::store::sql::SqlDirectory), loaded with
+/// `fixture` through its write methods; passwords are hashed with the directory's own
+/// [`PasswordHasher`] (choose a low cost for tests:
+/// `db.directory(PasswordHasher::with_iterations(1_000))`).
+///
+/// # Panics
+/// If the fixture is inconsistent (two users with the same login, or a membership or
+/// assignment naming a user or group it does not hold) or the database fails.
+#[cfg(feature = "sql")]
+pub async fn sql_directory(
+    directory: crate::store::sql::SqlDirectory,
+    fixture: &DirectoryFixture,
+) -> crate::store::sql::SqlDirectory {
+    let fail = |what: &str, error: &dyn std::error::Error| -> ! {
+        panic!("testkit: the fixture could not be loaded into a SqlDirectory ({what}): {error}")
+    };
+    for client in &fixture.clients {
+        if let Err(error) = directory.put_client(client.clone()).await {
+            fail(&client.client.client_id, &error);
+        }
+    }
+    for entry in &fixture.users {
+        if let Err(error) = directory.add_user(entry.user.clone(), entry.password.as_deref()).await {
+            fail(&entry.user.id, &error);
+        }
+    }
+    for group in &fixture.groups {
+        if let Err(error) = directory.add_group(group.clone()).await {
+            fail(&group.id, &error);
+        }
+    }
+    for membership in &fixture.memberships {
+        if let Err(error) = directory.add_member(&membership.group_id, &membership.user_id).await {
+            fail("membership", &error);
+        }
+    }
+    for assignment in &fixture.assignments {
+        let outcome = match &assignment.assignee {
+            Assignee::User(user_id) => directory.assign_user(&assignment.client_id, user_id).await,
+            Assignee::Group(group_id) => directory.assign_group(&assignment.client_id, group_id).await,
+        };
+        if let Err(error) = outcome {
+            fail("assignment", &error);
+        }
+    }
+    directory
+}
+
 fn ok<T>(result: Result<T, StoreError>, operation: &str) -> T {
     match result {
         Ok(value) => value,

@@ -5,8 +5,8 @@
 
 #![allow(dead_code, reason = "each test binary uses part of the support module")]
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
 
 use authserver::store::sealing::{KeyEncryptionKey, KeyEncryptionKeys};
 use authserver::store::sql::{SqlDatabase, SqlOptions};
@@ -79,11 +79,7 @@ impl Databases {
             Self::Sqlite(dir) => format!("sqlite:{}", dir.path().join(format!("db{n}.sqlite")).display()),
             Self::Postgres { admin_url } => {
                 let name = format!("authserver_test_{}_{n}", std::process::id());
-                admin_pool(admin_url)
-                    .await
-                    .execute(format!("CREATE DATABASE {name}").as_str())
-                    .await
-                    .expect("CREATE DATABASE");
+                admin_execute(admin_url, &format!("CREATE DATABASE {name}")).await;
                 let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
                 format!("{base}/{name}")
             }
@@ -99,17 +95,14 @@ impl Databases {
     }
 }
 
-/// One admin connection pool per test binary.
-async fn admin_pool(url: &str) -> &'static sqlx::AnyPool {
-    static POOL: OnceLock<sqlx::AnyPool> = OnceLock::new();
-    if let Some(pool) = POOL.get() {
-        return pool;
-    }
+/// Runs one statement on the admin database, over a connection of its own (a pool kept across
+/// tests would outlive the Tokio runtime of the test that opened it).
+async fn admin_execute(url: &str, statement: &str) {
+    use sqlx::Connection;
     sqlx::any::install_default_drivers();
-    let pool = sqlx::any::AnyPoolOptions::new()
-        .max_connections(2)
-        .connect(url)
+    let mut connection = sqlx::AnyConnection::connect(url)
         .await
         .expect("the PostgreSQL admin URL connects");
-    POOL.get_or_init(|| pool)
+    connection.execute(statement).await.expect(statement);
+    let _ = connection.close().await;
 }

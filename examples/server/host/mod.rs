@@ -9,6 +9,7 @@
 pub mod org;
 pub mod pages;
 pub mod sessions;
+pub mod stores;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -17,12 +18,12 @@ use authserver::admin::{ApiError, ApiRequest, Caller};
 use authserver::clock::{Clock, SystemClock};
 use authserver::crypto::PasswordHasher;
 use authserver::endpoint::{EndpointRequest, EndpointResponse, Session};
-use authserver::event::{Entity, Event, MemoryEventLog};
+use authserver::event::{Entity, Event};
 use authserver::keys::{KeyMaterial, SoftwareKeys};
 use authserver::model::{UserStatus, timestamp};
 use authserver::ratelimit::{RateLimiter, RateLimits, category};
 use authserver::secret::SecretHash;
-use authserver::store::{Directory, MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
+use authserver::store::{ConfigStore, Directory};
 use authserver::{AuthServer, AuthorizeOutcome};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -37,9 +38,10 @@ use tokio::net::TcpListener;
 
 use org::{Org, OrgError};
 use sessions::Sessions;
+use stores::{Backend, Memory, Stores};
 
-/// The authorization server on memory stores.
-pub type Server = AuthServer<MemoryConfigStore, MemoryDirectory, MemoryGrantStore>;
+/// The authorization server on the stores of `B` (memory by default).
+pub type Server<B = Memory> = AuthServer<<B as Backend>::Config, <B as Backend>::Directory, <B as Backend>::Grants>;
 
 /// The largest request body read (form posts and management JSON are far smaller).
 const MAX_BODY: usize = 1024 * 1024;
@@ -59,6 +61,9 @@ pub struct Options {
     pub rate_limits: RateLimits,
     /// The management API token, instead of the org document's `apiToken`.
     pub api_token: Option<String>,
+    /// The address the server listens on (`127.0.0.1:8080`), accepted in `Host` headers beside
+    /// the base URL's authority, for when the base URL names a load balancer in front of it.
+    pub listen_authority: Option<String>,
 }
 
 impl Options {
@@ -71,30 +76,49 @@ impl Options {
             password_hasher: PasswordHasher::default(),
             rate_limits: RateLimits::disabled(),
             api_token: None,
+            listen_authority: None,
         }
     }
 }
 
 /// Everything a request handler needs.
-pub struct Host {
+pub struct Host<B: Backend = Memory> {
     /// The authorization server.
-    pub server: Server,
+    pub server: Server<B>,
     /// Its event log, which `/api/v1/logs` serves.
-    pub events: Arc<MemoryEventLog>,
+    pub events: Arc<B::Events>,
+    /// Whether the org document was loaded: the stores were empty. Stores that already held
+    /// authorization servers are used as they are.
+    pub seeded: bool,
     sessions: Sessions,
     api_token: SecretHash,
     limiter: Mutex<RateLimiter>,
     clock: Arc<dyn Clock>,
     /// The base URL's origin (`http://127.0.0.1:8080`), which `Origin` headers must match.
     origin: String,
-    /// The base URL's authority (`127.0.0.1:8080`), which `Host` headers must match.
-    authority: String,
+    /// The base URL's authority (`127.0.0.1:8080`), and the listening address when it differs:
+    /// the names `Host` headers must match.
+    authorities: Vec<String>,
 }
 
-impl Host {
-    /// A host serving `org`.
+impl Host<Memory> {
+    /// A host serving `org` from fresh memory stores.
     pub async fn new(org: &Org, options: Options) -> Result<Arc<Self>, OrgError> {
-        let events = Arc::new(MemoryEventLog::default());
+        let stores = Stores::memory(options.password_hasher);
+        Self::with_stores(org, options, stores).await
+    }
+}
+
+impl<B: Backend> Host<B> {
+    /// A host serving `org` from `stores`. An empty store is seeded from the org document; one
+    /// that already holds authorization servers is used as it is (the document changes nothing).
+    pub async fn with_stores(org: &Org, options: Options, stores: Stores<B>) -> Result<Arc<Self>, OrgError> {
+        let events = stores.events;
+        let existing = stores.config.servers().await.map_err(|error| OrgError {
+            file: "(database)".into(),
+            path: ".".into(),
+            problem: format!("the stored authorization servers cannot be read: {error}"),
+        })?;
         let base = url::Url::parse(&options.base_url).map_err(|error| OrgError {
             file: "(options)".into(),
             path: "base_url".into(),
@@ -105,10 +129,10 @@ impl Host {
             Some(port) => format!("{}:{port}", base.host_str().unwrap_or_default()),
             None => base.host_str().unwrap_or_default().to_owned(),
         };
-        let mut server: Server = AuthServer::new(
-            Arc::new(MemoryConfigStore::new()),
-            Arc::new(MemoryDirectory::new(options.password_hasher)),
-            Arc::new(MemoryGrantStore::new()),
+        let mut server: Server<B> = AuthServer::new(
+            stores.config,
+            stores.directory,
+            stores.grants,
             options.key_material,
             Arc::clone(&options.clock),
             events.clone(),
@@ -117,25 +141,29 @@ impl Host {
         if let Some((id, attributes)) = &org.org {
             server = server.with_org(id.clone(), attributes.clone());
         }
-        org.install(&server, options.clock.now()).await?;
+        let seeded = existing.is_empty();
+        if seeded {
+            org.install::<B>(&server, options.clock.now()).await?;
+        }
         let api_token = options.api_token.as_deref().unwrap_or(&org.api_token).trim();
         Ok(Arc::new(Self {
             server,
             events,
+            seeded,
             sessions: Sessions::new(Arc::clone(&options.clock)),
             api_token: SecretHash::of(api_token),
             limiter: Mutex::new(RateLimiter::new(options.rate_limits)),
             clock: options.clock,
             origin,
-            authority,
+            authorities: std::iter::once(authority).chain(options.listen_authority).collect(),
         }))
     }
 }
 
 /// Answers connections on `listener` with `host` until `shutdown` completes.
-pub async fn serve(
+pub async fn serve<B: Backend>(
     listener: TcpListener,
-    host: Arc<Host>,
+    host: Arc<Host<B>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(host).into_make_service_with_connect_info::<SocketAddr>();
@@ -143,39 +171,42 @@ pub async fn serve(
 }
 
 /// The routes, with Okta's paths.
-pub fn router(host: Arc<Host>) -> Router {
+pub fn router<B: Backend>(host: Arc<Host<B>>) -> Router {
     Router::new()
         .route(
             "/oauth2/{server}/.well-known/openid-configuration",
-            get(openid_configuration),
+            get(openid_configuration::<B>),
         )
         .route(
             "/oauth2/{server}/.well-known/oauth-authorization-server",
-            get(oauth_metadata),
+            get(oauth_metadata::<B>),
         )
         .route(
             "/.well-known/oauth-authorization-server/oauth2/{server}",
-            get(oauth_metadata),
+            get(oauth_metadata::<B>),
         )
-        .route("/oauth2/{server}/v1/keys", get(keys))
-        .route("/oauth2/{server}/v1/authorize", get(authorize).post(authorize))
-        .route("/oauth2/{server}/v1/token", post(token))
-        .route("/oauth2/{server}/v1/introspect", post(introspect))
-        .route("/oauth2/{server}/v1/revoke", post(revoke))
-        .route("/oauth2/{server}/v1/userinfo", get(userinfo).post(userinfo))
-        .route("/oauth2/{server}/v1/logout", get(logout).post(logout))
-        .route("/login", post(login))
-        .route("/api/v1/authn", post(authn))
-        .route("/api/v1/logs", get(logs))
-        .route("/api/v1/authorizationServers", any(management))
-        .route("/api/v1/authorizationServers/{*rest}", any(management))
-        .route("/oauth2/v1/clients", any(management))
-        .route("/oauth2/v1/clients/{*rest}", any(management))
+        .route("/oauth2/{server}/v1/keys", get(keys::<B>))
+        .route(
+            "/oauth2/{server}/v1/authorize",
+            get(authorize::<B>).post(authorize::<B>),
+        )
+        .route("/oauth2/{server}/v1/token", post(token::<B>))
+        .route("/oauth2/{server}/v1/introspect", post(introspect::<B>))
+        .route("/oauth2/{server}/v1/revoke", post(revoke::<B>))
+        .route("/oauth2/{server}/v1/userinfo", get(userinfo::<B>).post(userinfo::<B>))
+        .route("/oauth2/{server}/v1/logout", get(logout::<B>).post(logout::<B>))
+        .route("/login", post(login::<B>))
+        .route("/api/v1/authn", post(authn::<B>))
+        .route("/api/v1/logs", get(logs::<B>))
+        .route("/api/v1/authorizationServers", any(management::<B>))
+        .route("/api/v1/authorizationServers/{*rest}", any(management::<B>))
+        .route("/oauth2/v1/clients", any(management::<B>))
+        .route("/oauth2/v1/clients/{*rest}", any(management::<B>))
         .fallback(|| async { api_error(&ApiError::path_not_found()) })
         .with_state(host)
 }
 
-type HostState = State<Arc<Host>>;
+type HostState<B> = State<Arc<Host<B>>>;
 
 /// A library answer as an axum response.
 fn respond(response: EndpointResponse) -> Response {
@@ -241,7 +272,7 @@ fn rate_limit_key(parts: &Parts, request: &EndpointRequest<'_>) -> String {
     format!("{client}|{}", peer(parts))
 }
 
-impl Host {
+impl<B: Backend> Host<B> {
     /// Counts a request of `client` at `endpoint` (a [`category`]): the rate-limit headers to
     /// add, or the 429.
     fn limit(&self, endpoint: &str, client: &str) -> Result<Vec<(&'static str, String)>, Box<Response>> {
@@ -287,7 +318,7 @@ impl Host {
             .headers
             .get(axum::http::header::HOST)
             .and_then(|v| v.to_str().ok());
-        host.is_none_or(|host| host.eq_ignore_ascii_case(&self.authority))
+        host.is_none_or(|host| self.authorities.iter().any(|own| host.eq_ignore_ascii_case(own)))
     }
 
     /// Whether the request carries the management API token (`Authorization: SSWS <token>`).
@@ -351,7 +382,11 @@ fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
     response
 }
 
-async fn openid_configuration(State(host): HostState, Path(server): Path<String>, request: Request) -> Response {
+async fn openid_configuration<B: Backend>(
+    State(host): HostState<B>,
+    Path(server): Path<String>,
+    request: Request,
+) -> Response {
     let query = request.uri().query().unwrap_or("").to_owned();
     respond(
         host.server
@@ -360,19 +395,23 @@ async fn openid_configuration(State(host): HostState, Path(server): Path<String>
     )
 }
 
-async fn oauth_metadata(State(host): HostState, Path(server): Path<String>, request: Request) -> Response {
+async fn oauth_metadata<B: Backend>(
+    State(host): HostState<B>,
+    Path(server): Path<String>,
+    request: Request,
+) -> Response {
     let query = request.uri().query().unwrap_or("").to_owned();
     let request = EndpointRequest::get(&query);
     respond(host.server.authorization_server_metadata(&server, &request).await)
 }
 
-async fn keys(State(host): HostState, Path(server): Path<String>) -> Response {
+async fn keys<B: Backend>(State(host): HostState<B>, Path(server): Path<String>) -> Response {
     respond(host.server.keys(&server).await)
 }
 
 /// `/v1/authorize`: redeems a `sessionToken`, finds the session, and shows the sign-in page when
 /// the library asks for a login.
-async fn authorize(State(host): HostState, Path(server): Path<String>, request: Request) -> Response {
+async fn authorize<B: Backend>(State(host): HostState<B>, Path(server): Path<String>, request: Request) -> Response {
     let (parts, body) = match read(request).await {
         Ok(read) => read,
         Err(response) => return *response,
@@ -437,7 +476,7 @@ fn html(status: StatusCode, page: String) -> Response {
 
 /// `POST /login` from the sign-in page: a session cookie and back to the authorization request,
 /// or the page again.
-async fn login(State(host): HostState, request: Request) -> Response {
+async fn login<B: Backend>(State(host): HostState<B>, request: Request) -> Response {
     let (parts, body) = match read(request).await {
         Ok(read) => read,
         Err(response) => return *response,
@@ -485,7 +524,7 @@ async fn login(State(host): HostState, request: Request) -> Response {
 
 /// `POST /api/v1/authn` (Okta's Authentication API, primary authentication with a password):
 /// `SUCCESS` with a one-time `sessionToken`, or `401 E0000004`.
-async fn authn(State(host): HostState, request: Request) -> Response {
+async fn authn<B: Backend>(State(host): HostState<B>, request: Request) -> Response {
     let (parts, body) = match read(request).await {
         Ok(read) => read,
         Err(response) => return *response,
@@ -560,7 +599,12 @@ impl ClientEndpoint {
 }
 
 /// The token, introspection, revocation and userinfo endpoints.
-async fn client_endpoint(host: &Host, server: &str, endpoint: ClientEndpoint, request: Request) -> Response {
+async fn client_endpoint<B: Backend>(
+    host: &Host<B>,
+    server: &str,
+    endpoint: ClientEndpoint,
+    request: Request,
+) -> Response {
     let (parts, body) = match read(request).await {
         Ok(read) => read,
         Err(response) => return *response,
@@ -584,24 +628,24 @@ async fn client_endpoint(host: &Host, server: &str, endpoint: ClientEndpoint, re
     response
 }
 
-async fn token(State(host): HostState, Path(server): Path<String>, request: Request) -> Response {
+async fn token<B: Backend>(State(host): HostState<B>, Path(server): Path<String>, request: Request) -> Response {
     client_endpoint(&host, &server, ClientEndpoint::Token, request).await
 }
 
-async fn introspect(State(host): HostState, Path(server): Path<String>, request: Request) -> Response {
+async fn introspect<B: Backend>(State(host): HostState<B>, Path(server): Path<String>, request: Request) -> Response {
     client_endpoint(&host, &server, ClientEndpoint::Introspect, request).await
 }
 
-async fn revoke(State(host): HostState, Path(server): Path<String>, request: Request) -> Response {
+async fn revoke<B: Backend>(State(host): HostState<B>, Path(server): Path<String>, request: Request) -> Response {
     client_endpoint(&host, &server, ClientEndpoint::Revoke, request).await
 }
 
-async fn userinfo(State(host): HostState, Path(server): Path<String>, request: Request) -> Response {
+async fn userinfo<B: Backend>(State(host): HostState<B>, Path(server): Path<String>, request: Request) -> Response {
     client_endpoint(&host, &server, ClientEndpoint::Userinfo, request).await
 }
 
 /// `/v1/logout`: ends the browser's session when the library says so.
-async fn logout(State(host): HostState, Path(server): Path<String>, request: Request) -> Response {
+async fn logout<B: Backend>(State(host): HostState<B>, Path(server): Path<String>, request: Request) -> Response {
     let (parts, body) = match read(request).await {
         Ok(read) => read,
         Err(response) => return *response,
@@ -628,8 +672,8 @@ async fn logout(State(host): HostState, Path(server): Path<String>, request: Req
 
 /// Reads an administrator's request to `endpoint`: its parts and body and the rate-limit
 /// headers, or the answer that refuses it (`401 E0000011` without the `SSWS` token, or the 429).
-async fn admin_request(
-    host: &Host,
+async fn admin_request<B: Backend>(
+    host: &Host<B>,
     endpoint: &str,
     request: Request,
 ) -> Result<(Parts, Bytes, Vec<(&'static str, String)>), Box<Response>> {
@@ -645,7 +689,7 @@ async fn admin_request(
 }
 
 /// The management API, for callers with the `SSWS` token.
-async fn management(State(host): HostState, request: Request) -> Response {
+async fn management<B: Backend>(State(host): HostState<B>, request: Request) -> Response {
     let (parts, body, headers) = match admin_request(&host, category::MANAGEMENT, request).await {
         Ok(admitted) => admitted,
         Err(response) => return *response,
@@ -666,13 +710,14 @@ async fn management(State(host): HostState, request: Request) -> Response {
 }
 
 /// `GET /api/v1/logs`: the System Log, for callers with the `SSWS` token.
-async fn logs(State(host): HostState, request: Request) -> Response {
+async fn logs<B: Backend>(State(host): HostState<B>, request: Request) -> Response {
     let (parts, _, headers) = match admin_request(&host, category::LOGS, request).await {
         Ok(admitted) => admitted,
         Err(response) => return *response,
     };
     let query = parts.uri.query().unwrap_or("");
-    let mut response = authserver::event::system_log::handle(&host.events, query, host.clock.now())
+    let mut response = authserver::event::system_log::answer(host.events.as_ref(), query, host.clock.now())
+        .await
         .into_http()
         .map(Body::from);
     add_headers(&mut response, &headers);

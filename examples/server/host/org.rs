@@ -31,6 +31,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::Server;
+use super::stores::{Backend, SeedDirectory};
 
 /// Why an org document cannot be loaded: which file, where in it, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,36 +207,42 @@ impl Org {
     /// loaded before it in place): users, groups and memberships, clients and
     /// their assignments, then the authorization servers (and `default` unless given). Users
     /// without `created` and `lastUpdated` get `now`, as Okta stamps every user.
-    pub async fn install(&self, server: &Server, now: OffsetDateTime) -> Result<(), OrgError> {
+    pub async fn install<B: Backend>(&self, server: &Server<B>, now: OffsetDateTime) -> Result<(), OrgError> {
         let directory = server.directory();
         for (i, account) in self.accounts.iter().enumerate() {
             let mut user = account.user.clone();
             user.created.get_or_insert(now);
             user.last_updated.get_or_insert(now);
             directory
-                .add_user(user, account.password.as_deref())
-                .map_err(|error| self.error(&format!("users[{i}]"), error.to_string()))?;
+                .seed_user(user, account.password.as_deref())
+                .await
+                .map_err(|error| self.error(&format!("users[{i}]"), error))?;
         }
         for (i, (group, members)) in self.groups.iter().enumerate() {
-            directory.add_group(group.clone());
+            directory
+                .seed_group(group.clone())
+                .await
+                .map_err(|error| self.error(&format!("groups[{i}]"), error))?;
             for (j, member) in members.iter().enumerate() {
                 let path = format!("groups[{i}].members[{j}]");
                 let user_id = self
                     .user_id(member)
                     .ok_or_else(|| self.error(&path, unknown("user", member)))?;
                 directory
-                    .add_member(&group.id, &user_id)
-                    .map_err(|error| self.error(&path, error.to_string()))?;
+                    .seed_member(&group.id, &user_id)
+                    .await
+                    .map_err(|error| self.error(&path, error))?;
             }
         }
         for (i, client) in self.clients.iter().enumerate() {
-            self.install_client(server, client, &format!("clients[{i}]")).await?;
+            self.install_client::<B>(server, client, &format!("clients[{i}]"))
+                .await?;
         }
         let mut has_default = false;
         for (i, entry) in self.servers.iter().enumerate() {
             let path = format!("authorizationServers[{i}]");
             has_default |= entry.get("id").and_then(Value::as_str) == Some("default");
-            self.install_server(server, entry, &path).await?;
+            self.install_server::<B>(server, entry, &path).await?;
         }
         if !has_default {
             server
@@ -271,7 +278,7 @@ impl Org {
             .map(|(g, _)| g.id.clone())
     }
 
-    async fn install_client(&self, server: &Server, entry: &Value, path: &str) -> Result<(), OrgError> {
+    async fn install_client<B: Backend>(&self, server: &Server<B>, entry: &Value, path: &str) -> Result<(), OrgError> {
         let mut object = entry
             .as_object()
             .cloned()
@@ -289,8 +296,9 @@ impl Org {
                 .user_id(user)
                 .ok_or_else(|| self.error(&at, unknown("user", user)))?;
             directory
-                .assign_user(client_id, &id)
-                .map_err(|error| self.error(&at, error.to_string()))?;
+                .seed_user_assignment(client_id, &id)
+                .await
+                .map_err(|error| self.error(&at, error))?;
         }
         for (j, group) in groups.iter().enumerate() {
             let at = format!("{path}.groups[{j}]");
@@ -298,13 +306,14 @@ impl Org {
                 .group_id(group)
                 .ok_or_else(|| self.error(&at, unknown("group", group)))?;
             directory
-                .assign_group(client_id, &id)
-                .map_err(|error| self.error(&at, error.to_string()))?;
+                .seed_group_assignment(client_id, &id)
+                .await
+                .map_err(|error| self.error(&at, error))?;
         }
         Ok(())
     }
 
-    async fn install_server(&self, server: &Server, entry: &Value, path: &str) -> Result<(), OrgError> {
+    async fn install_server<B: Backend>(&self, server: &Server<B>, entry: &Value, path: &str) -> Result<(), OrgError> {
         let mut object = entry
             .as_object()
             .cloned()
@@ -321,7 +330,7 @@ impl Org {
 
         let base = format!("/api/v1/authorizationServers/{id}");
         let existing = self
-            .call(server, Method::Get, &format!("{base}/scopes"), None, path)
+            .call::<B>(server, Method::Get, &format!("{base}/scopes"), None, path)
             .await?;
         for (j, scope) in scopes.iter().enumerate() {
             let at = format!("{path}.scopes[{j}]");
@@ -335,7 +344,7 @@ impl Org {
                 Some(scope_id) => {
                     let mut merged = same.cloned().unwrap_or_default();
                     merge(&mut merged, scope);
-                    self.call(
+                    self.call::<B>(
                         server,
                         Method::Put,
                         &format!("{base}/scopes/{scope_id}"),
@@ -345,14 +354,14 @@ impl Org {
                     .await?
                 }
                 None => {
-                    self.call(server, Method::Post, &format!("{base}/scopes"), Some(scope), &at)
+                    self.call::<B>(server, Method::Post, &format!("{base}/scopes"), Some(scope), &at)
                         .await?
                 }
             };
         }
         for (j, claim) in claims.iter().enumerate() {
             let at = format!("{path}.claims[{j}]");
-            self.call(server, Method::Post, &format!("{base}/claims"), Some(claim), &at)
+            self.call::<B>(server, Method::Post, &format!("{base}/claims"), Some(claim), &at)
                 .await?;
         }
         for (j, policy) in policies.iter().enumerate() {
@@ -365,13 +374,13 @@ impl Org {
                 .map_err(|p| self.error(&format!("{at}.rules"), p))?
                 .unwrap_or_default();
             let created = self
-                .call(server, Method::Post, &format!("{base}/policies"), Some(&policy), &at)
+                .call::<B>(server, Method::Post, &format!("{base}/policies"), Some(&policy), &at)
                 .await?;
             let policy_id = created["id"].as_str().unwrap_or_default();
             for (k, rule) in rules.iter().enumerate() {
                 let rule_path = format!("{at}.rules[{k}]");
                 let rules_path = format!("{base}/policies/{policy_id}/rules");
-                self.call(server, Method::Post, &rules_path, Some(rule), &rule_path)
+                self.call::<B>(server, Method::Post, &rules_path, Some(rule), &rule_path)
                     .await?;
             }
         }
@@ -379,9 +388,9 @@ impl Org {
     }
 
     /// One management call as the org's administrator; a refusal is reported at `path`.
-    async fn call(
+    async fn call<B: Backend>(
         &self,
-        server: &Server,
+        server: &Server<B>,
         method: Method,
         api_path: &str,
         body: Option<&Value>,

@@ -71,8 +71,55 @@ pub(super) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), SqlError
     })
 }
 
-/// The latest schema version this release knows.
 #[cfg(test)]
-pub(super) fn latest() -> i64 {
-    VERSIONS.last().map_or(0, |version| version.version)
+mod tests {
+    use super::VERSIONS;
+
+    #[test]
+    fn versions_ascend_and_every_backend_has_each() {
+        for pair in VERSIONS.windows(2) {
+            assert!(pair[0].version < pair[1].version, "migrations are appended in order");
+        }
+        for version in VERSIONS {
+            assert!(!version.sqlite.trim().is_empty() && !version.postgres.trim().is_empty());
+        }
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn reopening_a_migrated_database_applies_nothing_and_keeps_its_data() {
+        use crate::store::ConfigStore;
+        let (db, dir) = crate::store::sql::test_database().await;
+        let url = format!("sqlite:{}", dir.path().join("test.db").display());
+        let keys = db.shared.keys.clone();
+        db.close().await;
+        let again = super::super::SqlDatabase::connect(&url, keys).await.expect("reopens");
+        assert!(again.config_store().servers().await.unwrap().is_empty());
+        let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+            .fetch_one(&again.shared.pool)
+            .await
+            .unwrap();
+        assert_eq!(applied, i64::try_from(VERSIONS.len()).unwrap());
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn a_database_from_a_newer_release_is_refused() {
+        let (db, dir) = crate::store::sql::test_database().await;
+        let url = format!("sqlite:{}", dir.path().join("test.db").display());
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (9999, 'from the future', 1, x'00', 0)",
+        )
+        .execute(&db.shared.pool)
+        .await
+        .unwrap();
+        let keys = db.shared.keys.clone();
+        db.close().await;
+        let refused = super::super::SqlDatabase::connect(&url, keys).await;
+        assert!(
+            matches!(refused, Err(super::super::SqlError::NewerSchema { version: 9999 })),
+            "{refused:?}"
+        );
+    }
 }

@@ -61,7 +61,7 @@ use super::sealing::KeyEncryptionKeys;
 use crate::crypto::PasswordHasher;
 
 pub use config::SqlConfigStore;
-pub use directory::SqlDirectory;
+pub use directory::{SqlDirectory, SqlDirectoryError};
 pub use events::SqlEventLog;
 pub use grants::SqlGrantStore;
 
@@ -160,6 +160,8 @@ pub(crate) struct Shared {
     watch: Watch,
     round_trips: AtomicU64,
     options: SqlOptions,
+    /// The background writer that every [`SqlEventLog`] of this database shares.
+    event_writer: events::EventWriterSlot,
 }
 
 impl std::fmt::Debug for SqlDatabase {
@@ -226,6 +228,7 @@ impl SqlDatabase {
             watch: Watch::default(),
             round_trips: AtomicU64::new(0),
             options,
+            event_writer: events::EventWriterSlot::default(),
         });
         shared.poll_revisions().await.map_err(|error| match error {
             StoreError::Unavailable(_) | StoreError::Other(_) | StoreError::Conflict => {

@@ -27,7 +27,7 @@ CREATE TABLE clients (
 );
 CREATE TABLE client_secret_jwt_keys (
     client_id TEXT PRIMARY KEY,
-    sealed    BLOB NOT NULL
+    sealed    TEXT NOT NULL
 );
 CREATE TABLE users (
     id       TEXT PRIMARY KEY,
@@ -52,6 +52,7 @@ CREATE TABLE client_assignments (
     assignee_id TEXT NOT NULL,
     PRIMARY KEY (client_id, kind, assignee_id)
 );
+CREATE INDEX client_assignments_by_assignee ON client_assignments (kind, assignee_id);
 
 -- Grants: codes, refresh tokens, revocations and client-assertion jtis.
 CREATE TABLE codes (
