@@ -3,12 +3,16 @@
 //! `reqwest` as the browser, `jsonwebtoken` as an independent verifier.
 //!
 //! Each test starts its own server on the sample org (`examples/org.json`), with fixed keys, a
-//! cheap password hash and (unless the test sets them) no rate limits.
+//! cheap password hash and (unless the test sets them) no rate limits, on the stores that
+//! `AUTHSERVER_TEST_HOST_STORES` names: `memory` (the default), `sqlite` or `postgres` (a fresh
+//! database on the server of `AUTHSERVER_TEST_POSTGRES`). CI runs the suite on all three.
 
 #[allow(dead_code)]
 #[path = "../../examples/server/host/mod.rs"]
 mod host;
 
+#[path = "../sql_support/mod.rs"]
+mod sql_support;
 mod support;
 
 mod host_checks;

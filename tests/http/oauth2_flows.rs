@@ -423,12 +423,7 @@ async fn client_secret_basic_with_reserved_characters_in_the_secret() {
         "response_types": ["token"],
         "token_endpoint_auth_method": "client_secret_basic"
     });
-    let created = server
-        .host
-        .server
-        .management()
-        .import_client(&serde_json::to_vec(&body).unwrap())
-        .await;
+    let created = server.host.import_client(&serde_json::to_vec(&body).unwrap()).await;
     assert_eq!(created.status, 201, "{:?}", created.body);
 
     let http = Http::new();

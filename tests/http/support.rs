@@ -8,8 +8,13 @@ use reqwest::header::{AUTHORIZATION, COOKIE, LOCATION, SET_COOKIE};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
+use authserver::admin::ApiResponse;
+use authserver::store::sql::SqlDatabase;
+
 use crate::host::org::Org;
+use crate::host::stores::{Memory, Sql, Stores};
 use crate::host::{self, Host, Options};
+use crate::sql_support::Databases;
 
 /// The sample org's management API token.
 pub const API_TOKEN: &str = "00example-api-token-for-local-development-only";
@@ -30,12 +35,39 @@ pub const ALICE_ID: &str = "00u1alice00000000001";
 /// Bob: active, in Sales, assigned to the web app only.
 pub const BOB: (&str, &str) = ("bob@example.com", "Bob-Passw0rd!");
 
+/// The host behind a test server, on the stores `AUTHSERVER_TEST_HOST_STORES` names: `memory`
+/// (the default), `sqlite` (a fresh database in a temporary directory) or `postgres` (a fresh
+/// database on the server of `AUTHSERVER_TEST_POSTGRES`), so that the whole suite runs on each.
+pub enum TestHost {
+    /// On the memory stores.
+    Memory(Arc<Host<Memory>>),
+    /// On a SQL database.
+    Sql {
+        /// The host.
+        host: Arc<Host<Sql>>,
+        /// The database, kept open as long as the server.
+        _database: SqlDatabase,
+        /// Where it lives (for SQLite, a temporary directory removed with the server).
+        _databases: Databases,
+    },
+}
+
+impl TestHost {
+    /// `ManagementApi::import_client` on the host's stores.
+    pub async fn import_client(&self, body: &[u8]) -> ApiResponse {
+        match self {
+            TestHost::Memory(host) => host.server.management().import_client(body).await,
+            TestHost::Sql { host, .. } => host.server.management().import_client(body).await,
+        }
+    }
+}
+
 /// A running example server.
 pub struct TestServer {
     /// `http://127.0.0.1:{port}`.
     pub base_url: String,
-    /// The host behind it, to look inside (events, stores).
-    pub host: Arc<Host>,
+    /// The host behind it, to look inside.
+    pub host: TestHost,
     /// A client for plain requests; it never follows redirects.
     pub http: reqwest::Client,
 }
@@ -56,8 +88,31 @@ impl TestServer {
         configure(&mut options);
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/org.json");
         let org = Org::from_file(std::path::Path::new(path)).expect("the sample org loads");
-        let host = Host::new(&org, options).await.expect("the sample org installs");
-        tokio::spawn(host::serve(listener, Arc::clone(&host), std::future::pending()));
+        let host = match std::env::var("AUTHSERVER_TEST_HOST_STORES").as_deref() {
+            Ok(stores @ ("sqlite" | "postgres")) => {
+                let databases = match stores {
+                    "sqlite" => Databases::sqlite(),
+                    _ => Databases::postgres().expect("AUTHSERVER_TEST_POSTGRES names a server"),
+                };
+                let database = databases.fresh().await;
+                let stores = Stores::sql(&database, options.password_hasher);
+                let host = Host::with_stores(&org, options, stores)
+                    .await
+                    .expect("the sample org installs");
+                tokio::spawn(host::serve(listener, Arc::clone(&host), std::future::pending()));
+                TestHost::Sql {
+                    host,
+                    _database: database,
+                    _databases: databases,
+                }
+            }
+            Ok("memory") | Err(_) => {
+                let host = Host::new(&org, options).await.expect("the sample org installs");
+                tokio::spawn(host::serve(listener, Arc::clone(&host), std::future::pending()));
+                TestHost::Memory(host)
+            }
+            Ok(other) => panic!("AUTHSERVER_TEST_HOST_STORES: unknown stores '{other}' (memory, sqlite or postgres)"),
+        };
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -4,7 +4,8 @@
 //! database (started with the first log, on the database's Tokio runtime) moves whatever arrives
 //! into its own queue, at once and also while a write is under way, so the channel stays short
 //! and the queue is the one place events wait. It writes the queue's oldest events, up to
-//! [`BATCH`], in one multi-row `INSERT`, and repeats. A flush is a marker on the same channel: it
+//! [`BATCH`], in one multi-row `INSERT`, and repeats; a batch that is not full waits up to
+//! [`LINGER`] for more, unless a flush asks for it. A flush is a marker on the same channel: it
 //! is answered once every event queued before it is written, or when a write fails.
 
 use std::collections::VecDeque;
@@ -25,6 +26,11 @@ use crate::store::StoreError;
 
 /// The most events one `INSERT` writes.
 const BATCH: usize = 500;
+
+/// How long the first queued event waits for others before a batch that is not full is written
+/// (a flush writes at once). Fewer, larger writes keep SQLite's single write lock free for the
+/// requests' own writes; a crash loses at most this much of the log.
+const LINGER: Duration = Duration::from_millis(50);
 
 /// The most events waiting to be written; beyond, the oldest waiting are dropped.
 const MAX_QUEUED: usize = 100_000;
@@ -442,6 +448,7 @@ async fn run(shared: Arc<Shared>, mut receiver: mpsc::UnboundedReceiver<Message>
     let mut backoff = FIRST_BACKOFF;
     let mut retry_at: Option<Instant> = None;
     let mut failures_when_abandoned = 0;
+    let mut linger_until: Option<Instant> = None;
     loop {
         while open {
             match receiver.try_recv() {
@@ -474,6 +481,22 @@ async fn run(shared: Arc<Shared>, mut receiver: mpsc::UnboundedReceiver<Message>
                 continue;
             }
         }
+
+        // Let a batch gather, unless it is full or a flush waits.
+        if open && queue.flushes.is_empty() && queue.rows.len() < BATCH {
+            let at = *linger_until.get_or_insert_with(|| Instant::now() + LINGER);
+            if Instant::now() < at {
+                tokio::select! {
+                    message = receiver.recv() => match message {
+                        Some(message) => queue.absorb(message),
+                        None => open = false,
+                    },
+                    () = tokio::time::sleep_until(at) => {}
+                }
+                continue;
+            }
+        }
+        linger_until = None;
 
         let count = queue.rows.len().min(BATCH);
         let batch: Vec<Row> = queue.rows.drain(..count).collect();

@@ -6,16 +6,33 @@
 //! a later release migrates an existing database on start), and hands out the stores:
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//!
+//! use authserver::AuthServer;
+//! use authserver::clock::SystemClock;
+//! use authserver::keys::SoftwareKeys;
 //! use authserver::store::sealing::{KeyEncryptionKey, KeyEncryptionKeys};
 //! use authserver::store::sql::SqlDatabase;
 //!
-//! let kek = KeyEncryptionKey::parse(&std::env::var("AUTHSERVER_KEK")?)?;
-//! let db = SqlDatabase::connect("sqlite:authserver.db", KeyEncryptionKeys::new(kek)).await?;
-//! let (config, directory, grants, events) =
-//!     (db.config_store(), db.directory(Default::default()), db.grant_store(), db.event_log());
-//! # let _ = (config, directory, grants, events);
-//! # Ok(()) }
+//! async fn start() -> Result<(), Box<dyn std::error::Error>> {
+//!     let kek = KeyEncryptionKey::parse(&std::env::var("AUTHSERVER_KEK")?)?;
+//!     let db = SqlDatabase::connect("sqlite:authserver.db", KeyEncryptionKeys::new(kek)).await?;
+//!     let events = Arc::new(db.event_log());
+//!     let server = AuthServer::new(
+//!         Arc::new(db.config_store()),
+//!         Arc::new(db.directory(Default::default())),
+//!         Arc::new(db.grant_store()),
+//!         Arc::new(SoftwareKeys),
+//!         Arc::new(SystemClock),
+//!         events.clone(),
+//!         "https://id.example.com",
+//!     );
+//!     // … serve `server`; on shutdown, write the queued events and close the pool:
+//!     events.flush().await?;
+//!     db.close().await;
+//!     # let _ = server;
+//!     Ok(())
+//! }
 //! ```
 //!
 //! # Atomicity
