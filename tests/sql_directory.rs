@@ -8,8 +8,6 @@
 
 mod sql_support;
 
-use std::future::Future;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use authserver::crypto::PasswordHasher;
@@ -20,20 +18,7 @@ use authserver::store::sealing::{KeyEncryptionKey, KeyEncryptionKeys};
 use authserver::store::sql::{SqlDatabase, SqlDirectory, SqlDirectoryError, SqlOptions};
 use authserver::testkit::directory::{run_all, sql_directory};
 use serde_json::json;
-use sql_support::{Databases, kek, options};
-
-fn block_on<F: Future<Output = ()>>(test: F) {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a Tokio runtime")
-        })
-        .block_on(test);
-}
+use sql_support::{Databases, block_on, kek, options};
 
 fn hasher() -> PasswordHasher {
     PasswordHasher::with_iterations(1_000)

@@ -8,29 +8,13 @@
 
 mod sql_support;
 
-use std::future::Future;
-use std::sync::OnceLock;
-
 use authserver::event::{
     Entity, Event, EventLog, EventQuery, EventSink, MemoryEventLog, OutcomeResult, Severity, SortOrder, system_log,
 };
 use authserver::store::sql::{SqlDatabase, SqlEventLog};
-use sql_support::{Databases, kek, options};
+use sql_support::{Databases, block_on, kek, options};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
-
-fn block_on<F: Future<Output = ()>>(test: F) {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a Tokio runtime")
-        })
-        .block_on(test);
-}
 
 const NOW: OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
 

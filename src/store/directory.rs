@@ -9,6 +9,7 @@
 use std::future::Future;
 
 use super::StoreError;
+use crate::crypto::PasswordHash;
 use crate::model::{ClientRecord, Group, User};
 use crate::secret::ClientSecret;
 
@@ -85,4 +86,43 @@ pub trait Directory: Send + Sync {
         login: &str,
         password: &str,
     ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+}
+
+/// The key logins are compared by: Okta's logins are case-insensitive.
+pub(crate) fn fold_login(login: &str) -> String {
+    login.to_lowercase()
+}
+
+/// A well-formed hash of `iterations` rounds that no password is expected to match (an all-zero
+/// derived key), which a directory verifies against when a login is unknown, so that unknown
+/// logins cost what known ones do. Only its cost matters. `None` only if the fixed PHC string
+/// failed to parse, which a test rules out.
+pub(crate) fn dummy_hash(iterations: u32) -> Option<PasswordHash> {
+    const ZERO_SALT: &str = "AAAAAAAAAAAAAAAAAAAAAA"; // 16 bytes
+    const ZERO_KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"; // 32 bytes
+    format!("$pbkdf2-sha256$i={iterations}${ZERO_SALT}${ZERO_KEY}")
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dummy_hash_parses_at_every_cost_and_matches_nothing_ordinary() {
+        for iterations in [1, 1_000, 600_000, u32::MAX] {
+            let dummy = dummy_hash(iterations).expect("the fixed PHC string parses");
+            assert_eq!(dummy.iterations(), iterations);
+        }
+        let dummy = dummy_hash(10).expect("the fixed PHC string parses");
+        for guess in ["", "password", "AAAA", "\0"] {
+            assert!(!dummy.verify(guess), "{guess:?}");
+        }
+    }
+
+    #[test]
+    fn logins_fold_case() {
+        assert_eq!(fold_login("Ada@Example.COM"), "ada@example.com");
+    }
 }

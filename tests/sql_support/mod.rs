@@ -12,6 +12,20 @@ use authserver::store::sealing::{KeyEncryptionKey, KeyEncryptionKeys};
 use authserver::store::sql::{SqlDatabase, SqlOptions};
 use sqlx::Executor;
 
+/// Runs `test` on one multi-threaded runtime shared by the tests of a binary.
+pub fn block_on<F: std::future::Future<Output = ()>>(test: F) {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a Tokio runtime")
+        })
+        .block_on(test);
+}
+
 /// The key-encryption key the tests seal with.
 pub fn kek() -> KeyEncryptionKeys {
     KeyEncryptionKeys::new(KeyEncryptionKey::from_bytes([42; 32]))

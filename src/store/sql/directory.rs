@@ -17,6 +17,7 @@ use crate::offload::on_own_thread;
 use crate::secret::ClientSecret;
 use crate::store::StoreError;
 use crate::store::directory::Directory;
+use crate::store::directory::{dummy_hash, fold_login};
 use crate::store::sealing::Sealed;
 
 /// Most clients the cache holds; it is emptied when full.
@@ -124,21 +125,6 @@ impl Write<'_> {
         self.shared.round_trip();
         self.tx.rollback().await.map_err(store_error)
     }
-}
-
-/// The key logins are compared by: Okta's logins are case-insensitive.
-fn fold_login(login: &str) -> String {
-    login.to_lowercase()
-}
-
-/// A well-formed hash of `iterations` rounds that no password is expected to match (an all-zero
-/// derived key). Only its cost matters.
-fn dummy_hash(iterations: u32) -> Option<PasswordHash> {
-    const ZERO_SALT: &str = "AAAAAAAAAAAAAAAAAAAAAA"; // 16 bytes
-    const ZERO_KEY: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"; // 32 bytes
-    format!("$pbkdf2-sha256$i={iterations}${ZERO_SALT}${ZERO_KEY}")
-        .parse()
-        .ok()
 }
 
 /// Where a client's sealed `client_secret_jwt` key belongs.
@@ -809,18 +795,6 @@ impl Directory for SqlDirectory {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_dummy_hash_parses_at_every_cost_and_matches_nothing_ordinary() {
-        for iterations in [1, 1_000, 600_000, u32::MAX] {
-            let dummy = dummy_hash(iterations).expect("the fixed PHC string parses");
-            assert_eq!(dummy.iterations(), iterations);
-        }
-        let dummy = dummy_hash(10).unwrap();
-        for guess in ["", "password", "AAAA", "\0"] {
-            assert!(!dummy.verify(guess), "{guess:?}");
-        }
-    }
 
     #[cfg(feature = "sqlite")]
     #[tokio::test]
