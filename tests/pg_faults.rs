@@ -18,21 +18,42 @@ use reqwest::Method;
 use serde_json::json;
 use support::{SERVICE, ServerProcess, manage, service_token, token};
 
-fn postgres_ctl(command: &str) {
-    let dir = std::env::var("AUTHSERVER_TEST_POSTGRES_DIR").expect("AUTHSERVER_TEST_POSTGRES_DIR");
-    let url = std::env::var("AUTHSERVER_TEST_POSTGRES").expect("AUTHSERVER_TEST_POSTGRES");
+/// Runs `.ci/postgres COMMAND` on the test cluster; whether it succeeded.
+fn try_postgres_ctl(command: &str) -> bool {
+    let (Ok(dir), Ok(url)) = (
+        std::env::var("AUTHSERVER_TEST_POSTGRES_DIR"),
+        std::env::var("AUTHSERVER_TEST_POSTGRES"),
+    ) else {
+        return false;
+    };
     let port = url
         .rsplit_once(':')
         .and_then(|(_, rest)| rest.split('/').next())
         .unwrap_or("5433")
         .to_owned();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/postgres");
-    let status = std::process::Command::new("bash")
+    std::process::Command::new("bash")
         .args([script, command, &dir, &port])
         .stdout(std::process::Stdio::null())
         .status()
-        .expect(".ci/postgres runs");
-    assert!(status.success(), ".ci/postgres {command} failed");
+        .is_ok_and(|status| status.success())
+}
+
+fn postgres_ctl(command: &str) {
+    assert!(try_postgres_ctl(command), ".ci/postgres {command} failed");
+}
+
+/// Starts the cluster again if the test fails while it is stopped, so that the test binaries
+/// after this one find it running.
+struct RestartOnDrop;
+
+impl Drop for RestartOnDrop {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            // Already running if the test failed after starting it: that answer is ignored.
+            let _ = try_postgres_ctl("start");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -50,6 +71,7 @@ async fn the_server_survives_a_database_outage() {
     let issuer = server.issuer();
     service_token(&issuer).await;
 
+    let _restart = RestartOnDrop;
     postgres_ctl("stop");
     // Cached configuration may serve a few seconds; past the staleness bound every request that
     // needs the database fails cleanly, and none hangs.

@@ -46,10 +46,12 @@ fn client(id: &str, name: &str) -> ClientRecord {
 
 /// Options under which the revision watch never polls after connecting and stays trusted, so
 /// that round trips can be counted exactly.
+/// No revision polls, and no connection checks, so that round trips count statements alone.
 fn quiet_options() -> SqlOptions {
     let mut options = options();
     options.refresh_interval = Duration::from_secs(3_600);
     options.stale_after = Duration::from_secs(3_600);
+    options.test_before_acquire = false;
     options
 }
 

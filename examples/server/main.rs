@@ -13,8 +13,8 @@
 //! browsers, the System Log at `/api/v1/logs`, and per-client rate limits with Okta's headers.
 //! State is kept in a SQLite file, `authserver.db` in the working directory, unless `--database`
 //! (or `AUTHSERVER_DATABASE`) names another: `sqlite:PATH`, `postgres://…` (several instances
-//! over one database) or `memory` (nothing kept). The org file seeds an empty database; a
-//! database that already holds authorization servers is used as it is.
+//! over one database) or `memory` (nothing kept). The org file is applied once to a database (a
+//! start that failed half-way completes it); afterwards the database is used as it is.
 //!
 //! Private signing keys are stored sealed under a key-encryption key: `AUTHSERVER_KEK` (43
 //! base64url characters or 64 hex digits) or the file `AUTHSERVER_KEK_FILE` names. Without
@@ -22,6 +22,7 @@
 //! PostgreSQL needs one. During a KEK rotation, `AUTHSERVER_KEK_PREVIOUS` lists the old keys
 //! (comma-separated): keys sealed under them are resealed under the new one at start.
 
+mod database;
 mod host;
 
 use std::path::PathBuf;
@@ -30,8 +31,6 @@ use std::sync::Arc;
 
 use authserver::admin::{ApiRequest, Caller, Method};
 use authserver::ratelimit::RateLimits;
-use authserver::store::sealing::{KeyEncryptionKey, KeyEncryptionKeys};
-use authserver::store::sql::SqlDatabase;
 use tokio::net::TcpListener;
 
 use host::org::{Org, OrgError};
@@ -134,7 +133,7 @@ async fn main() -> ExitCode {
         let host = Host::new(&org, options).await;
         return run(host, &org, listener, &base_url, &api_token).await;
     }
-    let database = match open_database(&args.database).await {
+    let database = match database::open(&args.database).await {
         Ok(database) => database,
         Err(message) => {
             eprintln!("error: {message}");
@@ -169,9 +168,7 @@ async fn run<B: Backend>(
         }
     };
     print_banner(&host, base_url, api_token, org).await;
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+    let shutdown = stop_signal();
     if let Err(error) = host::serve(listener, host, shutdown).await {
         eprintln!("error: {error}");
         return ExitCode::FAILURE;
@@ -179,82 +176,27 @@ async fn run<B: Backend>(
     ExitCode::SUCCESS
 }
 
-/// Opens (and migrates) the SQL database at `url`, with the key-encryption keys from the
-/// environment, and reseals keys sealed under a previous KEK.
-async fn open_database(url: &str) -> Result<SqlDatabase, String> {
-    let keys = key_encryption_keys(url)?;
-    let rotating = std::env::var("AUTHSERVER_KEK_PREVIOUS").is_ok_and(|previous| !previous.trim().is_empty());
-    let database = SqlDatabase::connect(url, keys)
-        .await
-        .map_err(|error| format!("cannot open the database {url}: {}", error_chain(&error)))?;
-    if rotating {
-        let resealed = database
-            .reseal()
-            .await
-            .map_err(|error| format!("cannot reseal the stored keys: {}", error_chain(&error)))?;
-        println!("Resealed {resealed} stored key(s) under the current key-encryption key.");
-    }
-    Ok(database)
-}
-
-/// The key-encryption keys: `AUTHSERVER_KEK`, or the file `AUTHSERVER_KEK_FILE`, or for SQLite a
-/// key file beside the database (generated on first use, with a warning), plus the previous keys
-/// of `AUTHSERVER_KEK_PREVIOUS`.
-fn key_encryption_keys(url: &str) -> Result<KeyEncryptionKeys, String> {
-    let parse = |text: &str, source: &str| KeyEncryptionKey::parse(text).map_err(|error| format!("{source}: {error}"));
-    let current = if let Some(text) = std::env::var("AUTHSERVER_KEK").ok().filter(|t| !t.trim().is_empty()) {
-        parse(&text, "AUTHSERVER_KEK")?
-    } else if let Some(path) = std::env::var_os("AUTHSERVER_KEK_FILE") {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|error| format!("AUTHSERVER_KEK_FILE {}: {error}", PathBuf::from(&path).display()))?;
-        parse(&text, "AUTHSERVER_KEK_FILE")?
-    } else if let Some(path) = url.strip_prefix("sqlite:") {
-        local_key_file(path.split('?').next().unwrap_or(path))?
-    } else {
-        return Err(
-            "a PostgreSQL database needs a key-encryption key: set AUTHSERVER_KEK (32 random bytes, \
-             e.g. `openssl rand -hex 32`) or AUTHSERVER_KEK_FILE, the same on every instance"
-                .into(),
-        );
-    };
-    let mut keys = KeyEncryptionKeys::new(current);
-    for (i, text) in std::env::var("AUTHSERVER_KEK_PREVIOUS")
-        .unwrap_or_default()
-        .split(',')
-        .filter(|text| !text.trim().is_empty())
-        .enumerate()
-    {
-        keys = keys.with_previous(parse(text, &format!("AUTHSERVER_KEK_PREVIOUS[{i}]"))?);
-    }
-    Ok(keys)
-}
-
-/// For local development: the KEK in `DATABASE.kek`, generated (readable by this user only) if
-/// it does not exist. Anyone who has both files has the private keys.
-fn local_key_file(database: &str) -> Result<KeyEncryptionKey, String> {
-    let path = PathBuf::from(format!("{database}.kek"));
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        return KeyEncryptionKey::parse(&text).map_err(|error| format!("{}: {error}", path.display()));
-    }
-    let key = KeyEncryptionKey::generate().map_err(|error| format!("cannot generate a key-encryption key: {error}"))?;
-    write_private(&path, key.encode().as_bytes())
-        .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
-    eprintln!(
-        "warning: generated the key-encryption key {} for local development; in production set \
-         AUTHSERVER_KEK or AUTHSERVER_KEK_FILE and keep the key away from the database's backups",
-        path.display()
-    );
-    Ok(key)
-}
-
-/// Creates `path` with `contents`, readable and writable by its owner only.
-fn write_private(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+/// Ctrl-C, or SIGTERM (what container runtimes and service managers send).
+async fn stop_signal() {
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(contents)
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// An error and its sources, on one line.
@@ -272,7 +214,7 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 async fn print_banner<B: Backend>(host: &Host<B>, base_url: &str, api_token: &str, org: &Org) {
     println!("authserver example serving {base_url}\n");
     if !host.seeded {
-        println!("The database already holds authorization servers: the org file was not applied.\n");
+        println!("The database already holds the org: the org file was not applied again.\n");
     }
     println!("Authorization servers (issuer, discovery):");
     let caller = Caller { id: "banner".into() };

@@ -173,6 +173,13 @@ impl KeyEncryptionKeys {
         Ok(data)
     }
 
+    /// Whether the KEK with fingerprint `id` is among these (current or previous).
+    pub fn knows(&self, id: &str) -> bool {
+        std::iter::once(&self.current)
+            .chain(&self.previous)
+            .any(|kek| kek.id == id)
+    }
+
     /// Whether `sealed` is sealed under the current KEK (so resealing would not change its KEK).
     pub fn is_current(&self, sealed: &Sealed) -> bool {
         sealed.key_id == self.current.id

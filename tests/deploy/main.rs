@@ -1,5 +1,6 @@
 //! Deployment tests over real example-server processes: a restart after `kill -9` on the same
-//! SQLite file, and two instances over one PostgreSQL database.
+//! SQLite file, two instances over one PostgreSQL database, and starting over an existing
+//! database (its key-encryption key, an org file applied in part).
 
 #[path = "../sql_support/mod.rs"]
 mod sql_support;
@@ -7,3 +8,4 @@ mod support;
 
 mod multi_instance;
 mod restart;
+mod startup;

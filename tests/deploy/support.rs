@@ -42,31 +42,67 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the example server over `database` (a `--database` URL) and waits until it answers.
     pub async fn start(database: &str, log: PathBuf) -> Self {
+        let mut server = Self::spawn(&["--database", database], &[("AUTHSERVER_KEK", KEK)], log);
+        server.wait_until_ready().await;
+        server
+    }
+
+    /// Starts the example server with `args` (beside a free port, the public base URL and no
+    /// rate limits) and `env` (the server's own variables are cleared first), without waiting.
+    pub fn spawn(args: &[&str], env: &[(&str, &str)], log: PathBuf) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free loopback port")
             .port();
         let output = std::fs::File::create(&log).expect("the server's log file");
-        let child = Command::new(server_binary())
-            .args(["--port", &port.to_string(), "--base-url", PUBLIC_BASE])
-            .args(["--database", database, "--no-rate-limits"])
-            .env("AUTHSERVER_KEK", KEK)
-            .env_remove("AUTHSERVER_DATABASE")
-            .env_remove("AUTHSERVER_KEK_FILE")
-            .env_remove("AUTHSERVER_KEK_PREVIOUS")
-            .env_remove("AUTHSERVER_API_TOKEN")
+        let mut command = Command::new(server_binary());
+        command
+            .args([
+                "--port",
+                &port.to_string(),
+                "--base-url",
+                PUBLIC_BASE,
+                "--no-rate-limits",
+            ])
+            .args(args);
+        for name in [
+            "AUTHSERVER_DATABASE",
+            "AUTHSERVER_KEK",
+            "AUTHSERVER_KEK_FILE",
+            "AUTHSERVER_KEK_PREVIOUS",
+            "AUTHSERVER_API_TOKEN",
+        ] {
+            command.env_remove(name);
+        }
+        let child = command
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(output.try_clone().expect("the log file"))
             .stderr(output)
             .spawn()
             .expect("the example server starts (built by cargo test)");
-        let mut server = Self {
+        Self {
             child,
             base: format!("http://127.0.0.1:{port}"),
             log,
-        };
-        server.wait_until_ready().await;
-        server
+        }
+    }
+
+    /// Waits for a server that is expected to stop by itself; its exit status and output.
+    pub async fn exit(mut self) -> (std::process::ExitStatus, String) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return (status, self.output());
+            }
+            assert!(Instant::now() < deadline, "the server did not stop:\n{}", self.output());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the server answers.
+    pub async fn wait_ready(&mut self) {
+        self.wait_until_ready().await;
     }
 
     async fn wait_until_ready(&mut self) {

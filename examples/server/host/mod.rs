@@ -23,7 +23,7 @@ use authserver::keys::{KeyMaterial, SoftwareKeys};
 use authserver::model::{UserStatus, timestamp};
 use authserver::ratelimit::{RateLimiter, RateLimits, category};
 use authserver::secret::SecretHash;
-use authserver::store::{ConfigStore, Directory};
+use authserver::store::{Directory, GrantStore};
 use authserver::{AuthServer, AuthorizeOutcome};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -87,8 +87,8 @@ pub struct Host<B: Backend = Memory> {
     pub server: Server<B>,
     /// Its event log, which `/api/v1/logs` serves.
     pub events: Arc<B::Events>,
-    /// Whether the org document was loaded: the stores were empty. Stores that already held
-    /// authorization servers are used as they are.
+    /// Whether this start applied the org document. A database it was applied to before is used
+    /// as it is.
     pub seeded: bool,
     sessions: Sessions,
     api_token: SecretHash,
@@ -110,15 +110,17 @@ impl Host<Memory> {
 }
 
 impl<B: Backend> Host<B> {
-    /// A host serving `org` from `stores`. An empty store is seeded from the org document; one
-    /// that already holds authorization servers is used as it is (the document changes nothing).
+    /// A host serving `org` from `stores`. The org document is applied to stores it was not
+    /// applied to before (a start that failed half-way is completed); a database it was applied
+    /// to is used as it is, so the document changes nothing there.
     pub async fn with_stores(org: &Org, options: Options, stores: Stores<B>) -> Result<Arc<Self>, OrgError> {
-        let events = stores.events;
-        let existing = stores.config.servers().await.map_err(|error| OrgError {
+        let database_error = |problem: String| OrgError {
             file: "(database)".into(),
             path: ".".into(),
-            problem: format!("the stored authorization servers cannot be read: {error}"),
-        })?;
+            problem,
+        };
+        let applied_before = B::org_applied(&stores).await.map_err(&database_error)?;
+        let events = Arc::clone(&stores.events);
         let base = url::Url::parse(&options.base_url).map_err(|error| OrgError {
             file: "(options)".into(),
             path: "base_url".into(),
@@ -130,9 +132,9 @@ impl<B: Backend> Host<B> {
             None => base.host_str().unwrap_or_default().to_owned(),
         };
         let mut server: Server<B> = AuthServer::new(
-            stores.config,
-            stores.directory,
-            stores.grants,
+            Arc::clone(&stores.config),
+            Arc::clone(&stores.directory),
+            Arc::clone(&stores.grants),
             options.key_material,
             Arc::clone(&options.clock),
             events.clone(),
@@ -141,9 +143,10 @@ impl<B: Backend> Host<B> {
         if let Some((id, attributes)) = &org.org {
             server = server.with_org(id.clone(), attributes.clone());
         }
-        let seeded = existing.is_empty();
+        let seeded = !applied_before;
         if seeded {
             org.install::<B>(&server, options.clock.now()).await?;
+            B::mark_org_applied(&stores).await.map_err(&database_error)?;
         }
         let api_token = options.api_token.as_deref().unwrap_or(&org.api_token).trim();
         Ok(Arc::new(Self {
@@ -160,12 +163,33 @@ impl<B: Backend> Host<B> {
     }
 }
 
+/// How often expired codes, refresh tokens, revocations and old events are purged.
+const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Purges what has expired every [`PURGE_INTERVAL`], starting now, for as long as `host` lives:
+/// the grant store's expired entries, and events older than Okta's 90 days.
+fn spawn_purges<B: Backend>(host: &Arc<Host<B>>) {
+    let host = Arc::downgrade(host);
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(PURGE_INTERVAL);
+        loop {
+            ticks.tick().await;
+            let Some(host) = host.upgrade() else { break };
+            let now = host.clock.now();
+            // A failure is retried at the next tick; the server keeps answering meanwhile.
+            let _ = host.server.grants().purge_expired(now).await;
+            let _ = B::purge_events(&host.events, now - time::Duration::days(90)).await;
+        }
+    });
+}
+
 /// Answers connections on `listener` with `host` until `shutdown` completes.
 pub async fn serve<B: Backend>(
     listener: TcpListener,
     host: Arc<Host<B>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    spawn_purges(&host);
     let app = router(host).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

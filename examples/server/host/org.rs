@@ -25,6 +25,7 @@ use std::path::Path;
 
 use authserver::admin::{ApiRequest, ApiResponse, Caller, Method};
 use authserver::model::{Group, User};
+use authserver::store::Directory;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -203,10 +204,14 @@ impl Org {
         })
     }
 
-    /// Loads the document into `server`'s stores, which must be fresh (a failure leaves what was
-    /// loaded before it in place): users, groups and memberships, clients and
+    /// Loads the document into `server`'s stores: users, groups and memberships, clients and
     /// their assignments, then the authorization servers (and `default` unless given). Users
     /// without `created` and `lastUpdated` get `now`, as Okta stamps every user.
+    ///
+    /// Loading again after a failure (a start that stopped half-way) completes it: users,
+    /// groups, memberships and assignments are written again, and clients and servers already
+    /// stored are kept as they are. A server that the interrupted start left half-built stays
+    /// so; delete the database to start over.
     pub async fn install<B: Backend>(&self, server: &Server<B>, now: OffsetDateTime) -> Result<(), OrgError> {
         let directory = server.directory();
         for (i, account) in self.accounts.iter().enumerate() {
@@ -285,10 +290,26 @@ impl Org {
             .ok_or_else(|| self.error(path, "a client is a JSON object".into()))?;
         let users = take_list(&mut object, "users").map_err(|p| self.error(&format!("{path}.users"), p))?;
         let groups = take_list(&mut object, "groups").map_err(|p| self.error(&format!("{path}.groups"), p))?;
-        let body = serde_json::to_vec(&object).unwrap_or_default();
-        let response = server.management().import_client(&body).await;
-        let created = self.accepted(response, path)?;
-        let client_id = created["client_id"].as_str().unwrap_or_default();
+        let given_id = object.get("client_id").and_then(Value::as_str).map(str::to_owned);
+        let stored = match &given_id {
+            Some(id) => server
+                .directory()
+                .client(id)
+                .await
+                .map_err(|error| self.error(path, format!("the stored client cannot be read: {error}")))?,
+            None => None,
+        };
+        // A client stored by an earlier, interrupted start is kept as it is.
+        let client_id = match (stored, given_id) {
+            (Some(_), Some(id)) => id,
+            _ => {
+                let body = serde_json::to_vec(&object).unwrap_or_default();
+                let response = server.management().import_client(&body).await;
+                let created = self.accepted(response, path)?;
+                created["client_id"].as_str().unwrap_or_default().to_owned()
+            }
+        };
+        let client_id = client_id.as_str();
         let directory = server.directory();
         for (j, user) in users.iter().enumerate() {
             let at = format!("{path}.users[{j}]");
@@ -325,10 +346,14 @@ impl Org {
         let scopes = take_objects(&mut object, "scopes").map_err(|p| self.error(&format!("{path}.scopes"), p))?;
         let claims = take_objects(&mut object, "claims").map_err(|p| self.error(&format!("{path}.claims"), p))?;
         let policies = take_objects(&mut object, "policies").map_err(|p| self.error(&format!("{path}.policies"), p))?;
+        let base = format!("/api/v1/authorizationServers/{id}");
+        if self.exists::<B>(server, &base).await {
+            // Stored by an earlier, interrupted start: kept as that start left it.
+            return Ok(());
+        }
         let body = serde_json::to_vec(&object).unwrap_or_default();
         self.accepted(server.management().import_server(&body).await, path)?;
 
-        let base = format!("/api/v1/authorizationServers/{id}");
         let existing = self
             .call::<B>(server, Method::Get, &format!("{base}/scopes"), None, path)
             .await?;
@@ -406,6 +431,19 @@ impl Org {
             caller: Some(&caller),
         };
         self.accepted(server.management().handle(&request).await, path)
+    }
+
+    /// Whether `GET api_path` finds the object.
+    async fn exists<B: Backend>(&self, server: &Server<B>, api_path: &str) -> bool {
+        let caller = Caller { id: "org-file".into() };
+        let request = ApiRequest {
+            method: Method::Get,
+            path: api_path,
+            query: "",
+            body: None,
+            caller: Some(&caller),
+        };
+        server.management().handle(&request).await.status == 200
     }
 
     /// The body of a successful answer, or the error it describes, reported at `path`.

@@ -10,6 +10,7 @@ use authserver::event::{EventLog, MemoryEventLog};
 use authserver::model::{Group, User};
 use authserver::store::sql::{SqlConfigStore, SqlDatabase, SqlDirectory, SqlEventLog, SqlGrantStore};
 use authserver::store::{ConfigStore, Directory, GrantStore, MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
+use time::OffsetDateTime;
 
 /// The store types of one kind of storage.
 pub trait Backend: Send + Sync + 'static {
@@ -21,7 +22,23 @@ pub trait Backend: Send + Sync + 'static {
     type Grants: GrantStore + 'static;
     /// The System Log.
     type Events: EventLog + 'static;
+
+    /// Whether the org document was applied to these stores by an earlier start.
+    fn org_applied(stores: &Stores<Self>) -> impl Future<Output = Result<bool, String>> + Send
+    where
+        Self: Sized;
+
+    /// Forgets events published before `cutoff` (a log in memory bounds itself).
+    fn purge_events(events: &Self::Events, cutoff: OffsetDateTime) -> impl Future<Output = Result<(), String>> + Send;
+
+    /// Records that the org document was applied, in full.
+    fn mark_org_applied(stores: &Stores<Self>) -> impl Future<Output = Result<(), String>> + Send
+    where
+        Self: Sized;
 }
+
+/// The metadata entry that says the org document was applied.
+const ORG_APPLIED: &str = "example-server.org-applied";
 
 /// The library's memory stores.
 pub struct Memory;
@@ -31,6 +48,18 @@ impl Backend for Memory {
     type Directory = MemoryDirectory;
     type Grants = MemoryGrantStore;
     type Events = MemoryEventLog;
+
+    async fn org_applied(_: &Stores<Self>) -> Result<bool, String> {
+        Ok(false)
+    }
+
+    async fn purge_events(_: &MemoryEventLog, _: OffsetDateTime) -> Result<(), String> {
+        Ok(())
+    }
+
+    async fn mark_org_applied(_: &Stores<Self>) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The library's SQL stores, on SQLite or PostgreSQL.
@@ -41,6 +70,32 @@ impl Backend for Sql {
     type Directory = SqlDirectory;
     type Grants = SqlGrantStore;
     type Events = SqlEventLog;
+
+    async fn org_applied(stores: &Stores<Self>) -> Result<bool, String> {
+        let database = stores.database.as_ref().ok_or("no database")?;
+        let entry = database
+            .metadata(ORG_APPLIED)
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok(entry.is_some())
+    }
+
+    async fn purge_events(events: &SqlEventLog, cutoff: OffsetDateTime) -> Result<(), String> {
+        events
+            .purge_older_than(cutoff)
+            .await
+            .map(drop)
+            .map_err(|error| error.to_string())
+    }
+
+    async fn mark_org_applied(stores: &Stores<Self>) -> Result<(), String> {
+        let database = stores.database.as_ref().ok_or("no database")?;
+        let now = OffsetDateTime::now_utc().unix_timestamp().to_string();
+        database
+            .set_metadata(ORG_APPLIED, &now)
+            .await
+            .map_err(|error| error.to_string())
+    }
 }
 
 /// One instance of each store.
@@ -53,6 +108,8 @@ pub struct Stores<B: Backend> {
     pub grants: Arc<B::Grants>,
     /// The event log.
     pub events: Arc<B::Events>,
+    /// The SQL database they live in, if any.
+    pub database: Option<SqlDatabase>,
 }
 
 impl Stores<Memory> {
@@ -63,6 +120,7 @@ impl Stores<Memory> {
             directory: Arc::new(MemoryDirectory::new(hasher)),
             grants: Arc::new(MemoryGrantStore::new()),
             events: Arc::new(MemoryEventLog::default()),
+            database: None,
         }
     }
 }
@@ -75,6 +133,7 @@ impl Stores<Sql> {
             directory: Arc::new(database.directory(hasher)),
             grants: Arc::new(database.grant_store()),
             events: Arc::new(database.event_log()),
+            database: Some(database.clone()),
         }
     }
 }

@@ -105,16 +105,14 @@ impl ConfigStore for SqlConfigStore {
             .fetch_optional(self.shared.pool())
             .await
             .map_err(store_error)?;
-        let revisions = row
-            .map(|row| {
-                Ok::<_, StoreError>(Revisions {
-                    config: revision_from_db(column(&row, "revision")?)?,
-                    keys: revision_from_db(column(&row, "keys_revision")?)?,
-                })
+        // Not put into the snapshot: it is untrusted now, and the next poll replaces it.
+        row.map(|row| {
+            Ok(Revisions {
+                config: revision_from_db(column(&row, "revision")?)?,
+                keys: revision_from_db(column(&row, "keys_revision")?)?,
             })
-            .transpose()?;
-        self.shared.watch.observe_server(id, revisions);
-        Ok(revisions)
+        })
+        .transpose()
     }
 
     async fn create(&self, config: ServerConfig, keys: KeyRing) -> Result<(), StoreError> {

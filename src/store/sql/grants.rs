@@ -532,8 +532,10 @@ mod tests {
         // A second instance whose revision poller stays quiet while the costs are measured.
         let url = format!("sqlite:{}", dir.path().join("test.db").display());
         let keys = KeyEncryptionKeys::new(KeyEncryptionKey::from_bytes([7; 32]));
+        // Connections are not pinged before use, so that the counts are the statements alone.
         let options = SqlOptions {
             refresh_interval: std::time::Duration::from_secs(3600),
+            test_before_acquire: false,
             ..SqlOptions::default()
         };
         let db = {

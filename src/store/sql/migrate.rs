@@ -24,12 +24,20 @@ struct Version {
 }
 
 /// Every version, oldest first. Append; never edit a released one (its checksum is recorded).
-const VERSIONS: &[Version] = &[Version {
-    version: 1,
-    description: "initial",
-    sqlite: include_str!("migrations/sqlite/0001_initial.sql"),
-    postgres: include_str!("migrations/postgres/0001_initial.sql"),
-}];
+const VERSIONS: &[Version] = &[
+    Version {
+        version: 1,
+        description: "initial",
+        sqlite: include_str!("migrations/sqlite/0001_initial.sql"),
+        postgres: include_str!("migrations/postgres/0001_initial.sql"),
+    },
+    Version {
+        version: 2,
+        description: "key checks and metadata",
+        sqlite: include_str!("migrations/sqlite/0002_key_checks_and_metadata.sql"),
+        postgres: include_str!("migrations/postgres/0002_key_checks_and_metadata.sql"),
+    },
+];
 
 /// The migrations of one backend, as sqlx's migrator takes them.
 #[derive(Debug)]
@@ -100,6 +108,49 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(applied, i64::try_from(VERSIONS.len()).unwrap());
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn a_database_is_refused_under_a_key_encryption_key_it_does_not_know() {
+        use crate::store::sealing::{KeyEncryptionKey, KeyEncryptionKeys};
+        let (db, dir) = crate::store::sql::test_database().await;
+        let url = format!("sqlite:{}", dir.path().join("test.db").display());
+        let known = db.shared.keys.current().clone();
+        db.close().await;
+        let stranger = KeyEncryptionKey::from_bytes([99; 32]);
+        let refused = super::super::SqlDatabase::connect(&url, KeyEncryptionKeys::new(stranger.clone())).await;
+        assert!(
+            matches!(&refused, Err(super::super::SqlError::WrongKeyEncryptionKey { given, .. }) if given == stranger.id()),
+            "{refused:?}"
+        );
+        // During a rotation the new key is current and the known one previous: accepted, and
+        // from then on the new key is known too.
+        let rotating = KeyEncryptionKeys::new(stranger.clone()).with_previous(known);
+        let db = super::super::SqlDatabase::connect(&url, rotating)
+            .await
+            .expect("accepted");
+        db.close().await;
+        let db = super::super::SqlDatabase::connect(&url, KeyEncryptionKeys::new(stranger))
+            .await
+            .expect("the new key alone, after the rotation");
+        db.close().await;
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn in_memory_sqlite_is_refused_and_metadata_round_trips() {
+        use crate::store::sealing::{KeyEncryptionKey, KeyEncryptionKeys};
+        let keys = KeyEncryptionKeys::new(KeyEncryptionKey::from_bytes([1; 32]));
+        for url in ["sqlite::memory:", "sqlite:file:x?mode=memory&cache=shared"] {
+            let refused = super::super::SqlDatabase::connect(url, keys.clone()).await;
+            assert!(matches!(refused, Err(super::super::SqlError::InMemorySqlite)), "{url}");
+        }
+        let (db, _dir) = crate::store::sql::test_database().await;
+        assert_eq!(db.metadata("seeded").await.unwrap(), None);
+        db.set_metadata("seeded", "1").await.unwrap();
+        db.set_metadata("seeded", "2").await.unwrap();
+        assert_eq!(db.metadata("seeded").await.unwrap().as_deref(), Some("2"));
     }
 
     #[cfg(feature = "sqlite")]

@@ -125,6 +125,19 @@ pub struct SqlOptions {
     pub stale_after: Duration,
     /// How long SQLite waits for another process's write lock. Default 5 s.
     pub sqlite_busy_timeout: Duration,
+    /// Whether SQLite syncs the log to disk at every commit (`synchronous = FULL`), so that a
+    /// redeemed code or a rotated refresh token stays spent even across a power loss or an
+    /// operating-system crash. Default `true`; `false` (`NORMAL`) saves the sync and can lose the
+    /// last commits in such a crash (never in a crash of the process alone).
+    pub sqlite_full_sync: bool,
+    /// The longest a PostgreSQL statement may run or wait for a lock before it is cancelled and
+    /// the operation fails with [`StoreError::Unavailable`] (`statement_timeout`). Default 10 s.
+    pub statement_timeout: Duration,
+    /// Whether a pooled connection is checked with a ping before each use (sqlx's
+    /// `test_before_acquire`). Default `true`: after a database restart no request fails on a
+    /// dead connection. `false` saves a round trip per operation on PostgreSQL; dead connections
+    /// are then found by the request that uses them (it fails once) and dropped.
+    pub test_before_acquire: bool,
 }
 
 impl Default for SqlOptions {
@@ -135,6 +148,9 @@ impl Default for SqlOptions {
             refresh_interval: Duration::from_secs(1),
             stale_after: Duration::from_secs(5),
             sqlite_busy_timeout: Duration::from_secs(5),
+            sqlite_full_sync: true,
+            statement_timeout: Duration::from_secs(10),
+            test_before_acquire: true,
         }
     }
 }
@@ -155,6 +171,25 @@ pub enum SqlError {
     /// Applying the migrations failed; the database is left at its last complete version.
     #[error("cannot migrate the database")]
     Migrate(#[source] sqlx::migrate::MigrateError),
+    /// The migrated database could not be read.
+    #[error("cannot read the database")]
+    Read(#[source] StoreError),
+    /// The database holds values sealed under other key-encryption keys than the ones given:
+    /// the private keys it holds would not open.
+    #[error(
+        "the database's private keys are sealed under key-encryption key(s) {stored:?}, but the key given is {given}: \
+         start with the key the database was created with"
+    )]
+    WrongKeyEncryptionKey {
+        /// The fingerprints of the KEKs the database has values sealed under.
+        stored: Vec<String>,
+        /// The fingerprint of the current KEK given.
+        given: String,
+    },
+    /// An in-memory SQLite database: each pooled connection would get its own. Use the memory
+    /// stores instead.
+    #[error("an in-memory SQLite database cannot be shared by a pool; use the memory stores instead")]
+    InMemorySqlite,
     /// The database was written by a newer release: it has migrations this one does not know.
     #[error("the database has migration {version}, which this release does not know; upgrade authserver")]
     NewerSchema {
@@ -212,25 +247,23 @@ impl SqlDatabase {
         })?;
         sqlx::any::install_default_drivers();
         let url = match backend {
-            Backend::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
+            Backend::Sqlite if url.contains(":memory:") || url.contains("mode=memory") => {
+                return Err(SqlError::InMemorySqlite);
+            }
+            Backend::Sqlite if !url.contains("mode=") => {
                 format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
             }
             _ => url.to_owned(),
         };
-        let busy_ms = options.sqlite_busy_timeout.as_millis();
+        let session = session_settings(backend, &options);
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)
+            .test_before_acquire(options.test_before_acquire)
             .after_connect(move |connection, _| {
+                let session = session.clone();
                 Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the one writer; foreign keys are unused.
-                        connection.execute("PRAGMA journal_mode = WAL").await?;
-                        connection.execute("PRAGMA synchronous = NORMAL").await?;
-                        connection
-                            .execute(sqlx::raw_sql(&format!("PRAGMA busy_timeout = {busy_ms}")))
-                            .await?;
-                    }
+                    connection.execute(sqlx::raw_sql(&session)).await?;
                     Ok(())
                 })
             })
@@ -238,6 +271,7 @@ impl SqlDatabase {
             .await
             .map_err(SqlError::Connect)?;
         migrate::run(&pool, backend).await?;
+        check_key_encryption_keys(&pool, &keys).await?;
         let shared = Arc::new(Shared {
             pool,
             backend,
@@ -247,11 +281,7 @@ impl SqlDatabase {
             options,
             event_writer: events::EventWriterSlot::default(),
         });
-        shared.poll_revisions().await.map_err(|error| match error {
-            StoreError::Unavailable(_) | StoreError::Other(_) | StoreError::Conflict => {
-                SqlError::Connect(sqlx::Error::PoolTimedOut)
-            }
-        })?;
+        shared.poll_revisions().await.map_err(SqlError::Read)?;
         watch::spawn_poller(&shared);
         Ok(Self { shared })
     }
@@ -300,6 +330,35 @@ impl SqlDatabase {
         self.shared.round_trips.load(Ordering::Relaxed)
     }
 
+    /// A named value the host keeps in the database (see [`set_metadata`](Self::set_metadata)).
+    ///
+    /// # Errors
+    /// [`StoreError`] if the database fails.
+    pub async fn metadata(&self, name: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT value FROM metadata WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.shared.pool())
+            .await
+            .map_err(store_error)
+    }
+
+    /// Keeps a small named value beside the stores, replacing any with the same name: for a
+    /// host's own bookkeeping, e.g. that it applied its seed document to this database.
+    ///
+    /// # Errors
+    /// [`StoreError`] if the database fails.
+    pub async fn set_metadata(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO metadata (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(self.shared.pool())
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
     /// Closes the pool: operations started afterwards fail with [`StoreError::Unavailable`].
     /// Flush an [`SqlEventLog`] before closing.
     pub async fn close(&self) {
@@ -308,22 +367,73 @@ impl SqlDatabase {
 }
 
 impl Shared {
-    /// The pool, counting one round trip. Call once per statement sent.
+    /// The pool, counting the round trips of one statement: the statement, and the ping that
+    /// checks the connection first when [`SqlOptions::test_before_acquire`] is on. Call once per
+    /// statement sent.
     fn pool(&self) -> &AnyPool {
+        self.acquire_round_trips();
         self.round_trip();
         &self.pool
     }
 
-    /// Counts one round trip (a statement, `BEGIN` or `COMMIT` inside a transaction).
+    /// Counts one round trip (a statement, or `COMMIT` inside a transaction).
     fn round_trip(&self) {
         self.round_trips.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Starts a transaction (one round trip).
+    /// Counts the ping that checks a pooled connection before use, if it is on.
+    fn acquire_round_trips(&self) {
+        if self.options.test_before_acquire {
+            self.round_trip();
+        }
+    }
+
+    /// Starts a transaction (its `BEGIN`, and the connection check).
     async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        self.acquire_round_trips();
         self.round_trip();
         self.pool.begin().await.map_err(store_error)
     }
+}
+
+/// What every new connection runs first. SQLite: WAL (readers beside the one writer), the sync
+/// level and the busy timeout. PostgreSQL: the statement and lock timeouts, so that no operation
+/// waits without bound.
+fn session_settings(backend: Backend, options: &SqlOptions) -> String {
+    match backend {
+        Backend::Sqlite => format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; PRAGMA busy_timeout = {};",
+            if options.sqlite_full_sync { "FULL" } else { "NORMAL" },
+            options.sqlite_busy_timeout.as_millis()
+        ),
+        Backend::Postgres => {
+            let ms = options.statement_timeout.as_millis();
+            format!("SET statement_timeout = {ms}; SET lock_timeout = {ms};")
+        }
+    }
+}
+
+/// Refuses keys that cannot open what the database holds: every KEK that ever sealed a value here
+/// is recorded by fingerprint, and one of them must be among `keys`. A new database records the
+/// current KEK; a KEK given as current is recorded once it is accepted (it is about to seal).
+async fn check_key_encryption_keys(pool: &AnyPool, keys: &KeyEncryptionKeys) -> Result<(), SqlError> {
+    let read = |error| SqlError::Read(store_error(error));
+    let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM key_encryption_keys ORDER BY id")
+        .fetch_all(pool)
+        .await
+        .map_err(read)?;
+    if !stored.is_empty() && !stored.iter().any(|id| keys.knows(id)) {
+        return Err(SqlError::WrongKeyEncryptionKey {
+            stored,
+            given: keys.current().id().to_owned(),
+        });
+    }
+    sqlx::query("INSERT INTO key_encryption_keys (id) VALUES ($1) ON CONFLICT (id) DO NOTHING")
+        .bind(keys.current().id())
+        .execute(pool)
+        .await
+        .map_err(read)?;
+    Ok(())
 }
 
 /// A store error for a sqlx error: unreachable databases, timeouts and lock contention are
@@ -334,11 +444,12 @@ pub(crate) fn store_error(error: sqlx::Error) -> StoreError {
         sqlx::Error::Database(database) if database.is_unique_violation() => StoreError::Conflict,
         sqlx::Error::Database(database) => {
             let code = database.code().unwrap_or_default();
-            // PostgreSQL: 08… connection exceptions, 57P0… shutdown, 53… insufficient resources,
-            // 40001/40P01 serialization failure and deadlock. SQLite: 5 BUSY, 6 LOCKED.
+            // PostgreSQL: 08… connection exceptions, 57P0… shutdown, 57014 statement timeout,
+            // 55P03 lock timeout, 53… insufficient resources, 40001/40P01 serialization failure
+            // and deadlock. SQLite: 5 BUSY, 6 LOCKED.
             // PostgreSQL's SQLSTATEs have five characters, SQLite's (extended) codes fewer.
             let transient = if code.len() == 5 {
-                ["08", "57P0", "53", "40001", "40P01"]
+                ["08", "57P0", "57014", "55P03", "53", "40001", "40P01"]
                     .iter()
                     .any(|prefix| code.starts_with(prefix))
             } else {

@@ -52,11 +52,6 @@ impl Watch {
         };
     }
 
-    /// Records a server's revisions read from the database outside a poll.
-    pub(crate) fn observe_server(&self, id: &str, revisions: Option<Revisions>) {
-        self.set_server(id, revisions);
-    }
-
     /// Records this instance's write of the directory: the counter's new value.
     pub(crate) fn set_directory(&self, value: u64) {
         self.local_writes.fetch_add(1, Ordering::SeqCst);
@@ -75,14 +70,17 @@ impl Shared {
     /// Reads every server's revisions and the directory counter in one query and, unless a local
     /// write overlapped it, makes them the snapshot.
     pub(crate) async fn poll_revisions(&self) -> Result<(), StoreError> {
+        let mut connection = self.pool().acquire().await.map_err(store_error)?;
+        // Read after the connection is had, so that waiting for one widens no window.
         let epoch = self.watch.local_writes.load(Ordering::SeqCst);
         let rows = sqlx::query(
             "SELECT 's' AS kind, id, revision, keys_revision FROM servers \
              UNION ALL SELECT 'c' AS kind, name AS id, value AS revision, 0 AS keys_revision FROM counters",
         )
-        .fetch_all(self.pool())
+        .fetch_all(&mut *connection)
         .await
         .map_err(store_error)?;
+        drop(connection);
         let mut servers = HashMap::with_capacity(rows.len());
         let mut directory = 0;
         for row in &rows {

@@ -1,0 +1,112 @@
+//! How the example server starts over an existing database: it refuses a key-encryption key that
+//! cannot open what the database holds, and it completes an org file that a failed start applied
+//! only in part.
+
+use super::support::{KEK, ServerProcess, http};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_database_is_refused_without_its_key_encryption_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("authserver.db");
+    let database = format!("sqlite:{}", path.display());
+    let log = |name: &str| dir.path().join(name);
+
+    // A new database without AUTHSERVER_KEK gets a key file beside it, readable by its owner only.
+    let first = ServerProcess::spawn(&["--database", &database], &[], log("first.log"));
+    let first = {
+        let mut first = first;
+        first.wait_ready().await;
+        first
+    };
+    let kek_file = dir.path().join("authserver.db.kek");
+    assert!(
+        first.output().contains("generated the key-encryption key"),
+        "{}",
+        first.output()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for file in [&kek_file, &path] {
+            let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{} is private", file.display());
+        }
+    }
+    first.kill();
+
+    // Without its key file, the database is refused, and no new key is made for it.
+    let moved = dir.path().join("moved.kek");
+    std::fs::rename(&kek_file, &moved).unwrap();
+    let (status, output) = ServerProcess::spawn(&["--database", &database], &[], log("second.log"))
+        .exit()
+        .await;
+    assert!(!status.success(), "{output}");
+    assert!(output.contains("exists but its key-encryption key"), "{output}");
+    assert!(!kek_file.exists(), "no new key file was made");
+
+    // Another key is refused by the database's own record of its keys.
+    let (status, output) =
+        ServerProcess::spawn(&["--database", &database], &[("AUTHSERVER_KEK", KEK)], log("third.log"))
+            .exit()
+            .await;
+    assert!(!status.success(), "{output}");
+    assert!(output.contains("sealed under key-encryption key"), "{output}");
+
+    // The right key opens it again, whichever way it is given.
+    let kek_text = std::fs::read_to_string(&moved).unwrap();
+    let mut again = ServerProcess::spawn(
+        &["--database", &database],
+        &[("AUTHSERVER_KEK", kek_text.trim())],
+        log("fourth.log"),
+    );
+    again.wait_ready().await;
+    let keys = http().get(format!("{}/v1/keys", again.issuer())).send().await.unwrap();
+    assert_eq!(keys.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_that_failed_half_way_is_completed_by_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite:{}", dir.path().join("authserver.db").display());
+    let sample: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/org.json")).unwrap(),
+    )
+    .unwrap();
+    // The same org with a broken second server: users, clients and `default` are stored, then
+    // the start fails on `orders`.
+    let mut broken = sample.clone();
+    broken["authorizationServers"][1]["scopes"][0]["name"] = "".into();
+    let broken_path = dir.path().join("broken.json");
+    std::fs::write(&broken_path, broken.to_string()).unwrap();
+    let good_path = dir.path().join("org.json");
+    std::fs::write(&good_path, sample.to_string()).unwrap();
+    let env = [("AUTHSERVER_KEK", KEK)];
+
+    let (status, output) = ServerProcess::spawn(
+        &["--database", &database, "--org", broken_path.to_str().unwrap()],
+        &env,
+        dir.path().join("broken.log"),
+    )
+    .exit()
+    .await;
+    assert!(!status.success(), "the broken org stops the start: {output}");
+    assert!(output.contains("authorizationServers[1]"), "{output}");
+
+    let mut fixed = ServerProcess::spawn(
+        &["--database", &database, "--org", good_path.to_str().unwrap()],
+        &env,
+        dir.path().join("fixed.log"),
+    );
+    fixed.wait_ready().await;
+    assert!(!fixed.output().contains("already holds"), "{}", fixed.output());
+    let orders = http()
+        .get(format!("{}/oauth2/orders/.well-known/openid-configuration", fixed.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(orders.status(), 200, "the server the failed start missed is there");
+    fixed.kill();
+
+    let again = ServerProcess::start(&database, dir.path().join("again.log")).await;
+    assert!(again.output().contains("already holds"), "{}", again.output());
+}
