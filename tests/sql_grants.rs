@@ -17,8 +17,6 @@ use time::{Duration, OffsetDateTime};
 const NOW: OffsetDateTime = datetime!(2025-01-01 12:00 UTC);
 const RACERS: usize = 32;
 
-// One test function: the support module's admin pool lives on the runtime of the test that
-// first uses it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sql_grant_store_passes_the_conformance_suite_and_races() {
     for databases in Databases::all() {
@@ -203,4 +201,43 @@ async fn a_revocation_racing_rotations_revokes_the_whole_family(databases: &Data
             assert!(!rotating.touch_refresh_token(hash, NOW).await.unwrap());
         }
     }
+}
+
+/// A statement that waits on a lock gives up after `SqlOptions::statement_timeout` with
+/// `StoreError::Unavailable` instead of hanging (here a table locked by another session, as a
+/// migration or `VACUUM FULL` would lock it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_statement_blocked_by_a_lock_times_out_as_unavailable() {
+    use sqlx::Connection;
+    let Some(databases) = Databases::postgres() else { return };
+    let url = databases.fresh_url().await;
+    let mut options = sql_support::options();
+    options.statement_timeout = std::time::Duration::from_millis(300);
+    let db = SqlDatabase::connect_with(&url, sql_support::kek(), options)
+        .await
+        .unwrap();
+    let store = db.grant_store();
+    let code = AuthorizationCode::generate().unwrap();
+
+    let mut locker = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let mut lock = locker.begin().await.unwrap();
+    sqlx::query("LOCK TABLE codes IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(5), store.redeem_code(&code.hash(), NOW))
+        .await
+        .expect("the blocked statement gave up by itself");
+    let waited = started.elapsed();
+    lock.rollback().await.unwrap();
+    assert!(
+        matches!(outcome, Err(authserver::store::StoreError::Unavailable(_))),
+        "{outcome:?}"
+    );
+    assert!(waited < std::time::Duration::from_secs(5), "gave up after {waited:?}");
+    assert!(matches!(
+        store.redeem_code(&code.hash(), NOW).await,
+        Ok(CodeRedemption::Unknown)
+    ));
 }
