@@ -122,34 +122,3 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)?.write_all(contents)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_urls_name_their_file() {
-        assert_eq!(
-            sqlite_path("sqlite:authserver.db"),
-            Some(PathBuf::from("authserver.db"))
-        );
-        assert_eq!(
-            sqlite_path("sqlite://data/a%20b.db?mode=rwc"),
-            Some(PathBuf::from("data/a b.db"))
-        );
-        assert_eq!(
-            sqlite_path("sqlite:///var/lib/auth.db"),
-            Some(PathBuf::from("/var/lib/auth.db"))
-        );
-        assert_eq!(sqlite_path("postgres://db/auth"), None);
-    }
-
-    #[test]
-    fn passwords_are_not_shown() {
-        assert_eq!(
-            redacted("postgres://auth:s3cret@db.internal:5432/auth"),
-            "postgres://auth:***@db.internal:5432/auth"
-        );
-        assert_eq!(redacted("sqlite:authserver.db"), "sqlite:authserver.db");
-    }
-}

@@ -110,3 +110,33 @@ async fn a_start_that_failed_half_way_is_completed_by_the_next() {
     let again = ServerProcess::start(&database, dir.path().join("again.log")).await;
     assert!(again.output().contains("already holds"), "{}", again.output());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_url_with_slashes_keeps_its_key_beside_the_database_and_passwords_are_not_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    // sqlx reads `sqlite://name.db` as the relative path `name.db`; the key file goes beside it.
+    let mut server = ServerProcess::spawn_in(
+        Some(dir.path()),
+        &["--database", "sqlite://relative.db"],
+        &[],
+        dir.path().join("relative.log"),
+    );
+    server.wait_ready().await;
+    assert!(dir.path().join("relative.db").exists());
+    assert!(dir.path().join("relative.db.kek").exists(), "{}", server.output());
+    server.kill();
+
+    let (status, output) = ServerProcess::spawn(
+        &["--database", "postgres://auth:s3cret-password@127.0.0.1:1/authserver"],
+        &[("AUTHSERVER_KEK", KEK)],
+        dir.path().join("refused.log"),
+    )
+    .exit()
+    .await;
+    assert!(!status.success(), "{output}");
+    assert!(output.contains("auth:***@127.0.0.1:1"), "{output}");
+    assert!(
+        !output.contains("s3cret"),
+        "the database password is not printed: {output}"
+    );
+}

@@ -22,12 +22,20 @@ pub const PUBLIC_ISSUER: &str = "https://id.example.test/oauth2/default";
 /// The key-encryption key every test instance shares.
 pub const KEK: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio";
 
-/// The example server binary `cargo test` built beside this test.
+/// The example server binary `cargo test` built beside this test (`cargo test --test deploy`
+/// alone does not build it: `cargo build --all-features --example server` first).
 fn server_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
     let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/debug");
-    dir.join("examples")
-        .join(format!("server{}", std::env::consts::EXE_SUFFIX))
+    let binary = dir
+        .join("examples")
+        .join(format!("server{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: `cargo test` builds it, or `cargo build --all-features --example server`",
+        binary.display()
+    );
+    binary
 }
 
 /// A running example server.
@@ -50,12 +58,20 @@ impl ServerProcess {
     /// Starts the example server with `args` (beside a free port, the public base URL and no
     /// rate limits) and `env` (the server's own variables are cleared first), without waiting.
     pub fn spawn(args: &[&str], env: &[(&str, &str)], log: PathBuf) -> Self {
+        Self::spawn_in(None, args, env, log)
+    }
+
+    /// [`spawn`](Self::spawn), in the working directory `dir` when given.
+    pub fn spawn_in(dir: Option<&std::path::Path>, args: &[&str], env: &[(&str, &str)], log: PathBuf) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free loopback port")
             .port();
         let output = std::fs::File::create(&log).expect("the server's log file");
         let mut command = Command::new(server_binary());
+        if let Some(dir) = dir {
+            command.current_dir(dir);
+        }
         command
             .args([
                 "--port",
