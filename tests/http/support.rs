@@ -9,7 +9,6 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 
 use authserver::admin::ApiResponse;
-use authserver::store::sql::SqlDatabase;
 
 use crate::host::org::Org;
 use crate::host::stores::{Memory, Sql, Stores};
@@ -45,8 +44,6 @@ pub enum TestHost {
     Sql {
         /// The host.
         host: Arc<Host<Sql>>,
-        /// The database, kept open as long as the server.
-        _database: SqlDatabase,
         /// Where it lives (for SQLite, a temporary directory removed with the server).
         _databases: Databases,
     },
@@ -102,7 +99,6 @@ impl TestServer {
                 tokio::spawn(host::serve(listener, Arc::clone(&host), std::future::pending()));
                 TestHost::Sql {
                     host,
-                    _database: database,
                     _databases: databases,
                 }
             }

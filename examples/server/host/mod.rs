@@ -119,7 +119,7 @@ impl<B: Backend> Host<B> {
             path: ".".into(),
             problem,
         };
-        let applied_before = B::org_applied(&stores).await.map_err(&database_error)?;
+        let applied_before = B::org_applied(&stores.database).await.map_err(&database_error)?;
         let events = Arc::clone(&stores.events);
         let base = url::Url::parse(&options.base_url).map_err(|error| OrgError {
             file: "(options)".into(),
@@ -146,7 +146,7 @@ impl<B: Backend> Host<B> {
         let seeded = !applied_before;
         if seeded {
             org.install::<B>(&server, options.clock.now()).await?;
-            B::mark_org_applied(&stores).await.map_err(&database_error)?;
+            B::mark_org_applied(&stores.database).await.map_err(&database_error)?;
         }
         let api_token = options.api_token.as_deref().unwrap_or(&org.api_token).trim();
         Ok(Arc::new(Self {

@@ -22,19 +22,17 @@ pub trait Backend: Send + Sync + 'static {
     type Grants: GrantStore + 'static;
     /// The System Log.
     type Events: EventLog + 'static;
+    /// The database the stores live in (nothing, for memory).
+    type Database: Send + Sync + 'static;
 
     /// Whether the org document was applied to these stores by an earlier start.
-    fn org_applied(stores: &Stores<Self>) -> impl Future<Output = Result<bool, String>> + Send
-    where
-        Self: Sized;
+    fn org_applied(database: &Self::Database) -> impl Future<Output = Result<bool, String>> + Send;
 
     /// Forgets events published before `cutoff` (a log in memory bounds itself).
     fn purge_events(events: &Self::Events, cutoff: OffsetDateTime) -> impl Future<Output = Result<(), String>> + Send;
 
     /// Records that the org document was applied, in full.
-    fn mark_org_applied(stores: &Stores<Self>) -> impl Future<Output = Result<(), String>> + Send
-    where
-        Self: Sized;
+    fn mark_org_applied(database: &Self::Database) -> impl Future<Output = Result<(), String>> + Send;
 }
 
 /// The metadata entry that says the org document was applied.
@@ -48,8 +46,9 @@ impl Backend for Memory {
     type Directory = MemoryDirectory;
     type Grants = MemoryGrantStore;
     type Events = MemoryEventLog;
+    type Database = ();
 
-    async fn org_applied(_: &Stores<Self>) -> Result<bool, String> {
+    async fn org_applied((): &()) -> Result<bool, String> {
         Ok(false)
     }
 
@@ -57,7 +56,7 @@ impl Backend for Memory {
         Ok(())
     }
 
-    async fn mark_org_applied(_: &Stores<Self>) -> Result<(), String> {
+    async fn mark_org_applied((): &()) -> Result<(), String> {
         Ok(())
     }
 }
@@ -70,9 +69,9 @@ impl Backend for Sql {
     type Directory = SqlDirectory;
     type Grants = SqlGrantStore;
     type Events = SqlEventLog;
+    type Database = SqlDatabase;
 
-    async fn org_applied(stores: &Stores<Self>) -> Result<bool, String> {
-        let database = stores.database.as_ref().ok_or("no database")?;
+    async fn org_applied(database: &SqlDatabase) -> Result<bool, String> {
         let entry = database
             .metadata(ORG_APPLIED)
             .await
@@ -88,8 +87,7 @@ impl Backend for Sql {
             .map_err(|error| error.to_string())
     }
 
-    async fn mark_org_applied(stores: &Stores<Self>) -> Result<(), String> {
-        let database = stores.database.as_ref().ok_or("no database")?;
+    async fn mark_org_applied(database: &SqlDatabase) -> Result<(), String> {
         let now = OffsetDateTime::now_utc().unix_timestamp().to_string();
         database
             .set_metadata(ORG_APPLIED, &now)
@@ -108,8 +106,8 @@ pub struct Stores<B: Backend> {
     pub grants: Arc<B::Grants>,
     /// The event log.
     pub events: Arc<B::Events>,
-    /// The SQL database they live in, if any.
-    pub database: Option<SqlDatabase>,
+    /// The database they live in.
+    pub database: B::Database,
 }
 
 impl Stores<Memory> {
@@ -120,7 +118,7 @@ impl Stores<Memory> {
             directory: Arc::new(MemoryDirectory::new(hasher)),
             grants: Arc::new(MemoryGrantStore::new()),
             events: Arc::new(MemoryEventLog::default()),
-            database: None,
+            database: (),
         }
     }
 }
@@ -133,7 +131,7 @@ impl Stores<Sql> {
             directory: Arc::new(database.directory(hasher)),
             grants: Arc::new(database.grant_store()),
             events: Arc::new(database.event_log()),
-            database: Some(database.clone()),
+            database: database.clone(),
         }
     }
 }
