@@ -30,6 +30,10 @@ use base64::Engine as _;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
 
+#[path = "../tests/sql_support/mod.rs"]
+mod sql_support;
+use sql_support::Databases;
+
 const USER_ID: &str = "00ubench";
 const REDIRECT: &str = "https://app.example/callback";
 
@@ -277,23 +281,13 @@ fn storage(c: &mut Criterion) {
     ));
     measure(c, &runtime, "memory", &memory, None);
 
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let url = format!("sqlite:{}", dir.path().join("bench.db").display());
+    let sqlite_files = Databases::sqlite();
+    let url = runtime.block_on(sqlite_files.fresh_url());
     let (sqlite, db) = runtime.block_on(sql_setup(&url));
     measure(c, &runtime, "sqlite", &sqlite, Some(&|| db.round_trips()));
 
-    if let Ok(admin) = std::env::var("AUTHSERVER_BENCH_POSTGRES") {
-        let name = format!("authserver_bench_{}", std::process::id());
-        let url = runtime.block_on(async {
-            sqlx::any::install_default_drivers();
-            let pool = sqlx::AnyPool::connect(&admin).await.expect("admin connection");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&pool)
-                .await
-                .expect("CREATE DATABASE");
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
-            format!("{base}/{name}")
-        });
+    if let Ok(admin_url) = std::env::var("AUTHSERVER_BENCH_POSTGRES") {
+        let url = runtime.block_on(Databases::Postgres { admin_url }.fresh_url());
         let (postgres, db) = runtime.block_on(sql_setup(&url));
         measure(c, &runtime, "postgres", &postgres, Some(&|| db.round_trips()));
     } else {
