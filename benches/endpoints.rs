@@ -50,7 +50,7 @@ fn setup(runtime: &tokio::runtime::Runtime, algorithm: Algorithm) -> (Server, St
             .ensure_default_server()
             .await
             .expect("default server");
-        let secret = ClientSecret::generate().expect("secret");
+        let secret = ClientSecret::generate(&authserver::random::SystemRandom).expect("secret");
         let client: ClientRecord = serde_json::from_value(json!({
             "client_id": "0oabench", "client_name": "Bench", "application_type": "service",
             "token_endpoint_auth_method": "client_secret_basic",

@@ -75,7 +75,7 @@
 //!     &AccessTokenParams {
 //!         issuer: "https://id.example.com/oauth2/default",
 //!         audiences: &["api://default".to_owned()],
-//!         jti: &token_id("AT.")?,
+//!         jti: &token_id("AT.", &crate::random::SystemRandom)?,
 //!         scopes: &granted,
 //!         issued_at: now,
 //!         lifetime: decision.access_token_lifetime(),
@@ -123,6 +123,7 @@ pub mod model;
 mod offload;
 pub mod pkce;
 pub mod policy;
+pub mod random;
 pub mod ratelimit;
 pub mod secret;
 mod server;

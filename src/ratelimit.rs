@@ -325,7 +325,7 @@ impl RateLimitDecision {
 /// errors): `{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many
 /// requests.","errorLink":"E0000047","errorId":"oae…","errorCauses":[]}`.
 pub fn too_many_requests_body() -> Value {
-    too_many_requests_body_with_id(&crate::admin::ids::new_id("oae", 22))
+    too_many_requests_body_with_id(&crate::admin::ids::new_id("oae", 22, &crate::random::SystemRandom))
 }
 
 /// Okta's `429` error object with the given `errorId`.

@@ -74,12 +74,12 @@ macro_rules! opaque_secret {
         pub struct $name(String);
 
         impl $name {
-            /// A new secret of 256 random bits.
+            /// A new secret of 256 random bits from `random`.
             ///
             /// # Errors
-            /// [`CryptoError::Random`] if the operating system's random source fails.
-            pub fn generate() -> Result<Self, CryptoError> {
-                Ok(Self(b64_encode(crypto::random_array::<32>()?)))
+            /// [`CryptoError::Random`] if the random source fails.
+            pub fn generate(random: &dyn crate::random::Randomness) -> Result<Self, CryptoError> {
+                Ok(Self(b64_encode(random.array::<32>()?)))
             }
 
             /// Wraps a secret received from a client. Nothing is checked: an unknown value
@@ -134,8 +134,8 @@ mod tests {
 
     #[test]
     fn generated_secrets_are_256_bit_base64url_and_unique() {
-        let a = RefreshToken::generate().unwrap();
-        let b = RefreshToken::generate().unwrap();
+        let a = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
+        let b = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
         assert_eq!(a.expose().len(), 43);
         assert_eq!(b64_decode(a.expose()).unwrap().len(), 32);
         assert_ne!(a, b);
@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn debug_redacts() {
-        let code = AuthorizationCode::generate().unwrap();
+        let code = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
         let shown = format!("{code:?}");
         assert_eq!(shown, "AuthorizationCode(<redacted>)");
         assert!(!format!("{:?}", code.hash()).contains(code.expose()));
@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn client_secret_verifies_against_its_digest_only() {
-        let secret = ClientSecret::generate().unwrap();
+        let secret = ClientSecret::generate(&crate::random::SystemRandom).unwrap();
         let stored = secret.hash();
         assert!(secret.verify(&stored));
         assert!(!ClientSecret::from_received("guess").verify(&stored));

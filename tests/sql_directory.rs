@@ -261,8 +261,8 @@ fn client_secret_jwt_keys_are_sealed_and_resealed_after_a_kek_rotation() {
             let directory = db.directory(hasher());
             let raw = Raw::open(&url).await;
 
-            let first = ClientSecret::generate().unwrap();
-            let second = ClientSecret::generate().unwrap();
+            let first = ClientSecret::generate(&authserver::random::SystemRandom).unwrap();
+            let second = ClientSecret::generate(&authserver::random::SystemRandom).unwrap();
             assert!(directory.store_client_secret_jwt_key("c1", Some(&first)).await.unwrap());
             directory
                 .set_client_secret_jwt_key("c2", Some(second.clone()))

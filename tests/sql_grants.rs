@@ -76,8 +76,8 @@ async fn two_instances_race_and_one_wins(databases: &Databases) {
     let stores = [a.grant_store(), b.grant_store()];
     for round in 0..5 {
         let family = format!("g-race-{round}");
-        let code = AuthorizationCode::generate().unwrap();
-        let presented = RefreshToken::generate().unwrap();
+        let code = AuthorizationCode::generate(&authserver::random::SystemRandom).unwrap();
+        let presented = RefreshToken::generate(&authserver::random::SystemRandom).unwrap();
         stores[0]
             .insert_code(authserver::store::grants::AuthorizationCodeRecord {
                 code_hash: code.hash(),
@@ -99,7 +99,7 @@ async fn two_instances_race_and_one_wins(databases: &Databases) {
                 let store = stores[i % 2].clone();
                 let barrier = Arc::clone(&barrier);
                 let (code, presented) = (code.hash(), presented.hash());
-                let successor = RefreshToken::generate().unwrap();
+                let successor = RefreshToken::generate(&authserver::random::SystemRandom).unwrap();
                 let record = token_record(&successor, &family);
                 tokio::spawn(async move {
                     barrier.wait().await;
@@ -139,7 +139,9 @@ async fn a_revocation_racing_rotations_revokes_the_whole_family(databases: &Data
     let (rotating, revoking) = (a.grant_store(), b.grant_store());
     for round in 0..5 {
         let family = GrantId::new(format!("g-revoke-{round}"));
-        let chains: Vec<RefreshToken> = (0..8).map(|_| RefreshToken::generate().unwrap()).collect();
+        let chains: Vec<RefreshToken> = (0..8)
+            .map(|_| RefreshToken::generate(&authserver::random::SystemRandom).unwrap())
+            .collect();
         for token in &chains {
             rotating
                 .insert_refresh_token(token_record(token, family.as_str()))
@@ -158,7 +160,7 @@ async fn a_revocation_racing_rotations_revokes_the_whole_family(databases: &Data
                 let mut seen = vec![current];
                 // Rotate along the chain until the revocation stops it.
                 for _ in 0..20 {
-                    let next = RefreshToken::generate().unwrap();
+                    let next = RefreshToken::generate(&authserver::random::SystemRandom).unwrap();
                     match store
                         .rotate_refresh_token(&current, token_record(&next, family.as_str()), NOW)
                         .await
@@ -217,7 +219,7 @@ async fn a_statement_blocked_by_a_lock_times_out_as_unavailable() {
         .await
         .unwrap();
     let store = db.grant_store();
-    let code = AuthorizationCode::generate().unwrap();
+    let code = AuthorizationCode::generate(&authserver::random::SystemRandom).unwrap();
 
     let mut locker = sqlx::AnyConnection::connect(&url).await.unwrap();
     let mut lock = locker.begin().await.unwrap();

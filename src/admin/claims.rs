@@ -64,7 +64,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
 
     async fn create_claim(&self, request: &ApiRequest<'_>, server_id: &str) -> Result<ApiResponse, ApiError> {
         let mut claim = parse_claim(request.body)?;
-        claim.id = object_id(CLAIM);
+        claim.id = object_id(CLAIM, self.random());
         claim.always_include_in_token.get_or_insert(true);
         claim.conditions.get_or_insert_with(ClaimConditions::default);
         let claim = self

@@ -184,7 +184,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         validate(&client)?;
         let mut client_id = None;
         for _ in 0..ID_ATTEMPTS {
-            let candidate = object_id(CLIENT);
+            let candidate = object_id(CLIENT, self.random());
             if self
                 .directory
                 .client(&candidate)
@@ -271,7 +271,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         let secret = match (client.token_endpoint_auth_method.uses_secret(), secret) {
             (false, _) => None,
             (true, Some(secret)) => Some(secret),
-            (true, None) => Some(generate_secret()?),
+            (true, None) => Some(generate_secret(self.random())?),
         };
         let record = ClientRecord {
             client: client.clone(),
@@ -305,7 +305,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         let (hash, expires_at) = match (client.token_endpoint_auth_method.uses_secret(), stored_hash) {
             (true, Some(hash)) => (Some(hash), stored.client_secret_expires_at.or(Some(0))),
             (true, None) => {
-                let fresh = generate_secret()?;
+                let fresh = generate_secret(self.random())?;
                 let hash = fresh.hash();
                 secret = Some(fresh);
                 (Some(hash), Some(0))
@@ -340,7 +340,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
                 ),
             ));
         }
-        let secret = generate_secret()?;
+        let secret = generate_secret(self.random())?;
         record.client_secret_hash = Some(secret.hash());
         record.client_secret_expires_at = Some(0);
         record.last_updated = Some(self.now());
@@ -389,8 +389,8 @@ fn is_importable_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-fn generate_secret() -> Result<ClientSecret, ApiError> {
-    ClientSecret::generate().map_err(|_| ApiError::internal())
+fn generate_secret(random: &dyn crate::random::Randomness) -> Result<ClientSecret, ApiError> {
+    ClientSecret::generate(random).map_err(|_| ApiError::internal())
 }
 
 /// The response that shows a new secret once.

@@ -12,6 +12,7 @@ use super::links::issuer;
 use crate::claims::{ALWAYS_INCLUDED_BY_DEFAULT, DEFAULT_SUB_EXPRESSION, SCOPE_CLAIMS};
 use crate::model::{AuthorizationServer, Claim, Policy, Rule, Scope};
 use crate::policy::PolicyWithRules;
+use crate::random::Randomness;
 use crate::store::ServerConfig;
 
 /// The id of the default server; `/oauth2/default` is its issuer path, as at Okta.
@@ -38,12 +39,12 @@ fn from_json<T: serde::de::DeserializeOwned>(value: Value) -> T {
 }
 
 /// The system scopes every new authorization server starts with.
-pub fn system_scopes() -> Vec<Scope> {
+pub fn system_scopes(random: &dyn Randomness) -> Vec<Scope> {
     SYSTEM_SCOPES
         .iter()
         .map(|(name, description)| {
             from_json(json!({
-                "id": object_id(SCOPE), "name": name, "description": description, "system": true,
+                "id": object_id(SCOPE, random), "name": name, "description": description, "system": true,
                 "default": false, "consent": "IMPLICIT", "metadataPublish": "ALL_CLIENTS"
             }))
         })
@@ -52,16 +53,16 @@ pub fn system_scopes() -> Vec<Scope> {
 
 /// The system claims every new authorization server starts with: `sub` for access tokens and the
 /// OpenID Connect standard claims for ID tokens.
-pub fn system_claims() -> Vec<Claim> {
+pub fn system_claims(random: &dyn Randomness) -> Vec<Claim> {
     let mut claims = vec![from_json::<Claim>(json!({
-        "id": object_id(CLAIM), "name": "sub", "status": "ACTIVE", "claimType": "RESOURCE",
+        "id": object_id(CLAIM, random), "name": "sub", "status": "ACTIVE", "claimType": "RESOURCE",
         "valueType": "EXPRESSION", "value": DEFAULT_SUB_EXPRESSION, "alwaysIncludeInToken": true,
         "conditions": {"scopes": []}, "system": true
     }))];
     for (scope, names) in SCOPE_CLAIMS {
         for name in names.iter() {
             claims.push(from_json(json!({
-                "id": object_id(CLAIM), "name": name, "status": "ACTIVE", "claimType": "IDENTITY",
+                "id": object_id(CLAIM, random), "name": name, "status": "ACTIVE", "claimType": "IDENTITY",
                 "valueType": "SYSTEM", "value": "", "system": true,
                 "alwaysIncludeInToken": ALWAYS_INCLUDED_BY_DEFAULT.contains(name),
                 "conditions": {"scopes": [scope]}
@@ -72,15 +73,15 @@ pub fn system_claims() -> Vec<Claim> {
 }
 
 /// The default access policy and its rule.
-pub fn default_policy(now: OffsetDateTime) -> PolicyWithRules {
+pub fn default_policy(now: OffsetDateTime, random: &dyn Randomness) -> PolicyWithRules {
     let stamp = crate::model::timestamp::format(now).unwrap_or_default();
     let policy: Policy = from_json(json!({
-        "type": "OAUTH_AUTHORIZATION_POLICY", "id": object_id(POLICY), "status": "ACTIVE",
+        "type": "OAUTH_AUTHORIZATION_POLICY", "id": object_id(POLICY, random), "status": "ACTIVE",
         "name": "Default Policy", "description": "Default policy description", "priority": 1, "system": false,
         "conditions": {"clients": {"include": ["ALL_CLIENTS"]}}, "created": stamp, "lastUpdated": stamp
     }));
     let rule: Rule = from_json(json!({
-        "type": "RESOURCE_ACCESS", "id": object_id(RULE), "status": "ACTIVE", "name": "Default Policy Rule",
+        "type": "RESOURCE_ACCESS", "id": object_id(RULE, random), "status": "ACTIVE", "name": "Default Policy Rule",
         "priority": 1, "system": false, "created": stamp, "lastUpdated": stamp,
         "conditions": {
             "people": {"users": {"include": [], "exclude": []}, "groups": {"include": ["EVERYONE"], "exclude": []}},
@@ -98,7 +99,7 @@ pub fn default_policy(now: OffsetDateTime) -> PolicyWithRules {
 
 /// The `default` server's configuration at `now`, its issuer under `base_url`. Its keys are made
 /// separately (they need key material).
-pub fn default_server_config(base_url: &str, now: OffsetDateTime) -> ServerConfig {
+pub fn default_server_config(base_url: &str, now: OffsetDateTime, random: &dyn Randomness) -> ServerConfig {
     let stamp = crate::model::timestamp::format(now).unwrap_or_default();
     let server: AuthorizationServer = from_json(json!({
         "id": DEFAULT_SERVER_ID, "name": "default",
@@ -108,9 +109,9 @@ pub fn default_server_config(base_url: &str, now: OffsetDateTime) -> ServerConfi
     }));
     ServerConfig {
         server,
-        policies: vec![default_policy(now)],
-        scopes: system_scopes(),
-        claims: system_claims(),
+        policies: vec![default_policy(now, random)],
+        scopes: system_scopes(random),
+        claims: system_claims(random),
         revision: 0,
         changed_at: now,
     }
@@ -126,7 +127,11 @@ mod tests {
 
     #[test]
     fn default_server_matches_oktas() {
-        let config = default_server_config("https://id.example.com", datetime!(2024-01-01 0:00 UTC));
+        let config = default_server_config(
+            "https://id.example.com",
+            datetime!(2024-01-01 0:00 UTC),
+            &crate::random::SystemRandom,
+        );
         assert_eq!(config.server.id, "default");
         assert_eq!(
             config.server.issuer.as_deref(),
@@ -146,7 +151,11 @@ mod tests {
 
     #[test]
     fn default_rule_grants_every_user_and_client_credentials() {
-        let config = default_server_config("https://id.example.com", datetime!(2024-01-01 0:00 UTC));
+        let config = default_server_config(
+            "https://id.example.com",
+            datetime!(2024-01-01 0:00 UTC),
+            &crate::random::SystemRandom,
+        );
         let want = vec!["openid".to_owned(), "profile".to_owned()];
         let user = UserContext {
             id: "00u1",

@@ -146,7 +146,7 @@ impl ApiError {
             "errorCode": self.code,
             "errorSummary": self.summary,
             "errorLink": self.code,
-            "errorId": new_id("oae", 22),
+            "errorId": new_id("oae", 22, &crate::random::SystemRandom),
             "errorCauses": causes,
         })
     }

@@ -2,7 +2,7 @@
 //! `00p…` policies, `0pr…` rules, `scp…` scopes, `ocl…` claims, `0oa…` clients).
 
 use super::ApiError;
-use crate::crypto;
+use crate::random::Randomness;
 
 const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -19,17 +19,17 @@ pub const CLAIM: &str = "ocl";
 /// Prefix of client ids.
 pub const CLIENT: &str = "0oa";
 
-/// A new id: `prefix` followed by `len` random alphanumerics (uniform: bytes ≥ 248 are redrawn).
-/// Should the random source fail, the id falls back to a fixed filler, which a uniqueness check
-/// at creation then catches.
-pub fn new_id(prefix: &str, len: usize) -> String {
+/// A new id: `prefix` followed by `len` alphanumerics drawn from `random` (uniform: bytes ≥ 248
+/// are redrawn). Should the random source fail, the id falls back to a fixed filler, which a
+/// uniqueness check at creation then catches.
+pub fn new_id(prefix: &str, len: usize, random: &dyn Randomness) -> String {
     let mut id = String::with_capacity(prefix.len() + len);
     id.push_str(prefix);
     let mut pool = [0u8; 64];
     let mut used = pool.len();
     while id.len() < prefix.len() + len {
         if used == pool.len() {
-            if crypto::fill_random(&mut pool).is_err() {
+            if random.fill(&mut pool).is_err() {
                 pool = [b'x'; 64];
             }
             used = 0;
@@ -43,9 +43,9 @@ pub fn new_id(prefix: &str, len: usize) -> String {
     id
 }
 
-/// A new object id of Okta's length: `prefix` and 17 characters.
-pub fn object_id(prefix: &str) -> String {
-    new_id(prefix, 17)
+/// A new object id of Okta's length: `prefix` and 17 characters drawn from `random`.
+pub fn object_id(prefix: &str, random: &dyn Randomness) -> String {
+    new_id(prefix, 17, random)
 }
 
 /// The index of the item of `items` whose id (`id_of`) is `id`, or `E0000007` for an unknown
@@ -63,10 +63,10 @@ mod tests {
 
     #[test]
     fn ids_look_like_oktas() {
-        let id = object_id(SERVER);
+        let id = object_id(SERVER, &crate::random::SystemRandom);
         assert_eq!(id.len(), 20);
         assert!(id.starts_with("aus"));
         assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()));
-        assert_ne!(id, object_id(SERVER));
+        assert_ne!(id, object_id(SERVER, &crate::random::SystemRandom));
     }
 }

@@ -36,6 +36,7 @@ pub use request::{ApiRequest, ApiResponse, Caller, Method};
 
 use crate::clock::Clock;
 use crate::keys::{KeyMaterial, RotationSettings};
+use crate::random::{Randomness, SystemRandom};
 use crate::store::{ConfigStore, Directory, Saved, ServerConfig};
 
 /// How often a compare-and-swap save is retried when other writers keep winning.
@@ -47,6 +48,7 @@ pub struct ManagementApi<C, D> {
     directory: Arc<D>,
     key_material: Arc<dyn KeyMaterial>,
     clock: Arc<dyn Clock>,
+    random: Arc<dyn Randomness>,
     base_url: String,
     rotation: RotationSettings,
 }
@@ -67,9 +69,16 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             directory,
             key_material,
             clock,
+            random: Arc::new(SystemRandom),
             base_url,
             rotation: RotationSettings::default(),
         }
+    }
+
+    /// Draws object ids and client secrets from `random` (the operating system's by default).
+    pub fn with_randomness(mut self, random: Arc<dyn Randomness>) -> Self {
+        self.random = random;
+        self
     }
 
     /// Uses `settings` for the keys of servers created from now on and for rotations.
@@ -81,6 +90,36 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     /// The host's base URL.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The configuration store.
+    pub fn config_store(&self) -> &C {
+        &self.config
+    }
+
+    /// The directory.
+    pub fn directory(&self) -> &D {
+        &self.directory
+    }
+
+    /// The clock changes are stamped with.
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    /// The key generation and rotation settings.
+    pub(crate) fn rotation(&self) -> &RotationSettings {
+        &self.rotation
+    }
+
+    /// The source of object ids and secrets.
+    pub(crate) fn random(&self) -> &dyn Randomness {
+        self.random.as_ref()
+    }
+
+    /// Where signing keys are generated and opened.
+    pub(crate) fn key_material(&self) -> &dyn KeyMaterial {
+        self.key_material.as_ref()
     }
 
     /// Answers one management request.

@@ -73,7 +73,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         let created = self
             .edit(server_id, |config, now| {
                 fail_on(validate_policy(&input))?;
-                let id = ids::object_id(ids::POLICY);
+                let id = ids::object_id(ids::POLICY, self.random());
                 if config.policies.iter().any(|p| p.policy.id == id) {
                     return Err(ApiError::internal());
                 }

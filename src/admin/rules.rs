@@ -91,7 +91,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             .edit(server_id, |config, now| {
                 let p = policy_index(config, pid)?;
                 fail_on(validate_rule(&input, &config.scopes))?;
-                let id = ids::object_id(ids::RULE);
+                let id = ids::object_id(ids::RULE, self.random());
                 if config.policies.iter().flat_map(|p| &p.rules).any(|r| r.id == id) {
                     return Err(ApiError::internal());
                 }

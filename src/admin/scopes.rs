@@ -73,7 +73,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
 
     async fn create_scope(&self, request: &ApiRequest<'_>, server_id: &str) -> Result<ApiResponse, ApiError> {
         let mut scope = parse_scope(request.body)?;
-        scope.id = object_id(SCOPE);
+        scope.id = object_id(SCOPE, self.random());
         let scope = self
             .edit(server_id, |config, _| {
                 check_unique(config, &scope.name, None)?;

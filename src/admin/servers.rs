@@ -187,7 +187,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         }
         let now = self.now();
         let ring = self.new_key_ring(RotationMode::Auto, now).await?;
-        let config = default_server_config(&self.base_url, now);
+        let config = default_server_config(&self.base_url, now, self.random());
         match self.config.create(config, ring).await {
             // Conflict: another caller created it first, which is just as good.
             Ok(()) | Err(StoreError::Conflict) => Ok(()),
@@ -224,7 +224,10 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             .new_key_ring(input.rotation_mode.unwrap_or_default(), self.now())
             .await?;
         for _ in 0..SAVE_ATTEMPTS {
-            match self.insert_server(&input, object_id(SERVER), ring.clone()).await {
+            match self
+                .insert_server(&input, object_id(SERVER, self.random()), ring.clone())
+                .await
+            {
                 // An id collision: draw another.
                 Err(StoreError::Conflict) => continue,
                 outcome => return outcome.map_err(ApiError::from),
@@ -294,8 +297,8 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         let config = ServerConfig {
             server,
             policies: Vec::new(),
-            scopes: system_scopes(),
-            claims: system_claims(),
+            scopes: system_scopes(self.random()),
+            claims: system_claims(self.random()),
             revision: 0,
             changed_at: now,
         };

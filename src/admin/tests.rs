@@ -155,7 +155,7 @@ async fn unknown_paths_are_e0000008() {
 pub(super) async fn with_default_server(api: &TestApi) {
     use crate::keys::{KeyMaterial, KeyRing, RotationMode};
     let now = api.now();
-    let config = super::default_server_config(api.base_url(), now);
+    let config = super::default_server_config(api.base_url(), now, &crate::random::SystemRandom);
     let material = crate::keys::SoftwareKeys;
     let ring = KeyRing::new(
         material.generate(api.rotation.algorithm).unwrap(),

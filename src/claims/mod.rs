@@ -33,7 +33,7 @@
 //! let org = serde_json::Map::new();
 //! let subject = Subject { client: &client, user: None, groups: &[], org: &org };
 //! let scopes = vec!["billing:read".to_owned()];
-//! let jti = token_id("AT.").unwrap();
+//! let jti = token_id("AT.", &crate::random::SystemRandom).unwrap();
 //! let params = AccessTokenParams {
 //!     issuer: "https://example.com/oauth2/default",
 //!     audiences: &["api://default".to_owned()],
@@ -67,14 +67,15 @@ pub use tokens::{
 };
 
 use crate::crypto::CryptoError;
+use crate::random::Randomness;
 
 /// A new token ID: `prefix` (`AT.` for access tokens, `ID.` for ID tokens, as Okta) and 256
 /// random bits in base64url.
 ///
 /// # Errors
-/// [`CryptoError::Random`] if the operating system's random source fails.
-pub fn token_id(prefix: &str) -> Result<String, CryptoError> {
-    let random = crate::crypto::random_array::<32>()?;
+/// [`CryptoError::Random`] if the random source fails.
+pub fn token_id(prefix: &str, random: &dyn Randomness) -> Result<String, CryptoError> {
+    let random = random.array::<32>()?;
     Ok(format!("{prefix}{}", crate::jose::b64_encode(random)))
 }
 
@@ -83,9 +84,9 @@ pub fn token_id(prefix: &str) -> Result<String, CryptoError> {
 /// tokens minted from it without storing anything per token. Opaque to clients, as Okta's are.
 ///
 /// # Errors
-/// [`CryptoError::Random`] if the operating system's random source fails.
-pub fn access_token_id(grant: &crate::store::grants::GrantId) -> Result<String, CryptoError> {
-    let random = crate::crypto::random_array::<16>()?;
+/// [`CryptoError::Random`] if the random source fails.
+pub fn access_token_id(grant: &crate::store::grants::GrantId, random: &dyn Randomness) -> Result<String, CryptoError> {
+    let random = random.array::<16>()?;
     Ok(format!("AT.{}{}", grant.as_str(), crate::jose::b64_encode(random)))
 }
 

@@ -403,20 +403,24 @@ fn id_tokens_need_a_user() {
 
 #[test]
 fn token_ids_have_oktas_prefix_and_256_bits() {
-    let id = token_id("AT.").unwrap();
+    let id = token_id("AT.", &crate::random::SystemRandom).unwrap();
     assert!(id.starts_with("AT."));
     assert_eq!(id.len(), 3 + 43);
-    assert_ne!(id, token_id("AT.").unwrap());
+    assert_ne!(id, token_id("AT.", &crate::random::SystemRandom).unwrap());
 }
 
 #[test]
 fn access_token_ids_carry_their_grant() {
-    let grant = crate::store::grants::GrantId::generate().unwrap();
-    let jti = access_token_id(&grant).unwrap();
+    let grant = crate::store::grants::GrantId::generate(&crate::random::SystemRandom).unwrap();
+    let jti = access_token_id(&grant, &crate::random::SystemRandom).unwrap();
     assert!(jti.starts_with("AT."));
     assert_eq!(jti.len(), 3 + 22 + 22);
     assert_eq!(grant_of_access_token_id(&jti), Some(grant.clone()));
-    assert_ne!(jti, access_token_id(&grant).unwrap(), "each token gets its own id");
+    assert_ne!(
+        jti,
+        access_token_id(&grant, &crate::random::SystemRandom).unwrap(),
+        "each token gets its own id"
+    );
     assert_eq!(grant_of_access_token_id("AT.short"), None);
     assert_eq!(grant_of_access_token_id("ID.whatever"), None);
 }

@@ -281,10 +281,15 @@ impl Event {
     }
 }
 
-/// A version-4 UUID from the crypto backend's random source. Should that source fail, the ID is
-/// all zeros rather than the event being lost.
+/// A version-4 UUID from the operating system's random source.
 fn random_uuid() -> String {
-    let mut bytes: [u8; 16] = crate::crypto::random_array().unwrap_or_default();
+    uuid_from(&crate::random::SystemRandom)
+}
+
+/// A version-4 UUID drawn from `random`. Should the source fail, the ID is all zeros rather than
+/// the event being lost.
+pub(crate) fn uuid_from(random: &dyn crate::random::Randomness) -> String {
+    let mut bytes: [u8; 16] = random.array().unwrap_or_default();
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();

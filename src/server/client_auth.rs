@@ -283,7 +283,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                     .with_client(client_id)
                     .with_actor(Entity::new("PublicClientApp", client_id));
             }
-            self.events.record(event);
+            self.record(event);
         }
         refused.error
     }
@@ -304,7 +304,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             _ => invalid_client(CLIENT_AUTH_FAILED, "unknown_client"),
         };
         let record = self
-            .directory
+            .directory()
             .client(client_id)
             .await
             .map_err(|_| internal())?
@@ -332,7 +332,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                 let verified = match registered {
                     TokenEndpointAuthMethod::ClientSecretJwt => {
                         let key = self
-                            .directory
+                            .directory()
                             .client_secret_jwt_key(client_id)
                             .await
                             .map_err(|_| internal())?

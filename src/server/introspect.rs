@@ -99,7 +99,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                 Err(_) => {}
             }
         }
-        self.events.record(
+        self.record(
             Event::failure(
                 INTROSPECT_EVENT,
                 "OAuth2 token introspection",

@@ -18,7 +18,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             Ok(state) => state,
             Err(unavailable) => return unavailable.response(),
         };
-        let jwks = state.ring.jwks(&self.rotation, self.now());
+        let jwks = state.ring.jwks(self.management.rotation(), self.now());
         match serde_json::to_value(&jwks) {
             Ok(body) => EndpointResponse::json(200, body).with_header(
                 "Cache-Control",

@@ -110,7 +110,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let Some(hint) = params.get("id_token_hint") else {
             return self.refuse_logout("missing_id_token_hint", HINT_REQUIRED, now);
         };
-        let jwks = state.ring.jwks(&self.rotation, now);
+        let jwks = state.ring.jwks(self.management.rotation(), now);
         let claims = jose::verify(hint, &jwks)
             .ok()
             .and_then(|verified| verified.claims::<IdTokenClaims>().ok())
@@ -120,7 +120,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         };
         let response = match params.get("post_logout_redirect_uri") {
             Some(uri) => {
-                let client = match self.directory.client(&claims.aud).await {
+                let client = match self.directory().client(&claims.aud).await {
                     Ok(client) => client,
                     Err(_) => return LogoutOutcome::refused(OAuthError::internal().response()),
                 };
@@ -150,7 +150,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             .with_client(claims.aud.as_str())
             .with_detail("sessionEnded", Value::Bool(end_session.is_some()));
         event = event.with_actor(crate::event::Entity::new("User", claims.sub.as_str()));
-        self.events.record(event);
+        self.record(event);
         LogoutOutcome {
             end_session,
             user_id: Some(claims.sub),
@@ -160,7 +160,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
 
     /// A refused logout: recorded with `reason`, answered with the error page.
     fn refuse_logout(&self, reason: &str, description: &'static str, now: OffsetDateTime) -> LogoutOutcome {
-        self.events.record(Event::failure(
+        self.record(Event::failure(
             LOGOUT_EVENT,
             "User logout from authorization server",
             reason,

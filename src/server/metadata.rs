@@ -146,7 +146,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             return OAuthError::new(ErrorCode::InvalidRequest, REPEATED_PARAMETERS).response();
         };
         if let Some(client_id) = params.get("client_id") {
-            match self.directory.client(client_id).await {
+            match self.directory().client(client_id).await {
                 Ok(Some(_)) => {}
                 Ok(None) => return invalid_client_id(),
                 Err(_) => return OAuthError::internal().response(),
@@ -179,7 +179,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         }
         put(
             "registration_endpoint",
-            Value::String(format!("{}/oauth2/v1/clients", self.base_url)),
+            Value::String(format!("{}/oauth2/v1/clients", self.base_url())),
         );
         put("jwks_uri", endpoint("keys"));
         put("response_types_supported", list(RESPONSE_TYPES_SUPPORTED));
@@ -220,7 +220,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let mut algorithms = vec![state.signer.algorithm().as_str().to_owned()];
         for alg in state
             .ring
-            .jwks(&self.rotation, self.now())
+            .jwks(self.management.rotation(), self.now())
             .keys
             .into_iter()
             .filter_map(|key| key.alg)

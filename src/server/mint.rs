@@ -53,7 +53,7 @@ pub(crate) const AT_JWT: &str = "at+jwt";
 impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// Loads the client and, if any, the user and their groups.
     pub(crate) async fn identity(&self, client_id: &str, user_id: Option<&str>) -> Result<Identity, OAuthError> {
-        let directory = &self.directory;
+        let directory = self.directory();
         let client = directory
             .client(client_id)
             .await
@@ -83,7 +83,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         now: OffsetDateTime,
     ) -> Result<MintedAccessToken, OAuthError> {
         let claims = self.compiled_claims(state)?;
-        let jti = access_token_id(&grant.id).map_err(|_| OAuthError::internal())?;
+        let jti = access_token_id(&grant.id, self.random()).map_err(|_| OAuthError::internal())?;
         let params = AccessTokenParams {
             issuer: &state.issuer,
             audiences: &state.config.server.audiences,
@@ -110,7 +110,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         now: OffsetDateTime,
     ) -> Result<String, OAuthError> {
         let claims = self.compiled_claims(state)?;
-        let jti = token_id("ID.").map_err(|_| OAuthError::internal())?;
+        let jti = token_id("ID.", self.random()).map_err(|_| OAuthError::internal())?;
         let algorithm = state.signer.algorithm();
         let at_hash = extras.access_token.map(|token| jose::at_hash(algorithm, token));
         let c_hash = extras.code.map(|code| jose::c_hash(algorithm, code));
@@ -161,7 +161,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// A claim that could not be evaluated: recorded as an event naming the claim and the cause,
     /// answered with Okta's `server_error` (HTTP 400, reference §1.4).
     fn claim_failure(&self, error: &ClaimError, client_id: &str, now: OffsetDateTime) -> OAuthError {
-        self.events.record(error.event(now).with_client(client_id));
+        self.record(error.event(now).with_client(client_id));
         OAuthError::new(ErrorCode::ServerError, error.description()).with_status(400)
     }
 }

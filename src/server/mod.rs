@@ -7,6 +7,7 @@
 //! the request that finds it due.
 
 mod authorize;
+mod builder;
 mod client_auth;
 mod introspect;
 mod keys_endpoint;
@@ -27,29 +28,34 @@ use time::OffsetDateTime;
 use crate::admin::{ApiError, ManagementApi};
 use crate::clock::Clock;
 use crate::endpoint::{EndpointResponse, OAuthError};
-use crate::event::EventSink;
+use crate::event::{Event, EventSink};
 use crate::expr::JsonMap;
 use crate::keys::{KeyMaterial, RotationSettings};
+use crate::random::Randomness;
+use crate::store::memory::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
 use crate::store::{ConfigStore, Directory, GrantStore};
 use state::ServerState;
+
+pub use builder::AuthServerBuilder;
 
 pub use authorize::{AuthorizeOutcome, LoginRequired};
 pub use logout::LogoutOutcome;
 
 /// An authorization server host: every configured server's endpoints, and the management API.
-pub struct AuthServer<C, D, G> {
-    config: Arc<C>,
-    directory: Arc<D>,
+///
+/// Build one with [`AuthServer::builder`], or [`AuthServer::in_memory`] for memory stores and
+/// defaults throughout. The type parameters are the stores: configuration (`C`), directory
+/// (`D`) and grants (`G`); they default to the in-memory ones.
+pub struct AuthServer<C = MemoryConfigStore, D = MemoryDirectory, G = MemoryGrantStore> {
+    /// The management API, which also holds what both share: the configuration store, the
+    /// directory, the key material, the clock, the randomness, the base URL and the rotation
+    /// settings.
+    management: ManagementApi<C, D>,
     grants: Arc<G>,
-    clock: Arc<dyn Clock>,
     events: Arc<dyn EventSink>,
-    key_material: Arc<dyn KeyMaterial>,
-    base_url: String,
-    rotation: RotationSettings,
     org_id: String,
     org: JsonMap,
     rfc9068_servers: HashSet<String>,
-    management: ManagementApi<C, D>,
     states: RwLock<HashMap<String, Arc<ServerState>>>,
 }
 
@@ -76,9 +82,29 @@ impl Unavailable {
     }
 }
 
+impl AuthServer {
+    /// A host at `base_url` on memory stores, software keys, the system clock and the operating
+    /// system's randomness, with events kept in a [`MemoryEventLog`]. It hosts no server until
+    /// one is created (for Okta's `default`: `server.management().ensure_default_server()`).
+    ///
+    /// ```
+    /// let server = authserver::AuthServer::in_memory("https://id.example.com");
+    /// assert_eq!(server.issuer("default"), "https://id.example.com/oauth2/default");
+    /// ```
+    pub fn in_memory(base_url: impl Into<String>) -> Self {
+        Self::builder(base_url).build()
+    }
+
+    /// A builder for a host at `base_url`, the public origin (`https://id.example.com`): issuers
+    /// are `{base_url}/oauth2/{id}`. Every part has an in-memory or system default.
+    pub fn builder(base_url: impl Into<String>) -> AuthServerBuilder {
+        AuthServerBuilder::new(base_url.into())
+    }
+}
+
 impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// A host over the given stores. `base_url` is the public origin (`https://id.example.com`):
-    /// issuers are `{base_url}/oauth2/{id}`.
+    /// issuers are `{base_url}/oauth2/{id}`. [`AuthServer::builder`] names the parts instead.
     pub fn new(
         config: Arc<C>,
         directory: Arc<D>,
@@ -88,36 +114,19 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         events: Arc<dyn EventSink>,
         base_url: impl Into<String>,
     ) -> Self {
-        let base_url = base_url.into().trim_end_matches('/').to_owned();
-        let management = ManagementApi::new(
-            Arc::clone(&config),
-            Arc::clone(&directory),
-            Arc::clone(&key_material),
-            Arc::clone(&clock),
-            base_url.clone(),
-        );
-        let (org_id, org) = default_org(&base_url);
-        Self {
-            config,
-            directory,
-            grants,
-            clock,
-            events,
-            key_material,
-            base_url,
-            rotation: RotationSettings::default(),
-            org_id,
-            org,
-            rfc9068_servers: HashSet::new(),
-            management,
-            states: RwLock::new(HashMap::new()),
-        }
+        AuthServer::builder(base_url)
+            .config_store(config)
+            .directory(directory)
+            .grant_store(grants)
+            .key_material(key_material)
+            .clock(clock)
+            .events(events)
+            .build()
     }
 
     /// Uses `settings` for key generation and rotation (the default: RS256, 90 days, one day of
     /// retention for expired keys).
     pub fn with_rotation_settings(mut self, settings: RotationSettings) -> Self {
-        self.rotation = settings;
         self.management = self.management.with_rotation_settings(settings);
         self
     }
@@ -141,7 +150,12 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
 
     /// The directory (clients, users, groups), e.g. for a test harness to add users.
     pub fn directory(&self) -> &D {
-        &self.directory
+        self.management.directory()
+    }
+
+    /// The configuration store (servers, policies, rules, scopes, claims, keys).
+    pub fn config_store(&self) -> &C {
+        self.management.config_store()
     }
 
     /// The grant store (codes, refresh tokens, revocations).
@@ -161,11 +175,33 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
 
     /// The issuer of server `id`: `{base}/oauth2/{id}`.
     pub fn issuer(&self, id: &str) -> String {
-        crate::admin::links::issuer(&self.base_url, id)
+        crate::admin::links::issuer(self.base_url(), id)
+    }
+
+    /// The public origin issuers are built from.
+    pub fn base_url(&self) -> &str {
+        self.management.base_url()
+    }
+
+    /// The clock every decision reads `now` from.
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.management.clock()
+    }
+
+    /// The source of ids, codes, secrets and token ids.
+    pub(crate) fn random(&self) -> &dyn Randomness {
+        self.management.random()
     }
 
     fn now(&self) -> OffsetDateTime {
-        self.clock.now()
+        self.clock().now()
+    }
+
+    /// Records `event` under an id drawn from the server's randomness, so a seeded source makes
+    /// the System Log reproducible too.
+    pub(crate) fn record(&self, mut event: Event) {
+        event.uuid = crate::event::uuid_from(self.random());
+        self.events.record(event);
     }
 
     /// The prepared state of server `id` if it exists and is active: rebuilt when the store's
@@ -185,7 +221,12 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
 
     /// The prepared state of server `id`, from the cache when the store's revisions match.
     async fn state(&self, id: &str) -> Result<Option<Arc<ServerState>>, Unavailable> {
-        let Some(revisions) = self.config.revisions(id).await.map_err(|_| Unavailable::Internal)? else {
+        let Some(revisions) = self
+            .config_store()
+            .revisions(id)
+            .await
+            .map_err(|_| Unavailable::Internal)?
+        else {
             self.states.write().unwrap_or_else(PoisonError::into_inner).remove(id);
             return Ok(None);
         };
@@ -198,13 +239,17 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         if let Some(state) = cached.filter(|state| state.revisions == revisions) {
             return Ok(Some(state));
         }
-        let config = self.config.load(id).await.map_err(|_| Unavailable::Internal)?;
-        let ring = self.config.key_ring(id).await.map_err(|_| Unavailable::Internal)?;
+        let config = self.config_store().load(id).await.map_err(|_| Unavailable::Internal)?;
+        let ring = self
+            .config_store()
+            .key_ring(id)
+            .await
+            .map_err(|_| Unavailable::Internal)?;
         let (Some(config), Some(ring)) = (config, ring) else {
             return Ok(None);
         };
         let state = Arc::new(
-            ServerState::build(config, ring, self.key_material.as_ref(), &self.base_url)
+            ServerState::build(config, ring, self.management.key_material(), self.base_url())
                 .map_err(|_| Unavailable::Internal)?,
         );
         self.states

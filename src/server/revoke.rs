@@ -97,7 +97,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                 .revoke_access_token(&claims.jti, until)
                 .await
                 .map_err(|_| Invalid::Store)?;
-            self.events.record(
+            self.record(
                 Event::success(REVOKE_EVENT, "OAuth2 access token revocation request", now)
                     .with_client(client_id.as_str())
                     .with_target(Entity::new("access_token", claims.jti)),
@@ -135,7 +135,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             .revoke_grant(&grant.id, until)
             .await
             .map_err(|_| Invalid::Store)?;
-        self.events.record(
+        self.record(
             Event::success(REVOKE_EVENT, "OAuth2 refresh token revocation request", now)
                 .with_client(client_id.as_str())
                 .with_target(Entity::new("refresh_token", grant.id.as_str())),
@@ -145,7 +145,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
 
     /// Records that `client_id` asked to revoke another client's token: nothing was revoked.
     fn refuse_revocation(&self, client_id: &str, kind: &str, now: OffsetDateTime) {
-        self.events.record(
+        self.record(
             Event::failure(
                 REVOKE_EVENT,
                 "OAuth2 token revocation request",
@@ -221,7 +221,7 @@ mod tests {
         let fixture = Fixture::new().await;
         let grant = fixture.grant(WEB, Some(ALICE), &["openid", "offline_access"]);
         let first = fixture.refresh_token(&grant).await;
-        let successor = RefreshToken::generate().unwrap();
+        let successor = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
         let record = RefreshTokenRecord {
             token_hash: successor.hash(),
             grant: grant.clone(),

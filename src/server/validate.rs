@@ -125,7 +125,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     ) -> Result<AccessTokenClaims, Invalid> {
         let verified = jose::verify(token, &state.verification_keys).map_err(|_| Invalid::Malformed)?;
         let kid = verified.header.kid.as_deref().unwrap_or_default();
-        if !state.ring.is_published(kid, &self.rotation, now) {
+        if !state.ring.is_published(kid, self.management.rotation(), now) {
             return Err(Invalid::Malformed);
         }
         let claims: AccessTokenClaims = verified.claims().map_err(|_| Invalid::Malformed)?;
@@ -243,7 +243,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         user_id: Option<&str>,
         issued_at: i64,
     ) -> Result<Option<User>, Invalid> {
-        let directory = &self.directory;
+        let directory = self.directory();
         let client = directory.client(client_id).await.map_err(|_| Invalid::Store)?;
         let client = client.ok_or(Invalid::ClientInactive)?;
         if !client.client.status.is_active() {
@@ -344,7 +344,7 @@ pub(super) mod fixture {
             let events = Arc::new(MemoryEventLog::default());
             let server = crate::server::tests::in_memory_server(clock.clone(), events.clone());
             server.management().ensure_default_server().await.unwrap();
-            let secret = ClientSecret::generate().unwrap();
+            let secret = ClientSecret::generate(&crate::random::SystemRandom).unwrap();
             let fixture = Self {
                 server,
                 clock,
@@ -437,7 +437,7 @@ pub(super) mod fixture {
         /// A grant of `scopes` to `client` for `user`, made now.
         pub(crate) fn grant(&self, client: &str, user: Option<&str>, scopes: &[&str]) -> Grant {
             Grant {
-                id: GrantId::generate().unwrap(),
+                id: GrantId::generate(&crate::random::SystemRandom).unwrap(),
                 authorization_server_id: "default".into(),
                 client_id: client.into(),
                 user_id: user.map(str::to_owned),
@@ -499,7 +499,7 @@ pub(super) mod fixture {
 
         /// A refresh token of `grant`, stored now.
         pub(crate) async fn refresh_token(&self, grant: &Grant) -> String {
-            let token = RefreshToken::generate().unwrap();
+            let token = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
             let record = RefreshTokenRecord {
                 token_hash: token.hash(),
                 grant: grant.clone(),
@@ -854,7 +854,7 @@ mod tests {
         assert_eq!(check_refresh(&fixture, "unknown").await, Err(Invalid::Unknown));
 
         // Rotated away: the old token is consumed, the successor valid.
-        let successor = RefreshToken::generate().unwrap();
+        let successor = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
         let record = crate::store::grants::RefreshTokenRecord {
             token_hash: successor.hash(),
             grant: grant.clone(),

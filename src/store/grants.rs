@@ -47,12 +47,12 @@ impl GrantId {
     /// The length of a generated id: 128 random bits in base64url.
     pub const GENERATED_LEN: usize = 22;
 
-    /// A new random id of [`GrantId::GENERATED_LEN`] characters.
+    /// A new id of [`GrantId::GENERATED_LEN`] characters drawn from `random`.
     ///
     /// # Errors
     /// [`CryptoError::Random`](crate::crypto::CryptoError::Random) if the random source fails.
-    pub fn generate() -> Result<Self, crate::crypto::CryptoError> {
-        Ok(Self(crate::jose::b64_encode(crate::crypto::random_array::<16>()?)))
+    pub fn generate(random: &dyn crate::random::Randomness) -> Result<Self, crate::crypto::CryptoError> {
+        Ok(Self(crate::jose::b64_encode(random.array::<16>()?)))
     }
 
     /// Wraps an id.

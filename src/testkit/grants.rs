@@ -55,11 +55,11 @@ fn grant(id: &str) -> Grant {
 }
 
 fn new_code() -> AuthorizationCode {
-    AuthorizationCode::generate().expect("the random source failed")
+    AuthorizationCode::generate(&crate::random::SystemRandom).expect("the random source failed")
 }
 
 fn new_token() -> RefreshToken {
-    RefreshToken::generate().expect("the random source failed")
+    RefreshToken::generate(&crate::random::SystemRandom).expect("the random source failed")
 }
 
 fn code_record(code: &AuthorizationCode, grant_id: &str, expires_at: OffsetDateTime) -> AuthorizationCodeRecord {

@@ -36,7 +36,9 @@ pub struct Sessions {
 
 /// A fresh 256-bit random token (base64url), or `None` if the random source failed.
 fn random_token() -> Option<String> {
-    ClientSecret::generate().ok().map(|secret| secret.expose().to_owned())
+    ClientSecret::generate(&authserver::random::SystemRandom)
+        .ok()
+        .map(|secret| secret.expose().to_owned())
 }
 
 impl Sessions {

@@ -229,7 +229,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let Some(client_id) = params.get("client_id") else {
             return Err(self.authorize_untrusted(None, text::INVALID_CLIENT));
         };
-        match self.directory.client(client_id).await {
+        match self.directory().client(client_id).await {
             Ok(Some(client)) if client.client.status.is_active() => Ok(client),
             Ok(_) => Err(self.authorize_untrusted(None, text::INVALID_CLIENT)),
             Err(_) => Err(AuthorizeOutcome::Respond(response::error_page(&OAuthError::internal()))),
@@ -249,7 +249,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         if let Some(client_id) = client_id {
             event = event.with_client(client_id);
         }
-        self.events.record(event);
+        self.record(event);
         AuthorizeOutcome::Respond(response::error_page(&error))
     }
 
@@ -265,7 +265,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         if let Some(user_id) = user_id {
             event = event.with_actor(Entity::new("User", user_id));
         }
-        self.events.record(event);
+        self.record(event);
         delivery.error(error)
     }
 
@@ -353,10 +353,14 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// The client, and the session's user if active and assigned to it.
     async fn authorize_signed_in_identity(&self, client: ClientRecord, user_id: &str) -> Result<Identity, OAuthError> {
         let denied = || OAuthError::new(ErrorCode::AccessDenied, text::DENIED);
-        let user = self.directory.user(user_id).await.map_err(|_| OAuthError::internal())?;
+        let user = self
+            .directory()
+            .user(user_id)
+            .await
+            .map_err(|_| OAuthError::internal())?;
         let user = user.filter(|user| user.status.can_sign_in()).ok_or_else(denied)?;
         let assigned = self
-            .directory
+            .directory()
             .is_assigned(&client.client.client_id, user_id)
             .await
             .map_err(|_| OAuthError::internal())?;
@@ -364,7 +368,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             return Err(OAuthError::new(ErrorCode::AccessDenied, text::NOT_ASSIGNED).with_status(400));
         }
         let groups = self
-            .directory
+            .directory()
             .user_groups(user_id)
             .await
             .map_err(|_| OAuthError::internal())?;
@@ -388,7 +392,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let now = self.now();
         let client_id = identity.client.client.client_id.as_str();
         let group_ids: Vec<String> = identity.groups.iter().map(|group| group.id.clone()).collect();
-        let grant_id = GrantId::generate().map_err(|_| OAuthError::internal())?;
+        let grant_id = GrantId::generate(self.random()).map_err(|_| OAuthError::internal())?;
         let mut grants = Grants {
             code: None,
             tokens: None,
@@ -417,7 +421,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                     return Err(OAuthError::new(code, denial.description()).with_status(denial.kind.http_status()));
                 }
             };
-            self.events.record(
+            self.record(
                 decision
                     .event(&policy_request, now)
                     .with_target(server_entity(server_id)),
@@ -472,7 +476,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         };
         let code = match &grants.code {
             Some(grant) => {
-                let code = AuthorizationCode::generate().map_err(|_| OAuthError::internal())?;
+                let code = AuthorizationCode::generate(self.random()).map_err(|_| OAuthError::internal())?;
                 let record = AuthorizationCodeRecord {
                     code_hash: code.hash(),
                     grant: grant.clone(),
@@ -485,7 +489,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                     .insert_code(record)
                     .await
                     .map_err(|_| OAuthError::internal())?;
-                self.events.record(issued(
+                self.record(issued(
                     "app.oauth2.as.authorize.code",
                     "OAuth2 authorization code issued",
                     grant,
@@ -499,7 +503,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         if let Some(grant) = &grants.tokens {
             if valid.types.token {
                 let minted = self.mint_access_token(state, identity, grant, now)?;
-                self.events.record(
+                self.record(
                     issued(
                         "app.oauth2.as.authorize.implicit.access_token",
                         "OAuth2 access token issued",
@@ -521,7 +525,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                     },
                 };
                 id_token = Some(self.mint_id_token(state, identity, grant, extras, now)?);
-                self.events.record(issued(
+                self.record(issued(
                     "app.oauth2.as.authorize.implicit.id_token",
                     "OAuth2 ID token issued",
                     grant,

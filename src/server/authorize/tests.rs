@@ -750,12 +750,12 @@ async fn policy_denials_reach_the_client_and_the_log() {
     // Start with the System Log": the denial is recorded with its reason.
     let f = fixture().await;
     // The default rule no longer admits the implicit grant.
-    let mut config = f.server.config.load("default").await.unwrap().unwrap();
+    let mut config = f.server.config_store().load("default").await.unwrap().unwrap();
     config.policies[0].rules[0].conditions.grant_types = Some(GrantTypeCondition {
         include: vec![GrantType::AuthorizationCode],
     });
     let revision = config.revision;
-    let _ = f.server.config.save(config, revision).await.unwrap();
+    let _ = f.server.config_store().save(config, revision).await.unwrap();
 
     let text = "Policy evaluation failed for this request, please check the policy configurations.";
     for response_type in ["id_token token", "code id_token"] {
@@ -1037,7 +1037,7 @@ async fn the_code_exchange_does_not_re_evaluate_policies() {
         .get("code")
         .unwrap()
         .to_owned();
-    let config = f.server.config.load("default").await.unwrap().unwrap();
+    let config = f.server.config_store().load("default").await.unwrap().unwrap();
     let policy = format!(
         "/api/v1/authorizationServers/default/policies/{}/lifecycle/deactivate",
         config.policies[0].policy.id

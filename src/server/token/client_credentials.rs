@@ -47,7 +47,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         };
         let decision = self.evaluate_policies(state, &request, now)?;
         let grant = grant_from_decision(
-            new_grant_id()?,
+            new_grant_id(self.random())?,
             &config.server.id,
             &client.client.client_id,
             None,

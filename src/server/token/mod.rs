@@ -19,6 +19,7 @@ use crate::endpoint::{EndpointRequest, EndpointResponse, ErrorCode, Method, OAut
 use crate::event::{Entity, Event, Severity};
 use crate::model::{ClientRecord, GrantType, Group, OFFLINE_ACCESS, OPENID, User};
 use crate::policy::{self, Decision, PolicyRequest, UserContext};
+use crate::random::Randomness;
 use crate::secret::RefreshToken;
 use crate::store::grants::{Grant, GrantId, RefreshTokenRecord};
 use crate::store::{ConfigStore, Directory, GrantStore};
@@ -185,11 +186,11 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         };
         match outcome {
             Ok(issued) => {
-                self.events.record(success_event(&issued, server_id, now));
+                self.record(success_event(&issued, server_id, now));
                 EndpointResponse::json(200, Value::Object(issued.body)).no_store()
             }
             Err(refusal) => {
-                self.events.record(failure_event(&refusal, server_id, now));
+                self.record(failure_event(&refusal, server_id, now));
                 let response = client_error_response(&refusal.error, request.authorization);
                 if refusal.error.status == 405 {
                     response.with_header("Allow", "POST")
@@ -278,11 +279,11 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let server = Entity::new("AuthorizationServer", &state.config.server.id);
         match policy::evaluate(request) {
             Ok(decision) => {
-                self.events.record(decision.event(request, now).with_target(server));
+                self.record(decision.event(request, now).with_target(server));
                 Ok(decision)
             }
             Err(denial) => {
-                self.events.record(denial.event(request, now).with_target(server));
+                self.record(denial.event(request, now).with_target(server));
                 Err(denial_refusal(&denial).user(request.user.map(|user| user.id)))
             }
         }
@@ -291,7 +292,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// Loads user `user_id` for a grant to `client`: they must exist, be `ACTIVE` and be assigned
     /// to the client. Returns the user and their current groups.
     async fn grant_user(&self, client_id: &str, user_id: &str) -> Result<(User, Vec<Group>), Refusal> {
-        let directory = &self.directory;
+        let directory = self.directory();
         let unavailable =
             || Refusal::new(ErrorCode::InvalidGrant, USER_UNAVAILABLE, "user_unavailable").user(Some(user_id));
         let user = directory
@@ -310,7 +311,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// Refuses a user who is not assigned to the client (`access_denied`, 400, reference §4.1).
     async fn check_assigned(&self, client_id: &str, user_id: &str) -> Result<(), Refusal> {
         let assigned = self
-            .directory
+            .directory()
             .is_assigned(client_id, user_id)
             .await
             .map_err(|_| Refusal::internal())?;
@@ -356,7 +357,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// Starts a refresh-token family for `grant`: a new token, stored as its hash, living for the
     /// grant's refresh lifetime.
     async fn new_refresh_token(&self, grant: &Grant, now: OffsetDateTime) -> Result<RefreshToken, Refusal> {
-        let token = RefreshToken::generate().map_err(|_| Refusal::internal())?;
+        let token = RefreshToken::generate(self.random()).map_err(|_| Refusal::internal())?;
         let expires_at = grant
             .refresh_token_lifetime_minutes
             .map(|minutes| now + Duration::minutes(i64::from(minutes)));
@@ -386,7 +387,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             .revoke_grant(grant, now + REVOCATION_HORIZON)
             .await
             .map_err(|_| Refusal::internal())?;
-        self.events.record(
+        self.record(
             Event::failure(
                 REUSE_EVENT_TYPE,
                 "OAuth2 token reuse detected: grant revoked",
@@ -443,8 +444,8 @@ pub(crate) fn grant_from_decision(
 }
 
 /// A fresh grant id.
-fn new_grant_id() -> Result<GrantId, Refusal> {
-    GrantId::generate().map_err(|_| Refusal::internal())
+fn new_grant_id(random: &dyn Randomness) -> Result<GrantId, Refusal> {
+    GrantId::generate(random).map_err(|_| Refusal::internal())
 }
 
 /// The user of a policy request.

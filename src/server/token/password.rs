@@ -40,7 +40,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let requested = requested_scopes(params, MAX_SCOPE_LEN)?;
         let invalid = || Refusal::new(ErrorCode::InvalidGrant, INVALID_CREDENTIALS, "invalid_credentials");
         let user = self
-            .directory
+            .directory()
             .check_password(username, password)
             .await
             .map_err(|_| Refusal::internal())?
@@ -51,7 +51,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let client_id = client.client.client_id.clone();
         self.check_assigned(&client_id, &user.id).await?;
         let groups = self
-            .directory
+            .directory()
             .user_groups(&user.id)
             .await
             .map_err(|_| Refusal::internal())?;
@@ -67,7 +67,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         };
         let decision = self.evaluate_policies(state, &request, now)?;
         let grant = grant_from_decision(
-            new_grant_id()?,
+            new_grant_id(self.random())?,
             &config.server.id,
             &client_id,
             Some(&user.id),

@@ -32,6 +32,7 @@ use super::{Issued, MAX_REFRESH_SCOPE_LEN, Refusal, group_ids, requested_scopes,
 use crate::endpoint::{ErrorCode, Params};
 use crate::model::{ClientRecord, GrantType, OFFLINE_ACCESS, RotationType};
 use crate::policy::{self, PolicyRequest};
+use crate::random::Randomness;
 use crate::secret::{RefreshToken, SecretHash};
 use crate::server::AuthServer;
 use crate::server::mint::Identity;
@@ -117,7 +118,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             .map_err(|_| invalid("refresh_token_unknown_grant_type").user(user_id))?;
         let groups = match &user {
             Some(user) => self
-                .directory
+                .directory()
                 .user_groups(&user.id)
                 .await
                 .map_err(|_| Refusal::internal())?,
@@ -196,7 +197,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         leeway: Duration,
         now: OffsetDateTime,
     ) -> Result<String, Refusal> {
-        let (token, successor) = successor(record, grant, now)?;
+        let (token, successor) = successor(record, grant, now, self.random())?;
         match self
             .grants
             .rotate_refresh_token(presented, successor.clone(), now)
@@ -228,7 +229,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         grant: &Grant,
         now: OffsetDateTime,
     ) -> Result<String, Refusal> {
-        let (token, sibling) = successor(record, grant, now)?;
+        let (token, sibling) = successor(record, grant, now, self.random())?;
         self.grants
             .insert_refresh_token(sibling)
             .await
@@ -242,8 +243,9 @@ fn successor(
     record: &RefreshTokenRecord,
     grant: &Grant,
     now: OffsetDateTime,
+    random: &dyn Randomness,
 ) -> Result<(RefreshToken, RefreshTokenRecord), Refusal> {
-    let token = RefreshToken::generate().map_err(|_| Refusal::internal())?;
+    let token = RefreshToken::generate(random).map_err(|_| Refusal::internal())?;
     let successor = RefreshTokenRecord {
         token_hash: token.hash(),
         grant: grant.clone(),

@@ -129,7 +129,7 @@ impl Harness {
         challenge: Option<&str>,
         nonce: Option<&str>,
     ) -> (String, GrantId) {
-        let code = AuthorizationCode::generate().unwrap();
+        let code = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
         let grant = test_grant(client_id, scopes, self.now());
         let id = grant.id.clone();
         let record = AuthorizationCodeRecord {
@@ -155,7 +155,7 @@ impl Harness {
 
 fn test_grant(client_id: &str, scopes: &[&str], now: OffsetDateTime) -> Grant {
     Grant {
-        id: GrantId::generate().unwrap(),
+        id: GrantId::generate(&crate::random::SystemRandom).unwrap(),
         authorization_server_id: "default".into(),
         client_id: client_id.into(),
         user_id: Some(USER.into()),
@@ -198,7 +198,7 @@ fn assertion_claims(client_id: &str, now: OffsetDateTime) -> Value {
     json!({
         "iss": client_id, "sub": client_id, "aud": TOKEN_URL,
         "iat": now.unix_timestamp(), "exp": (now + Duration::minutes(5)).unix_timestamp(),
-        "jti": format!("jti-{}", AuthorizationCode::generate().unwrap().expose())
+        "jti": format!("jti-{}", AuthorizationCode::generate(&crate::random::SystemRandom).unwrap().expose())
     })
 }
 
@@ -1148,7 +1148,7 @@ async fn the_idle_window_and_the_lifetime_end_a_refresh_token() {
         "The refresh token is invalid or expired.",
     );
 
-    let token = crate::secret::RefreshToken::generate().unwrap();
+    let token = crate::secret::RefreshToken::generate(&crate::random::SystemRandom).unwrap();
     let now = h.now();
     let mut grant = test_grant("web", &["api:write", "offline_access"], now);
     grant.grant_type = "password".into();
@@ -1288,10 +1288,10 @@ impl Harness {
     /// so tokens issued before are not implicitly revoked by the edit.
     async fn edit_config(&self, edit: impl FnOnce(&mut crate::store::ServerConfig)) {
         use crate::store::ConfigStore as _;
-        let mut config = self.server.config.load("default").await.unwrap().unwrap();
+        let mut config = self.server.config_store().load("default").await.unwrap().unwrap();
         edit(&mut config);
         let revision = config.revision;
-        let saved = self.server.config.save(config, revision).await.unwrap();
+        let saved = self.server.config_store().save(config, revision).await.unwrap();
         assert!(matches!(saved, crate::store::Saved::Saved { .. }));
     }
 

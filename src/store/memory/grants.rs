@@ -402,8 +402,12 @@ mod tests {
     #[tokio::test]
     async fn stores_no_plaintext_secrets() {
         let store = MemoryGrantStore::new();
-        let codes: Vec<_> = (0..4).map(|_| AuthorizationCode::generate().unwrap()).collect();
-        let tokens: Vec<_> = (0..4).map(|_| RefreshToken::generate().unwrap()).collect();
+        let codes: Vec<_> = (0..4)
+            .map(|_| AuthorizationCode::generate(&crate::random::SystemRandom).unwrap())
+            .collect();
+        let tokens: Vec<_> = (0..4)
+            .map(|_| RefreshToken::generate(&crate::random::SystemRandom).unwrap())
+            .collect();
         for (i, code) in codes.iter().enumerate() {
             store.insert_code(code_record(code, &format!("g{i}"))).await.unwrap();
         }
@@ -450,8 +454,8 @@ mod tests {
         // A control for `stores_no_plaintext_secrets`: if a plaintext reaches any stored field,
         // the dump shows it.
         let store = MemoryGrantStore::new();
-        let code = AuthorizationCode::generate().unwrap();
-        let token = RefreshToken::generate().unwrap();
+        let code = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
+        let token = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
         let mut record = code_record(&code, "g1");
         record.nonce = Some(code.expose().to_owned());
         store.insert_code(record).await.unwrap();
@@ -466,7 +470,7 @@ mod tests {
     #[tokio::test]
     async fn debug_shows_counts_only() {
         let store = MemoryGrantStore::new();
-        let code = AuthorizationCode::generate().unwrap();
+        let code = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
         store.insert_code(code_record(&code, "grant-secret-id")).await.unwrap();
         let shown = format!("{store:?}");
         assert_eq!(
@@ -479,7 +483,7 @@ mod tests {
     #[tokio::test]
     async fn code_is_redeemed_once() {
         let store = MemoryGrantStore::new();
-        let code = AuthorizationCode::generate().unwrap();
+        let code = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
         let record = code_record(&code, "g1");
         store.insert_code(record.clone()).await.unwrap();
         assert_eq!(
@@ -502,8 +506,8 @@ mod tests {
     #[tokio::test]
     async fn rotation_conflict_changes_nothing() {
         let store = MemoryGrantStore::new();
-        let old = RefreshToken::generate().unwrap();
-        let other = RefreshToken::generate().unwrap();
+        let old = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
+        let other = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
         store.insert_refresh_token(refresh_record(&old, "g1")).await.unwrap();
         store.insert_refresh_token(refresh_record(&other, "g9")).await.unwrap();
         let clash = store
@@ -519,9 +523,9 @@ mod tests {
     #[tokio::test]
     async fn purge_counts_every_kind_of_entry() {
         let store = MemoryGrantStore::new();
-        let code = AuthorizationCode::generate().unwrap();
-        let redeemed = AuthorizationCode::generate().unwrap();
-        let token = RefreshToken::generate().unwrap();
+        let code = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
+        let redeemed = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
+        let token = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
         store.insert_code(code_record(&code, "g1")).await.unwrap();
         store.insert_code(code_record(&redeemed, "g2")).await.unwrap();
         let _ = store.redeem_code(&redeemed.hash(), NOW).await.unwrap();
@@ -558,7 +562,7 @@ mod tests {
     async fn far_future_expiry_does_not_overflow() {
         let end = datetime!(9999-12-31 23:59:59 UTC);
         let store = MemoryGrantStore::new();
-        let code = AuthorizationCode::generate().unwrap();
+        let code = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
         let mut record = code_record(&code, "g1");
         record.expires_at = end;
         store.insert_code(record).await.unwrap();
@@ -578,7 +582,7 @@ mod tests {
         .join();
         assert!(panicked.is_err());
         assert!(store.codes.is_poisoned());
-        let code = AuthorizationCode::generate().unwrap();
+        let code = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
         store.insert_code(code_record(&code, "g1")).await.unwrap();
         assert!(matches!(
             store.redeem_code(&code.hash(), NOW).await.unwrap(),
@@ -593,7 +597,7 @@ mod tests {
         const RACERS: usize = 32;
         for _round in 0..20 {
             let store = Arc::new(MemoryGrantStore::new());
-            let code = AuthorizationCode::generate().unwrap();
+            let code = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
             store.insert_code(code_record(&code, "g1")).await.unwrap();
             let hash = code.hash();
             let barrier = Arc::new(tokio::sync::Barrier::new(RACERS));
@@ -628,9 +632,11 @@ mod tests {
         const RACERS: usize = 32;
         for _round in 0..20 {
             let store = Arc::new(MemoryGrantStore::new());
-            let old = RefreshToken::generate().unwrap();
+            let old = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
             store.insert_refresh_token(refresh_record(&old, "g1")).await.unwrap();
-            let successors: Vec<_> = (0..RACERS).map(|_| RefreshToken::generate().unwrap()).collect();
+            let successors: Vec<_> = (0..RACERS)
+                .map(|_| RefreshToken::generate(&crate::random::SystemRandom).unwrap())
+                .collect();
             let barrier = Arc::new(tokio::sync::Barrier::new(RACERS));
             let tasks: Vec<_> = successors
                 .iter()

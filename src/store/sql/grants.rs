@@ -501,8 +501,10 @@ mod tests {
     async fn stores_no_plaintext_secrets() {
         let (db, _dir) = test_database().await;
         let store = db.grant_store();
-        let code = AuthorizationCode::generate().unwrap();
-        let tokens: Vec<_> = (0..2).map(|_| RefreshToken::generate().unwrap()).collect();
+        let code = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
+        let tokens: Vec<_> = (0..2)
+            .map(|_| RefreshToken::generate(&crate::random::SystemRandom).unwrap())
+            .collect();
         store.insert_code(code_record(&code, "g1")).await.unwrap();
         assert!(matches!(
             store.redeem_code(&code.hash(), NOW).await.unwrap(),
@@ -543,8 +545,11 @@ mod tests {
             SqlDatabase::connect_with(&url, keys, options).await.unwrap()
         };
         let store = db.grant_store();
-        let code = AuthorizationCode::generate().unwrap();
-        let (old, new) = (RefreshToken::generate().unwrap(), RefreshToken::generate().unwrap());
+        let code = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
+        let (old, new) = (
+            RefreshToken::generate(&crate::random::SystemRandom).unwrap(),
+            RefreshToken::generate(&crate::random::SystemRandom).unwrap(),
+        );
         store.insert_code(code_record(&code, "g1")).await.unwrap();
         store.insert_refresh_token(refresh_record(&old, "g1")).await.unwrap();
 
@@ -583,9 +588,9 @@ mod tests {
     async fn purge_counts_every_kind_of_entry() {
         let (db, _dir) = test_database().await;
         let store = db.grant_store();
-        let code = AuthorizationCode::generate().unwrap();
-        let redeemed = AuthorizationCode::generate().unwrap();
-        let token = RefreshToken::generate().unwrap();
+        let code = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
+        let redeemed = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
+        let token = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
         store.insert_code(code_record(&code, "g1")).await.unwrap();
         store.insert_code(code_record(&redeemed, "g2")).await.unwrap();
         let _ = store.redeem_code(&redeemed.hash(), NOW).await.unwrap();
@@ -619,7 +624,7 @@ mod tests {
     async fn a_token_missed_by_the_revocation_update_is_still_revoked() {
         let (db, _dir) = test_database().await;
         let store = db.grant_store();
-        let token = RefreshToken::generate().unwrap();
+        let token = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
         store.insert_refresh_token(refresh_record(&token, "g1")).await.unwrap();
         store
             .revoke_grant(&GrantId::new("g1"), NOW + Duration::hours(1))
@@ -633,7 +638,7 @@ mod tests {
         let state = store.find_refresh_token(&token.hash()).await.unwrap().unwrap();
         assert!(state.family_revoked);
         assert!(!store.touch_refresh_token(&token.hash(), NOW).await.unwrap());
-        let successor = refresh_record(&RefreshToken::generate().unwrap(), "g1");
+        let successor = refresh_record(&RefreshToken::generate(&crate::random::SystemRandom).unwrap(), "g1");
         assert_eq!(
             store
                 .rotate_refresh_token(&token.hash(), successor.clone(), NOW)
@@ -657,7 +662,7 @@ mod tests {
     async fn touch_is_patched_into_the_record_and_keeps_it_otherwise() {
         let (db, _dir) = test_database().await;
         let store = db.grant_store();
-        let token = RefreshToken::generate().unwrap();
+        let token = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
         let mut record = refresh_record(&token, "g1");
         // Not UTC, and not representable in the column: kept as given while untouched.
         record.last_used_at = datetime!(2300-01-01 0:00 +02:00);
@@ -679,12 +684,12 @@ mod tests {
         .into_iter()
         .enumerate()
         {
-            let code = AuthorizationCode::generate().unwrap();
+            let code = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
             let mut record = code_record(&code, "g1");
             record.expires_at = at;
             store.insert_code(record).await.unwrap();
             let _ = store.redeem_code(&code.hash(), at).await.unwrap();
-            let token = RefreshToken::generate().unwrap();
+            let token = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
             let mut record = refresh_record(&token, "g1");
             record.expires_at = Some(at);
             record.last_used_at = at;
@@ -712,8 +717,8 @@ mod tests {
         let second = SqlDatabase::connect(&url, keys).await.unwrap();
         let stores = [first.grant_store(), second.grant_store()];
         for _round in 0..5 {
-            let code = AuthorizationCode::generate().unwrap();
-            let old = RefreshToken::generate().unwrap();
+            let code = AuthorizationCode::generate(&crate::random::SystemRandom).unwrap();
+            let old = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
             stores[0].insert_code(code_record(&code, "g1")).await.unwrap();
             stores[1]
                 .insert_refresh_token(refresh_record(&old, "g1"))
@@ -725,7 +730,7 @@ mod tests {
                     let store = stores[i % 2].clone();
                     let barrier = Arc::clone(&barrier);
                     let (code, old) = (code.hash(), old.hash());
-                    let successor = RefreshToken::generate().unwrap();
+                    let successor = RefreshToken::generate(&crate::random::SystemRandom).unwrap();
                     let record = refresh_record(&successor, "g1");
                     tokio::spawn(async move {
                         barrier.wait().await;
