@@ -75,7 +75,7 @@
 //!     &AccessTokenParams {
 //!         issuer: "https://id.example.com/oauth2/default",
 //!         audiences: &["api://default".to_owned()],
-//!         jti: &token_id("AT.", &crate::random::SystemRandom)?,
+//!         jti: &token_id("AT.", &authserver::random::SystemRandom)?,
 //!         scopes: &granted,
 //!         issued_at: now,
 //!         lifetime: decision.access_token_lifetime(),

@@ -33,7 +33,7 @@
 //! let org = serde_json::Map::new();
 //! let subject = Subject { client: &client, user: None, groups: &[], org: &org };
 //! let scopes = vec!["billing:read".to_owned()];
-//! let jti = token_id("AT.", &crate::random::SystemRandom).unwrap();
+//! let jti = token_id("AT.", &authserver::random::SystemRandom).unwrap();
 //! let params = AccessTokenParams {
 //!     issuer: "https://example.com/oauth2/default",
 //!     audiences: &["api://default".to_owned()],
