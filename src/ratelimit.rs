@@ -1,5 +1,5 @@
 //! Okta-style rate limiting: per-minute counters per endpoint category and client, and the
-//! `X-Rate-Limit-*` headers and `429` body Okta answers with (reference §4.4).
+//! `X-Rate-Limit-*` headers and `429` body Okta answers with (Okta's rate-limit documentation).
 //!
 //! Like everything that decides in this crate, the limiter is pure and synchronous: it has no
 //! clock and no threads, every [`RateLimiter::check`] takes `now`, and the host wraps the limiter
@@ -28,9 +28,9 @@
 //!   clients honour it.
 //! - **Exemptions.** Okta does not rate-limit `/oauth2/v1/keys` and `/.well-known/*`; the
 //!   [`RateLimits::okta_defaults`] preset exempts [`category::KEYS`] and [`category::DISCOVERY`]
-//!   (for the org-level paths and, as the reference recommends, their custom-AS equivalents). An
-//!   exempt category is not counted and [`RateLimiter::check`] answers `None`: no headers at all,
-//!   as Okta sends none for those endpoints.
+//!   (for the org-level paths and their custom-AS equivalents: Okta does not document the latter,
+//!   we exempt them too). An exempt category is not counted and [`RateLimiter::check`] answers
+//!   `None`: no headers at all, as Okta sends none for those endpoints.
 //!
 //! Okta's concurrency limits and per-username `/token` limits are not modelled.
 //!

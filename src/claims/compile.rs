@@ -5,8 +5,9 @@ use super::reserved::is_reserved;
 use crate::expr::{Expression, ParseError};
 use crate::model::{Claim, ClaimType, ClaimValueType, Status};
 
-/// The `sub` expression Okta ships as the system `sub` claim (seed 003): the app username for
-/// user flows, the client id for client credentials.
+/// The `sub` expression Okta ships as the system `sub` claim (the "Claims Object" example of
+/// Okta's 2017 OAuth 2.0 API reference): the app username for user flows, the client id for
+/// client credentials.
 pub const DEFAULT_SUB_EXPRESSION: &str = "(appuser != null) ? appuser.userName : app.clientId";
 
 /// One claim, ready to evaluate.

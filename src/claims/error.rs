@@ -1,5 +1,6 @@
-//! Claim evaluation failures: the token request fails (reference §1.4) with Okta's catalogued
-//! error, and the failure is recorded as an event naming the claim and the cause.
+//! Claim evaluation failures: the token request fails with the error Okta's published OAuth 2.0
+//! error codes give for it, and the failure is recorded as an event naming the claim and the
+//! cause.
 
 use time::OffsetDateTime;
 

@@ -1,13 +1,13 @@
-//! `GROUPS` claim filters (seed 003, "Details for groupFilterType"): `STARTS_WITH`, `EQUALS` and
-//! `CONTAINS` compare case-insensitively; `REGEX` is case-sensitive and must match the whole group
-//! name (Java's `matches`, which Okta's expression language uses).
+//! `GROUPS` claim filters (Okta's 2017 OAuth 2.0 API reference, "Details for groupFilterType"):
+//! `STARTS_WITH`, `EQUALS` and `CONTAINS` compare case-insensitively; `REGEX` is case-sensitive
+//! and must match the whole group name (Java's `matches`, which Okta's expression language uses).
 
 use regex::{Regex, RegexBuilder};
 
 use crate::model::GroupFilterType;
 
-/// Okta's limit on the number of groups in a claim (reference §1.7): a filter matching more makes
-/// the token request fail.
+/// Okta's limit on the number of groups in a claim (Okta's "Create an authorization server"
+/// guide, "Create Claims"): a filter matching more makes the token request fail.
 pub const MAX_GROUPS_IN_CLAIM: usize = 100;
 
 /// A compiled group filter.
@@ -31,7 +31,7 @@ pub struct InvalidGroupRegex(String);
 
 impl GroupFilter {
     /// Compiles `value` for `kind`. A `REGEX` value may be written between slashes, as in the
-    /// seed's example `/^[a-z0-9_-]{3,16}$/`.
+    /// example `/^[a-z0-9_-]{3,16}$/` of Okta's 2017 OAuth 2.0 API reference.
     ///
     /// # Errors
     /// [`InvalidGroupRegex`] when a `REGEX` value does not compile under a 1 MiB size limit.

@@ -11,7 +11,8 @@
 //!
 //! ID tokens are "fat" or "thin" ([`IdTokenClaimSet`]): without an access token they carry every
 //! claim of the granted scopes; with one (and from the token endpoint) only the claims whose
-//! `alwaysIncludeInToken` is true, the rest being served by `/userinfo` (reference §3.3). The
+//! `alwaysIncludeInToken` is true, the rest being served by `/userinfo` (Okta's OpenID Connect &
+//! OAuth 2.0 API reference, <https://developer.okta.com/docs/reference/api/oidc/>). The
 //! OpenID Connect standard claims follow the server's `SYSTEM` claim of the same name when there
 //! is one (active, `alwaysIncludeInToken`); otherwise `name`, `email` and `preferred_username`
 //! are included in thin tokens and the others are not.

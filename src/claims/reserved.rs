@@ -1,6 +1,6 @@
-//! Claim names a custom claim may not take: the system claims every token carries ("Reserved
-//! claims can't be overridden", reference §2.2), and in ID tokens the OpenID Connect standard
-//! claims too, which the server's `SYSTEM` claims provide.
+//! Claim names a custom claim may not take: the system claims every token carries ("Reserved claims
+//! can't be overridden", Okta's OpenID Connect & OAuth 2.0 API reference), and in ID tokens the
+//! OpenID Connect standard claims too, which the server's `SYSTEM` claims provide.
 
 use crate::model::ClaimType;
 

@@ -13,8 +13,8 @@ use super::subject::{Bindings, Subject};
 use crate::expr::{Context, EvalErrorKind};
 use crate::model::ClaimType;
 
-/// ID tokens live one hour on custom authorization servers; it is not configurable (seed 000,
-/// reference §3.3).
+/// ID tokens live one hour on custom authorization servers; it is not configurable (Okta's
+/// "Troubleshooting for API Access Management" and OpenID Connect & OAuth 2.0 API reference).
 pub const ID_TOKEN_LIFETIME: Duration = Duration::hours(1);
 
 /// The `aud` claim: a string for one audience (as Okta writes it), an array for several.
@@ -45,8 +45,8 @@ impl Audience {
     }
 }
 
-/// The claims of an access token, in the order Okta writes them (reference §3.2), custom claims
-/// last.
+/// The claims of an access token, in the order of Okta's documented examples (OpenID Connect &
+/// OAuth 2.0 API reference), custom claims last.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccessTokenClaims {
     /// Always 1.
@@ -134,7 +134,8 @@ pub fn access_token_claims(
     })
 }
 
-/// Which scope-dependent claims an ID token carries (reference §3.3, "fat" and "thin" tokens).
+/// Which scope-dependent claims an ID token carries ("fat" and "thin" ID tokens, as Okta's
+/// OpenID Connect & OAuth 2.0 API reference describes them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdTokenClaimSet {
     /// Every claim of the granted scopes: the ID token is issued without an access token
@@ -145,7 +146,8 @@ pub enum IdTokenClaimSet {
     AlwaysIncluded,
 }
 
-/// The claims of an ID token (reference §3.3), scope and custom claims last.
+/// The claims of an ID token (OpenID Connect Core 1.0 §2 and Okta's OpenID Connect & OAuth 2.0
+/// API reference), scope and custom claims last.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IdTokenClaims {
     /// The user ID.
@@ -267,7 +269,7 @@ pub fn id_token_claims(
 
 /// The `/userinfo` response: `sub` (the user ID), every standard claim of the granted scopes and
 /// every active `IDENTITY` claim whose scope condition is met, whatever `alwaysIncludeInToken`
-/// says (reference §3.6).
+/// says (OpenID Connect Core 1.0 §5.3; Okta's OpenID Connect & OAuth 2.0 API reference).
 ///
 /// # Errors
 /// As [`id_token_claims`].
@@ -338,7 +340,8 @@ fn add_custom_claims(
                 Value::Array(names)
             }
         };
-        // A claim whose expression yields null is left out of the token (reference §1.4).
+        // A claim whose expression yields null is left out of the token (Okta's 2017 "OAuth 2.0
+        // and Okta" page, "Custom claim configuration"; current docs are silent).
         if !value.is_null() {
             out.insert(claim.name.clone(), value);
         }

@@ -1,6 +1,7 @@
 //! OAuth 2.0 errors as the endpoints deliver them (RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1,
 //! OpenID Connect Core §3.1.2.6, RFC 7009 §2.2.1), with Okta's descriptions and statuses
-//! (reference §4.1). Descriptions are fixed texts: they never echo what the client sent.
+//! (Okta's published OAuth 2.0 error codes). Descriptions are fixed texts: they never echo what
+//! the client sent.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -73,8 +74,8 @@ impl ErrorCode {
         }
     }
 
-    /// The status Okta usually answers with for this code (reference §4.1); specific errors
-    /// override it with [`OAuthError::with_status`].
+    /// The status Okta usually answers with for this code (its published OAuth 2.0 error codes give
+    /// one per error); specific errors override it with [`OAuthError::with_status`].
     pub const fn default_status(self) -> u16 {
         match self {
             Self::InvalidClient | Self::InvalidToken => 401,

@@ -1,6 +1,7 @@
 //! Structured decision events, in the spirit of Okta's System Log ("Always start with the System
-//! Log", seed 000): every grant and every refusal is recorded with what was asked, by which
-//! client and user, the outcome, and the reason in words and as a code.
+//! Log", Okta's "Troubleshooting for API Access Management"): every grant and every refusal is
+//! recorded with what was asked, by which client and user, the outcome, and the reason in words
+//! and as a code.
 //!
 //! [`Event`] serializes in the shape of Okta's `LogEvent` (`uuid`, `published`, `eventType`,
 //! `severity`, `displayMessage`, `outcome`, `actor`, `client`, `target`, `debugContext`), so a

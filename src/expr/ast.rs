@@ -52,7 +52,7 @@ pub(crate) enum ExprKind {
     Elvis(Box<Expr>, Box<Expr>),
 }
 
-/// The objects in scope (reference §1.5).
+/// The objects in scope in a custom claim (Okta's Expression Language reference).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Root {
     User,
@@ -74,7 +74,7 @@ pub(crate) enum Seg {
     Project(Expr, Position),
 }
 
-/// Methods callable on values (reference §1.3, §1.5, §1.6.6, §1.6.8).
+/// Methods callable on values (Okta's Expression Language reference).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Method {
     Groups,

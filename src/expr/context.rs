@@ -1,7 +1,8 @@
 //! The data an expression is evaluated against: plain borrowed values the caller fills in.
 //!
 //! Nothing here is cloned during evaluation; property access borrows from these values.
-//! Bindings follow reference §1.5 (objects in scope for custom-authorization-server claims).
+//! Bindings follow Okta's Expression Language reference (the objects in scope for
+//! custom-authorization-server claims).
 
 use serde_json::{Map, Value as Json};
 use time::OffsetDateTime;
@@ -47,9 +48,10 @@ pub struct Context<'a> {
     /// App-user profiles of the user's Workday assignments, for `hasWorkdayUser()` and
     /// `findWorkdayUser()`.
     pub workday_users: &'a [&'a JsonMap],
-    /// The largest `limit` accepted by `getFilteredGroups` and `Groups.*`: Okta allows
-    /// 1..=100, and "any number" in the authorization-code flows (reference §1.6.5), where the
-    /// caller may raise this (it is still capped by [`MAX_ARRAY_LEN`](crate::expr::MAX_ARRAY_LEN)).
+    /// The largest `limit` accepted by `getFilteredGroups` and `Groups.*`: Okta allows 1..=100, and
+    /// "any number" in the authorization-code flows (Okta's Expression Language reference and its
+    /// guide "Customize tokens returned from Okta with a static allowlist"), where the caller may
+    /// raise this (it is still capped by [`MAX_ARRAY_LEN`](crate::expr::MAX_ARRAY_LEN)).
     pub max_group_limit: usize,
 }
 
@@ -134,7 +136,8 @@ impl<'a> GroupData<'a> {
     }
 }
 
-/// The OAuth client application (`app.*`), reference §1.5.
+/// The OAuth client application (`app.*`; Okta's Expression Language reference, "Expressions for
+/// OAuth 2.0/OIDC custom claims").
 #[derive(Debug, Clone, Copy)]
 pub struct AppData<'a> {
     /// The app instance id (`app.id`).

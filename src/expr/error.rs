@@ -189,7 +189,8 @@ pub enum EvalErrorKind {
 
 /// An evaluation failure, with the position of the operator or call that failed.
 ///
-/// Claims map this to Okta's `user_claim_evaluation_failure` (see the reference §1.4).
+/// Claims map this to Okta's `user_claim_evaluation_failure` (one of Okta's published OAuth 2.0
+/// error codes).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{kind} at {pos}")]
 pub struct EvalError {

@@ -1,9 +1,10 @@
 //! The evaluator: walks the tree over a [`Context`], borrowing wherever it can.
 //!
-//! Semantics follow SpEL as Okta uses it (reference §1.3, §1.4): `&&`, `||`, `!` and the
-//! ternary condition need booleans (`null` is an error, as in SpEL); `==` compares numbers by
-//! value and never coerces strings; `+` concatenates when either side is a string (`null`
-//! renders as `null`); property access on `null` or a missing attribute gives `null`.
+//! Semantics follow SpEL as Okta uses it (Okta's Expression Language reference; where it is silent,
+//! SpEL's own rules): `&&`, `||`, `!` and the ternary condition need booleans (`null` is an error,
+//! as in SpEL); `==` compares numbers by value and never coerces strings; `+` concatenates when
+//! either side is a string (`null` renders as `null`); property access on `null` or a missing
+//! attribute gives `null`.
 
 use std::borrow::Cow;
 use std::cell::Cell;

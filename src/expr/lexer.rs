@@ -1,7 +1,7 @@
 //! Tokenizer: source text to a flat list of positioned tokens.
 //!
 //! String literals use either quote style; a quote inside is written twice (`'it''s'`),
-//! and a backslash is an ordinary character (reference §1.2).
+//! and a backslash is an ordinary character (Okta's Expression Language reference).
 
 use crate::expr::error::{ParseError, ParseErrorKind, Position};
 

@@ -1,10 +1,12 @@
-//! The Okta Expression Language (classic dialect) for custom claim values.
+//! The Okta Expression Language (classic dialect) for custom claim values, as Okta's Expression
+//! Language reference describes it
+//! (<https://developer.okta.com/docs/reference/okta-expression-language/>).
 //!
-//! An [`Expression`] is parsed once, when a claim is created or loaded, and evaluated per
-//! token against a [`Context`] of borrowed data. Evaluation is pure: the current time is
-//! [`Context::now`], and nothing is read from the system. A `null` result means "leave the
-//! claim out" (reference §1.4); an [`EvalError`] means the token request fails with
-//! `user_claim_evaluation_failure`.
+//! An [`Expression`] is parsed once, when a claim is created or loaded, and evaluated per token
+//! against a [`Context`] of borrowed data. Evaluation is pure: the current time is
+//! [`Context::now`], and nothing is read from the system. A `null` result means "leave the claim
+//! out" (as Okta's 2017 "OAuth 2.0 and Okta" page says); an [`EvalError`] means the token request
+//! fails with `user_claim_evaluation_failure`.
 //!
 //! ```
 //! use authserver::expr::{Context, Expression, JsonMap, UserData, GroupData, AppData};
@@ -27,7 +29,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # Syntax (reference §1.2–§1.3)
+//! # Syntax
 //!
 //! | Construct | Notes |
 //! |---|---|
@@ -47,13 +49,13 @@
 //! `@bean`, `T(...)`, `new`, `instanceof`, `between`, `session`, `idpuser`, explicit app
 //! references, and unknown functions or identifiers (with a "did you mean" suggestion).
 //!
-//! # Bindings (reference §1.5)
+//! # Bindings
 //!
 //! `user` (`user.firstName` or `user.profile.firstName`; `user.id`, `user.status`), `appuser`,
 //! `app` (`id`, `clientId`, `name`, `label`, `profile`), `org`, `access.scope`, and `group`
 //! inside a `getFilteredGroups` group expression. See [`Context`].
 //!
-//! # Functions (reference §1.6)
+//! # Functions
 //!
 //! | Family | Supported |
 //! |---|---|
@@ -92,7 +94,8 @@ pub use context::{AppData, Context, GroupData, JsonMap, LinkedUser, UserData};
 pub use error::{EvalError, EvalErrorKind, ParseError, ParseErrorKind, Position};
 
 /// Longest accepted source, in bytes. Okta limits claim values to 1024 characters
-/// (reference §1.7); the management layer enforces that. This bound protects the parser.
+/// (Okta's guide "Customize tokens returned from Okta with custom claims"); the management layer
+/// enforces that. This bound protects the parser.
 pub const MAX_SOURCE_LEN: usize = 4096;
 /// Deepest nesting of parentheses, lists, maps, calls, conditionals and unary operators.
 pub const MAX_DEPTH: usize = 64;
@@ -144,7 +147,8 @@ impl Expression {
 
     /// The profile attributes the expression reads (`user.x`, `user.profile.x`, `appuser.x`),
     /// in order of appearance, without duplicates, so callers can check them against a
-    /// profile schema when the claim is created (reference §1.4, Appendix B).
+    /// profile schema when the claim is created (Okta's Expression Language reference requires
+    /// referenced attributes to exist; what an unknown one does at token time is undocumented).
     pub fn referenced_attributes(&self) -> Vec<(Profile, String)> {
         let mut out: Vec<(Profile, String)> = Vec::new();
         self.ast.visit_attributes(&mut |root, name| {

@@ -13,7 +13,7 @@ use crate::expr::{MAX_DEPTH, MAX_SOURCE_LEN};
 
 type R<T> = Result<T, ParseError>;
 
-/// Names bound in claim expressions (reference §1.5).
+/// Names bound in claim expressions (Okta's Expression Language reference).
 const ROOTS: &[&str] = &["user", "appuser", "app", "org", "access"];
 
 /// Parses a claim expression. With `group_mode`, `group` is bound (a `getFilteredGroups`

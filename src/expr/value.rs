@@ -112,7 +112,7 @@ impl<'a> Value<'a> {
     }
 
     /// A property (`x.name`). Unknown properties and properties of `null` are `null`
-    /// (reference §1.4: an unpopulated attribute is `null`).
+    /// (Okta's Expression Language reference: an attribute that was never populated is `null`).
     pub(crate) fn property(&self, name: &str) -> Value<'a> {
         match self {
             Value::JsonObject(m) => m.get(name).map_or(Value::Null, Value::from_json),
@@ -168,7 +168,7 @@ impl<'a> Value<'a> {
     }
 
     /// Appends the value's text, as string concatenation renders it (SpEL/Java `toString`;
-    /// `null` renders as `null`, reference §1.3).
+    /// `null` renders as `null`; Okta does not document this case).
     pub(crate) fn write_text(&self, out: &mut String) {
         match self {
             Value::Null => out.push_str("null"),

@@ -1,5 +1,5 @@
-//! Signing keys of an authorization server and their rotation (seed 003, "Authorization Server
-//! Key Store Operations").
+//! Signing keys of an authorization server and their rotation (Okta's 2017 OAuth 2.0 API
+//! reference, "Authorization Server Key Store Operations").
 //!
 //! Each server has a [`KeyRing`]: one `ACTIVE` key that signs, one `NEXT` key that is already
 //! published so verifiers can cache it before it signs anything, and `EXPIRED` keys that stay

@@ -19,7 +19,9 @@ pub enum KeyStatus {
     Expired,
 }
 
-/// Rotation timing. Okta rotates about every 90 days; the reference's defaults are used here.
+/// Rotation timing. Okta rotates about every 90 days (Okta's OpenID Connect & OAuth 2.0 API
+/// reference, "Best practices"); Okta does not document how long a retired key stays published,
+/// so that default is ours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RotationSettings {
     /// Time from one rotation to the next in `AUTO` mode. Default 90 days.
@@ -249,7 +251,9 @@ impl KeyRing {
         self.revision += 1;
     }
 
-    /// Switches the rotation mode without touching the keys: the `ACTIVE` key stays (seed 003).
+    /// Switches the rotation mode without touching the keys: the `ACTIVE` key stays ("Switching
+    /// between rotation modes won't change the active signing key", Okta's 2017 OAuth 2.0 API
+    /// reference).
     /// Switching to `AUTO` schedules the next rotation one interval after the last one, or one
     /// interval from `now` if that moment has already passed (so switching never rotates at once).
     pub fn set_mode(&mut self, mode: RotationMode, settings: &RotationSettings, now: OffsetDateTime) {

@@ -1,8 +1,8 @@
 //! The custom claim object (`…/authorizationServers/{id}/claims/{claimId}`).
 //!
 //! The claim stores its `value` as source text; parsing expressions is `crate::expr`'s job.
-//! `group_filter_type` is written in the current API's snake_case; seed 003's camelCase
-//! `groupFilterType` is accepted on input as an alias.
+//! `group_filter_type` is written in the current API's snake_case; the camelCase
+//! `groupFilterType` of Okta's 2017 OAuth 2.0 API reference is accepted on input as an alias.
 
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +37,8 @@ pub struct Claim {
     pub group_filter_type: Option<GroupFilterType>,
     /// For ID-token claims, `false` leaves the claim out when an access token is issued too (then
     /// it is only available from `/userinfo`); always effectively `true` for access-token claims.
-    /// Accepts `"TRUE"`/`"false"` strings (seed 003) and writes booleans.
+    /// Accepts `"TRUE"`/`"false"` strings (as in Okta's 2017 OAuth 2.0 API reference) and writes
+    /// booleans.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -61,8 +62,8 @@ impl Claim {
         self.conditions.as_ref().map_or(&[], |c| &c.scopes)
     }
 
-    /// Whether the claim applies given the granted scopes (reference §2.2: `[]` = any scope,
-    /// otherwise at least one listed scope must be granted).
+    /// Whether the claim applies given the granted scopes (Okta's "Create an authorization server"
+    /// guide, "Include in": `[]` = any scope, otherwise at least one listed scope must be granted).
     pub fn applies_to_scopes<S: AsRef<str>>(&self, granted: &[S]) -> bool {
         let wanted = self.condition_scopes();
         wanted.is_empty() || wanted.iter().any(|w| granted.iter().any(|g| g.as_ref() == w))

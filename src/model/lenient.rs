@@ -1,9 +1,11 @@
 //! Lenient input helpers for shapes Okta's own documents disagree on.
 //!
 //! Output is always the canonical form (JSON booleans, arrays); only input is lenient:
-//! * booleans may arrive as strings (`"TRUE"`, `"false"`), as in seed 003's claim examples and the
-//!   reference's §2.2 note on `alwaysIncludeInToken`;
-//! * a string list may arrive as a single string (seed 003 prints `"audiences": "https://…"`).
+//! * booleans may arrive as strings (`"TRUE"`, `"false"`), as in the claim examples of Okta's 2017
+//!   OAuth 2.0 API reference and of its successor, the Authorization Servers API reference
+//!   (`"alwaysIncludeInToken": "TRUE"`);
+//! * a string list may arrive as a single string (Okta's 2017 OAuth 2.0 API reference prints
+//!   `"audiences": "https://…"`).
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};

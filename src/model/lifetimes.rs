@@ -1,12 +1,14 @@
 //! Token-lifetime limits of a rule's `actions.token`, as pure validation.
 //!
-//! Limits (reference §2.2 "`actions.token` constraints" and §3.5; seed 000 "Limits"):
+//! Limits (Okta's Management API, <https://developer.okta.com/docs/api/openapi/okta-management/>,
+//! rule `actions.token`; the "Limits" of Okta's "Troubleshooting for API Access Management"):
 //! * `accessTokenLifetimeMinutes`: 5 to 1440 (one day);
-//! * `refreshTokenLifetimeMinutes`: unlimited (`0`/absent), or at least the access-token
-//!   lifetime. No upper bound: the seeds say "no limits", which wins over a support article's
-//!   "5 years";
-//! * `refreshTokenWindowMinutes`: 10 to 2 628 000 (five years). Seed 003's older "maximum 90 days"
-//!   and Terraform's minimum of 5 are not used (reference Appendix A item 8).
+//! * `refreshTokenLifetimeMinutes`: unlimited (`0`/absent), or at least the access-token lifetime.
+//!   No upper bound: Okta's troubleshooting page says "no limits", which wins over a support
+//!   article's "5 years";
+//! * `refreshTokenWindowMinutes`: 10 to 2 628 000 (five years). The older "maximum 90 days" of
+//!   Okta's 2017 OAuth 2.0 API reference and Terraform's minimum of 5 are not used (the current
+//!   Management API's range wins).
 //!
 //! Terraform's extra `access ≤ window ≤ refresh lifetime` check is not Okta's and is not applied.
 //! Every violated limit is reported, so the management layer can emit one `errorCauses` entry per

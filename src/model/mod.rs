@@ -11,7 +11,8 @@
 //! * Read-only fields (`id`, `created`, `lastUpdated`, `_links`) may be absent on input so the same
 //!   types read create requests; an empty `id` is omitted on output.
 //! * Input is lenient where Okta's own documents disagree (string booleans, a single-string
-//!   `audiences`, seed 003's rule layout, `groupFilterType`); output is one canonical shape.
+//!   `audiences`, the rule layout of Okta's 2017 OAuth 2.0 API reference, `groupFilterType`);
+//!   output is one canonical shape.
 //!   [`rule`] documents the rule layout choice: the current API's `actions.token`.
 //! * Nothing here parses claim expressions or evaluates policies: see `crate::expr` and
 //!   [`crate::policy`].
@@ -59,7 +60,7 @@ pub const EVERYONE: &str = "EVERYONE";
 pub const ALL_SCOPES: &str = "*";
 
 /// The OpenID Connect scopes: granted by any matching rule without being defined or listed
-/// (seed 003 "Subtle Behavior").
+/// (Okta's 2017 OAuth 2.0 API reference, "Subtle Behavior").
 pub const OIDC_SCOPES: [&str; 6] = [OPENID, "profile", "email", "address", "phone", OFFLINE_ACCESS];
 /// The `openid` scope.
 pub const OPENID: &str = "openid";

@@ -2,13 +2,13 @@
 //!
 //! # Two input shapes, one output shape
 //!
-//! Seed 003 (2017) documents rules with the token lifetimes in a top-level `token` object and
-//! scope entries as objects (`{"name": "*", "access": "ALLOW"}`); the current Management API puts
-//! the lifetimes in `actions.token` and scopes as plain strings. Both are accepted on input
-//! (through a private wire struct). Output is always the **current API shape**: `actions.token`
-//! and string scope names, because that is what current Okta SDKs, Terraform and the OpenAPI
-//! document read. A body that carries both `token` and `actions.token` with different values is
-//! rejected rather than silently picking one.
+//! Okta's 2017 OAuth 2.0 API reference documents rules with the token lifetimes in a top-level
+//! `token` object and scope entries as objects (`{"name": "*", "access": "ALLOW"}`); the current
+//! Management API puts the lifetimes in `actions.token` and scopes as plain strings. Both are
+//! accepted on input (through a private wire struct). Output is always the **current API shape**:
+//! `actions.token` and string scope names, because that is what current Okta SDKs, Terraform and
+//! the OpenAPI document read. A body that carries both `token` and `actions.token` with different
+//! values is rejected rather than silently picking one.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
@@ -152,7 +152,7 @@ impl GrantTypeCondition {
 
 /// `conditions.scopes`: scope names, or [`ALL_SCOPES`] (`*`).
 ///
-/// Input accepts plain names (current API) and seed 003's `{"name": "*", "access": "ALLOW"}`
+/// Input accepts plain names (current API) and the 2017 API's `{"name": "*", "access": "ALLOW"}`
 /// objects; output is always plain names.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 pub struct ScopeCondition {
@@ -273,7 +273,7 @@ pub struct InlineHookRef {
     pub id: String,
 }
 
-/// Input shape accepting both the seed-003 and the current-API rule layouts.
+/// Input shape accepting both the 2017 and the current-API rule layouts.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RuleWire {
@@ -292,7 +292,7 @@ struct RuleWire {
     conditions: Option<RuleConditions>,
     #[serde(default)]
     actions: Option<ActionsWire>,
-    /// Seed 003's top-level `token`.
+    /// The 2017 API's top-level `token`.
     #[serde(default)]
     token: Option<TokenAction>,
     #[serde(default, with = "timestamp::option")]
@@ -312,7 +312,7 @@ struct ActionsWire {
 /// Why a rule body could not be read (beyond plain JSON shape errors).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RuleShapeError {
-    /// Both `token` (seed 003) and `actions.token` (current API) were given, with different values.
+    /// Both `token` (2017 API) and `actions.token` (current API) were given, with different values.
     #[error("`token` and `actions.token` are both present and differ")]
     ConflictingToken,
 }

@@ -7,7 +7,7 @@ use super::{Links, lenient};
 /// A scope defined on an authorization server.
 ///
 /// `consent`, `metadataPublish` and `optional` are kept as given (omitted stays omitted, as in
-/// seed 003's examples); the accessors return Okta's API defaults.
+/// the examples of Okta's 2017 OAuth 2.0 API reference); the accessors return Okta's API defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Scope {

@@ -7,8 +7,9 @@ use super::{Links, Status, lenient, timestamp};
 
 /// A custom authorization server, in Okta's JSON shape.
 ///
-/// `audiences` accepts a single string on input (seed 003 prints one) and is always written as
-/// an array. Okta supports only one audience; enforcing that is the management layer's job.
+/// `audiences` accepts a single string on input (Okta's 2017 OAuth 2.0 API reference prints one)
+/// and is always written as an array. Okta supports only one audience; enforcing that is the
+/// management layer's job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizationServer {

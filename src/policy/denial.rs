@@ -26,7 +26,7 @@ impl ErrorCode {
     }
 }
 
-/// What was denied, as an entry of Okta's error catalogue (reference §2.1). Serialized with a
+/// What was denied, as an entry of Okta's published OAuth 2.0 error codes. Serialized with a
 /// `reason` tag holding the catalogue id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]

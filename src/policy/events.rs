@@ -1,6 +1,7 @@
-//! Policy outcomes as structured events ("Always start with the System Log", seed 000): a grant
-//! names the policy and rule that matched; a denial names Okta's reason and carries the trace of
-//! every policy and rule tried and the condition each failed on.
+//! Policy outcomes as structured events ("Always start with the System Log", Okta's
+//! "Troubleshooting for API Access Management"): a grant names the policy and rule that matched; a
+//! denial names Okta's reason and carries the trace of every policy and rule tried and the
+//! condition each failed on.
 
 use time::OffsetDateTime;
 

@@ -9,7 +9,8 @@
 //! `UPDATE servers SET doc = $1, revision = revision + 1 WHERE id = $2 AND revision = $3`.
 //!
 //! Every saved change moves `changed_at` forward: tokens minted before it are implicitly revoked
-//! ("Revocation happens when a configuration is changed or deleted", seeds 000 and 003).
+//! ("Revocation happens when a configuration is changed or deleted", Okta's "Troubleshooting for
+//! API Access Management").
 //!
 //! Signing keys rotate on their own schedule, so the [`KeyRing`] is a separate document with
 //! its own revision ([`ConfigStore::save_key_ring`]); rotating keys is not a configuration

@@ -1,4 +1,4 @@
-//! `Arrays.*` (reference §1.6.2).
+//! `Arrays.*` (Okta's Expression Language reference).
 //!
 //! Every array argument may also be a comma-separated string, split on `,` with each element
 //! trimmed; when every element is a number the elements become numbers (so

@@ -1,4 +1,4 @@
-//! `Convert.toInt` and `Convert.toNum` (reference §1.6.3).
+//! `Convert.toInt` and `Convert.toNum` (Okta's Expression Language reference).
 //!
 //! `toInt` rounds half up (Java `Math.round`) and wraps to a 32-bit integer, as the documented
 //! Identity Engine equivalents do (`2147483647.7` → `-2147483648`, `'-2147483649'` →

@@ -1,13 +1,17 @@
-//! Group membership and group-list functions (reference §1.6.4–§1.6.6, §1.6.8).
+//! Group membership and group-list functions (Okta's Expression Language reference).
 //!
 //! * `isMemberOfGroup*`: case-sensitive; the regex variant strips one leading and one trailing
-//!   `/` and matches the whole name (Appendix B).
-//! * `getFilteredGroups`: more matching groups than `limit` is an error (Appendix A #19);
-//!   `null` results of the group expression are dropped, duplicates removed.
+//!   `/` and matches the whole name (Okta documents neither; this is our choice).
+//! * `getFilteredGroups`: more matching groups than `limit` is an error (Okta's guide "Customize
+//!   tokens returned from Okta with a static allowlist" says both that `limit` caps the result and
+//!   that an error is returned; we return the error); `null` results of the group expression are
+//!   dropped, duplicates removed.
 //! * `Groups.*`: the pattern is matched case-insensitively against group names, like a
-//!   `GROUPS` claim's filter; no match gives `null` (🔎 §1.6.5), more than `limit` is an error.
+//!   `GROUPS` claim's filter; no match gives `null` (inferred from Okta's own example
+//!   `Groups.startsWith("OKTA", "TEST", 100) ?: {}`), more than `limit` is an error.
 //! * `user.getGroups`: criteria are AND-ed, values in a set OR-ed; `group.profile.name` defaults
-//!   to `STARTS_WITH`, where a trailing `.*` is dropped (Appendix A #20).
+//!   to `STARTS_WITH`, where a trailing `.*` is dropped (Okta's documented `'Engineering.*'`
+//!   example matches "Engineering Users" only that way).
 
 use std::borrow::Cow;
 

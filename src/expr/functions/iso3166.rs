@@ -1,4 +1,4 @@
-//! `Iso3166Convert.*` (reference §1.6.3): ISO 3166-1 country codes.
+//! `Iso3166Convert.*` (Okta's Expression Language reference): ISO 3166-1 country codes.
 //!
 //! The input may be an alpha-2, alpha-3 or numeric code (detected automatically,
 //! case-insensitive, numeric zero-padded) or an English country name. Names are the short

@@ -1,4 +1,5 @@
-//! Joda-Time patterns (reference §1.6.7): formatting and parsing, English names.
+//! Joda-Time patterns (Okta's Expression Language reference): formatting and parsing, English
+//! names.
 //!
 //! Letters: `G` era, `C` century, `Y` year of era, `y` year, `x` week year, `w` week of week
 //! year, `e` day-of-week number, `E` day-of-week name, `D` day of year, `M` month, `d` day,

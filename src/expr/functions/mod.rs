@@ -94,7 +94,8 @@ const fn spec(name: &'static str, func: Func, min: usize, max: Option<usize>) ->
 /// Namespaces of the classic static-style functions.
 pub(crate) const NAMESPACES: &[&str] = &["String", "Arrays", "Convert", "Iso3166Convert", "Groups", "Time"];
 
-/// The registry (reference §1.6). Deprecated global string functions are listed too.
+/// The registry (Okta's Expression Language reference). Deprecated global string functions are
+/// listed too.
 pub(crate) static FUNCTIONS: &[FuncSpec] = &[
     spec("String.append", Func::Append, 2, Some(2)),
     spec("String.join", Func::Join, 1, None),
@@ -216,7 +217,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Compiles a regex under [`REGEX_SIZE_LIMIT`]. `whole` anchors it to the whole input, as
-/// SpEL's `matches` does (reference §1.3).
+/// SpEL's `matches` does (Okta does not document the anchoring; its expression language is a
+/// subset of SpEL).
 pub(crate) fn build_regex(pattern: &str, whole: bool) -> Result<Regex, String> {
     let anchored;
     let p = if whole {
@@ -233,7 +235,8 @@ pub(crate) fn build_regex(pattern: &str, whole: bool) -> Result<Regex, String> {
 }
 
 /// The regex of `isMemberOfGroupNameRegex`: one leading and one trailing `/` are delimiters,
-/// and the rest must match the whole group name (reference §1.6.4, Appendix B).
+/// and the rest must match the whole group name (Okta's Expression Language reference documents
+/// `isMemberOfGroupNameRegex("/.*admin.*")` without saying what the slashes mean; our choice).
 pub(crate) fn group_name_regex(pattern: &str) -> Result<Regex, String> {
     let p = pattern.strip_prefix('/').unwrap_or(pattern);
     let p = p.strip_suffix('/').unwrap_or(p);

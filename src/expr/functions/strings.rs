@@ -1,6 +1,6 @@
-//! `String.*` and the deprecated global string functions (reference §1.6.1).
+//! `String.*` and the deprecated global string functions (Okta's Expression Language reference).
 //!
-//! Decisions for what Okta leaves open (reference §1.6.1, Appendix B): a `null` input gives
+//! Decisions for what Okta's documentation leaves open (our choices): a `null` input gives
 //! `null` (the predicates `startsWith`/`stringContains` give `false`); matching in
 //! `replace`/`replaceFirst` is literal; `removeSpaces` removes U+0020 only; `substringAfter`
 //! of a missing separator is `""` and `substringBefore` is the input; indexes count Unicode

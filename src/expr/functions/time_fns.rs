@@ -1,9 +1,11 @@
-//! `Time.*` (reference §1.6.7). The current time comes from the context, never the clock.
+//! `Time.*` (Okta's Expression Language reference). The current time comes from the context,
+//! never the clock.
 //!
 //! ISO 8601 output is `yyyy-MM-dd'T'HH:mm:ss.SSS` followed by `Z` for UTC or `±HH:MM`.
 //! Unix timestamps are milliseconds; Windows timestamps are FILETIME 100-ns ticks since 1601
-//! (Appendix B). Empty strings are errors (Okta warns they behave unexpectedly); `null` gives
-//! `null`.
+//! (Okta does not document the units of `Time.*`; these are the ones its Expression Language in
+//! Identity Engine reference uses). Empty strings are errors (Okta warns they behave
+//! unexpectedly); `null` gives `null`.
 
 use std::borrow::Cow;
 

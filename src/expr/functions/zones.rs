@@ -1,7 +1,8 @@
-//! Time zones for `Time.*`, without a time-zone database: a table of common zone IDs with
-//! their standard offset and current daylight-saving rule, the old three-letter IDs Joda-Time
-//! maps to them (`EST` → `America/New_York`, reference §1.6.7), and fixed offsets such as
-//! `+05:30`. Historical rule changes are not modelled; unknown IDs are errors.
+//! Time zones for `Time.*`, without a time-zone database: a table of common zone IDs with their
+//! standard offset and current daylight-saving rule, the old three-letter IDs Joda-Time maps to
+//! them (`EST` → `America/New_York`; Okta's Expression Language reference lists the zone IDs and
+//! aliases), and fixed offsets such as `+05:30`. Historical rule changes are not modelled; unknown
+//! IDs are errors.
 
 use time::{Date, Duration, Month, OffsetDateTime, UtcOffset, Weekday};
 
