@@ -178,6 +178,11 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         crate::admin::links::issuer(self.base_url(), id)
     }
 
+    /// The organization id: the `idp` claim of ID tokens.
+    pub fn org_id(&self) -> &str {
+        &self.org_id
+    }
+
     /// The public origin issuers are built from.
     pub fn base_url(&self) -> &str {
         self.management.base_url()
