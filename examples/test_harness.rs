@@ -1,235 +1,171 @@
-//! A test harness: how a test suite starts an in-process issuer in a few lines, with a settable
-//! clock and fixed keys, mints whatever tokens it needs, and points the code under test at it.
+//! Testing an API with `testkit::TestIssuer`: an axum resource server that checks bearer tokens
+//! with the `jsonwebtoken` crate, and the tests a project would write for it.
 //!
-//! - [`TestIssuer::start`]: an [`AuthServer`] on memory stores with [`FixedKeys`] (the same RS256
-//!   keys and `kid`s every run, no key generation), a [`ManualClock`] at a fixed instant, cheap
-//!   password hashes, Okta's `default` server, a service client, a web app and a user.
-//! - Tokens are minted through the calls an HTTP host makes (client credentials with any scopes, a
-//!   user's access and ID tokens with the password grant); a custom claim added through the
-//!   management API appears in them.
-//! - The code under test, an API's bearer-token check, verifies with the `jsonwebtoken` crate
-//!   against the issuer's JWKS and takes the time as an argument: once the issuer's clock passes
-//!   the tokens' hour, it refuses them, and the issuer's introspection answers `active: false`.
+//! The resource server is ordinary code that knows nothing about authserver: it is given an
+//! issuer, an audience and a JWKS, and checks signature, `iss`, `aud`, `exp` and the `scp` claim.
+//! The issuer mints what each test needs, broken tokens included.
 //!
 //! Every step asserts what it expects, so this doubles as a smoke test. Run with
 //! `cargo run --example test_harness --features testkit`.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use authserver::AuthServer;
-use authserver::admin::{ApiRequest, Caller, Method};
-use authserver::clock::{Clock, ManualClock};
-use authserver::crypto::PasswordHasher;
-use authserver::endpoint::{EndpointRequest, EndpointResponse};
-use authserver::event::MemoryEventLog;
-use authserver::jose::{Algorithm::RS256, Signer as _};
-use authserver::model::User;
-use authserver::store::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
-use authserver::testkit::{FixedKeys, fixed_signing_key};
-use base64::prelude::{BASE64_STANDARD, Engine as _};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation, dangerous::insecure_decode, jwk::JwkSet};
+use authserver::testkit::TestIssuer;
+use authserver::testkit::issuer::{ClaimTarget, ClientKind, DEFAULT_PASSWORD, Tamper, UserSpec};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header::AUTHORIZATION};
+use axum::routing::get;
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde_json::{Value, json};
-use time::{Duration, macros::datetime};
-use url::form_urlencoded::Serializer;
+use time::Duration;
 
-type Server = AuthServer<MemoryConfigStore, MemoryDirectory, MemoryGrantStore>;
+// ---- The code under test: a resource server. ----
 
-const SERVERS: &str = "/api/v1/authorizationServers/default";
-const ADA: &str = "ada@acme.test";
-const PASSWORD: &str = "correct horse";
-
-/// The in-process issuer a test suite starts once per test.
-struct TestIssuer {
-    server: Server,
-    clock: Arc<ManualClock>,
-    /// `Authorization: Basic …` for the service client (client credentials).
-    service: String,
-    /// The web app users sign in to: its `client_id` and `Authorization: Basic …`.
-    app: (String, String),
-}
-
-impl TestIssuer {
-    async fn start() -> Self {
-        let clock = Arc::new(ManualClock::new(datetime!(2030-01-01 09:00 UTC)));
-        let server: Server = AuthServer::new(
-            Arc::new(MemoryConfigStore::new()),
-            Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))), // cheap hashes
-            Arc::new(MemoryGrantStore::new()),
-            Arc::new(FixedKeys::new()),
-            clock.clone(),
-            Arc::new(MemoryEventLog::default()),
-            "https://issuer.test",
-        );
-        server.management().ensure_default_server().await.unwrap();
-        let user: User = serde_json::from_value(json!({"id": "00uada", "status": "ACTIVE",
-            "profile": {"login": ADA, "email": ADA, "firstName": "Ada", "lastName": "Lovelace"}}))
-        .unwrap();
-        server.directory().add_user(user, Some(PASSWORD)).unwrap();
-        let service = json!({"client_name": "orders-worker", "application_type": "service",
-            "grant_types": ["client_credentials"], "token_endpoint_auth_method": "client_secret_basic"});
-        let (_, service) = register(&server, service).await;
-        let app = json!({"client_name": "orders-web", "application_type": "web",
-            "grant_types": ["authorization_code", "password"], "token_endpoint_auth_method": "client_secret_basic",
-            "redirect_uris": ["https://app.test/callback"]});
-        let app = register(&server, app).await;
-        server.directory().assign_user(&app.0, "00uada").unwrap();
-        for scope in ["orders:read", "orders:write"] {
-            admin(&server, &format!("{SERVERS}/scopes"), json!({"name": scope})).await;
-        }
-        Self {
-            server,
-            clock,
-            service,
-            app,
-        }
-    }
-
-    /// A client-credentials access token for the service client, with `scopes`.
-    async fn service_token(&self, scopes: &str) -> String {
-        let form = url_form(&[("grant_type", "client_credentials"), ("scope", scopes)]);
-        let request = EndpointRequest::post(&form).with_authorization(&self.service);
-        let tokens = json_200(self.server.token("default", &request).await);
-        tokens["access_token"].as_str().unwrap().to_owned()
-    }
-
-    /// A user's tokens (access token; ID token with `openid`) from the password grant.
-    async fn user_tokens(&self, login: &str, scopes: &str) -> Value {
-        let grant = [("grant_type", "password"), ("scope", scopes)];
-        let form = url_form(&[("username", login), ("password", PASSWORD), grant[0], grant[1]]);
-        let request = EndpointRequest::post(&form).with_authorization(&self.app.1);
-        json_200(self.server.token("default", &request).await)
-    }
-
-    async fn introspect(&self, token: &str) -> Value {
-        let form = url_form(&[("token", token)]);
-        let request = EndpointRequest::post(&form).with_authorization(&self.service);
-        json_200(self.server.introspect("default", &request).await)
-    }
-
-    /// The code under test's settings, as it would read them in production.
-    async fn api_config(&self) -> ApiConfig {
-        let jwks = json_200(self.server.keys("default").await);
-        let jwks = serde_json::from_value(jwks).unwrap();
-        ApiConfig {
-            issuer: self.server.issuer("default"),
-            audience: "api://default".into(),
-            jwks,
-        }
-    }
-}
-
-/// A management API call that must succeed; its JSON body.
-async fn admin(server: &Server, path: &str, body: Value) -> Value {
-    let (caller, body) = (Caller { id: "test".into() }, serde_json::to_vec(&body).unwrap());
-    let request = ApiRequest {
-        method: Method::Post,
-        path,
-        query: "",
-        body: Some(&body),
-        caller: Some(&caller),
-    };
-    let response = server.management().handle(&request).await;
-    assert!(response.status < 300, "{path}: {} {:?}", response.status, response.body);
-    response.body.unwrap_or_default()
-}
-
-/// Registers a confidential client: its `client_id` and `Authorization: Basic …` header.
-async fn register(server: &Server, metadata: Value) -> (String, String) {
-    let client = admin(server, "/oauth2/v1/clients", metadata).await;
-    let (id, secret) = (client["client_id"].as_str().unwrap(), &client["client_secret"]);
-    let basic = BASE64_STANDARD.encode(format!("{id}:{}", secret.as_str().unwrap()));
-    (id.to_owned(), format!("Basic {basic}"))
-}
-
-fn json_200(response: EndpointResponse) -> Value {
-    assert_eq!(response.status, 200, "{:?}", response.body);
-    response.json_body().cloned().unwrap()
-}
-
-fn url_form(pairs: &[(&str, &str)]) -> String {
-    Serializer::new(String::new()).extend_pairs(pairs).finish()
-}
-
-// ---- The code under test: an API's bearer-token check. It knows nothing of `authserver`. ----
-
-struct ApiConfig {
+/// What the API needs to check tokens: who issues them, for which audience, with which keys.
+struct TokenCheck {
     issuer: String,
     audience: String,
     jwks: JwkSet,
 }
 
-/// Accepts `authorization` if it is a bearer JWT from the configured issuer for the configured
-/// audience, unexpired at `now` (Unix seconds) and granted `scope`; answers the token's claims.
-fn authorize_request(config: &ApiConfig, authorization: &str, scope: &str, now: i64) -> Result<Value, String> {
-    let token = authorization.strip_prefix("Bearer ").ok_or("not a bearer token")?;
-    let kid = jsonwebtoken::decode_header(token).map_err(|e| e.to_string())?.kid;
-    let jwk = kid.and_then(|kid| config.jwks.find(&kid)).ok_or("unknown key")?;
-    let key = DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
-    let mut validation = Validation::new(Algorithm::RS256);
-    validation.set_issuer(&[&config.issuer]);
-    validation.set_audience(&[&config.audience]);
-    validation.validate_exp = false; // checked against `now` below, not the system clock
-    let verified = jsonwebtoken::decode::<Value>(token, &key, &validation);
-    let claims = verified.map_err(|e| e.to_string())?.claims;
-    if claims["exp"].as_i64().is_none_or(|exp| exp <= now) {
-        return Err("token expired".into());
+impl TokenCheck {
+    /// The claims of a valid bearer token carrying `scope`, or the status to answer.
+    fn authorize(&self, headers: &HeaderMap, scope: &str) -> Result<Value, StatusCode> {
+        let token = headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .ok_or(StatusCode::UNAUTHORIZED)?;
+        let kid = decode_header(token)
+            .ok()
+            .and_then(|header| header.kid)
+            .ok_or(StatusCode::UNAUTHORIZED)?;
+        let key = self.jwks.find(&kid).ok_or(StatusCode::UNAUTHORIZED)?;
+        let key = DecodingKey::from_jwk(key).map_err(|_| StatusCode::UNAUTHORIZED)?;
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        let claims = decode::<Value>(token, &key, &validation)
+            .map_err(|_| StatusCode::UNAUTHORIZED)?
+            .claims;
+        let granted = claims["scp"]
+            .as_array()
+            .is_some_and(|scopes| scopes.iter().any(|s| s == scope));
+        if granted {
+            Ok(claims)
+        } else {
+            Err(StatusCode::FORBIDDEN)
+        }
     }
-    let scopes = claims["scp"].as_array().cloned().unwrap_or_default();
-    if !scopes.iter().any(|granted| granted == scope) {
-        return Err(format!("insufficient scope: needs {scope}"));
-    }
-    Ok(claims)
 }
 
-// ---- The test suite. ----
+/// `GET /orders`: needs `orders:read`; answers whose orders they are.
+async fn orders(State(check): State<Arc<TokenCheck>>, headers: HeaderMap) -> Result<axum::Json<Value>, StatusCode> {
+    let claims = check.authorize(&headers, "orders:read")?;
+    Ok(axum::Json(
+        json!({ "owner": claims["sub"], "department": claims["department"] }),
+    ))
+}
 
-#[tokio::main]
+fn api(check: TokenCheck) -> Router {
+    Router::new().route("/orders", get(orders)).with_state(Arc::new(check))
+}
+
+// ---- The tests a project writes for it. ----
+
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let issuer = TestIssuer::start().await;
-    let api = issuer.api_config().await;
-    let now = || issuer.clock.now().unix_timestamp(); // the code under test runs on the issuer's time
-    let kid = fixed_signing_key(RS256, 0).kid().to_owned();
-    assert_eq!(api.jwks.keys[0].common.key_id, Some(kid.clone()));
-    let (iss, at) = (&api.issuer, issuer.clock.now());
-    println!("issuer {iss} at {at}, signing with fixed kid {kid}");
+    // One line for a real issuer: Okta's `default` server, fixed keys, a manual clock.
+    let issuer = TestIssuer::new();
+    issuer.add_scope("orders:read");
+    issuer.add_claim("department", ClaimTarget::AccessToken, "user.profile.department");
 
-    // A custom claim, configured through the management API as a test would.
-    let value = r#"user == null ? "service" : String.substringAfter(user.login, "@")"#;
-    let claim = json!({"name": "tenant", "claimType": "RESOURCE", "valueType": "EXPRESSION", "value": value});
-    admin(&issuer.server, &format!("{SERVERS}/claims"), claim).await;
-    println!("added claim tenant = {value}");
+    let jwks: JwkSet = serde_json::from_value(issuer.jwks()).expect("a JWKS");
+    let check = TokenCheck {
+        issuer: issuer.issuer(),
+        audience: issuer.audience(),
+        jwks,
+    };
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("bind");
+    let url = format!("http://{}/orders", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, api(check)).await.expect("serve") });
+    let http = reqwest::Client::new();
+    let call = |token: String| {
+        let request = http.get(&url).bearer_auth(token);
+        async move { request.send().await.expect("the API answers") }
+    };
 
-    // Client credentials with chosen scopes: the accepted and the refused path.
-    let read_only = format!("Bearer {}", issuer.service_token("orders:read").await);
-    let claims = authorize_request(&api, &read_only, "orders:read", now()).unwrap();
-    assert_eq!(claims["scp"], json!(["orders:read"]));
-    assert_eq!(claims["tenant"], "service");
-    let (sub, tenant) = (&claims["sub"], &claims["tenant"]);
-    println!("service token (orders:read) accepted: sub {sub}, tenant {tenant}");
-    let refused = authorize_request(&api, &read_only, "orders:write", now());
-    assert_eq!(refused, Err("insufficient scope: needs orders:write".into()));
-    println!("the same token for orders:write refused: {}", refused.unwrap_err());
+    // A token minted directly: no client, user or policy needed.
+    let token = issuer
+        .access_token()
+        .subject("ada@example.com")
+        .scopes(["orders:read"])
+        .mint();
+    let response = call(token).await;
+    assert_eq!(response.status(), 200);
+    println!(
+        "direct token        → 200 {}",
+        response.text().await.unwrap_or_default()
+    );
 
-    // A user's access token and ID token.
-    let tokens = issuer.user_tokens(ADA, "openid profile orders:write").await;
-    let access_token = tokens["access_token"].as_str().unwrap();
-    let ada = format!("Bearer {access_token}");
-    let claims = authorize_request(&api, &ada, "orders:write", now()).unwrap();
-    let (sub, tenant) = (&claims["sub"], &claims["tenant"]);
-    assert_eq!((sub, tenant), (&json!(ADA), &json!("acme.test")));
-    println!("Ada's token (orders:write) accepted: sub {sub}, tenant {tenant}");
-    // The test peeks into the ID token (the API under test never sees it).
-    let id_token = insecure_decode::<Value>(tokens["id_token"].as_str().unwrap()).unwrap();
-    let (aud, name) = (&id_token.claims["aud"], &id_token.claims["name"]);
-    assert_eq!((aud, name), (&json!(issuer.app.0), &json!("Ada Lovelace")));
-    println!("Ada's ID token for {aud}: name {name}");
+    // The API's rejection paths.
+    let mint = || issuer.access_token().subject("ada@example.com").scopes(["orders:read"]);
+    for (what, token, status) in [
+        ("expired", mint().expired().mint(), 401),
+        ("other audience", mint().audience("api://billing").mint(), 401),
+        ("other issuer", mint().issuer("https://evil.example.com").mint(), 401),
+        ("unknown kid", mint().tamper(Tamper::UnknownKid).mint(), 401),
+        ("bad signature", mint().tamper(Tamper::BadSignature).mint(), 401),
+        ("alg none", mint().tamper(Tamper::AlgNone).mint(), 401),
+        ("missing scope", issuer.access_token().scopes(["profile"]).mint(), 403),
+    ] {
+        assert_eq!(call(token).await.status(), status, "{what}");
+        println!("{what:<19} → {status}");
+    }
 
-    // Time: move the issuer's clock past the tokens' one-hour lifetime.
-    assert_eq!(issuer.introspect(access_token).await["active"], true);
-    issuer.clock.advance(Duration::minutes(61));
-    assert_eq!(issuer.introspect(access_token).await, json!({"active": false}));
-    let expired = authorize_request(&api, &ada, "orders:write", now());
-    assert_eq!(expired, Err("token expired".into()));
-    println!("61 minutes later: introspection says inactive, the API refuses (token expired)");
-    println!("all checks passed");
+    // Through the real flows: a user signs in to a web app; the custom claim comes along.
+    let app = issuer.add_client("shop", ClientKind::Web);
+    issuer.add_user_with(UserSpec::new("ada@example.com").profile("department", "R&D"));
+    let tokens = issuer
+        .password(
+            &app.client_id,
+            "ada@example.com",
+            DEFAULT_PASSWORD,
+            &["openid", "orders:read"],
+        )
+        .expect("the default policy grants it");
+    let response = call(tokens.access_token.clone()).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["department"], "R&D");
+    println!("password grant      → 200 {body}");
+
+    // Time is the test's: an hour later the issuer's introspection calls the token inactive.
+    let introspect = |token: &str| {
+        use base64::Engine as _;
+        let secret = app.client_secret.clone().unwrap_or_default();
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{secret}", app.client_id));
+        let form = format!("token={token}");
+        let server = Arc::clone(issuer.server());
+        async move {
+            let basic = format!("Basic {basic}");
+            let request = authserver::endpoint::EndpointRequest::post(&form).with_authorization(&basic);
+            server
+                .introspect("default", &request)
+                .await
+                .json_body()
+                .cloned()
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(introspect(&tokens.access_token).await["active"], true);
+    issuer.advance(Duration::minutes(61));
+    assert_eq!(introspect(&tokens.access_token).await["active"], false);
+    println!("an hour later       → introspection says inactive");
+    println!("events recorded     {}", issuer.events().len());
 }
