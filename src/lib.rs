@@ -107,7 +107,7 @@
 //! - `ring` (default): crypto through *ring*; RSA keys are generated with the RustCrypto `rsa` crate.
 //! - `aws-lc-rs`: crypto through aws-lc-rs (faster RS256 and Ed25519 signing); used when both are on.
 //! - `testkit`: fixed test keys and the storage conformance suites.
-//! - `axum`: [`axum`](crate::axum), Okta's HTTP API over an [`AuthServer`] as one axum router.
+//! - `axum`: [`axum`], Okta's HTTP API over an [`AuthServer`] as one axum router.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -90,7 +90,7 @@ where
         let username = param(&form, "username").unwrap_or_default();
         let headers = match shared.limiter.check(category::AUTHN, &peer(&parts)) {
             Ok(headers) => headers,
-            Err(response) => return response,
+            Err(response) => return *response,
         };
         let password = param(&form, "password").unwrap_or_default();
         let mut response = match shared.check_password(&username, &password).await {
@@ -144,7 +144,7 @@ where
         };
         let headers = match shared.limiter.check(category::AUTHN, &peer(&parts)) {
             Ok(headers) => headers,
-            Err(response) => return response,
+            Err(response) => return *response,
         };
         let credentials: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let (Some(username), Some(password)) = (credentials["username"].as_str(), credentials["password"].as_str())

@@ -33,7 +33,7 @@ impl Limiter {
 
     /// Counts a request of `identity` at `category` (a [`crate::ratelimit::category`]): the
     /// headers to add to the answer, or the `429` that refuses it.
-    pub(crate) fn check(&self, category: &str, identity: &str) -> Result<LimitHeaders, Response> {
+    pub(crate) fn check(&self, category: &str, identity: &str) -> Result<LimitHeaders, Box<Response>> {
         let decision =
             self.limiter
                 .lock()
@@ -42,7 +42,7 @@ impl Limiter {
         match decision {
             None => Ok(Vec::new()),
             Some(decision) if decision.allowed => Ok(decision.headers()),
-            Some(decision) => Err(respond(decision.too_many_requests_response())),
+            Some(decision) => Err(Box::new(respond(decision.too_many_requests_response()))),
         }
     }
 }

@@ -69,7 +69,7 @@
 //!    the same in two lines);
 //! 2. adds what only the host knows: the browser's [`Session`](crate::endpoint::Session)
 //!    ([`EndpointRequest::with_session`](crate::endpoint::EndpointRequest::with_session)), or the
-//!    administrator ([`Caller`](crate::admin::Caller));
+//!    administrator ([`Caller`]);
 //! 3. counts it against its rate limit ([`RateLimiter`](crate::ratelimit::RateLimiter): OAuth
 //!    endpoints per named client and caller address, sign-in per address, the management API and
 //!    System Log per administrator);
@@ -312,14 +312,20 @@ async fn admit<C, D, G>(shared: &Shared<C, D, G>, category: &str, request: Reque
             accepted = ?shared.addresses.authorities(),
             "management request refused: its Host header does not name this server"
         );
-        shared.limiter.check(category, &unauthenticated_key(&parts))?;
+        shared
+            .limiter
+            .check(category, &unauthenticated_key(&parts))
+            .map_err(|refusal| *refusal)?;
         return Err(api_error(&shared.addresses.foreign_host_error()));
     }
     let Some(caller) = shared.admin.check(&parts).await else {
-        shared.limiter.check(category, &unauthenticated_key(&parts))?;
+        shared
+            .limiter
+            .check(category, &unauthenticated_key(&parts))
+            .map_err(|refusal| *refusal)?;
         return Err(api_error(&crate::admin::ApiError::invalid_token()));
     };
-    let headers = shared.limiter.check(category, &caller.id)?;
+    let headers = shared.limiter.check(category, &caller.id).map_err(|refusal| *refusal)?;
     let (parts, body) = read(Request::from_parts(parts, body)).await?;
     Ok(Admitted {
         parts,

@@ -159,7 +159,7 @@ where
     };
     let request = match endpoint_request(&parts, &body) {
         Ok(request) => request,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let input = request.form.unwrap_or(request.query);
     let client = limits::named_client(&request);
@@ -169,7 +169,7 @@ where
         .check(category::AUTHORIZE, &limits::client_key(&parts, client.as_deref()))
     {
         Ok(headers) => headers,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     // A `sessionToken` decides the session: a spent, expired or unknown one signs nobody in,
     // even when the browser has a session of its own (it may be another user's).
@@ -261,7 +261,7 @@ where
         };
         let request = match endpoint_request(&parts, &body) {
             Ok(request) => request,
-            Err(response) => return response,
+            Err(response) => return *response,
         };
         let client = limits::named_client(&request);
         observation.client_id(client.as_deref());
@@ -273,7 +273,7 @@ where
             .check(endpoint.category(), &limits::client_key(&parts, client.as_deref()))
         {
             Ok(headers) => headers,
-            Err(response) => return response,
+            Err(response) => return *response,
         };
         let answer = match endpoint {
             ClientEndpoint::Token => shared.server.token(server, &request).await,
@@ -347,11 +347,11 @@ where
         };
         let request = match endpoint_request(&parts, &body) {
             Ok(request) => request,
-            Err(response) => return response,
+            Err(response) => return *response,
         };
         let headers = match shared.limiter.check(category::LOGOUT, &peer(&parts)) {
             Ok(headers) => headers,
-            Err(response) => return response,
+            Err(response) => return *response,
         };
         let session = shared.sessions.of_request(&parts);
         let request = match &session {

@@ -41,13 +41,13 @@ pub(crate) async fn read(request: Request) -> Result<(Parts, Bytes), Response> {
 
 /// The endpoint request of `parts` and `body`, or the HTTP error that prevents one (`405` for a
 /// method no endpoint answers, `400` for input that is not UTF-8).
-pub(crate) fn endpoint_request<'a>(parts: &'a Parts, body: &'a [u8]) -> Result<EndpointRequest<'a>, Response> {
+pub(crate) fn endpoint_request<'a>(parts: &'a Parts, body: &'a [u8]) -> Result<EndpointRequest<'a>, Box<Response>> {
     EndpointRequest::from_http(parts, body).map_err(|error| {
         let status = match error {
             HttpRequestError::UnsupportedMethod => StatusCode::METHOD_NOT_ALLOWED,
             _ => StatusCode::BAD_REQUEST,
         };
-        (status, error.to_string()).into_response()
+        Box::new((status, error.to_string()).into_response())
     })
 }
 
@@ -69,7 +69,7 @@ pub(crate) fn peer(parts: &Parts) -> String {
 }
 
 /// A request header as text, if present and visible ASCII.
-pub(crate) fn header<'a>(parts: &'a Parts, name: impl axum::http::header::AsHeaderName) -> Option<&'a str> {
+pub(crate) fn header(parts: &Parts, name: impl axum::http::header::AsHeaderName) -> Option<&str> {
     parts.headers.get(name).and_then(|value| value.to_str().ok())
 }
 
