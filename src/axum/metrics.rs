@@ -1,13 +1,5 @@
-//! What the router reports about each request: a `tracing` span and outcome event, and the
-//! [`Metrics`] hook.
-//!
-//! Every request runs inside an `INFO` span named `request` with the fields `method`, `route`
-//! (the matched path template, e.g. `/oauth2/{server}/v1/token`), `endpoint` ([`Endpoint::name`])
-//! and, for an authorization server's endpoints, `server` (its id). The core's own events (its
-//! decisions) are emitted inside that span. When the answer is ready, one event with the message
-//! `answered` gives its `status`, its `elapsed_ms` and, where the request named them, `client_id`
-//! (as the request names it: not necessarily authenticated) and `grant_type`; it is `INFO`, or
-//! `WARN` for a `5xx`. Then [`Metrics::record`] is called once.
+//! What the router reports about each request: a `tracing` span and outcome event (described in
+//! the module documentation of `authserver::axum`), and the [`Metrics`] hook.
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -16,7 +8,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::response::Response;
 use tracing::field::Empty;
 
-/// The endpoints of the router, as [`Metrics`] and the request span name them.
+/// The endpoints of the router, as [`Metrics`] names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Endpoint {
@@ -141,10 +133,7 @@ impl Observation {
             "request",
             method = %request.method(),
             route,
-            endpoint = endpoint.name(),
             server = Empty,
-            client_id = Empty,
-            grant_type = Empty,
         );
         if let Some(server) = server {
             span.record("server", server);
@@ -165,21 +154,17 @@ impl Observation {
         self.inner.span.clone()
     }
 
-    /// The client the request names, once known.
+    /// The client the request names, once known (the first one given counts).
     pub(crate) fn client_id(&self, client_id: Option<&str>) {
         if let Some(id) = client_id.filter(|id| !id.is_empty()) {
-            if self.inner.client_id.set(id.to_owned()).is_ok() {
-                self.inner.span.record("client_id", id);
-            }
+            let _ = self.inner.client_id.set(id.to_owned());
         }
     }
 
-    /// The grant type the request asks for, once known.
+    /// The grant type the request asks for, once known (the first one given counts).
     pub(crate) fn grant_type(&self, grant_type: Option<&str>) {
         if let Some(grant_type) = grant_type.filter(|grant| !grant.is_empty()) {
-            if self.inner.grant_type.set(grant_type.to_owned()).is_ok() {
-                self.inner.span.record("grant_type", grant_type);
-            }
+            let _ = self.inner.grant_type.set(grant_type.to_owned());
         }
     }
 
@@ -188,7 +173,8 @@ impl Observation {
         let inner = &self.inner;
         let status = response.status().as_u16();
         let elapsed = inner.started.elapsed();
-        let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
+        // Milliseconds, to the microsecond.
+        let elapsed_ms = (elapsed.as_secs_f64() * 1e6).round() / 1e3;
         let client_id = inner.client_id.get().map(String::as_str);
         let grant_type = inner.grant_type.get().map(String::as_str);
         let _entered = inner.span.enter();

@@ -105,8 +105,15 @@
 //!
 //! # Observability
 //!
-//! One `tracing` span per request, one outcome event, and the [`Metrics`] hook: see
-//! [`Endpoint`] and the `metrics` notes on [`Metrics`].
+//! Every request runs inside an `INFO` span named `request` with the fields `method`, `route`
+//! (the matched path template, e.g. `/oauth2/{server}/v1/token`) and, for an authorization
+//! server's endpoints, `server` (its id); the core's own events (its decisions) are emitted
+//! inside it. When the answer is ready, one event with the message `answered` (target
+//! `authserver::axum::metrics`) gives its `status`, `elapsed_ms` and, where the request named
+//! them, `client_id` (as named, not necessarily authenticated) and `grant_type`; it is `INFO`,
+//! or `WARN` for a `5xx`. Then the [`Metrics`] hook, if any, is called once with the
+//! [`Endpoint`], the status and the time taken. Refused administrators are also logged (`WARN`)
+//! when their `Host` is not this server's, with the name they sent and the accepted ones.
 
 mod authn;
 mod guard;
