@@ -107,10 +107,13 @@
 //! - `ring` (default): crypto through *ring*; RSA keys are generated with the RustCrypto `rsa` crate.
 //! - `aws-lc-rs`: crypto through aws-lc-rs (faster RS256 and Ed25519 signing); used when both are on.
 //! - `testkit`: fixed test keys and the storage conformance suites.
+//! - `axum`: [`axum`], Okta's HTTP API over an [`AuthServer`] as one axum router.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod admin;
+#[cfg(feature = "axum")]
+pub mod axum;
 pub mod claims;
 pub mod clock;
 pub mod crypto;

@@ -1,4 +1,4 @@
-//! Deployment tests over real example-server processes: a restart after `kill -9` on the same
+//! Deployment tests over real `authserver` processes: a restart after `kill -9` on the same
 //! SQLite file, two instances over one PostgreSQL database, and starting over an existing
 //! database (its key-encryption key, an org file applied in part).
 

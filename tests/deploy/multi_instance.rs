@@ -1,4 +1,4 @@
-//! Two example-server processes over one PostgreSQL database (`AUTHSERVER_TEST_POSTGRES`), as
+//! Two `authserver` processes over one PostgreSQL database (`AUTHSERVER_TEST_POSTGRES`), as
 //! behind a load balancer. Each instance polls the database's revisions every second, so a
 //! change through one is seen by the other within about a second; the tests measure and print
 //! that delay.

@@ -1,8 +1,8 @@
-//! How the example server starts over an existing database: it refuses a key-encryption key that
+//! How the `authserver` binary starts over an existing database: it refuses a key-encryption key that
 //! cannot open what the database holds, and it completes an org file that a failed start applied
 //! only in part.
 
-use super::support::{KEK, ServerProcess, http};
+use super::support::{API_TOKEN, KEK, ServerProcess, http};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_existing_database_is_refused_without_its_key_encryption_key() {
@@ -138,5 +138,70 @@ async fn a_sqlite_url_with_slashes_keeps_its_key_beside_the_database_and_passwor
     assert!(
         !output.contains("s3cret"),
         "the database password is not printed: {output}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_names_every_flag_and_variable_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let (status, output) = ServerProcess::spawn(&["--help"], &[], dir.path().join("help.log"))
+        .exit()
+        .await;
+    assert!(status.success(), "{output}");
+    for name in [
+        "--bind",
+        "--port",
+        "--base-url",
+        "--org",
+        "--database",
+        "--no-rate-limits",
+        "AUTHSERVER_BASE_URL",
+        "AUTHSERVER_DATABASE",
+        "AUTHSERVER_API_TOKEN",
+        "AUTHSERVER_KEK",
+        "AUTHSERVER_KEK_FILE",
+        "AUTHSERVER_KEK_PREVIOUS",
+        "RUST_LOG",
+    ] {
+        assert!(output.contains(name), "--help does not mention {name}:\n{output}");
+    }
+    let (status, output) = ServerProcess::spawn(&["--bogus"], &[], dir.path().join("bogus.log"))
+        .exit()
+        .await;
+    assert_eq!(status.code(), Some(2), "{output}");
+    assert!(output.contains("unknown argument '--bogus'"), "{output}");
+}
+
+/// The management API answers requests addressed to the public base URL's host, the listening
+/// address, or (listening on loopback) `localhost`; any other name gets an error that says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn management_requests_are_accepted_at_the_servers_own_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start("memory", dir.path().join("names.log")).await;
+    let port = server.base.rsplit(':').next().unwrap().to_owned();
+    let call = |host: String| {
+        http()
+            .get(format!("{}/api/v1/authorizationServers", server.base))
+            .header("Host", host)
+            .header("Authorization", format!("SSWS {API_TOKEN}"))
+            .send()
+    };
+    for own in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        "id.example.test".into(),
+    ] {
+        let response = call(own.clone()).await.unwrap();
+        assert_eq!(response.status(), 200, "{own}");
+    }
+    let foreign = call(format!("attacker.example:{port}")).await.unwrap();
+    assert_eq!(foreign.status(), 401);
+    let body: serde_json::Value = foreign.json().await.unwrap();
+    let cause = body["errorCauses"][0]["errorSummary"].as_str().unwrap_or_default();
+    assert!(cause.contains(&format!("localhost:{port}")), "{body}");
+    assert!(
+        server.output().contains("its Host header does not name this server"),
+        "{}",
+        server.output()
     );
 }

@@ -1,4 +1,4 @@
-//! Example-server processes for the deployment tests: started on a free loopback port over a
+//! `authserver` processes for the deployment tests: started on a free loopback port over a
 //! given database, stopped with SIGKILL (as a crash) or when dropped; and the OAuth and
 //! management calls the tests make, against the sample org (`examples/org.json`).
 
@@ -22,23 +22,12 @@ pub const PUBLIC_ISSUER: &str = "https://id.example.test/oauth2/default";
 /// The key-encryption key every test instance shares.
 pub const KEK: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio";
 
-/// The example server binary `cargo test` built beside this test (`cargo test --test deploy`
-/// alone does not build it: `cargo build --all-features --example server` first).
+/// The `authserver` binary, which cargo builds for this test (feature `server`).
 fn server_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/debug");
-    let binary = dir
-        .join("examples")
-        .join(format!("server{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        binary.exists(),
-        "{} is missing: `cargo test` builds it, or `cargo build --all-features --example server`",
-        binary.display()
-    );
-    binary
+    PathBuf::from(env!("CARGO_BIN_EXE_authserver"))
 }
 
-/// A running example server.
+/// A running `authserver` process.
 pub struct ServerProcess {
     child: Child,
     /// `http://127.0.0.1:PORT`.
@@ -48,14 +37,14 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts the example server over `database` (a `--database` URL) and waits until it answers.
+    /// Starts the server over `database` (a `--database` URL) and waits until it answers.
     pub async fn start(database: &str, log: PathBuf) -> Self {
         let mut server = Self::spawn(&["--database", database], &[("AUTHSERVER_KEK", KEK)], log);
         server.wait_until_ready().await;
         server
     }
 
-    /// Starts the example server with `args` (beside a free port, the public base URL and no
+    /// Starts the server with `args` (beside a free port, the public base URL and no
     /// rate limits) and `env` (the server's own variables are cleared first), without waiting.
     pub fn spawn(args: &[&str], env: &[(&str, &str)], log: PathBuf) -> Self {
         Self::spawn_in(None, args, env, log)
@@ -96,7 +85,7 @@ impl ServerProcess {
             .stdout(output.try_clone().expect("the log file"))
             .stderr(output)
             .spawn()
-            .expect("the example server starts (built by cargo test)");
+            .expect("the authserver binary starts (built by cargo test)");
         Self {
             child,
             base: format!("http://127.0.0.1:{port}"),
@@ -131,11 +120,11 @@ impl ServerProcess {
                 }
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("the example server exited ({status}):\n{}", self.output());
+                panic!("the server exited ({status}):\n{}", self.output());
             }
             assert!(
                 Instant::now() < deadline,
-                "the example server did not start:\n{}",
+                "the server did not start:\n{}",
                 self.output()
             );
             tokio::time::sleep(Duration::from_millis(100)).await;

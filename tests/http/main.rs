@@ -1,4 +1,4 @@
-//! End to end over real HTTP: the example server's router (`examples/server`) on an ephemeral
+//! End to end over real HTTP: the library's axum adapter (`authserver::axum`) on an ephemeral
 //! loopback port, driven by client libraries nobody here wrote — `openidconnect`, `oauth2`,
 //! `reqwest` as the browser, `jsonwebtoken` as an independent verifier.
 //!
@@ -7,14 +7,15 @@
 //! `AUTHSERVER_TEST_HOST_STORES` names: `memory` (the default), `sqlite` or `postgres` (a fresh
 //! database on the server of `AUTHSERVER_TEST_POSTGRES`). CI runs the suite on all three.
 
-#[allow(dead_code)]
-#[path = "../../examples/server/host/mod.rs"]
-mod host;
+/// The org loader of the `authserver` binary, which loads the sample org here too.
+#[path = "../../src/bin/authserver/org.rs"]
+mod org;
 
 #[path = "../sql_support/mod.rs"]
 mod sql_support;
 mod support;
 
+mod adapter;
 mod host_checks;
 mod management;
 mod oauth2_flows;

@@ -1,18 +1,25 @@
-//! Starting the example server in-process, and what every test needs to talk to it.
+//! Starting a server in-process (the library's axum adapter, `authserver::axum`, over the sample
+//! org), and what every test needs to talk to it.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use authserver::AuthServer;
+use authserver::admin::ApiResponse;
+use authserver::axum::{Metrics, Okta, PurgeEvents, SignInForm};
+use authserver::clock::{Clock, SystemClock};
 use authserver::crypto::PasswordHasher;
+use authserver::event::{EventLog, MemoryEventLog};
+use authserver::keys::KeyMaterial;
+use authserver::ratelimit::RateLimits;
+use authserver::store::sql::{SqlConfigStore, SqlDirectory, SqlGrantStore};
+use authserver::store::{ConfigStore, GrantStore, MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
 use authserver::testkit::FixedKeys;
 use reqwest::header::{AUTHORIZATION, COOKIE, LOCATION, SET_COOKIE};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
-use authserver::admin::ApiResponse;
-
-use crate::host::org::Org;
-use crate::host::stores::{Memory, Sql, Stores};
-use crate::host::{self, Host, Options};
+use crate::org::{Org, SeedDirectory};
 use crate::sql_support::Databases;
 
 /// The sample org's management API token.
@@ -34,36 +41,69 @@ pub const ALICE_ID: &str = "00u1alice00000000001";
 /// Bob: active, in Sales, assigned to the web app only.
 pub const BOB: (&str, &str) = ("bob@example.com", "Bob-Passw0rd!");
 
-/// The host behind a test server, on the stores `AUTHSERVER_TEST_HOST_STORES` names: `memory`
-/// (the default), `sqlite` (a fresh database in a temporary directory) or `postgres` (a fresh
+/// A sign-in page for [`Options::sign_in_page`].
+pub type Page = Arc<dyn Fn(&SignInForm<'_>) -> String + Send + Sync>;
+
+/// How a test server is put together. The defaults: fixed keys, the system clock, a cheap
+/// password hash, no rate limits, no metrics, the adapter's own sign-in page.
+pub struct Options {
+    /// Where signing keys come from.
+    pub key_material: Arc<dyn KeyMaterial>,
+    /// The clock of the server and the adapter.
+    pub clock: Arc<dyn Clock>,
+    /// How the org's passwords are hashed.
+    pub password_hasher: PasswordHasher,
+    /// The adapter's rate limits.
+    pub rate_limits: RateLimits,
+    /// The adapter's metrics hook.
+    pub metrics: Option<Arc<dyn Metrics>>,
+    /// A sign-in page instead of the adapter's.
+    pub sign_in_page: Option<Page>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            key_material: Arc::new(FixedKeys::new()),
+            clock: Arc::new(SystemClock),
+            password_hasher: PasswordHasher::with_iterations(1_000),
+            rate_limits: RateLimits::disabled(),
+            metrics: None,
+            sign_in_page: None,
+        }
+    }
+}
+
+/// The server behind a test, on the stores `AUTHSERVER_TEST_HOST_STORES` names: `memory` (the
+/// default), `sqlite` (a fresh database in a temporary directory) or `postgres` (a fresh
 /// database on the server of `AUTHSERVER_TEST_POSTGRES`), so that the whole suite runs on each.
 pub enum TestHost {
     /// On the memory stores.
-    Memory(Arc<Host<Memory>>),
+    Memory(Arc<AuthServer<MemoryConfigStore, MemoryDirectory, MemoryGrantStore>>),
     /// On a SQL database.
     Sql {
-        /// The host.
-        host: Arc<Host<Sql>>,
+        /// The server.
+        server: Arc<AuthServer<SqlConfigStore, SqlDirectory, SqlGrantStore>>,
         /// Where it lives (for SQLite, a temporary directory removed with the server).
         _databases: Databases,
     },
 }
 
 impl TestHost {
-    /// `ManagementApi::import_client` on the host's stores.
+    /// `ManagementApi::import_client` on the server's stores.
     pub async fn import_client(&self, body: &[u8]) -> ApiResponse {
         match self {
-            TestHost::Memory(host) => host.server.management().import_client(body).await,
-            TestHost::Sql { host, .. } => host.server.management().import_client(body).await,
+            TestHost::Memory(server) => server.management().import_client(body).await,
+            TestHost::Sql { server, .. } => server.management().import_client(body).await,
         }
     }
 }
 
-/// A running example server.
+/// A running server.
 pub struct TestServer {
     /// `http://127.0.0.1:{port}`.
     pub base_url: String,
-    /// The host behind it, to look inside.
+    /// The server behind it, to look inside.
     pub host: TestHost,
     /// A client for plain requests; it never follows redirects.
     pub http: reqwest::Client,
@@ -79,12 +119,9 @@ impl TestServer {
     pub async fn start_with(configure: impl FnOnce(&mut Options)) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let mut options = Options::new(&base_url);
-        options.key_material = Arc::new(FixedKeys::new());
-        options.password_hasher = PasswordHasher::with_iterations(1_000);
+        let mut options = Options::default();
         configure(&mut options);
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/org.json");
-        let org = Org::from_file(std::path::Path::new(path)).expect("the sample org loads");
+        let hasher = options.password_hasher;
         let host = match std::env::var("AUTHSERVER_TEST_HOST_STORES").as_deref() {
             Ok(stores @ ("sqlite" | "postgres")) => {
                 let databases = match stores {
@@ -92,21 +129,31 @@ impl TestServer {
                     _ => Databases::postgres().expect("AUTHSERVER_TEST_POSTGRES names a server"),
                 };
                 let database = databases.fresh().await;
-                let stores = Stores::sql(&database, options.password_hasher);
-                let host = Host::with_stores(&org, options, stores)
-                    .await
-                    .expect("the sample org installs");
-                tokio::spawn(host::serve(listener, Arc::clone(&host), std::future::pending()));
+                let server = serve(
+                    listener,
+                    options,
+                    Arc::new(database.config_store()),
+                    Arc::new(database.directory(hasher)),
+                    Arc::new(database.grant_store()),
+                    Arc::new(database.event_log()),
+                )
+                .await;
                 TestHost::Sql {
-                    host,
+                    server,
                     _databases: databases,
                 }
             }
-            Ok("memory") | Err(_) => {
-                let host = Host::new(&org, options).await.expect("the sample org installs");
-                tokio::spawn(host::serve(listener, Arc::clone(&host), std::future::pending()));
-                TestHost::Memory(host)
-            }
+            Ok("memory") | Err(_) => TestHost::Memory(
+                serve(
+                    listener,
+                    options,
+                    Arc::new(MemoryConfigStore::new()),
+                    Arc::new(MemoryDirectory::new(hasher)),
+                    Arc::new(MemoryGrantStore::new()),
+                    Arc::new(MemoryEventLog::default()),
+                )
+                .await,
+            ),
             Ok(other) => panic!("AUTHSERVER_TEST_HOST_STORES: unknown stores '{other}' (memory, sqlite or postgres)"),
         };
         let http = reqwest::Client::builder()
@@ -171,6 +218,58 @@ impl TestServer {
         let location = redirect.headers()[LOCATION].to_str().unwrap().to_owned();
         (location, cookie)
     }
+}
+
+/// Loads the sample org into a server over the given stores and serves `authserver::axum` on
+/// `listener`, with connection info, until the test ends.
+async fn serve<C, D, G, L>(
+    listener: TcpListener,
+    options: Options,
+    config: Arc<C>,
+    directory: Arc<D>,
+    grants: Arc<G>,
+    events: Arc<L>,
+) -> Arc<AuthServer<C, D, G>>
+where
+    C: ConfigStore + 'static,
+    D: SeedDirectory + 'static,
+    G: GrantStore + 'static,
+    L: EventLog + PurgeEvents,
+{
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/org.json");
+    let org = Org::from_file(std::path::Path::new(path)).expect("the sample org loads");
+    let mut server = AuthServer::new(
+        config,
+        directory,
+        grants,
+        options.key_material,
+        Arc::clone(&options.clock),
+        events.clone(),
+        &base_url,
+    );
+    if let Some((id, attributes)) = &org.org {
+        server = server.with_org(id.clone(), attributes.clone());
+    }
+    org.install(&server, options.clock.now())
+        .await
+        .expect("the sample org installs");
+    let server = Arc::new(server);
+    let mut okta = Okta::new(Arc::clone(&server))
+        .clock(options.clock)
+        .api_token(&org.api_token)
+        .rate_limits(options.rate_limits)
+        .system_log(Arc::clone(&events));
+    if let Some(metrics) = options.metrics {
+        okta = okta.metrics(metrics);
+    }
+    if let Some(page) = options.sign_in_page {
+        okta = okta.sign_in_page(move |form: &SignInForm<'_>| page(form));
+    }
+    okta.purges().events(events).spawn();
+    let app = okta.router().into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    server
 }
 
 /// The value of hidden input `name` in a page this server rendered (attribute values escaped).

@@ -1,4 +1,5 @@
-//! Browser sessions and Okta's one-time session tokens, kept in memory by their SHA-256.
+//! Browser sessions and Okta's one-time session tokens, kept in the memory of this instance by
+//! their SHA-256 (several instances behind one load balancer need sticky sessions).
 //!
 //! - A **session token** is what `POST /api/v1/authn` hands out: single use, valid five minutes,
 //!   exchanged at `/v1/authorize?sessionToken=…` for a session.
@@ -8,18 +9,21 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use authserver::clock::Clock;
-use authserver::endpoint::Session;
-use authserver::secret::{ClientSecret, SecretHash};
+use axum::http::header::COOKIE as COOKIE_HEADER;
+use axum::http::request::Parts;
 use time::{Duration, OffsetDateTime};
 
+use crate::clock::Clock;
+use crate::endpoint::Session;
+use crate::secret::{ClientSecret, SecretHash};
+
 /// How long a session token can be exchanged.
-pub const SESSION_TOKEN_LIFETIME: Duration = Duration::minutes(5);
+pub(crate) const SESSION_TOKEN_LIFETIME: Duration = Duration::minutes(5);
 /// How long a session lasts after sign-in.
-pub const SESSION_LIFETIME: Duration = Duration::hours(2);
+pub(crate) const SESSION_LIFETIME: Duration = Duration::hours(2);
 /// The session cookie's name: distinctive, since cookies are not kept apart by port and other
 /// development servers on localhost may well use `sid`.
-pub const COOKIE: &str = "authserver_sid";
+pub(crate) const COOKIE: &str = "authserver_sid";
 
 /// A user who proved their password, waiting to become a session.
 struct Pending {
@@ -28,7 +32,7 @@ struct Pending {
 }
 
 /// The host's sessions and pending session tokens.
-pub struct Sessions {
+pub(crate) struct Sessions {
     clock: Arc<dyn Clock>,
     sessions: Mutex<HashMap<SecretHash, Session>>,
     tokens: Mutex<HashMap<SecretHash, Pending>>,
@@ -43,7 +47,7 @@ fn random_token() -> Option<String> {
 
 impl Sessions {
     /// No sessions yet.
-    pub fn new(clock: Arc<dyn Clock>) -> Self {
+    pub(crate) fn new(clock: Arc<dyn Clock>) -> Self {
         Self {
             clock,
             sessions: Mutex::new(HashMap::new()),
@@ -53,7 +57,7 @@ impl Sessions {
 
     /// A one-time session token for `user_id`, who has just proved their password, and when it
     /// expires.
-    pub fn issue_token(&self, user_id: &str) -> Option<(String, OffsetDateTime)> {
+    pub(crate) fn issue_token(&self, user_id: &str) -> Option<(String, OffsetDateTime)> {
         let token = random_token()?;
         let now = self.clock.now();
         let mut tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
@@ -70,7 +74,7 @@ impl Sessions {
 
     /// Exchanges a session token for a new session: its cookie value and the session. A token
     /// works once, within five minutes.
-    pub fn redeem(&self, token: &str) -> Option<(String, Session)> {
+    pub(crate) fn redeem(&self, token: &str) -> Option<(String, Session)> {
         let pending = self
             .tokens
             .lock()
@@ -83,7 +87,7 @@ impl Sessions {
     }
 
     /// Starts a session for `user_id`, who signed in with a password at `auth_time`.
-    pub fn start(&self, user_id: &str, auth_time: OffsetDateTime) -> Option<(String, Session)> {
+    pub(crate) fn start(&self, user_id: &str, auth_time: OffsetDateTime) -> Option<(String, Session)> {
         let cookie = random_token()?;
         let hash = SecretHash::of(&cookie);
         let session = Session {
@@ -100,7 +104,7 @@ impl Sessions {
     }
 
     /// The live session of a cookie value.
-    pub fn get(&self, cookie: &str) -> Option<Session> {
+    pub(crate) fn get(&self, cookie: &str) -> Option<Session> {
         let session = self
             .sessions
             .lock()
@@ -110,8 +114,18 @@ impl Sessions {
         (self.clock.now() - session.auth_time < SESSION_LIFETIME).then_some(session)
     }
 
+    /// The live session of the request's cookie, if any.
+    pub(crate) fn of_request(&self, parts: &Parts) -> Option<Session> {
+        let cookies = parts
+            .headers
+            .get_all(COOKIE_HEADER)
+            .iter()
+            .filter_map(|value| value.to_str().ok());
+        cookie_value(cookies).and_then(|cookie| self.get(cookie))
+    }
+
     /// Ends the session whose [`Session::id`] is `id`.
-    pub fn end(&self, id: &str) {
+    pub(crate) fn end(&self, id: &str) {
         self.sessions
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -120,7 +134,7 @@ impl Sessions {
 }
 
 /// The `Set-Cookie` value that stores `cookie` in the browser.
-pub fn set_cookie(cookie: &str) -> String {
+pub(crate) fn set_cookie(cookie: &str) -> String {
     format!(
         "{COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
         SESSION_LIFETIME.whole_seconds()
@@ -128,12 +142,12 @@ pub fn set_cookie(cookie: &str) -> String {
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
-pub fn clear_cookie() -> String {
+pub(crate) fn clear_cookie() -> String {
     format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
 /// The session cookie's value among a request's `Cookie` headers.
-pub fn cookie_value<'a>(headers: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn cookie_value<'a>(headers: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     headers
         .flat_map(|header| header.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
@@ -145,7 +159,7 @@ pub fn cookie_value<'a>(headers: impl Iterator<Item = &'a str>) -> Option<&'a st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use authserver::clock::ManualClock;
+    use crate::clock::ManualClock;
     use time::macros::datetime;
 
     #[test]
@@ -173,6 +187,34 @@ mod tests {
         let (cookie, session) = sessions.start("00u1", datetime!(2026-01-01 0:00 UTC)).unwrap();
         sessions.end(&session.id);
         assert!(sessions.get(&cookie).is_none());
+    }
+
+    #[test]
+    fn the_cookie_is_http_only_and_lax_and_lives_as_long_as_the_session() {
+        assert_eq!(
+            set_cookie("abc"),
+            "authserver_sid=abc; Path=/; HttpOnly; SameSite=Lax; Max-Age=7200"
+        );
+        assert_eq!(
+            clear_cookie(),
+            "authserver_sid=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+        );
+    }
+
+    #[test]
+    fn a_request_finds_its_session_by_cookie() {
+        let sessions = Sessions::new(Arc::new(ManualClock::new(datetime!(2026-01-01 0:00 UTC))));
+        let (cookie, session) = sessions.start("00u1", datetime!(2026-01-01 0:00 UTC)).unwrap();
+        let request = axum::http::Request::get("/")
+            .header("cookie", format!("other=1; {COOKIE}={cookie}"))
+            .body(())
+            .unwrap();
+        assert_eq!(sessions.of_request(&request.into_parts().0), Some(session));
+        let forged = axum::http::Request::get("/")
+            .header("cookie", format!("{COOKIE}=forged"))
+            .body(())
+            .unwrap();
+        assert_eq!(sessions.of_request(&forged.into_parts().0), None);
     }
 
     #[test]

@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 use authserver::store::sealing::{KeyEncryptionKey, KeyEncryptionKeys};
 use authserver::store::sql::SqlDatabase;
 
-use crate::error_chain;
-
 /// Opens (creating and migrating it if need be) the SQL database at `url`, with the
 /// key-encryption keys from the environment, and reseals what a previous KEK sealed.
 pub async fn open(url: &str) -> Result<SqlDatabase, String> {
@@ -121,4 +119,16 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)?.write_all(contents)
+}
+
+/// An error and its sources, on one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

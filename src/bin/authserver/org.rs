@@ -1,5 +1,8 @@
 //! The org document (`examples/org.json`): an API token, users, groups, OAuth clients and
-//! authorization servers in Okta's shapes, loaded into the memory stores.
+//! authorization servers in Okta's shapes, loaded into a server's stores.
+//!
+//! Self-contained (it needs only the library), so that the HTTP tests load the sample org with
+//! the same code.
 //!
 //! ```json
 //! {
@@ -21,18 +24,18 @@
 //! with the file, the JSON path (`authorizationServers[0].policies[1].rules[0]`) and what is wrong.
 
 use std::fmt;
+use std::future::Future;
 use std::path::Path;
 
+use authserver::AuthServer;
 use authserver::admin::{ApiRequest, ApiResponse, Caller, Method};
 use authserver::model::{Group, User};
-use authserver::store::Directory;
+use authserver::store::sql::SqlDirectory;
+use authserver::store::{ConfigStore, Directory, GrantStore, MemoryDirectory};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
-
-use super::Server;
-use super::stores::{Backend, SeedDirectory};
 
 /// Why an org document cannot be loaded: which file, where in it, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +113,8 @@ pub struct Org {
     /// The users, with their passwords.
     pub accounts: Vec<Account>,
     groups: Vec<(Group, Vec<String>)>,
-    clients: Vec<Value>,
+    /// The clients, as the document gives them (`client_id`, `client_secret`, …).
+    pub clients: Vec<Value>,
     servers: Vec<Value>,
 }
 
@@ -212,7 +216,11 @@ impl Org {
     /// groups, memberships and assignments are written again, and clients and servers already
     /// stored are kept as they are. A server that the interrupted start left half-built stays
     /// so; delete the database to start over.
-    pub async fn install<B: Backend>(&self, server: &Server<B>, now: OffsetDateTime) -> Result<(), OrgError> {
+    pub async fn install<C: ConfigStore, D: SeedDirectory, G: GrantStore>(
+        &self,
+        server: &AuthServer<C, D, G>,
+        now: OffsetDateTime,
+    ) -> Result<(), OrgError> {
         let directory = server.directory();
         for (i, account) in self.accounts.iter().enumerate() {
             let mut user = account.user.clone();
@@ -240,14 +248,13 @@ impl Org {
             }
         }
         for (i, client) in self.clients.iter().enumerate() {
-            self.install_client::<B>(server, client, &format!("clients[{i}]"))
-                .await?;
+            self.install_client(server, client, &format!("clients[{i}]")).await?;
         }
         let mut has_default = false;
         for (i, entry) in self.servers.iter().enumerate() {
             let path = format!("authorizationServers[{i}]");
             has_default |= entry.get("id").and_then(Value::as_str) == Some("default");
-            self.install_server::<B>(server, entry, &path).await?;
+            self.install_server(server, entry, &path).await?;
         }
         if !has_default {
             server
@@ -257,14 +264,6 @@ impl Org {
                 .map_err(|error| self.error("authorizationServers", error.to_string()))?;
         }
         Ok(())
-    }
-
-    /// The document's clients: `client_id` and, for confidential clients, `client_secret`.
-    pub fn clients(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
-        self.clients.iter().filter_map(|client| {
-            let id = client["client_id"].as_str()?;
-            Some((id, client["client_secret"].as_str()))
-        })
     }
 
     /// A user id for a member reference: a user id, or a login.
@@ -283,7 +282,12 @@ impl Org {
             .map(|(g, _)| g.id.clone())
     }
 
-    async fn install_client<B: Backend>(&self, server: &Server<B>, entry: &Value, path: &str) -> Result<(), OrgError> {
+    async fn install_client<C: ConfigStore, D: SeedDirectory, G: GrantStore>(
+        &self,
+        server: &AuthServer<C, D, G>,
+        entry: &Value,
+        path: &str,
+    ) -> Result<(), OrgError> {
         let mut object = entry
             .as_object()
             .cloned()
@@ -334,7 +338,12 @@ impl Org {
         Ok(())
     }
 
-    async fn install_server<B: Backend>(&self, server: &Server<B>, entry: &Value, path: &str) -> Result<(), OrgError> {
+    async fn install_server<C: ConfigStore, D: SeedDirectory, G: GrantStore>(
+        &self,
+        server: &AuthServer<C, D, G>,
+        entry: &Value,
+        path: &str,
+    ) -> Result<(), OrgError> {
         let mut object = entry
             .as_object()
             .cloned()
@@ -347,7 +356,7 @@ impl Org {
         let claims = take_objects(&mut object, "claims").map_err(|p| self.error(&format!("{path}.claims"), p))?;
         let policies = take_objects(&mut object, "policies").map_err(|p| self.error(&format!("{path}.policies"), p))?;
         let base = format!("/api/v1/authorizationServers/{id}");
-        if self.exists::<B>(server, &base).await {
+        if self.exists(server, &base).await {
             // Stored by an earlier, interrupted start: kept as that start left it.
             return Ok(());
         }
@@ -355,7 +364,7 @@ impl Org {
         self.accepted(server.management().import_server(&body).await, path)?;
 
         let existing = self
-            .call::<B>(server, Method::Get, &format!("{base}/scopes"), None, path)
+            .call(server, Method::Get, &format!("{base}/scopes"), None, path)
             .await?;
         for (j, scope) in scopes.iter().enumerate() {
             let at = format!("{path}.scopes[{j}]");
@@ -369,7 +378,7 @@ impl Org {
                 Some(scope_id) => {
                     let mut merged = same.cloned().unwrap_or_default();
                     merge(&mut merged, scope);
-                    self.call::<B>(
+                    self.call(
                         server,
                         Method::Put,
                         &format!("{base}/scopes/{scope_id}"),
@@ -379,14 +388,14 @@ impl Org {
                     .await?
                 }
                 None => {
-                    self.call::<B>(server, Method::Post, &format!("{base}/scopes"), Some(scope), &at)
+                    self.call(server, Method::Post, &format!("{base}/scopes"), Some(scope), &at)
                         .await?
                 }
             };
         }
         for (j, claim) in claims.iter().enumerate() {
             let at = format!("{path}.claims[{j}]");
-            self.call::<B>(server, Method::Post, &format!("{base}/claims"), Some(claim), &at)
+            self.call(server, Method::Post, &format!("{base}/claims"), Some(claim), &at)
                 .await?;
         }
         for (j, policy) in policies.iter().enumerate() {
@@ -399,13 +408,13 @@ impl Org {
                 .map_err(|p| self.error(&format!("{at}.rules"), p))?
                 .unwrap_or_default();
             let created = self
-                .call::<B>(server, Method::Post, &format!("{base}/policies"), Some(&policy), &at)
+                .call(server, Method::Post, &format!("{base}/policies"), Some(&policy), &at)
                 .await?;
             let policy_id = created["id"].as_str().unwrap_or_default();
             for (k, rule) in rules.iter().enumerate() {
                 let rule_path = format!("{at}.rules[{k}]");
                 let rules_path = format!("{base}/policies/{policy_id}/rules");
-                self.call::<B>(server, Method::Post, &rules_path, Some(rule), &rule_path)
+                self.call(server, Method::Post, &rules_path, Some(rule), &rule_path)
                     .await?;
             }
         }
@@ -413,9 +422,9 @@ impl Org {
     }
 
     /// One management call as the org's administrator; a refusal is reported at `path`.
-    async fn call<B: Backend>(
+    async fn call<C: ConfigStore, D: SeedDirectory, G: GrantStore>(
         &self,
-        server: &Server<B>,
+        server: &AuthServer<C, D, G>,
         method: Method,
         api_path: &str,
         body: Option<&Value>,
@@ -434,7 +443,11 @@ impl Org {
     }
 
     /// Whether `GET api_path` finds the object.
-    async fn exists<B: Backend>(&self, server: &Server<B>, api_path: &str) -> bool {
+    async fn exists<C: ConfigStore, D: SeedDirectory, G: GrantStore>(
+        &self,
+        server: &AuthServer<C, D, G>,
+        api_path: &str,
+    ) -> bool {
         let caller = Caller { id: "org-file".into() };
         let request = ApiRequest {
             method: Method::Get,
@@ -527,6 +540,75 @@ fn merge(target: &mut Value, changes: &Value) {
         for (key, value) in changes {
             target.insert(key.clone(), value.clone());
         }
+    }
+}
+
+/// What loading the org document's users and groups needs of a directory, beyond the
+/// [`Directory`] trait. Every operation replaces or repeats harmlessly, so seeding twice changes
+/// nothing.
+pub trait SeedDirectory: Directory {
+    /// Adds or replaces a user, with the password they sign in with.
+    fn seed_user(&self, user: User, password: Option<&str>) -> impl Future<Output = Result<(), String>> + Send;
+    /// Adds or replaces a group.
+    fn seed_group(&self, group: Group) -> impl Future<Output = Result<(), String>> + Send;
+    /// Makes a user a member of a group.
+    fn seed_member(&self, group_id: &str, user_id: &str) -> impl Future<Output = Result<(), String>> + Send;
+    /// Assigns a user to a client.
+    fn seed_user_assignment(&self, client_id: &str, user_id: &str) -> impl Future<Output = Result<(), String>> + Send;
+    /// Assigns a group to a client.
+    fn seed_group_assignment(&self, client_id: &str, group_id: &str)
+    -> impl Future<Output = Result<(), String>> + Send;
+}
+
+impl SeedDirectory for MemoryDirectory {
+    async fn seed_user(&self, user: User, password: Option<&str>) -> Result<(), String> {
+        self.add_user(user, password).map_err(|error| error.to_string())
+    }
+
+    async fn seed_group(&self, group: Group) -> Result<(), String> {
+        self.add_group(group);
+        Ok(())
+    }
+
+    async fn seed_member(&self, group_id: &str, user_id: &str) -> Result<(), String> {
+        self.add_member(group_id, user_id).map_err(|error| error.to_string())
+    }
+
+    async fn seed_user_assignment(&self, client_id: &str, user_id: &str) -> Result<(), String> {
+        self.assign_user(client_id, user_id).map_err(|error| error.to_string())
+    }
+
+    async fn seed_group_assignment(&self, client_id: &str, group_id: &str) -> Result<(), String> {
+        self.assign_group(client_id, group_id)
+            .map_err(|error| error.to_string())
+    }
+}
+
+impl SeedDirectory for SqlDirectory {
+    async fn seed_user(&self, user: User, password: Option<&str>) -> Result<(), String> {
+        self.add_user(user, password).await.map_err(|error| error.to_string())
+    }
+
+    async fn seed_group(&self, group: Group) -> Result<(), String> {
+        self.add_group(group).await.map_err(|error| error.to_string())
+    }
+
+    async fn seed_member(&self, group_id: &str, user_id: &str) -> Result<(), String> {
+        self.add_member(group_id, user_id)
+            .await
+            .map_err(|error| error.to_string())
+    }
+
+    async fn seed_user_assignment(&self, client_id: &str, user_id: &str) -> Result<(), String> {
+        self.assign_user(client_id, user_id)
+            .await
+            .map_err(|error| error.to_string())
+    }
+
+    async fn seed_group_assignment(&self, client_id: &str, group_id: &str) -> Result<(), String> {
+        self.assign_group(client_id, group_id)
+            .await
+            .map_err(|error| error.to_string())
     }
 }
 
