@@ -9,14 +9,13 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use authserver::AuthServer;
-use authserver::clock::SystemClock;
 use authserver::crypto::BACKEND;
 use authserver::crypto::PasswordHasher;
 use authserver::crypto::raw::RawKey;
 use authserver::endpoint::EndpointRequest;
 use authserver::event::DiscardEvents;
 use authserver::jose::Algorithm;
-use authserver::keys::{PrivateKey, RotationSettings, SoftwareKeys};
+use authserver::keys::{PrivateKey, RotationSettings};
 use authserver::model::ClientRecord;
 use authserver::secret::ClientSecret;
 use authserver::store::{ConfigStore, Directory, MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
@@ -32,19 +31,15 @@ type Server = AuthServer<MemoryConfigStore, MemoryDirectory, MemoryGrantStore>;
 fn setup(runtime: &tokio::runtime::Runtime, algorithm: Algorithm) -> (Server, String, Vec<u8>) {
     runtime.block_on(async {
         let config = Arc::new(MemoryConfigStore::new());
-        let server = AuthServer::new(
-            Arc::clone(&config),
-            Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))),
-            Arc::new(MemoryGrantStore::default()),
-            Arc::new(SoftwareKeys),
-            Arc::new(SystemClock),
-            Arc::new(DiscardEvents),
-            "https://id.example.com",
-        )
-        .with_rotation_settings(RotationSettings {
-            algorithm,
-            ..RotationSettings::default()
-        });
+        let server = AuthServer::builder("https://id.example.com")
+            .config_store(Arc::clone(&config))
+            .directory(Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))))
+            .events(Arc::new(DiscardEvents))
+            .rotation(RotationSettings {
+                algorithm,
+                ..RotationSettings::default()
+            })
+            .build();
         server
             .management()
             .ensure_default_server()

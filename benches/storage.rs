@@ -16,12 +16,11 @@ use std::sync::Arc;
 use authserver::AuthServer;
 use authserver::AuthorizeOutcome;
 use authserver::admin::{ApiRequest, Caller, Method};
-use authserver::clock::SystemClock;
 use authserver::crypto::PasswordHasher;
 use authserver::endpoint::{EndpointRequest, Session};
 use authserver::event::{EventSink, MemoryEventLog};
 use authserver::jose::Algorithm;
-use authserver::keys::{RotationSettings, SoftwareKeys};
+use authserver::keys::RotationSettings;
 use authserver::model::User;
 use authserver::store::sealing::{KeyEncryptionKey, KeyEncryptionKeys};
 use authserver::store::sql::{SqlDatabase, SqlDirectory};
@@ -77,19 +76,16 @@ where
     D: BenchDirectory + 'static,
     G: GrantStore + 'static,
 {
-    let server = AuthServer::new(
-        config,
-        directory,
-        grants,
-        Arc::new(SoftwareKeys),
-        Arc::new(SystemClock),
-        events,
-        "https://id.example.com",
-    )
-    .with_rotation_settings(RotationSettings {
-        algorithm: Algorithm::ES256,
-        ..RotationSettings::default()
-    });
+    let server = AuthServer::builder("https://id.example.com")
+        .config_store(config)
+        .directory(directory)
+        .grant_store(grants)
+        .events(events)
+        .rotation(RotationSettings {
+            algorithm: Algorithm::ES256,
+            ..RotationSettings::default()
+        })
+        .build();
     server
         .management()
         .ensure_default_server()

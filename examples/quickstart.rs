@@ -14,14 +14,10 @@
 //! Run with `cargo run --example quickstart`.
 
 use std::error::Error;
-use std::sync::Arc;
 
 use authserver::admin::{ApiRequest, Caller, Method};
-use authserver::clock::SystemClock;
 use authserver::endpoint::{EndpointRequest, EndpointResponse, Session};
-use authserver::event::MemoryEventLog;
 use authserver::jose::{self, Jwks};
-use authserver::keys::SoftwareKeys;
 use authserver::model::User;
 use authserver::store::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
 use authserver::{AuthServer, AuthorizeOutcome};
@@ -37,17 +33,9 @@ const REDIRECT_URI: &str = "http://localhost:3000/callback";
 async fn main() -> Result<(), Box<dyn Error>> {
     // The host: memory stores, the system clock, software keys. Tokens are signed with RS256, as
     // Okta signs them (generating the two 2048-bit keys takes a few hundred milliseconds);
-    // `.with_rotation_settings(RotationSettings { algorithm: Algorithm::EdDSA, ..Default::default() })`
-    // would sign with Ed25519 instead.
-    let server: Server = AuthServer::new(
-        Arc::new(MemoryConfigStore::new()),
-        Arc::new(MemoryDirectory::default()),
-        Arc::new(MemoryGrantStore::new()),
-        Arc::new(SoftwareKeys),
-        Arc::new(SystemClock),
-        Arc::new(MemoryEventLog::default()),
-        BASE_URL,
-    );
+    // `AuthServer::builder(BASE_URL).rotation(RotationSettings { algorithm: Algorithm::EdDSA,
+    // ..Default::default() }).build()` would sign with Ed25519 instead.
+    let server: Server = AuthServer::in_memory(BASE_URL);
     // Okta's `default` server: audience `api://default`, a Default Policy for every client.
     server.management().ensure_default_server().await?;
     let issuer = server.issuer("default");

@@ -16,7 +16,6 @@ use authserver::admin::{ApiRequest, Caller, Method};
 use authserver::clock::{Clock, ManualClock};
 use authserver::crypto::PasswordHasher;
 use authserver::endpoint::{EndpointRequest, EndpointResponse, Session};
-use authserver::event::MemoryEventLog;
 use authserver::model::User;
 use authserver::store::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
 use authserver::testkit::FixedKeys;
@@ -52,15 +51,11 @@ impl Issuer {
         // Whole seconds, so `iat` equals the clock.
         let now = OffsetDateTime::now_utc().replace_nanosecond(0).expect("0 ns is valid");
         let clock = Arc::new(ManualClock::new(now));
-        let server = AuthServer::new(
-            Arc::new(MemoryConfigStore::new()),
-            Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))),
-            Arc::new(MemoryGrantStore::new()),
-            Arc::new(FixedKeys::new()),
-            clock.clone(),
-            Arc::new(MemoryEventLog::default()),
-            BASE,
-        );
+        let server = AuthServer::builder(BASE)
+            .directory(Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))))
+            .key_material(Arc::new(FixedKeys::new()))
+            .clock(clock.clone())
+            .build();
         server
             .management()
             .ensure_default_server()

@@ -103,8 +103,8 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     }
 
     /// The clock changes are stamped with.
-    pub(crate) fn clock(&self) -> &dyn Clock {
-        self.clock.as_ref()
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// The key generation and rotation settings.

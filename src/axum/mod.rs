@@ -8,23 +8,11 @@
 //!
 //! use authserver::AuthServer;
 //! use authserver::axum::Okta;
-//! use authserver::clock::SystemClock;
-//! use authserver::crypto::PasswordHasher;
 //! use authserver::event::MemoryEventLog;
-//! use authserver::keys::SoftwareKeys;
 //! use authserver::ratelimit::RateLimits;
-//! use authserver::store::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
 //!
 //! let events = Arc::new(MemoryEventLog::default());
-//! let server = Arc::new(AuthServer::new(
-//!     Arc::new(MemoryConfigStore::new()),
-//!     Arc::new(MemoryDirectory::new(PasswordHasher::default())),
-//!     Arc::new(MemoryGrantStore::new()),
-//!     Arc::new(SoftwareKeys),
-//!     Arc::new(SystemClock),
-//!     events.clone(),
-//!     "https://id.example.com",
-//! ));
+//! let server = Arc::new(AuthServer::builder("https://id.example.com").events(events.clone()).build());
 //! server.management().ensure_default_server().await.expect("the default server");
 //!
 //! let okta = Okta::new(server)
@@ -143,7 +131,7 @@ pub use sign_in::{DEFAULT_CONTENT_SECURITY_POLICY, LOGIN_PATH, PlainSignInPage, 
 
 use crate::AuthServer;
 use crate::admin::Caller;
-use crate::clock::{Clock, SystemClock};
+use crate::clock::Clock;
 use crate::event::EventLog;
 use crate::ratelimit::RateLimits;
 use crate::store::{ConfigStore, GrantStore};
@@ -175,11 +163,10 @@ where
 {
     /// The adapter for `server`, with the defaults: no administrators ([`NoAdministrators`]:
     /// the management API answers `401`), no rate limits, no System Log (`404`), the
-    /// [`PlainSignInPage`], no metrics, `Host` headers accepted for the server's base URL only,
-    /// and the system clock.
+    /// [`PlainSignInPage`], no metrics, and `Host` headers accepted for the server's base URL
+    /// only. Sessions, rate limits and the System Log read the server's clock.
     pub fn new(server: Arc<AuthServer<C, D, G>>) -> Self {
-        let issuer = server.issuer("");
-        let base_url = issuer.strip_suffix("/oauth2/").unwrap_or(&issuer);
+        let base_url = server.base_url();
         let addresses = OwnAddresses::of_base_url(base_url).unwrap_or_else(|| {
             tracing::warn!(
                 base_url,
@@ -188,8 +175,8 @@ where
             OwnAddresses::none()
         });
         Self {
+            clock: Arc::clone(server.clock()),
             server,
-            clock: Arc::new(SystemClock),
             admin: Box::new(NoAdministrators),
             rate_limits: RateLimits::disabled(),
             system_log: None,
@@ -238,12 +225,6 @@ where
     /// management requests, beside the base URL's.
     pub fn allowed_authority(mut self, authority: impl AsRef<str>) -> Self {
         self.addresses.allow(authority.as_ref());
-        self
-    }
-
-    /// The clock of sessions, rate limits and the System Log: give the server's own.
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
         self
     }
 

@@ -40,7 +40,7 @@ pub(crate) struct Sessions {
 
 /// A fresh 256-bit random token (base64url), or `None` if the random source failed.
 fn random_token() -> Option<String> {
-    ClientSecret::generate(&authserver::random::SystemRandom)
+    ClientSecret::generate(&crate::random::SystemRandom)
         .ok()
         .map(|secret| secret.expose().to_owned())
 }

@@ -30,7 +30,6 @@ use crate::clock::Clock;
 use crate::endpoint::{EndpointResponse, OAuthError};
 use crate::event::{Event, EventSink};
 use crate::expr::JsonMap;
-use crate::keys::{KeyMaterial, RotationSettings};
 use crate::random::Randomness;
 use crate::store::memory::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
 use crate::store::{ConfigStore, Directory, GrantStore};
@@ -103,51 +102,6 @@ impl AuthServer {
 }
 
 impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
-    /// A host over the given stores. `base_url` is the public origin (`https://id.example.com`):
-    /// issuers are `{base_url}/oauth2/{id}`. [`AuthServer::builder`] names the parts instead.
-    pub fn new(
-        config: Arc<C>,
-        directory: Arc<D>,
-        grants: Arc<G>,
-        key_material: Arc<dyn KeyMaterial>,
-        clock: Arc<dyn Clock>,
-        events: Arc<dyn EventSink>,
-        base_url: impl Into<String>,
-    ) -> Self {
-        AuthServer::builder(base_url)
-            .config_store(config)
-            .directory(directory)
-            .grant_store(grants)
-            .key_material(key_material)
-            .clock(clock)
-            .events(events)
-            .build()
-    }
-
-    /// Uses `settings` for key generation and rotation (the default: RS256, 90 days, one day of
-    /// retention for expired keys).
-    pub fn with_rotation_settings(mut self, settings: RotationSettings) -> Self {
-        self.management = self.management.with_rotation_settings(settings);
-        self
-    }
-
-    /// Sets the organization: `org_id` is the `idp` claim of ID tokens for users this host
-    /// authenticates (Okta's org id, `00o…`), `org` what expressions see as `org.*` (e.g.
-    /// `{"name": …, "subDomain": …}`). The default derives both from the base URL.
-    pub fn with_org(mut self, org_id: impl Into<String>, org: JsonMap) -> Self {
-        self.org_id = org_id.into();
-        self.org = org;
-        self
-    }
-
-    /// Makes server `id` write `typ: at+jwt` in its access tokens' header (RFC 9068 §2.1).
-    /// Off by default: Okta's header is exactly `{"kid", "alg"}` and older Okta verifiers reject
-    /// any other member.
-    pub fn with_rfc9068_access_tokens(mut self, id: impl Into<String>) -> Self {
-        self.rfc9068_servers.insert(id.into());
-        self
-    }
-
     /// The directory (clients, users, groups), e.g. for a test harness to add users.
     pub fn directory(&self) -> &D {
         self.management.directory()
@@ -189,7 +143,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     }
 
     /// The clock every decision reads `now` from.
-    pub(crate) fn clock(&self) -> &dyn Clock {
+    pub fn clock(&self) -> &Arc<dyn Clock> {
         self.management.clock()
     }
 

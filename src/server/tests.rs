@@ -20,19 +20,15 @@ pub(crate) type TestServer = AuthServer<MemoryConfigStore, MemoryDirectory, Memo
 /// A host over empty in-memory stores for the endpoint tests: `clock`, `events`, EdDSA keys
 /// (instant to generate), a cheap password hash, and `https://id.example.com` as base URL.
 pub(crate) fn in_memory_server(clock: Arc<ManualClock>, events: Arc<MemoryEventLog>) -> TestServer {
-    AuthServer::new(
-        Arc::new(MemoryConfigStore::new()),
-        Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))),
-        Arc::new(MemoryGrantStore::default()),
-        Arc::new(crate::keys::SoftwareKeys),
-        clock,
-        events,
-        "https://id.example.com",
-    )
-    .with_rotation_settings(RotationSettings {
-        algorithm: Algorithm::EdDSA,
-        ..RotationSettings::default()
-    })
+    AuthServer::builder("https://id.example.com")
+        .directory(Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))))
+        .clock(clock)
+        .events(events)
+        .rotation(RotationSettings {
+            algorithm: Algorithm::EdDSA,
+            ..RotationSettings::default()
+        })
+        .build()
 }
 
 async fn server() -> (TestServer, Arc<ManualClock>) {

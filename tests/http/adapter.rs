@@ -9,10 +9,9 @@ use std::time::Duration;
 use authserver::AuthServer;
 use authserver::admin::Caller;
 use authserver::axum::{AdminCheck, Endpoint, Metrics, Okta, SignInForm, escape_html};
-use authserver::clock::SystemClock;
 use authserver::crypto::PasswordHasher;
 use authserver::event::DiscardEvents;
-use authserver::store::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
+use authserver::store::MemoryDirectory;
 use authserver::testkit::FixedKeys;
 use axum::http::request::Parts;
 use reqwest::header::HOST;
@@ -148,15 +147,13 @@ impl AdminCheck for FromProxy {
 
 #[tokio::test]
 async fn another_administrator_check_replaces_the_api_token() {
-    let server = Arc::new(AuthServer::new(
-        Arc::new(MemoryConfigStore::new()),
-        Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))),
-        Arc::new(MemoryGrantStore::new()),
-        Arc::new(FixedKeys::new()),
-        Arc::new(SystemClock),
-        Arc::new(DiscardEvents),
-        "https://id.example.test",
-    ));
+    let server = Arc::new(
+        AuthServer::builder("https://id.example.test")
+            .directory(Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))))
+            .key_material(Arc::new(FixedKeys::new()))
+            .events(Arc::new(DiscardEvents))
+            .build(),
+    );
     server.management().ensure_default_server().await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();

@@ -239,24 +239,22 @@ where
     let base_url = format!("http://{}", listener.local_addr().unwrap());
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/org.json");
     let org = Org::from_file(std::path::Path::new(path)).expect("the sample org loads");
-    let mut server = AuthServer::new(
-        config,
-        directory,
-        grants,
-        options.key_material,
-        Arc::clone(&options.clock),
-        events.clone(),
-        &base_url,
-    );
+    let mut builder = AuthServer::builder(&base_url)
+        .config_store(config)
+        .directory(directory)
+        .grant_store(grants)
+        .key_material(options.key_material)
+        .clock(Arc::clone(&options.clock))
+        .events(events.clone());
     if let Some((id, attributes)) = &org.org {
-        server = server.with_org(id.clone(), attributes.clone());
+        builder = builder.org(id.clone(), attributes.clone());
     }
+    let server = builder.build();
     org.install(&server, options.clock.now())
         .await
         .expect("the sample org installs");
     let server = Arc::new(server);
     let mut okta = Okta::new(Arc::clone(&server))
-        .clock(options.clock)
         .api_token(&org.api_token)
         .rate_limits(options.rate_limits)
         .system_log(Arc::clone(&events));

@@ -20,10 +20,9 @@ use std::sync::Arc;
 
 use authserver::AuthServer;
 use authserver::axum::{Okta, PurgeEvents};
-use authserver::clock::{Clock, SystemClock};
+use authserver::clock::Clock;
 use authserver::crypto::PasswordHasher;
 use authserver::event::EventLog;
-use authserver::keys::SoftwareKeys;
 use authserver::ratelimit::RateLimits;
 use authserver::store::sql::SqlDatabase;
 use authserver::store::{ConfigStore, GrantStore};
@@ -108,21 +107,17 @@ where
         },
         None => false,
     };
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let mut server = AuthServer::new(
-        stores.config,
-        stores.directory,
-        stores.grants,
-        Arc::new(SoftwareKeys),
-        Arc::clone(&clock),
-        stores.events.clone(),
-        base_url,
-    );
+    let mut builder = AuthServer::builder(base_url)
+        .config_store(stores.config)
+        .directory(stores.directory)
+        .grant_store(stores.grants)
+        .events(stores.events.clone());
     if let Some((id, attributes)) = &org.org {
-        server = server.with_org(id.clone(), attributes.clone());
+        builder = builder.org(id.clone(), attributes.clone());
     }
+    let server = builder.build();
     if !applied_before {
-        if let Err(error) = org.install(&server, clock.now()).await {
+        if let Err(error) = org.install(&server, server.clock().now()).await {
             return fail(&format!("the org file cannot be loaded: {error}"));
         }
         if let Some(Err(error)) = match database {
@@ -138,7 +133,6 @@ where
         .filter(|token| !token.trim().is_empty())
         .unwrap_or_else(|| org.api_token.clone());
     let mut okta = Okta::new(Arc::clone(&server))
-        .clock(clock)
         .api_token(&api_token)
         .system_log(Arc::clone(&stores.events))
         .allowed_authority(listen.to_string());

@@ -9,8 +9,6 @@
 //! use std::sync::Arc;
 //!
 //! use authserver::AuthServer;
-//! use authserver::clock::SystemClock;
-//! use authserver::keys::SoftwareKeys;
 //! use authserver::store::sealing::{KeyEncryptionKey, KeyEncryptionKeys};
 //! use authserver::store::sql::SqlDatabase;
 //!
@@ -18,15 +16,12 @@
 //!     let kek = KeyEncryptionKey::parse(&std::env::var("AUTHSERVER_KEK")?)?;
 //!     let db = SqlDatabase::connect("sqlite:authserver.db", KeyEncryptionKeys::new(kek)).await?;
 //!     let events = Arc::new(db.event_log());
-//!     let server = AuthServer::new(
-//!         Arc::new(db.config_store()),
-//!         Arc::new(db.directory(Default::default())),
-//!         Arc::new(db.grant_store()),
-//!         Arc::new(SoftwareKeys),
-//!         Arc::new(SystemClock),
-//!         events.clone(),
-//!         "https://id.example.com",
-//!     );
+//!     let server = AuthServer::builder("https://id.example.com")
+//!         .config_store(Arc::new(db.config_store()))
+//!         .directory(Arc::new(db.directory(Default::default())))
+//!         .grant_store(Arc::new(db.grant_store()))
+//!         .events(events.clone())
+//!         .build();
 //!     // … serve `server`; on shutdown, write the queued events and close the pool:
 //!     events.flush().await?;
 //!     db.close().await;
