@@ -49,6 +49,8 @@
 mod configure;
 mod flows;
 mod mint;
+#[cfg(feature = "axum")]
+mod serve;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -69,6 +71,8 @@ use crate::store::{ConfigStore as _, MemoryDirectory};
 pub use configure::{ClaimTarget, ClientKind, DEFAULT_PASSWORD, REDIRECT_URI, RegisteredClient, UserSpec};
 pub use flows::{TokenFailure, Tokens};
 pub use mint::{AccessTokenMint, DEFAULT_CLIENT_ID, IdTokenMint, LONG_AGO, RefreshTokenMint, Tamper};
+#[cfg(feature = "axum")]
+pub use serve::{API_TOKEN, ServedIssuer};
 
 use super::FixedKeys;
 
