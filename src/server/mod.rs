@@ -83,7 +83,7 @@ impl Unavailable {
 
 impl AuthServer {
     /// A host at `base_url` on memory stores, software keys, the system clock and the operating
-    /// system's randomness, with events kept in a [`MemoryEventLog`]. It hosts no server until
+    /// system's randomness, with events kept in a [`MemoryEventLog`](crate::event::MemoryEventLog). It hosts no server until
     /// one is created (for Okta's `default`: `server.management().ensure_default_server()`).
     ///
     /// ```

@@ -80,7 +80,7 @@ impl TestIssuer {
 
     /// The authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636) for user `user_id`, who
     /// is signed in without a browser: `/authorize` sees a fresh session, redirects to the
-    /// client's [`REDIRECT_URI`](super::configure::REDIRECT_URI) with a code, and the code is
+    /// client's [`REDIRECT_URI`] with a code, and the code is
     /// redeemed at `/token`.
     ///
     /// # Errors

@@ -4,7 +4,7 @@
 //! memory stores, so policies, rules, scopes, custom claims (expressions included), refresh-token
 //! rotation and key rotation behave as they do in production. What makes it a test tool:
 //!
-//! - **Instant and deterministic.** Fixed RS256 keys ([`FixedKeys`](super::FixedKeys): no key
+//! - **Instant and deterministic.** Fixed RS256 keys ([`FixedKeys`]: no key
 //!   generation), a [`ManualClock`] at a fixed instant, a [`SeededRandom`] for every id and a cheap
 //!   password hash. Two runs of the same test mint byte-identical tokens.
 //! - **Mint directly**: [`access_token`](TestIssuer::access_token),
