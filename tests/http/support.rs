@@ -50,11 +50,11 @@ pub enum TestHost {
 }
 
 impl TestHost {
-    /// `ManagementApi::import_client` on the host's stores.
+    /// `ManagementApi::import_client_json` on the host's stores.
     pub async fn import_client(&self, body: &[u8]) -> ApiResponse {
         match self {
-            TestHost::Memory(host) => host.server.management().import_client(body).await,
-            TestHost::Sql { host, .. } => host.server.management().import_client(body).await,
+            TestHost::Memory(host) => host.server.management().import_client_json(body).await,
+            TestHost::Sql { host, .. } => host.server.management().import_client_json(body).await,
         }
     }
 }

@@ -304,7 +304,7 @@ impl Org {
             (Some(_), Some(id)) => id,
             _ => {
                 let body = serde_json::to_vec(&object).unwrap_or_default();
-                let response = server.management().import_client(&body).await;
+                let response = server.management().import_client_json(&body).await;
                 let created = self.accepted(response, path)?;
                 created["client_id"].as_str().unwrap_or_default().to_owned()
             }
@@ -352,7 +352,7 @@ impl Org {
             return Ok(());
         }
         let body = serde_json::to_vec(&object).unwrap_or_default();
-        self.accepted(server.management().import_server(&body).await, path)?;
+        self.accepted(server.management().import_server_json(&body).await, path)?;
 
         let existing = self
             .call::<B>(server, Method::Get, &format!("{base}/scopes"), None, path)
