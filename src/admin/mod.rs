@@ -75,10 +75,16 @@ use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 
+pub(crate) use claims::claim_from_json;
+pub(crate) use clients::imported_client_from_json;
 pub use defaults::{DEFAULT_SERVER_ID, default_server_config};
 pub use error::{ApiError, ApiErrorCode, FieldError};
 pub use keys::ServerKey;
+pub(crate) use policies::policy_from_json;
 pub use request::{ApiRequest, ApiResponse, Caller, Method};
+pub(crate) use rules::rule_from_json;
+pub(crate) use scopes::scope_from_json;
+pub(crate) use servers::server_from_json;
 
 use crate::clock::Clock;
 use crate::keys::{KeyMaterial, RotationSettings};
@@ -163,6 +169,11 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     /// The time on this API's clock.
     pub(crate) fn now(&self) -> OffsetDateTime {
         self.clock.now()
+    }
+
+    /// The directory clients are registered in.
+    pub(crate) fn directory(&self) -> &D {
+        &self.directory
     }
 
     /// The configuration of server `id`, or `E0000007`.
