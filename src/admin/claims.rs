@@ -215,7 +215,7 @@ fn definition_failure(error: &ClaimDefinitionError) -> FieldError {
 mod tests {
     use serde_json::{Value, json};
 
-    use crate::admin::tests::{TestApi, api, call, keys, with_default_server};
+    use crate::admin::tests::{TestApi, api, call, each_change_advances_changed_at, keys, with_default_server};
     use crate::admin::{ApiResponse, Method};
 
     const CLAIMS: &str = "/api/v1/authorizationServers/default/claims";
@@ -477,31 +477,9 @@ mod tests {
     #[tokio::test]
     async fn every_change_advances_changed_at() {
         let (api, clock) = setup().await;
-        let t0 = api.load("default").await.unwrap().changed_at;
-        clock.advance(time::Duration::seconds(5));
-        let id = create(&api, seed_create()).await.body.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let t1 = api.load("default").await.unwrap().changed_at;
-        assert!(t1 > t0);
-        clock.advance(time::Duration::seconds(5));
-        let mut body = seed_create();
-        body["status"] = json!("INACTIVE");
-        assert_eq!(
-            call(&api, Method::Put, &format!("{CLAIMS}/{id}"), Some(body))
-                .await
-                .status,
-            200
-        );
-        let t2 = api.load("default").await.unwrap().changed_at;
-        assert!(t2 > t1);
-        clock.advance(time::Duration::seconds(5));
-        assert_eq!(
-            call(&api, Method::Delete, &format!("{CLAIMS}/{id}"), None).await.status,
-            204
-        );
-        assert!(api.load("default").await.unwrap().changed_at > t2);
+        let mut inactive = seed_create();
+        inactive["status"] = json!("INACTIVE");
+        each_change_advances_changed_at(&api, &clock, CLAIMS, (seed_create(), inactive)).await;
     }
 
     #[tokio::test]

@@ -301,7 +301,7 @@ mod tests {
 
     use crate::admin::Method;
     use crate::admin::tests::{
-        TestApi, api, body, call, call_raw, keys, listed, rejected, stored, with_default_server,
+        TestApi, api, body, call, call_raw, deactivated, keys, listed, rejected, stored, with_default_server,
     };
     use crate::store::ConfigStore;
 
@@ -574,15 +574,7 @@ mod tests {
         let id = create(&api, "p", None).await;
         let path = format!("{POLICIES}/{id}");
         clock.advance(Duration::minutes(2));
-        let response = call(&api, Method::Post, &format!("{path}/lifecycle/deactivate"), None).await;
-        assert_eq!((response.status, response.body), (204, None));
-        let got = body(&call(&api, Method::Get, &path, None).await);
-        assert_eq!(got["status"], "INACTIVE");
-        assert_eq!(got["lastUpdated"], "2024-01-01T00:02:00.000Z");
-        assert_eq!(
-            got["_links"]["activate"]["href"],
-            format!("https://id.example.com{path}/lifecycle/activate")
-        );
+        let got = deactivated(&api, &path, "2024-01-01T00:02:00.000Z").await;
         assert!(got["_links"].get("deactivate").is_none());
         assert_eq!(
             call(&api, Method::Post, &format!("{path}/lifecycle/activate"), None)

@@ -409,7 +409,9 @@ mod tests {
     use time::Duration;
 
     use crate::admin::Method;
-    use crate::admin::tests::{TestApi, api, body, call, create, keys, listed, rejected, stored, with_default_server};
+    use crate::admin::tests::{
+        TestApi, api, body, call, create, deactivated, keys, listed, rejected, stored, with_default_server,
+    };
     use crate::store::{ConfigStore, Saved};
 
     /// Seed 003 "Rules Object" with its syntax repaired (closing braces) and the `grantTypes`
@@ -799,15 +801,7 @@ mod tests {
             .to_owned();
         let rule_path = format!("{path}/{id}");
         clock.advance(Duration::minutes(7));
-        let response = call(&api, Method::Post, &format!("{rule_path}/lifecycle/deactivate"), None).await;
-        assert_eq!((response.status, response.body), (204, None));
-        let got = body(&call(&api, Method::Get, &rule_path, None).await);
-        assert_eq!(got["status"], "INACTIVE");
-        assert_eq!(got["lastUpdated"], "2024-01-01T00:07:00.000Z");
-        assert_eq!(
-            got["_links"]["activate"]["href"],
-            format!("https://id.example.com{rule_path}/lifecycle/activate")
-        );
+        deactivated(&api, &rule_path, "2024-01-01T00:07:00.000Z").await;
         // Replace without `status` keeps it; with it, sets it.
         let kept = call(&api, Method::Put, &rule_path, Some(rule("r", None))).await;
         assert_eq!(body(&kept)["status"], "INACTIVE");

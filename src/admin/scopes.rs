@@ -219,7 +219,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use crate::admin::Method;
-    use crate::admin::tests::{api, call, causes, keys, with_default_server};
+    use crate::admin::tests::{api, call, causes, each_change_advances_changed_at, keys, with_default_server};
 
     const SCOPES: &str = "/api/v1/authorizationServers/default/scopes";
 
@@ -432,24 +432,8 @@ mod tests {
     async fn every_change_advances_changed_at() {
         let (api, clock) = api();
         with_default_server(&api).await;
-        let t0 = api.load("default").await.unwrap().changed_at;
-        clock.advance(time::Duration::seconds(5));
-        let id = create(&api, json!({"name": "a"})).await.body.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let t1 = api.load("default").await.unwrap().changed_at;
-        assert!(t1 > t0);
-        clock.advance(time::Duration::seconds(5));
-        call(&api, Method::Put, &format!("{SCOPES}/{id}"), Some(json!({"name": "b"}))).await;
-        let t2 = api.load("default").await.unwrap().changed_at;
-        assert!(t2 > t1);
-        clock.advance(time::Duration::seconds(5));
-        assert_eq!(
-            call(&api, Method::Delete, &format!("{SCOPES}/{id}"), None).await.status,
-            204
-        );
-        assert!(api.load("default").await.unwrap().changed_at > t2);
+        let bodies = (json!({"name": "a"}), json!({"name": "b"}));
+        each_change_advances_changed_at(&api, &clock, SCOPES, bodies).await;
     }
 
     #[tokio::test]

@@ -111,6 +111,44 @@ pub(super) async fn listed(api: &TestApi, path: &str) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// Creates `created` in the list at `list` (`201`), replaces it with `replaced` (`200`) and
+/// deletes it (`204`), checking that each step moves the `default` server's `changed_at` forward
+/// (which implicitly revokes tokens minted before it).
+pub(super) async fn each_change_advances_changed_at(
+    api: &TestApi,
+    clock: &ManualClock,
+    list: &str,
+    (created, replaced): (Value, Value),
+) {
+    let mut last = stored(api, "default").await.changed_at;
+    clock.advance(time::Duration::seconds(5));
+    let id = create(api, list, created).await["id"].as_str().unwrap().to_owned();
+    let path = format!("{list}/{id}");
+    for (method, body, status) in [(Method::Put, Some(replaced), 200), (Method::Delete, None, 204)] {
+        let now = stored(api, "default").await.changed_at;
+        assert!(now > last, "{method:?} {path}");
+        last = now;
+        clock.advance(time::Duration::seconds(5));
+        assert_eq!(call(api, method, &path, body).await.status, status, "{method:?} {path}");
+    }
+    assert!(stored(api, "default").await.changed_at > last);
+}
+
+/// Deactivates the policy or rule at `path` (`204` without a body) and reads it back: `INACTIVE`,
+/// stamped `last_updated`, and offering `activate`.
+pub(super) async fn deactivated(api: &TestApi, path: &str, last_updated: &str) -> Value {
+    let response = call(api, Method::Post, &format!("{path}/lifecycle/deactivate"), None).await;
+    assert_eq!((response.status, response.body), (204, None));
+    let got = body(&call(api, Method::Get, path, None).await);
+    assert_eq!(got["status"], "INACTIVE");
+    assert_eq!(got["lastUpdated"], last_updated);
+    assert_eq!(
+        got["_links"]["activate"]["href"],
+        format!("https://id.example.com{path}/lifecycle/activate")
+    );
+    got
+}
+
 /// Expects a 400 E0000001 whose causes are exactly `expected`, and that nothing was saved to the
 /// `default` server.
 pub(super) async fn rejected(api: &TestApi, method: Method, path: &str, request: Value, expected: &[&str]) {
