@@ -49,7 +49,7 @@ pub enum ApiErrorCode {
     InvalidSearchCriteria,
     /// `E0000053`, `400`: Okta's "Invalid parameter", e.g. a malformed System Log filter.
     InvalidParameter,
-    /// `invalid_client`, `400`: `Invalid value for `client_id` parameter`, Okta's answer to an
+    /// `invalid_client`, `400`: ``Invalid value for `client_id` parameter``, Okta's answer to an
     /// unknown `client_id` at the metadata endpoints, in the shape of its error object.
     InvalidClientId,
     /// `invalid_client_metadata`, `400`: a client registration with invalid metadata
