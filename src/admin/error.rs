@@ -306,6 +306,14 @@ impl ApiError {
     }
 }
 
+impl From<ApiErrorCode> for ApiError {
+    /// An error with `code`, the summary Okta fixes for it (empty for codes whose summary names
+    /// what failed) and no causes.
+    fn from(code: ApiErrorCode) -> Self {
+        Self::fixed(code)
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(_: StoreError) -> Self {
         ApiError::internal()

@@ -236,7 +236,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
 /// Okta's answer to an unknown `client_id` at the metadata endpoints (reference §3.10, §4.1):
 /// 400 with a management-style error object.
 fn invalid_client_id() -> EndpointResponse {
-    let error = ApiError::new(ApiErrorCode::InvalidClientId, "Invalid value for `client_id` parameter");
+    let error = ApiError::from(ApiErrorCode::InvalidClientId);
     EndpointResponse::json(error.status(), error.body())
 }
 
