@@ -124,6 +124,7 @@ pub mod jose;
 pub mod keys;
 pub mod model;
 mod offload;
+pub mod org;
 pub mod pkce;
 pub mod policy;
 pub mod random;

@@ -1,6 +1,8 @@
-//! Claims: list, get, create, replace, delete (`/api/v1/authorizationServers/{id}/claims`).
+//! Claims: list, get, create, replace, delete (Okta Authorization Servers API,
+//! `/api/v1/authorizationServers/{id}/claims`).
 //!
-//! Rules (reference §1.7, §2.2; seed 003 "Claims Properties"):
+//! Rules (the Authorization Servers API's claim properties; Okta's "Customize tokens" guides for
+//! the limits):
 //! * `name`, `claimType` and `valueType` are required; `value` is required for `EXPRESSION` and
 //!   `GROUPS` claims and holds at most 1024 characters;
 //! * the definition must compile ([`compile_claim`]): each [`ClaimDefinitionError`] is one
@@ -12,131 +14,82 @@
 //!   replace may change only its `alwaysIncludeInToken` (omitted = unchanged) and, for the
 //!   `EXPRESSION` claim `sub`, its `value`; any other difference (status included) is `E0000001`;
 //! * custom claims are stored with `alwaysIncludeInToken` (default `true`) and `conditions`
-//!   (default `{"scopes": []}`) filled in, so they read back in seed 003's shape.
+//!   (default `{"scopes": []}`) filled in, so they read back in the shape of Okta's examples.
 //!
 //! Output writes `group_filter_type` (snake_case); input also accepts `groupFilterType`.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::error::FieldError;
-use super::fields::{BLANK, check_enum, fail_on, parse_object, required};
-use super::ids::{CLAIM, index_of, object_id};
-use super::links::{self_links, server_href};
-use super::{ApiError, ApiRequest, ApiResponse, ManagementApi, Method};
+use super::fields::{BLANK, check_enum, fail_on, from_object, required};
+use super::members::{Member, member_operations};
+use super::{Answer, ApiError, ApiRequest, ManagementApi, Method, respond};
 use crate::claims::{ClaimDefinitionError, compile_claim};
 use crate::model::{Claim, ClaimConditions, ClaimType, ClaimValueType, GroupFilterType, Status, is_oidc_scope};
 use crate::store::{ConfigStore, Directory, ServerConfig};
 
-/// The `not_found` kind of claims.
-const KIND: &str = "OAuth2Claim";
-/// Longest claim value, in characters (reference §1.7).
+/// Longest claim value, in characters (Okta's limit for claim expressions).
 pub const MAX_VALUE_CHARS: usize = 1024;
 
-impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
-    pub(super) async fn route_claims(
-        &self,
-        request: &ApiRequest<'_>,
-        server_id: &str,
-        rest: &[&str],
-    ) -> Result<ApiResponse, ApiError> {
-        match (rest, request.method) {
-            ([], Method::Get) => {
-                let config = self.load(server_id).await?;
-                let body = config
-                    .claims
-                    .iter()
-                    .map(|claim| self.claim_json(server_id, claim))
-                    .collect();
-                Ok(ApiResponse::json(200, Value::Array(body)))
-            }
-            ([], Method::Post) => self.create_claim(request, server_id).await,
-            ([claim_id], Method::Get) => {
-                let config = self.load(server_id).await?;
-                let claim = &config.claims[position(&config, claim_id)?];
-                Ok(ApiResponse::json(200, self.claim_json(server_id, claim)))
-            }
-            ([claim_id], Method::Put) => self.replace_claim(request, server_id, claim_id).await,
-            ([claim_id], Method::Delete) => self.delete_claim(server_id, claim_id).await,
-            ([] | [_], _) => Err(ApiError::method_not_allowed()),
-            _ => Err(ApiError::path_not_found()),
-        }
-    }
-
-    async fn create_claim(&self, request: &ApiRequest<'_>, server_id: &str) -> Result<ApiResponse, ApiError> {
-        let mut claim = parse_claim(request.body)?;
-        claim.id = object_id(CLAIM, self.random());
+impl Member for Claim {
+    fn new_member(input: Self) -> Self {
+        let mut claim = Claim {
+            id: String::new(),
+            system: false,
+            links: None,
+            ..input
+        };
         claim.always_include_in_token.get_or_insert(true);
         claim.conditions.get_or_insert_with(ClaimConditions::default);
-        let claim = self
-            .edit(server_id, |config, _| {
-                validate(config, &claim, None)?;
-                config.claims.push(claim.clone());
-                Ok(claim.clone())
-            })
-            .await?;
-        Ok(ApiResponse::json(201, self.claim_json(server_id, &claim)))
+        claim
     }
 
-    async fn replace_claim(
-        &self,
-        request: &ApiRequest<'_>,
-        server_id: &str,
-        claim_id: &str,
-    ) -> Result<ApiResponse, ApiError> {
-        // An unknown server or claim is a 404 even when the body is bad.
-        position(&self.load(server_id).await?, claim_id)?;
-        let input = parse_claim(request.body)?;
-        let claim = self
-            .edit(server_id, |config, _| {
-                let index = position(config, claim_id)?;
-                let stored = &config.claims[index];
-                let claim = if stored.system {
-                    replace_system(stored, &input)?
-                } else {
-                    let mut claim = input.clone();
-                    claim.id = stored.id.clone();
-                    claim.always_include_in_token.get_or_insert(true);
-                    claim.conditions.get_or_insert_with(ClaimConditions::default);
-                    claim
-                };
-                validate(config, &claim, Some(claim_id))?;
-                config.claims[index] = claim.clone();
-                Ok(claim)
-            })
-            .await?;
-        Ok(ApiResponse::json(200, self.claim_json(server_id, &claim)))
+    fn check_new(config: &ServerConfig, new: &Self) -> Result<(), ApiError> {
+        validate(config, new, None)
     }
 
-    async fn delete_claim(&self, server_id: &str, claim_id: &str) -> Result<ApiResponse, ApiError> {
-        self.edit(server_id, |config, _| {
-            let index = position(config, claim_id)?;
-            if config.claims[index].system {
-                return Err(ApiError::system_object(KIND));
-            }
-            config.claims.remove(index);
-            Ok(())
-        })
-        .await?;
-        Ok(ApiResponse::no_content())
-    }
-
-    /// A claim as the API shows it, with `_links.self` (system claims cannot be deleted).
-    fn claim_json(&self, server_id: &str, claim: &Claim) -> Value {
-        let href = format!("{}/claims/{}", server_href(&self.base_url, server_id), claim.id);
-        let mut claim = claim.clone();
-        claim.links = Some(self_links(href, claim.system));
-        serde_json::to_value(&claim).unwrap_or(Value::Null)
+    fn replacement(config: &ServerConfig, stored: &Self, input: &Self) -> Result<Self, ApiError> {
+        let claim = if stored.system {
+            replace_system(stored, input)?
+        } else {
+            Self::new_member(input.clone())
+        };
+        validate(config, &claim, Some(&stored.id))?;
+        Ok(claim)
     }
 }
 
-fn position(config: &ServerConfig, claim_id: &str) -> Result<usize, ApiError> {
-    index_of(&config.claims, claim_id, KIND, |c| &c.id)
+member_operations! {
+    Claim(claim, claim_id) under "claims",
+    create_claim: ", `alwaysIncludeInToken` `true` and `conditions` `{\"scopes\": []}` unless given",
+        "with one cause per problem (a definition that does not compile, a taken name, unknown condition scopes…)";
+    get_claim; replace_claim: "Of a system claim only `alwaysIncludeInToken` and the `sub` expression may change.";
+    delete_claim: ""
 }
 
-/// Parses a create/replace body: required fields and enum spellings are `E0000001`, JSON of the
-/// wrong types `E0000003`. `id`, `system` and `_links` are dropped.
-fn parse_claim(body: Option<&[u8]>) -> Result<Claim, ApiError> {
-    let object = parse_object(body)?;
+impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
+    /// `GET /api/v1/authorizationServers/{serverId}/claims`: the claims of server `server_id`,
+    /// system claims included, as shown, with `_links`.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server; `E0000009` when the store fails.
+    pub async fn list_claims(&self, server_id: &str) -> Result<Vec<Claim>, ApiError> {
+        self.members(server_id).await
+    }
+
+    /// Routes `…/claims{rest}`.
+    pub(super) async fn route_claims(&self, request: &ApiRequest<'_>, server_id: &str, rest: &[&str]) -> Answer {
+        if rest.is_empty() && request.method == Method::Get {
+            respond(200, &self.list_claims(server_id).await?)
+        } else {
+            self.route_members::<Claim>(request, server_id, rest).await
+        }
+    }
+}
+
+/// Reads a create or replace body (a JSON object) as a claim: missing required fields and
+/// unknown enum values are `E0000001`, JSON of the wrong types `E0000003`.
+pub(crate) fn claim_from_json(object: Map<String, Value>) -> Result<Claim, ApiError> {
     let mut failures = Vec::new();
     for field in ["name", "claimType", "valueType"] {
         match object.get(field) {
@@ -152,11 +105,7 @@ fn parse_claim(body: Option<&[u8]>) -> Result<Claim, ApiError> {
     check_enum::<GroupFilterType>(&object, "group_filter_type", filter_types, &mut failures);
     check_enum::<GroupFilterType>(&object, "groupFilterType", filter_types, &mut failures);
     fail_on(failures)?;
-    let mut claim: Claim = serde_json::from_value(Value::Object(object)).map_err(|_| ApiError::malformed_body())?;
-    claim.id = String::new();
-    claim.system = false;
-    claim.links = None;
-    Ok(claim)
+    from_object(object)
 }
 
 /// The system claim `stored` after a replace with `input`: only `alwaysIncludeInToken` (and the
@@ -266,7 +215,7 @@ fn definition_failure(error: &ClaimDefinitionError) -> FieldError {
 mod tests {
     use serde_json::{Value, json};
 
-    use crate::admin::tests::{TestApi, api, call, keys, with_default_server};
+    use crate::admin::tests::{TestApi, api, call, each_change_advances_changed_at, keys, with_default_server};
     use crate::admin::{ApiResponse, Method};
 
     const CLAIMS: &str = "/api/v1/authorizationServers/default/claims";
@@ -528,31 +477,9 @@ mod tests {
     #[tokio::test]
     async fn every_change_advances_changed_at() {
         let (api, clock) = setup().await;
-        let t0 = api.load("default").await.unwrap().changed_at;
-        clock.advance(time::Duration::seconds(5));
-        let id = create(&api, seed_create()).await.body.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let t1 = api.load("default").await.unwrap().changed_at;
-        assert!(t1 > t0);
-        clock.advance(time::Duration::seconds(5));
-        let mut body = seed_create();
-        body["status"] = json!("INACTIVE");
-        assert_eq!(
-            call(&api, Method::Put, &format!("{CLAIMS}/{id}"), Some(body))
-                .await
-                .status,
-            200
-        );
-        let t2 = api.load("default").await.unwrap().changed_at;
-        assert!(t2 > t1);
-        clock.advance(time::Duration::seconds(5));
-        assert_eq!(
-            call(&api, Method::Delete, &format!("{CLAIMS}/{id}"), None).await.status,
-            204
-        );
-        assert!(api.load("default").await.unwrap().changed_at > t2);
+        let mut inactive = seed_create();
+        inactive["status"] = json!("INACTIVE");
+        each_change_advances_changed_at(&api, &clock, CLAIMS, (seed_create(), inactive)).await;
     }
 
     #[tokio::test]

@@ -1,4 +1,5 @@
-//! OAuth clients (dynamic client registration at `/oauth2/v1/clients`, RFC 7591 in Okta's shape).
+//! OAuth clients (Okta's dynamic client registration API at `/oauth2/v1/clients`, RFC 7591 in
+//! Okta's shape).
 //!
 //! Errors follow Okta's OpenAPI description of these endpoints: invalid metadata is answered
 //! `400` with RFC 7591 §3.2.2's body (`{"error": "invalid_client_metadata" | "invalid_redirect_uri",
@@ -37,12 +38,14 @@
 //! default 20) and `after` (the last `client_id` of the previous page).
 
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::fields::parse_object;
 use super::ids::{CLIENT, object_id};
-use super::paging::{CursorPlace, PageRequest};
-use super::{ApiError, ApiRequest, ApiResponse, ManagementApi, Method};
+use super::paging::{CursorPlace, Page, PageRequest};
+use super::{
+    Answer, ApiError, ApiRequest, ApiResponse, FieldError, ManagementApi, Method, no_content, respond, to_json,
+};
 use crate::jose::Jwks;
 use crate::model::{
     ApplicationType, Client, ClientCreated, ClientRecord, GrantType, RefreshTokenSettings, ResponseType,
@@ -58,250 +61,147 @@ const DEFAULT_LIMIT: usize = 20;
 /// How many fresh ids are tried before registration gives up.
 const ID_ATTEMPTS: usize = 3;
 
-/// Why a client request failed: Okta's error object, or an RFC 7591 registration error.
-enum Rejection {
-    Api(ApiError),
-    Metadata(Metadata),
-}
-
-/// An RFC 7591 §3.2.2 error: `error` and one `` `field`: message `` per problem.
+/// The problems of a client registration, gathered for one RFC 7591 §3.2.2 error.
 struct Metadata {
-    redirect: bool,
-    problems: Vec<String>,
+    problems: Vec<FieldError>,
 }
 
 impl Metadata {
     fn new() -> Self {
-        Self {
-            redirect: false,
-            problems: Vec::new(),
-        }
+        Self { problems: Vec::new() }
     }
 
-    fn add(&mut self, field: &str, message: impl AsRef<str>) {
-        self.problems.push(format!("`{field}`: {}", message.as_ref()));
+    fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.problems.push(FieldError::new(field, message));
     }
 
-    /// A redirect-URI problem; when it is the first, the error is `invalid_redirect_uri`.
-    fn add_redirect(&mut self, message: impl AsRef<str>) {
-        if self.problems.is_empty() {
-            self.redirect = true;
-        }
-        self.add("redirect_uris", message);
-    }
-
-    fn into_result(self) -> Result<(), Rejection> {
+    /// `Err` with the problems, if there are any.
+    fn into_result(self) -> Result<(), ApiError> {
         if self.problems.is_empty() {
             Ok(())
         } else {
-            Err(Rejection::Metadata(self))
+            Err(ApiError::client_metadata(self.problems))
         }
     }
-
-    fn response(&self) -> ApiResponse {
-        let error = if self.redirect {
-            "invalid_redirect_uri"
-        } else {
-            "invalid_client_metadata"
-        };
-        ApiResponse::json(
-            400,
-            json!({ "error": error, "error_description": self.problems.join(" ") }),
-        )
-    }
 }
 
-impl From<ApiError> for Rejection {
-    fn from(error: ApiError) -> Self {
-        Rejection::Api(error)
-    }
-}
-
-fn metadata(field: &str, message: impl AsRef<str>) -> Rejection {
-    let mut failure = Metadata::new();
-    failure.add(field, message);
-    Rejection::Metadata(failure)
+/// An RFC 7591 error for one problem with `field`.
+fn metadata(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::client_metadata(vec![FieldError::new(field, message)])
 }
 
 impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
-    pub(super) async fn route_clients(&self, request: &ApiRequest<'_>, rest: &[&str]) -> Result<ApiResponse, ApiError> {
-        let outcome = match (rest, request.method) {
-            ([], Method::Get) => self.list_clients(request).await,
-            ([], Method::Post) => self.create_client(request).await,
-            ([client_id], Method::Get) => {
-                let record = self.stored_client(client_id).await?;
-                Ok(ApiResponse::json(200, client_json(&record)))
-            }
-            ([client_id], Method::Put) => self.replace_client(request, client_id).await,
-            ([client_id], Method::Delete) => {
-                if !self.directory.delete_client(client_id).await? {
-                    return Err(ApiError::not_found(client_id, KIND));
-                }
-                Ok(ApiResponse::no_content())
-            }
-            ([client_id, "lifecycle", "newSecret"], Method::Post) => self.new_secret(client_id).await,
-            ([] | [_] | [_, "lifecycle", "newSecret"], _) => Err(ApiError::method_not_allowed().into()),
-            _ => Err(ApiError::path_not_found().into()),
-        };
-        match outcome {
-            Ok(response) => Ok(response),
-            Err(Rejection::Api(error)) => Err(error),
-            Err(Rejection::Metadata(failure)) => Ok(failure.response()),
-        }
+    /// `GET /oauth2/v1/clients?q=…`: the clients whose `client_name` starts with `q`
+    /// (case-insensitively; every client without `q`), in registration order.
+    ///
+    /// # Errors
+    /// `E0000009` when the directory fails.
+    pub async fn list_clients(&self, q: Option<&str>) -> Result<Vec<ClientRecord>, ApiError> {
+        Ok(self.client_page(q, &PageRequest::unlimited()).await?.0)
     }
 
-    async fn stored_client(&self, client_id: &str) -> Result<ClientRecord, ApiError> {
+    /// `POST /oauth2/v1/clients`: registers `client` (its `client_id` and `client_id_issued_at`
+    /// are ignored; `response_types` are taken as given) with a new `0oa…` id and, for the
+    /// secret methods, a generated secret, which the answer shows this once.
+    ///
+    /// # Errors
+    /// `invalid_client_metadata` or `invalid_redirect_uri` (RFC 7591 §3.2.2) for metadata the
+    /// registration rules refuse; `E0000009` when the directory fails.
+    pub async fn create_client(&self, client: Client) -> Result<ClientCreated, ApiError> {
+        validate(&client)?;
+        for _ in 0..ID_ATTEMPTS {
+            let client_id = object_id(CLIENT, self.random());
+            if self.directory.client(&client_id).await?.is_none() {
+                return self.register(client, client_id, None).await;
+            }
+        }
+        Err(ApiError::internal())
+    }
+
+    /// Registers `client` with the `client_id` it gives and, for the secret methods, `secret`
+    /// (a generated secret when `None`), instead of drawing them: for hosts that load an org
+    /// from a document, and test harnesses whose clients have fixed credentials. Otherwise as
+    /// [`create_client`](Self::create_client) (`POST /oauth2/v1/clients`).
+    ///
+    /// # Errors
+    /// `invalid_client_metadata` for a taken or malformed `client_id` (1–100 letters, digits,
+    /// `-`, `_` and `.`), and for a secret shorter than 14 or longer than 100 characters or given
+    /// to a client without a secret method; as [`create_client`](Self::create_client) otherwise.
+    pub async fn import_client(&self, client: Client, secret: Option<ClientSecret>) -> Result<ClientCreated, ApiError> {
+        if !is_importable_id(&client.client_id) {
+            return Err(metadata(
+                "client_id",
+                "An imported client needs a client_id of 1 to 100 letters, digits, '-', '_' and '.'.",
+            ));
+        }
+        if secret
+            .as_ref()
+            .is_some_and(|secret| !(14..=100).contains(&secret.expose().chars().count()))
+        {
+            return Err(metadata("client_secret", "A client secret is 14 to 100 characters."));
+        }
+        validate(&client)?;
+        if secret.is_some() && !client.token_endpoint_auth_method.uses_secret() {
+            return Err(metadata(
+                "client_secret",
+                format!(
+                    "A client that authenticates with {} has no client secret.",
+                    wire(&client.token_endpoint_auth_method)
+                ),
+            ));
+        }
+        if self.directory.client(&client.client_id).await?.is_some() {
+            return Err(metadata("client_id", "A client with this client_id already exists."));
+        }
+        let client_id = client.client_id.clone();
+        self.register(client, client_id, secret).await
+    }
+
+    /// [`import_client`](Self::import_client) from the client's registration JSON with its
+    /// `client_id` and, optionally, its `client_secret`, answered as the management API
+    /// answers: `201` with the client and its secret, or the error object.
+    pub async fn import_client_json(&self, body: &[u8]) -> ApiResponse {
+        let imported = async {
+            let (client, secret) = imported_client_from_json(parse_object(Some(body))?)?;
+            respond(201, &self.import_client(client, secret).await?)
+        };
+        imported.await.unwrap_or_else(|error| error.response())
+    }
+
+    /// `GET /oauth2/v1/clients/{clientId}`: the stored client.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown client; `E0000009` when the directory fails.
+    pub async fn get_client(&self, client_id: &str) -> Result<ClientRecord, ApiError> {
         self.directory
             .client(client_id)
             .await?
             .ok_or_else(|| ApiError::not_found(client_id, KIND))
     }
 
-    async fn list_clients(&self, request: &ApiRequest<'_>) -> Result<ApiResponse, Rejection> {
-        let page = PageRequest::from_request(request, DEFAULT_LIMIT)?;
-        let prefix = request.query_param("q").map(|q| q.to_lowercase());
-        let matching: Vec<ClientRecord> = self
-            .directory
-            .clients()
-            .await
-            .map_err(ApiError::from)?
-            .into_iter()
-            .filter(|r| {
-                prefix
-                    .as_deref()
-                    .is_none_or(|p| r.client.client_name.to_lowercase().starts_with(p))
-            })
-            .collect();
-        let (items, next) = page.apply(matching, |r| &r.client.client_id)?;
-        let body = Value::Array(items.iter().map(client_json).collect());
-        let href = format!("{}/oauth2/v1/clients", self.base_url);
-        let extra = [("q", request.query_param("q"))];
-        Ok(page.response(body, &href, &extra, CursorPlace::AfterLimit, next))
-    }
-
-    async fn create_client(&self, request: &ApiRequest<'_>) -> Result<ApiResponse, Rejection> {
-        let client = parse_client(request.body)?;
+    /// `PUT /oauth2/v1/clients/{clientId}`: replaces the client's metadata with `client`'s (whose
+    /// `client_id`, if not empty, must be `client_id`). The client keeps its secret, unless it
+    /// switches to a secret method without one or to `client_secret_jwt`: then it gets a new
+    /// secret, which the answer shows this once.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown client; `invalid_client_metadata` or `invalid_redirect_uri` for
+    /// refused metadata or another `client_id`; `E0000009` when the directory fails.
+    pub async fn replace_client(&self, client_id: &str, client: Client) -> Result<ClientCreated, ApiError> {
+        let stored = self.get_client(client_id).await?;
+        check_same_id(&client.client_id, client_id)?;
         validate(&client)?;
-        let mut client_id = None;
-        for _ in 0..ID_ATTEMPTS {
-            let candidate = object_id(CLIENT, self.random());
-            if self
-                .directory
-                .client(&candidate)
-                .await
-                .map_err(ApiError::from)?
-                .is_none()
-            {
-                client_id = Some(candidate);
-                break;
-            }
-        }
-        let client_id = client_id.ok_or_else(ApiError::internal)?;
-        self.register(client, client_id, None).await
-    }
-
-    /// Registers a client with the `client_id` and, for the secret methods, the `client_secret`
-    /// the body gives (a generated secret when it gives none), instead of drawing them: for
-    /// hosts that load an org from a document, and test harnesses whose clients have fixed
-    /// credentials. The body is otherwise a registration body (`POST /oauth2/v1/clients`),
-    /// validated the same way, and the answer is the registration's: `201` with the client and
-    /// its secret, or its errors. A taken or malformed `client_id` (1–100 letters, digits, `-`,
-    /// `_` and `.`), and a secret shorter than 14 or longer than 100 characters or given to a
-    /// client without a secret method, are `invalid_client_metadata`.
-    pub async fn import_client(&self, body: &[u8]) -> ApiResponse {
-        let outcome = async {
-            let object = parse_object(Some(body))?;
-            let client_id = match object.get("client_id") {
-                Some(Value::String(id)) if is_importable_id(id) => id.clone(),
-                _ => {
-                    return Err(metadata(
-                        "client_id",
-                        "An imported client needs a client_id of 1 to 100 letters, digits, '-', '_' and '.'.",
-                    ));
-                }
-            };
-            let secret = match object.get("client_secret") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(secret)) if (14..=100).contains(&secret.chars().count()) => {
-                    Some(ClientSecret::from_received(secret.clone()))
-                }
-                Some(_) => {
-                    return Err(metadata("client_secret", "A client secret is 14 to 100 characters."));
-                }
-            };
-            let client = client_from_object(object)?;
-            validate(&client)?;
-            if secret.is_some() && !client.token_endpoint_auth_method.uses_secret() {
-                return Err(metadata(
-                    "client_secret",
-                    format!(
-                        "A client that authenticates with {} has no client secret.",
-                        wire(&client.token_endpoint_auth_method)
-                    ),
-                ));
-            }
-            if self
-                .directory
-                .client(&client_id)
-                .await
-                .map_err(ApiError::from)?
-                .is_some()
-            {
-                return Err(metadata("client_id", "A client with this client_id already exists."));
-            }
-            self.register(client, client_id, secret).await
+        let client = Client {
+            client_id: stored.client.client_id.clone(),
+            client_id_issued_at: stored.client.client_id_issued_at,
+            ..client
         };
-        match outcome.await {
-            Ok(response) => response,
-            Err(Rejection::Api(error)) => error.response(),
-            Err(Rejection::Metadata(failure)) => failure.response(),
-        }
-    }
-
-    /// Stores a validated new `client` as `client_id` with `secret` (generated when its method
-    /// uses one and none is given): `201` with the client and the secret, shown this once.
-    async fn register(
-        &self,
-        mut client: Client,
-        client_id: String,
-        secret: Option<ClientSecret>,
-    ) -> Result<ApiResponse, Rejection> {
-        client.client_id = client_id;
-        client.client_id_issued_at = Some(self.now().unix_timestamp());
-        let secret = match (client.token_endpoint_auth_method.uses_secret(), secret) {
-            (false, _) => None,
-            (true, Some(secret)) => Some(secret),
-            (true, None) => Some(generate_secret(self.random())?),
-        };
-        let record = ClientRecord {
-            client: client.clone(),
-            client_secret_hash: secret.as_ref().map(ClientSecret::hash),
-            client_secret_expires_at: secret.as_ref().map(|_| 0),
-            last_updated: Some(self.now()),
-        };
-        self.keep_jwt_key(&client, secret.as_ref()).await?;
-        self.directory.put_client(record).await.map_err(ApiError::from)?;
-        Ok(created(201, client, secret))
-    }
-
-    async fn replace_client(&self, request: &ApiRequest<'_>, client_id: &str) -> Result<ApiResponse, Rejection> {
-        let stored = self.stored_client(client_id).await?;
-        let object = parse_object(request.body)?;
-        if let Some(given) = object.get("client_id").and_then(Value::as_str) {
-            if !given.is_empty() && given != client_id {
-                return Err(metadata("client_id", "The client_id cannot be changed."));
-            }
-        }
-        let mut client = client_from_object(object)?;
-        validate(&client)?;
-        client.client_id = stored.client.client_id.clone();
-        client.client_id_issued_at = stored.client.client_id_issued_at;
-        let mut secret = None;
         // A client switching to client_secret_jwt needs a secret whose key the directory keeps, so
         // it gets a fresh one (the stored digest cannot verify an HMAC).
         let becomes_jwt = client.token_endpoint_auth_method == TokenEndpointAuthMethod::ClientSecretJwt
             && stored.client.token_endpoint_auth_method != TokenEndpointAuthMethod::ClientSecretJwt;
         let stored_hash = stored.client_secret_hash.filter(|_| !becomes_jwt);
+        let mut secret = None;
         let (hash, expires_at) = match (client.token_endpoint_auth_method.uses_secret(), stored_hash) {
             (true, Some(hash)) => (Some(hash), stored.client_secret_expires_at.or(Some(0))),
             (true, None) => {
@@ -319,18 +219,33 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             last_updated: Some(self.now()),
         };
         self.keep_jwt_key(&client, secret.as_ref()).await?;
-        self.directory
-            .put_client(record.clone())
-            .await
-            .map_err(ApiError::from)?;
+        self.directory.put_client(record.clone()).await?;
         Ok(match secret {
-            Some(secret) => created(200, client, Some(secret)),
-            None => ApiResponse::json(200, client_json(&record)),
+            Some(secret) => created(client, Some(secret)),
+            None => shown(record),
         })
     }
 
-    async fn new_secret(&self, client_id: &str) -> Result<ApiResponse, Rejection> {
-        let mut record = self.stored_client(client_id).await?;
+    /// `DELETE /oauth2/v1/clients/{clientId}`.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown client; `E0000009` when the directory fails.
+    pub async fn delete_client(&self, client_id: &str) -> Result<(), ApiError> {
+        if self.directory.delete_client(client_id).await? {
+            Ok(())
+        } else {
+            Err(ApiError::not_found(client_id, KIND))
+        }
+    }
+
+    /// `POST /oauth2/v1/clients/{clientId}/lifecycle/newSecret`: a new secret replaces the
+    /// client's; the answer shows it this once.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown client; `invalid_client_metadata` for a client without a secret
+    /// method; `E0000009` when the directory fails.
+    pub async fn new_client_secret(&self, client_id: &str) -> Result<ClientCreated, ApiError> {
+        let mut record = self.get_client(client_id).await?;
         if !record.client.token_endpoint_auth_method.uses_secret() {
             return Err(metadata(
                 "token_endpoint_auth_method",
@@ -346,31 +261,104 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         record.last_updated = Some(self.now());
         let client = record.client.clone();
         self.keep_jwt_key(&client, Some(&secret)).await?;
-        self.directory.put_client(record).await.map_err(ApiError::from)?;
-        Ok(created(200, client, Some(secret)))
+        self.directory.put_client(record).await?;
+        Ok(created(client, Some(secret)))
+    }
+
+    /// Routes `/oauth2/v1/clients{rest}`.
+    pub(super) async fn route_clients(&self, request: &ApiRequest<'_>, rest: &[&str]) -> Answer {
+        match (rest, request.method) {
+            ([], Method::Get) => {
+                let page = PageRequest::from_request(request, DEFAULT_LIMIT)?;
+                let query = request.query_param("q");
+                let (records, next) = self.client_page(query.as_deref(), &page).await?;
+                let shown: Vec<ClientCreated> = records.into_iter().map(shown).collect();
+                let href = format!("{}/oauth2/v1/clients", self.base_url);
+                let extra = [("q", query)];
+                Ok(page.response(to_json(&shown)?, &href, &extra, CursorPlace::AfterLimit, next))
+            }
+            ([], Method::Post) => respond(201, &self.create_client(parse_client(request.body)?).await?),
+            ([client_id], Method::Get) => respond(200, &shown(self.get_client(client_id).await?)),
+            ([client_id], Method::Put) => {
+                self.get_client(client_id).await?;
+                let object = parse_object(request.body)?;
+                let given = object.get("client_id").and_then(Value::as_str).unwrap_or_default();
+                check_same_id(given, client_id)?;
+                let client = client_from_object(object)?;
+                respond(200, &self.replace_client(client_id, client).await?)
+            }
+            ([client_id], Method::Delete) => no_content(self.delete_client(client_id).await),
+            ([client_id, "lifecycle", "newSecret"], Method::Post) => {
+                respond(200, &self.new_client_secret(client_id).await?)
+            }
+            ([] | [_] | [_, "lifecycle", "newSecret"], _) => Err(ApiError::method_not_allowed()),
+            _ => Err(ApiError::path_not_found()),
+        }
+    }
+
+    /// The page of clients whose name starts with `q` after `page`'s cursor, and the cursor of
+    /// the next page.
+    async fn client_page(&self, q: Option<&str>, page: &PageRequest) -> Page<ClientRecord> {
+        let prefix = q.map(str::to_lowercase);
+        let matching: Vec<ClientRecord> = self
+            .directory
+            .clients()
+            .await?
+            .into_iter()
+            .filter(|r| {
+                prefix
+                    .as_deref()
+                    .is_none_or(|p| r.client.client_name.to_lowercase().starts_with(p))
+            })
+            .collect();
+        page.apply(matching, |r| &r.client.client_id)
+    }
+
+    /// Stores a validated new `client` as `client_id` with `secret` (generated when its method
+    /// uses one and none is given): the client and the secret, shown this once.
+    async fn register(
+        &self,
+        mut client: Client,
+        client_id: String,
+        secret: Option<ClientSecret>,
+    ) -> Result<ClientCreated, ApiError> {
+        client.client_id = client_id;
+        client.client_id_issued_at = Some(self.now().unix_timestamp());
+        let secret = match (client.token_endpoint_auth_method.uses_secret(), secret) {
+            (false, _) => None,
+            (true, Some(secret)) => Some(secret),
+            (true, None) => Some(generate_secret(self.random())?),
+        };
+        let record = ClientRecord {
+            client: client.clone(),
+            client_secret_hash: secret.as_ref().map(ClientSecret::hash),
+            client_secret_expires_at: secret.as_ref().map(|_| 0),
+            last_updated: Some(self.now()),
+        };
+        self.keep_jwt_key(&client, secret.as_ref()).await?;
+        self.directory.put_client(record).await?;
+        Ok(created(client, secret))
     }
 
     /// Keeps the key a `client_secret_jwt` client's assertions are verified with (its new
     /// `secret`), or forgets any such key for a client using another method. A directory that
     /// cannot keep the key makes registering `client_secret_jwt` fail: the client could never
     /// authenticate. Without a new secret a `client_secret_jwt` client keeps its key.
-    async fn keep_jwt_key(&self, client: &Client, secret: Option<&ClientSecret>) -> Result<(), Rejection> {
+    async fn keep_jwt_key(&self, client: &Client, secret: Option<&ClientSecret>) -> Result<(), ApiError> {
         if client.token_endpoint_auth_method != TokenEndpointAuthMethod::ClientSecretJwt {
             self.directory
                 .store_client_secret_jwt_key(&client.client_id, None)
-                .await
-                .map_err(ApiError::from)?;
+                .await?;
             return Ok(());
         }
         let Some(secret) = secret else {
             return Ok(());
         };
-        let kept = self
+        if self
             .directory
             .store_client_secret_jwt_key(&client.client_id, Some(secret))
-            .await
-            .map_err(ApiError::from)?;
-        if kept {
+            .await?
+        {
             Ok(())
         } else {
             Err(metadata(
@@ -378,6 +366,15 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
                 "This server's directory cannot keep the keys client_secret_jwt needs; register the client with private_key_jwt or client_secret_basic.",
             ))
         }
+    }
+}
+
+/// `invalid_client_metadata` unless `given` (a body's `client_id`) is empty or `client_id`.
+fn check_same_id(given: &str, client_id: &str) -> Result<(), ApiError> {
+    if given.is_empty() || given == client_id {
+        Ok(())
+    } else {
+        Err(metadata("client_id", "The client_id cannot be changed."))
     }
 }
 
@@ -393,27 +390,27 @@ fn generate_secret(random: &dyn crate::random::Randomness) -> Result<ClientSecre
     ClientSecret::generate(random).map_err(|_| ApiError::internal())
 }
 
-/// The response that shows a new secret once.
-fn created(status: u16, client: Client, secret: Option<ClientSecret>) -> ApiResponse {
+/// A client with a new secret, shown once.
+fn created(client: Client, secret: Option<ClientSecret>) -> ClientCreated {
     let expires_at = secret.as_ref().map(|_| 0);
-    let body = ClientCreated {
+    ClientCreated {
         client,
         client_secret: secret,
         client_secret_expires_at: expires_at,
-    };
-    ApiResponse::json(status, serde_json::to_value(&body).unwrap_or(Value::Null))
+    }
 }
 
-/// A stored client as reads show it: never the secret or its digest.
-fn client_json(record: &ClientRecord) -> Value {
-    let mut value = serde_json::to_value(&record.client).unwrap_or(Value::Null);
-    if let (Some(object), Some(_)) = (value.as_object_mut(), record.client_secret_hash) {
-        object.insert(
-            "client_secret_expires_at".to_owned(),
-            json!(record.client_secret_expires_at.unwrap_or(0)),
-        );
+/// A stored client as reads show it: never the secret or its digest, and
+/// `client_secret_expires_at` for a client with a secret.
+fn shown(record: ClientRecord) -> ClientCreated {
+    let expires_at = record
+        .client_secret_hash
+        .map(|_| record.client_secret_expires_at.unwrap_or(0));
+    ClientCreated {
+        client: record.client,
+        client_secret: None,
+        client_secret_expires_at: expires_at,
     }
-    value
 }
 
 /// The wire spelling of an enum value.
@@ -424,13 +421,33 @@ fn wire<T: serde::Serialize>(value: &T) -> String {
         .unwrap_or_default()
 }
 
-fn parse_client(body: Option<&[u8]>) -> Result<Client, Rejection> {
+fn parse_client(body: Option<&[u8]>) -> Result<Client, ApiError> {
     client_from_object(parse_object(body)?)
+}
+
+/// An imported client's registration JSON: the client with its `client_id` (empty when the
+/// JSON gives none), and its `client_secret` if given. A `client_secret` that is not a string is
+/// `invalid_client_metadata`.
+pub(crate) fn imported_client_from_json(
+    object: Map<String, Value>,
+) -> Result<(Client, Option<ClientSecret>), ApiError> {
+    let client_id = object
+        .get("client_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let secret = match object.get("client_secret") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(secret)) => Some(ClientSecret::from_received(secret.clone())),
+        Some(_) => return Err(metadata("client_secret", "A client secret is 14 to 100 characters.")),
+    };
+    let client = client_from_object(object)?;
+    Ok((Client { client_id, ..client }, secret))
 }
 
 /// A client from a registration body: `client_name` required, enum fields checked one by one,
 /// server-issued fields dropped, omitted `response_types` derived from the grant types.
-fn client_from_object(mut object: Map<String, Value>) -> Result<Client, Rejection> {
+fn client_from_object(mut object: Map<String, Value>) -> Result<Client, ApiError> {
     let mut failure = Metadata::new();
     match object.get("client_name") {
         Some(Value::String(name)) if !name.trim().is_empty() => {}
@@ -496,7 +513,7 @@ fn uri_problem(uri: &str, allow_fragment: bool) -> Option<String> {
 }
 
 /// Checks a parsed client against the registration rules of the module documentation.
-fn validate(client: &Client) -> Result<(), Rejection> {
+fn validate(client: &Client) -> Result<(), ApiError> {
     use ApplicationType as App;
     use GrantType as G;
     let mut failure = Metadata::new();
@@ -506,11 +523,14 @@ fn validate(client: &Client) -> Result<(), Rejection> {
     let responds = |r: ResponseType| responses.contains(&r);
 
     if (has(G::AuthorizationCode) || has(G::Implicit)) && client.redirect_uris.is_empty() {
-        failure.add_redirect("At least one redirect URI is required for the authorization_code and implicit grants.");
+        failure.add(
+            "redirect_uris",
+            "At least one redirect URI is required for the authorization_code and implicit grants.",
+        );
     }
     for uri in &client.redirect_uris {
         if let Some(problem) = uri_problem(uri, false) {
-            failure.add_redirect(problem);
+            failure.add("redirect_uris", problem);
         }
     }
     for uri in &client.post_logout_redirect_uris {
@@ -1032,7 +1052,7 @@ mod tests {
     async fn import_keeps_the_given_id_and_secret() {
         let (api, _) = api();
         let body = with(json!({"client_id": "web-app", "client_secret": "a-given-secret-of-some-length"}));
-        let response = api.import_client(&serde_json::to_vec(&body).unwrap()).await;
+        let response = api.import_client_json(&serde_json::to_vec(&body).unwrap()).await;
         assert_eq!(response.status, 201, "{:?}", response.body);
         assert_eq!(response.body.as_ref().unwrap()["client_id"], "web-app");
         let stored = api.directory.client("web-app").await.unwrap().unwrap();
@@ -1041,7 +1061,7 @@ mod tests {
         assert_eq!(stored.client.client_name, "Example OAuth 2.0 client");
 
         // The same id again, a short secret, a bad id, a secret for a public client.
-        let again = api.import_client(&serde_json::to_vec(&body).unwrap()).await;
+        let again = api.import_client_json(&serde_json::to_vec(&body).unwrap()).await;
         assert_eq!(again.body.unwrap()["error"], "invalid_client_metadata");
         for bad in [
             with(json!({"client_id": "other", "client_secret": "short"})),
@@ -1051,7 +1071,7 @@ mod tests {
                    "redirect_uris": ["https://spa.example.com/cb"], "grant_types": ["authorization_code"],
                    "token_endpoint_auth_method": "none", "client_secret": "a-given-secret-of-some-length"}),
         ] {
-            let refused = api.import_client(&serde_json::to_vec(&bad).unwrap()).await;
+            let refused = api.import_client_json(&serde_json::to_vec(&bad).unwrap()).await;
             assert_eq!(refused.status, 400, "{bad}");
             assert_eq!(refused.body.unwrap()["error"], "invalid_client_metadata", "{bad}");
         }
@@ -1066,7 +1086,7 @@ mod tests {
     async fn import_without_a_secret_generates_one() {
         let (api, _) = api();
         let body = with(json!({"client_id": "web-app"}));
-        let response = api.import_client(&serde_json::to_vec(&body).unwrap()).await;
+        let response = api.import_client_json(&serde_json::to_vec(&body).unwrap()).await;
         assert_eq!(response.status, 201);
         let secret = response.body.unwrap()["client_secret"].as_str().unwrap().to_owned();
         let stored = api.directory.client("web-app").await.unwrap().unwrap();

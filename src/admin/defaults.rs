@@ -1,4 +1,5 @@
-//! The `default` authorization server as Okta ships it (reference §2.4): audience
+//! The `default` authorization server as Okta ships it (Okta's "Authorization servers" concept
+//! page and Authorization Servers API, "Work with the Default Authorization Server"): audience
 //! `api://default`, a "Default Policy" for all clients with a "Default Policy Rule" (everyone;
 //! authorization code, implicit, client credentials and password; all scopes; 60-minute access
 //! tokens, unlimited refresh tokens, 7-day refresh window), the system scopes and the system

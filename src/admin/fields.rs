@@ -18,15 +18,18 @@ pub(super) fn parse_object(body: Option<&[u8]>) -> Result<Map<String, Value>, Ap
     }
 }
 
-/// A request body that must be a JSON object, with null members dropped (null reads as absent)
-/// and the read-only members (`id`, `system`, `created`, `lastUpdated`, `_links`) ignored.
-/// Not JSON, or not an object: `E0000003`.
-pub(super) fn object_body(body: Option<&[u8]>) -> Result<Map<String, Value>, ApiError> {
-    let mut object = parse_object(body)?;
+/// `object` with null members dropped (null reads as absent) and the read-only members (`id`,
+/// `system`, `created`, `lastUpdated`, `_links`) ignored.
+pub(super) fn writable(mut object: Map<String, Value>) -> Map<String, Value> {
     object.retain(|key, value| {
         !value.is_null() && !matches!(key.as_str(), "id" | "system" | "created" | "lastUpdated" | "_links")
     });
-    Ok(object)
+    object
+}
+
+/// `object` read as a `T`: JSON of the wrong types is `E0000003`.
+pub(super) fn from_object<T: DeserializeOwned>(object: Map<String, Value>) -> Result<T, ApiError> {
+    serde_json::from_value(Value::Object(object)).map_err(|_| ApiError::malformed_body())
 }
 
 /// Adds a failure for `field` when it is present, not null and not a `T` (an enum spelled

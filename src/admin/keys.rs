@@ -1,5 +1,5 @@
-//! Signing keys: list, get, rotate (seed 003 "Authorization Server Key Store Operations",
-//! reference §3.9), and [`ManagementApi::rotate_keys_if_due`].
+//! Signing keys: list, get, rotate (Okta Authorization Servers API,
+//! `/api/v1/authorizationServers/{id}/credentials/…`), and [`ManagementApi::rotate_keys_if_due`].
 //!
 //! The key ring is a document of its own, saved with compare-and-swap on its revision
 //! ([`ConfigStore::save_key_ring`]); rotating keys or switching the rotation mode is not a
@@ -7,26 +7,46 @@
 //!
 //! Choices where Okta's documents disagree or are silent:
 //! * The key list is a JSON array, as the current management API returns it
-//!   (`listAuthorizationServerKeys`, whose SDKs read an array); seed 003 wraps it in
-//!   `{"keys": […]}`. Each key is its public JWK plus `status` and `_links.self`, as in both.
+//!   (`listAuthorizationServerKeys`, whose SDKs read an array); Okta's 2017 OAuth 2.0 API
+//!   reference wraps it in `{"keys": […]}`. Each key is its public JWK plus `status` and
+//!   `_links.self`, as in both.
 //! * The list shows the keys the JWKS publishes: `ACTIVE`, `NEXT`, and `EXPIRED` keys still
 //!   within their retention.
 //! * `keyRotate` needs `{"use": "sig"}`; any other or no `use` (an absent body included) is
 //!   `400 E0000001 Api validation failed: rotateKeys` with the cause exactly as Okta's example
-//!   prints it (`Invalid value specified for key 'use' parameter`, reference §2.3). A body that
-//!   is not JSON is `E0000003`.
+//!   prints it (`Invalid value specified for key 'use' parameter`). A body that is not JSON is
+//!   `E0000003`.
 //! * An unknown `kid` is `404 E0000007 … (AuthorizationServerKey)`.
 
-use serde_json::Value;
+use serde::Serialize;
+use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::links::{link, server_href};
-use super::{ApiError, ApiRequest, ApiResponse, ManagementApi, Method, SAVE_ATTEMPTS};
-use crate::keys::{KeyRecord, KeyRing, NewKey, RotationMode, generate_off_executor};
+use super::servers::SERVER_KIND;
+use super::{Answer, ApiError, ApiErrorCode, ApiRequest, FieldError, ManagementApi, Method, SAVE_ATTEMPTS, respond};
+use crate::jose::Jwk;
+use crate::keys::{KeyRecord, KeyRing, KeyStatus, NewKey, RotationMode, generate_off_executor};
 use crate::store::{ConfigStore, Directory, Saved};
 
-/// The cause Okta gives for a `keyRotate` request whose `use` is not `sig` ([MGMT `InvalidRotateUse`]).
+/// The cause Okta gives for a `keyRotate` request whose `use` is not `sig` (the Okta Management
+/// API's `InvalidRotateUse` example).
 const INVALID_USE: &str = "Invalid value specified for key 'use' parameter";
+
+/// A signing key of an authorization server as the management API shows it (the key store
+/// object of the Okta Authorization Servers API): its public JWK, with `kid`, `alg` and `use`
+/// always given, its `status` and a `self` link.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServerKey {
+    /// The public key.
+    #[serde(flatten)]
+    pub jwk: Jwk,
+    /// `ACTIVE`, `NEXT` or `EXPIRED`.
+    pub status: KeyStatus,
+    /// `{"self": …}`.
+    #[serde(rename = "_links")]
+    pub links: Value,
+}
 
 /// A second handle on a generated key, so a rotation that lost a compare-and-swap race can be
 /// retried with the same key instead of generating another.
@@ -39,12 +59,8 @@ fn copy_key(key: &NewKey) -> NewKey {
 
 /// `400 E0000001 Api validation failed: rotateKeys`, with Okta's cause.
 fn invalid_use() -> ApiError {
-    ApiError {
-        status: 400,
-        code: "E0000001",
-        summary: "Api validation failed: rotateKeys".to_owned(),
-        causes: vec![INVALID_USE.to_owned()],
-    }
+    ApiError::new(ApiErrorCode::ValidationFailed, "Api validation failed: rotateKeys")
+        .with_causes(vec![FieldError::new("", INVALID_USE)])
 }
 
 /// Checks a `keyRotate` body: `{"use": "sig"}`.
@@ -58,20 +74,49 @@ fn check_rotate_body(body: Option<&[u8]>) -> Result<(), ApiError> {
 }
 
 impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
-    /// Routes `/api/v1/authorizationServers/{id}/credentials/…`.
-    pub(super) async fn route_keys(
-        &self,
-        request: &ApiRequest<'_>,
-        server_id: &str,
-        rest: &[&str],
-    ) -> Result<ApiResponse, ApiError> {
-        match (request.method, rest) {
-            (Method::Get, ["keys"]) => self.list_keys(server_id).await,
-            (Method::Get, ["keys", kid]) => self.get_key(server_id, kid).await,
-            (Method::Post, ["lifecycle", "keyRotate"]) => self.rotate_keys_now(server_id, request).await,
-            (_, ["keys"] | ["keys", _] | ["lifecycle", "keyRotate"]) => Err(ApiError::method_not_allowed()),
-            _ => Err(ApiError::path_not_found()),
+    /// `GET /api/v1/authorizationServers/{serverId}/credentials/keys`: the keys the server
+    /// publishes (`ACTIVE`, `NEXT`, and `EXPIRED` keys within their retention).
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server; `E0000009` when the store fails.
+    pub async fn list_keys(&self, server_id: &str) -> Result<Vec<ServerKey>, ApiError> {
+        let ring = self.key_ring_of(server_id).await?;
+        Ok(self.shown_keys(server_id, &ring))
+    }
+
+    /// `GET /api/v1/authorizationServers/{serverId}/credentials/keys/{kid}`.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server or key; `E0000009` when the store fails.
+    pub async fn get_key(&self, server_id: &str, kid: &str) -> Result<ServerKey, ApiError> {
+        let ring = self.key_ring_of(server_id).await?;
+        let record = ring
+            .key(kid)
+            .ok_or_else(|| ApiError::not_found(kid, "AuthorizationServerKey"))?;
+        Ok(self.show_key(server_id, record))
+    }
+
+    /// `POST /api/v1/authorizationServers/{serverId}/credentials/lifecycle/keyRotate` (with
+    /// `{"use": "sig"}`): the `ACTIVE` key expires, `NEXT` becomes `ACTIVE` and a new `NEXT` is
+    /// generated. Answers the keys after the rotation.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server; `E0000009` when the store fails, a key cannot be
+    /// generated, or other writers keep winning.
+    pub async fn rotate_keys(&self, server_id: &str) -> Result<Vec<ServerKey>, ApiError> {
+        self.key_ring_of(server_id).await?;
+        let key = self.generate_key().await?;
+        for _ in 0..SAVE_ATTEMPTS {
+            let mut ring = self.key_ring_of(server_id).await?;
+            let expected = ring.revision();
+            ring.rotate(copy_key(&key), &self.rotation, self.now());
+            match self.config.save_key_ring(server_id, ring.clone(), expected).await? {
+                Saved::Saved { .. } => return Ok(self.shown_keys(server_id, &ring)),
+                Saved::Stale => continue,
+                Saved::Missing => return Err(ApiError::not_found(server_id, SERVER_KIND)),
+            }
         }
+        Err(ApiError::internal())
     }
 
     /// Rotates server `server_id`'s keys if its ring is in `AUTO` mode and `nextRotation` has
@@ -92,7 +137,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
                 if ring.drop_retired(&self.rotation, now) {
                     // A lost race is fine: the keys are dropped by a later call.
                     match self.config.save_key_ring(server_id, ring, expected).await? {
-                        Saved::Missing => return Err(ApiError::not_found(server_id, "AuthorizationServer")),
+                        Saved::Missing => return Err(ApiError::not_found(server_id, SERVER_KIND)),
                         Saved::Saved { .. } | Saved::Stale => {}
                     }
                 }
@@ -106,10 +151,25 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             match self.config.save_key_ring(server_id, ring, expected).await? {
                 Saved::Saved { .. } => return Ok(true),
                 Saved::Stale => generated = Some(key),
-                Saved::Missing => return Err(ApiError::not_found(server_id, "AuthorizationServer")),
+                Saved::Missing => return Err(ApiError::not_found(server_id, SERVER_KIND)),
             }
         }
         Err(ApiError::internal())
+    }
+
+    /// Routes `/api/v1/authorizationServers/{id}/credentials/…`.
+    pub(super) async fn route_keys(&self, request: &ApiRequest<'_>, server_id: &str, rest: &[&str]) -> Answer {
+        match (request.method, rest) {
+            (Method::Get, ["keys"]) => respond(200, &self.list_keys(server_id).await?),
+            (Method::Get, ["keys", kid]) => respond(200, &self.get_key(server_id, kid).await?),
+            (Method::Post, ["lifecycle", "keyRotate"]) => {
+                self.key_ring_of(server_id).await?;
+                check_rotate_body(request.body)?;
+                respond(200, &self.rotate_keys(server_id).await?)
+            }
+            (_, ["keys"] | ["keys", _] | ["lifecycle", "keyRotate"]) => Err(ApiError::method_not_allowed()),
+            _ => Err(ApiError::path_not_found()),
+        }
     }
 
     /// A new signing key for this API's algorithm, generated off the async executor.
@@ -126,7 +186,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         Ok(KeyRing::new(active, next, mode, &self.rotation, now))
     }
 
-    /// Switches server `server_id`'s rotation mode, keeping its `ACTIVE` key (seed 003).
+    /// Switches server `server_id`'s rotation mode, keeping its `ACTIVE` key.
     pub(super) async fn set_rotation_mode(&self, server_id: &str, mode: RotationMode) -> Result<(), ApiError> {
         for _ in 0..SAVE_ATTEMPTS {
             let mut ring = self.key_ring_of(server_id).await?;
@@ -138,7 +198,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             match self.config.save_key_ring(server_id, ring, expected).await? {
                 Saved::Saved { .. } => return Ok(()),
                 Saved::Stale => continue,
-                Saved::Missing => return Err(ApiError::not_found(server_id, "AuthorizationServer")),
+                Saved::Missing => return Err(ApiError::not_found(server_id, SERVER_KIND)),
             }
         }
         Err(ApiError::internal())
@@ -149,79 +209,36 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         self.config
             .key_ring(server_id)
             .await?
-            .ok_or_else(|| ApiError::not_found(server_id, "AuthorizationServer"))
-    }
-
-    /// `GET …/credentials/keys`.
-    async fn list_keys(&self, server_id: &str) -> Result<ApiResponse, ApiError> {
-        let ring = self.key_ring_of(server_id).await?;
-        Ok(ApiResponse::json(200, self.keys_json(server_id, &ring)))
-    }
-
-    /// `GET …/credentials/keys/{kid}`.
-    async fn get_key(&self, server_id: &str, kid: &str) -> Result<ApiResponse, ApiError> {
-        let ring = self.key_ring_of(server_id).await?;
-        let record = ring
-            .key(kid)
-            .ok_or_else(|| ApiError::not_found(kid, "AuthorizationServerKey"))?;
-        Ok(ApiResponse::json(200, self.key_json(server_id, record)))
-    }
-
-    /// `POST …/credentials/lifecycle/keyRotate` → `200` with the keys after the rotation.
-    async fn rotate_keys_now(&self, server_id: &str, request: &ApiRequest<'_>) -> Result<ApiResponse, ApiError> {
-        self.key_ring_of(server_id).await?;
-        check_rotate_body(request.body)?;
-        let key = self.generate_key().await?;
-        for _ in 0..SAVE_ATTEMPTS {
-            let mut ring = self.key_ring_of(server_id).await?;
-            let expected = ring.revision();
-            ring.rotate(copy_key(&key), &self.rotation, self.now());
-            match self.config.save_key_ring(server_id, ring.clone(), expected).await? {
-                Saved::Saved { .. } => return Ok(ApiResponse::json(200, self.keys_json(server_id, &ring))),
-                Saved::Stale => continue,
-                Saved::Missing => return Err(ApiError::not_found(server_id, "AuthorizationServer")),
-            }
-        }
-        Err(ApiError::internal())
+            .ok_or_else(|| ApiError::not_found(server_id, SERVER_KIND))
     }
 
     /// The published keys of `ring` (`ACTIVE`, `NEXT`, `EXPIRED` within retention) as the
     /// management API lists them.
-    fn keys_json(&self, server_id: &str, ring: &KeyRing) -> Value {
+    fn shown_keys(&self, server_id: &str, ring: &KeyRing) -> Vec<ServerKey> {
         let published = ring.jwks(&self.rotation, self.now());
-        let keys = ring
-            .keys()
+        ring.keys()
             .iter()
             .filter(|record| published.find(&record.kid).is_some())
-            .map(|record| self.key_json(server_id, record))
-            .collect();
-        Value::Array(keys)
+            .map(|record| self.show_key(server_id, record))
+            .collect()
     }
 
-    /// One key: its public JWK, `status` and a `self` link (seed 003).
-    fn key_json(&self, server_id: &str, record: &KeyRecord) -> Value {
-        let mut value = serde_json::to_value(&record.public_jwk).unwrap_or(Value::Null);
+    /// One key: its public JWK (with `kid`, `alg` and `use`), `status` and a `self` link.
+    fn show_key(&self, server_id: &str, record: &KeyRecord) -> ServerKey {
+        let mut jwk = record.public_jwk.clone();
+        jwk.kid.get_or_insert_with(|| record.kid.clone());
+        jwk.alg.get_or_insert_with(|| record.algorithm.as_str().to_owned());
+        jwk.key_use.get_or_insert_with(|| "sig".to_owned());
         let href = format!(
             "{}/credentials/keys/{}",
             server_href(&self.base_url, server_id),
             record.kid
         );
-        if let Value::Object(fields) = &mut value {
-            fields.insert(
-                "status".to_owned(),
-                serde_json::to_value(record.status).unwrap_or(Value::Null),
-            );
-            fields.entry("kid").or_insert_with(|| Value::String(record.kid.clone()));
-            fields
-                .entry("alg")
-                .or_insert_with(|| Value::String(record.algorithm.as_str().to_owned()));
-            fields.entry("use").or_insert_with(|| Value::String("sig".to_owned()));
-            fields.insert(
-                "_links".to_owned(),
-                serde_json::json!({ "self": link(href, &[Method::Get]) }),
-            );
+        ServerKey {
+            jwk,
+            status: record.status,
+            links: json!({ "self": link(href, &[Method::Get]) }),
         }
-        value
     }
 }
 
@@ -425,7 +442,10 @@ mod tests {
         assert!(!api.rotate_keys_if_due("default").await.unwrap());
         assert_eq!(ring(&api).await.keys().len(), 2);
 
-        assert_eq!(api.rotate_keys_if_due("ausUnknown").await.unwrap_err().code, "E0000007");
+        assert_eq!(
+            api.rotate_keys_if_due("ausUnknown").await.unwrap_err().code.as_str(),
+            "E0000007"
+        );
     }
 
     #[tokio::test]

@@ -1,10 +1,51 @@
 //! Okta's authorization-server management API as transport-agnostic operations.
 //!
-//! [`ManagementApi::handle`] takes an [`ApiRequest`] (method, path, query, JSON body and the
-//! caller the host authenticated) and returns an [`ApiResponse`] with Okta's status codes,
-//! headers and JSON, so a host maps `/api/v1/authorizationServers/…` and `/oauth2/v1/clients/…`
-//! onto it in a few lines. Errors are Okta's error objects (`E0000001` validation with one
-//! cause per field, `E0000003` malformed body, `E0000006` no permission, `E0000007` unknown id).
+//! Two doors lead to the same operations:
+//!
+//! * [`ManagementApi::handle`] takes an [`ApiRequest`] (method, path, query, JSON body and the
+//!   caller the host authenticated) and returns an [`ApiResponse`] with Okta's status codes,
+//!   headers and JSON, so a host maps `/api/v1/authorizationServers/…` and `/oauth2/v1/clients/…`
+//!   onto it in a few lines.
+//! * Typed methods, one per operation of the Okta Authorization Servers API and of Okta's
+//!   client registration API ([`create_server`](ManagementApi::create_server),
+//!   [`create_scope`](ManagementApi::create_scope), [`create_rule`](ManagementApi::create_rule),
+//!   [`create_client`](ManagementApi::create_client), [`rotate_keys`](ManagementApi::rotate_keys),
+//!   …), take and return the [`model`](crate::model) types, for hosts and test harnesses that
+//!   configure servers in code. The router is a thin mapping from paths onto them, so both
+//!   validate alike.
+//!
+//! Errors are [`ApiError`]s: Okta's error objects (`E0000001` validation with one cause per
+//! field, `E0000003` malformed body, `E0000006` no permission, `E0000007` unknown id; see
+//! [`ApiErrorCode`]), or RFC 7591's for client registration.
+//!
+//! ```
+//! # async fn demo() -> Result<(), authserver::admin::ApiError> {
+//! use std::sync::Arc;
+//!
+//! use authserver::admin::ManagementApi;
+//! use authserver::clock::SystemClock;
+//! use authserver::crypto::PasswordHasher;
+//! use authserver::keys::{RotationSettings, SoftwareKeys};
+//! use authserver::jose::Algorithm;
+//! use authserver::model::Scope;
+//! use authserver::store::{MemoryConfigStore, MemoryDirectory};
+//!
+//! let api = ManagementApi::new(
+//!     Arc::new(MemoryConfigStore::new()),
+//!     Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))),
+//!     Arc::new(SoftwareKeys),
+//!     Arc::new(SystemClock),
+//!     "https://id.example.com",
+//! )
+//! .with_rotation_settings(RotationSettings { algorithm: Algorithm::EdDSA, ..Default::default() });
+//! api.ensure_default_server().await?;
+//! let scope = api.create_scope("default", Scope::named("reports:read")).await?;
+//! assert!(scope.id.starts_with("scp"));
+//! assert_eq!(api.get_scope("default", &scope.id).await?.name, "reports:read");
+//! # Ok(())
+//! # }
+//! # futures::executor::block_on(demo()).unwrap();
+//! ```
 //!
 //! Every change loads the server's configuration document, edits it with pure functions,
 //! stamps `changed_at` (which implicitly revokes tokens minted before it) and saves it with
@@ -19,6 +60,7 @@ mod fields;
 pub mod ids;
 mod keys;
 pub mod links;
+mod members;
 mod paging;
 mod policies;
 mod request;
@@ -26,18 +68,32 @@ mod rules;
 mod scopes;
 mod servers;
 
+use std::future::Future;
 use std::sync::Arc;
 
+use serde::Serialize;
+use serde_json::Value;
 use time::OffsetDateTime;
 
+pub(crate) use claims::claim_from_json;
+pub(crate) use clients::imported_client_from_json;
 pub use defaults::{DEFAULT_SERVER_ID, default_server_config};
-pub use error::{ApiError, FieldError};
+pub use error::{ApiError, ApiErrorCode, FieldError};
+pub use keys::ServerKey;
+pub(crate) use policies::policy_from_json;
 pub use request::{ApiRequest, ApiResponse, Caller, Method};
+pub(crate) use rules::rule_from_json;
+pub(crate) use scopes::scope_from_json;
+pub(crate) use servers::server_from_json;
 
 use crate::clock::Clock;
 use crate::keys::{KeyMaterial, RotationSettings};
+use crate::model::Status;
 use crate::random::{Randomness, SystemRandom};
 use crate::store::{ConfigStore, Directory, Saved, ServerConfig};
+
+/// What the router answers: a response, or the error it is rendered from.
+type Answer = Result<ApiResponse, ApiError>;
 
 /// How often a compare-and-swap save is retried when other writers keep winning.
 const SAVE_ATTEMPTS: usize = 5;
@@ -97,19 +153,9 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         &self.config
     }
 
-    /// The directory.
-    pub fn directory(&self) -> &D {
-        &self.directory
-    }
-
     /// The clock changes are stamped with.
     pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
-    }
-
-    /// The key generation and rotation settings.
-    pub(crate) fn rotation(&self) -> &RotationSettings {
-        &self.rotation
     }
 
     /// The source of object ids and secrets.
@@ -122,6 +168,11 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         self.key_material.as_ref()
     }
 
+    /// The key generation and rotation settings.
+    pub(crate) fn rotation(&self) -> &RotationSettings {
+        &self.rotation
+    }
+
     /// Answers one management request.
     pub async fn handle(&self, request: &ApiRequest<'_>) -> ApiResponse {
         match self.route(request).await {
@@ -130,7 +181,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         }
     }
 
-    async fn route(&self, request: &ApiRequest<'_>) -> Result<ApiResponse, ApiError> {
+    async fn route(&self, request: &ApiRequest<'_>) -> Answer {
         if request.caller.is_none() {
             return Err(ApiError::forbidden());
         }
@@ -149,8 +200,14 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         }
     }
 
-    fn now(&self) -> OffsetDateTime {
+    /// The time on this API's clock.
+    pub(crate) fn now(&self) -> OffsetDateTime {
         self.clock.now()
+    }
+
+    /// The directory clients are registered in.
+    pub fn directory(&self) -> &D {
+        &self.directory
     }
 
     /// The configuration of server `id`, or `E0000007`.
@@ -158,7 +215,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         self.config
             .load(id)
             .await?
-            .ok_or_else(|| ApiError::not_found(id, "AuthorizationServer"))
+            .ok_or_else(|| ApiError::not_found(id, servers::SERVER_KIND))
     }
 
     /// Loads server `id`, applies `change` to a copy, stamps `changed_at` and saves it with
@@ -178,10 +235,57 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             match self.config.save(config, expected).await? {
                 Saved::Saved { .. } => return Ok(output),
                 Saved::Stale => continue,
-                Saved::Missing => return Err(ApiError::not_found(id, "AuthorizationServer")),
+                Saved::Missing => return Err(ApiError::not_found(id, servers::SERVER_KIND)),
             }
         }
         Err(ApiError::internal())
+    }
+}
+
+/// `value` as JSON; a value that cannot be written (a timestamp outside years 0000–9999) is
+/// `E0000009`.
+fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(|_| ApiError::internal())
+}
+
+/// A JSON response of `value` with `status`.
+fn respond<T: Serialize + ?Sized>(status: u16, value: &T) -> Answer {
+    Ok(ApiResponse::json(status, to_json(value)?))
+}
+
+/// `204 No Content` for an operation that answers nothing, or its error.
+fn no_content(done: Result<(), ApiError>) -> Answer {
+    done.map(|()| ApiResponse::no_content())
+}
+
+/// The status a lifecycle request (`…/lifecycle/{action}`) sets: `activate` → `ACTIVE`,
+/// `deactivate` → `INACTIVE`. Any other action is an unknown path (`E0000008`); a method other
+/// than `POST` is `E0000022`.
+fn lifecycle(method: Method, action: &str) -> Result<Status, ApiError> {
+    let status = match action {
+        "activate" => Status::Active,
+        "deactivate" => Status::Inactive,
+        _ => return Err(ApiError::path_not_found()),
+    };
+    if method == Method::Post {
+        Ok(status)
+    } else {
+        Err(ApiError::method_not_allowed())
+    }
+}
+
+/// `parsed`, or, when the body did not parse, the error of `target` if it fails: an unknown id is
+/// a `404` even when the body is bad.
+async fn unless_missing<T, U>(
+    parsed: Result<T, ApiError>,
+    target: impl Future<Output = Result<U, ApiError>>,
+) -> Result<T, ApiError> {
+    match parsed {
+        Ok(parsed) => Ok(parsed),
+        Err(error) => {
+            target.await?;
+            Err(error)
+        }
     }
 }
 

@@ -7,6 +7,9 @@ use serde_json::Value;
 
 use super::{ApiError, ApiRequest, ApiResponse};
 
+/// A page of a list and the cursor of the next page, if more remain; or why there is none.
+pub(super) type Page<T> = Result<(Vec<T>, Option<String>), ApiError>;
+
 /// Largest page of a list.
 pub(super) const MAX_LIMIT: usize = 200;
 
@@ -39,6 +42,14 @@ impl PageRequest {
         };
         let after = request.query_param("after").filter(|a| !a.is_empty());
         Ok(Self { limit, after })
+    }
+
+    /// Every item: no limit, no cursor (for the typed list operations).
+    pub(super) fn unlimited() -> Self {
+        Self {
+            limit: usize::MAX,
+            after: None,
+        }
     }
 
     /// The page of `items` after the cursor, and the cursor of the next page if more remain. An

@@ -1,118 +1,104 @@
-//! Access policies: list, get, create, replace, delete, activate, deactivate
-//! (`/api/v1/authorizationServers/{id}/policies…`). Their rules are in [`super::rules`].
+//! Access policies: list, get, create, replace, delete, activate, deactivate (Okta
+//! Authorization Servers API, `/api/v1/authorizationServers/{id}/policies…`). Their rules are in
+//! [`super::rules`].
 //!
 //! Priorities are kept as `1..=n` without gaps: a requested priority is clamped to `[1, n+1]`
-//! (omitted = last on create, unchanged on replace) and the others shift to make room
-//! (reference §2.1 recommendation; Okta leaves out-of-range values undocumented).
+//! (omitted = last on create, unchanged on replace) and the others shift to make room (Okta
+//! leaves out-of-range values undocumented).
 
-use super::fields::{BLANK, check_text, fail_on, object_body};
+use serde_json::{Map, Value, json};
+
+use super::fields::{BLANK, check_text, fail_on, from_object, parse_object, writable};
 use super::ids::index_of;
 use super::links::{link, object_links, server_href};
-use super::{ApiError, ApiRequest, ApiResponse, FieldError, ManagementApi, Method, ids};
+use super::{Answer, ApiError, ApiRequest, FieldError, ManagementApi, Method, ids, lifecycle, no_content, respond};
 use crate::model::{Policy, PolicyType, Rule, Status};
 use crate::policy::PolicyWithRules;
 use crate::store::{ConfigStore, Directory, ServerConfig};
-use serde_json::{Value, json};
 
 /// The resource name in policy `E0000007` errors.
 pub(super) const POLICY_KIND: &str = "AuthorizationServerPolicy";
-/// Longest policy name (reference §2.2).
+/// Longest policy name (Okta's policy object).
 const NAME_MAX: usize = 100;
-/// Longest policy description (reference §2.2).
+/// Longest policy description (Okta's policy object).
 const DESCRIPTION_MAX: usize = 255;
 
 impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
-    /// Routes `…/policies{rest}`.
-    pub(super) async fn route_policies(
-        &self,
-        request: &ApiRequest<'_>,
-        server_id: &str,
-        rest: &[&str],
-    ) -> Result<ApiResponse, ApiError> {
-        match (rest, request.method) {
-            ([], Method::Get) => self.list_policies(server_id).await,
-            ([], Method::Post) => self.create_policy(request, server_id).await,
-            ([pid], Method::Get) => self.get_policy(server_id, pid).await,
-            ([pid], Method::Put) => self.replace_policy(request, server_id, pid).await,
-            ([pid], Method::Delete) => self.delete_policy(server_id, pid).await,
-            ([pid, "lifecycle", action], method) => {
-                let status = lifecycle_status(action)?;
-                if method != Method::Post {
-                    return Err(ApiError::method_not_allowed());
-                }
-                self.policy_lifecycle(server_id, pid, status).await
-            }
-            ([pid, "rules", rest @ ..], _) => self.route_rules(request, server_id, pid, rest).await,
-            ([] | [_], _) => Err(ApiError::method_not_allowed()),
-            _ => Err(ApiError::path_not_found()),
-        }
-    }
-
-    async fn list_policies(&self, server_id: &str) -> Result<ApiResponse, ApiError> {
+    /// `GET /api/v1/authorizationServers/{serverId}/policies`: the access policies of server
+    /// `server_id` in priority order, as shown, with `_links`.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server; `E0000009` when the store fails.
+    pub async fn list_policies(&self, server_id: &str) -> Result<Vec<Policy>, ApiError> {
         let config = self.load(server_id).await?;
         let mut policies: Vec<&Policy> = config.policies.iter().map(|p| &p.policy).collect();
         policies.sort_by_key(|p| p.priority.unwrap_or(u32::MAX));
-        let body = policies
-            .into_iter()
-            .map(|p| self.policy_json(server_id, p))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(ApiResponse::json(200, Value::Array(body)))
+        Ok(policies.into_iter().map(|p| self.show_policy(server_id, p)).collect())
     }
 
-    async fn get_policy(&self, server_id: &str, pid: &str) -> Result<ApiResponse, ApiError> {
-        let config = self.load(server_id).await?;
-        let index = policy_index(&config, pid)?;
-        Ok(ApiResponse::json(
-            200,
-            self.policy_json(server_id, &config.policies[index].policy)?,
-        ))
-    }
-
-    async fn create_policy(&self, request: &ApiRequest<'_>, server_id: &str) -> Result<ApiResponse, ApiError> {
-        let input = read_policy(request.body)?;
+    /// `POST /api/v1/authorizationServers/{serverId}/policies`: adds `policy` (its `id`,
+    /// `system`, timestamps and `_links` are ignored) with a new `00p…` id and no rules, at its
+    /// `priority` (last when omitted); answers it as shown.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server; `E0000001` with one cause per invalid field (`name`
+    /// 1–100 characters, `description` 1–255, `conditions.clients.include` required);
+    /// `E0000009` when the store fails.
+    pub async fn create_policy(&self, server_id: &str, policy: Policy) -> Result<Policy, ApiError> {
         let created = self
             .edit(server_id, |config, now| {
-                fail_on(validate_policy(&input))?;
+                fail_on(validate_policy(&policy))?;
                 let id = ids::object_id(ids::POLICY, self.random());
                 if config.policies.iter().any(|p| p.policy.id == id) {
                     return Err(ApiError::internal());
                 }
-                let policy = Policy {
+                let new = Policy {
                     policy_type: PolicyType::OauthAuthorizationPolicy,
                     id,
                     system: false,
                     created: Some(now),
                     last_updated: Some(now),
                     links: None,
-                    ..input.clone()
+                    ..policy.clone()
                 };
-                let index = insert_ranked(
-                    &mut config.policies,
-                    PolicyWithRules {
-                        policy,
-                        rules: Vec::new(),
-                    },
-                    input.priority,
-                );
+                let entry = PolicyWithRules {
+                    policy: new,
+                    rules: Vec::new(),
+                };
+                let index = insert_ranked(&mut config.policies, entry, policy.priority);
                 Ok(config.policies[index].policy.clone())
             })
             .await?;
-        Ok(ApiResponse::json(201, self.policy_json(server_id, &created)?))
+        Ok(self.show_policy(server_id, &created))
     }
 
-    async fn replace_policy(
-        &self,
-        request: &ApiRequest<'_>,
-        server_id: &str,
-        pid: &str,
-    ) -> Result<ApiResponse, ApiError> {
-        let input = read_policy(request.body)?;
+    /// `GET /api/v1/authorizationServers/{serverId}/policies/{policyId}`, as shown.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server or policy; `E0000009` when the store fails.
+    pub async fn get_policy(&self, server_id: &str, policy_id: &str) -> Result<Policy, ApiError> {
+        let config = self.load(server_id).await?;
+        let index = policy_index(&config, policy_id)?;
+        Ok(self.show_policy(server_id, &config.policies[index].policy))
+    }
+
+    /// `PUT /api/v1/authorizationServers/{serverId}/policies/{policyId}`: replaces the policy
+    /// with `policy` (its `id`, `system`, timestamps and `_links` are ignored), keeping its rules
+    /// and, when `priority` is omitted, its place; answers it as shown.
+    ///
+    /// # Errors
+    /// As [`create_policy`](Self::create_policy), and `E0000007` for an unknown policy.
+    pub async fn replace_policy(&self, server_id: &str, policy_id: &str, policy: Policy) -> Result<Policy, ApiError> {
         let replaced = self
             .edit(server_id, |config, now| {
-                let index = policy_index(config, pid)?;
-                fail_on(validate_policy(&input))?;
+                let index = policy_index(config, policy_id)?;
+                fail_on(validate_policy(&policy))?;
                 normalize(&mut config.policies);
-                let index = config.policies.iter().position(|p| p.policy.id == pid).unwrap_or(index);
+                let index = config
+                    .policies
+                    .iter()
+                    .position(|p| p.policy.id == policy_id)
+                    .unwrap_or(index);
                 let mut entry = config.policies.remove(index);
                 let old = entry.policy;
                 entry.policy = Policy {
@@ -122,19 +108,24 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
                     created: old.created,
                     last_updated: Some(now),
                     links: None,
-                    ..input.clone()
+                    ..policy.clone()
                 };
-                let requested = input.priority.or(old.priority);
+                let requested = policy.priority.or(old.priority);
                 let index = insert_ranked(&mut config.policies, entry, requested);
                 Ok(config.policies[index].policy.clone())
             })
             .await?;
-        Ok(ApiResponse::json(200, self.policy_json(server_id, &replaced)?))
+        Ok(self.show_policy(server_id, &replaced))
     }
 
-    async fn delete_policy(&self, server_id: &str, pid: &str) -> Result<ApiResponse, ApiError> {
+    /// `DELETE /api/v1/authorizationServers/{serverId}/policies/{policyId}`, with its rules.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server or policy; `E0000006` for a system policy; `E0000009`
+    /// when the store fails.
+    pub async fn delete_policy(&self, server_id: &str, policy_id: &str) -> Result<(), ApiError> {
         self.edit(server_id, |config, _| {
-            let index = policy_index(config, pid)?;
+            let index = policy_index(config, policy_id)?;
             if config.policies[index].policy.system {
                 return Err(ApiError::system_object(POLICY_KIND));
             }
@@ -143,20 +134,43 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             normalize(&mut config.policies);
             Ok(())
         })
-        .await?;
-        Ok(ApiResponse::no_content())
+        .await
     }
 
-    async fn policy_lifecycle(&self, server_id: &str, pid: &str, status: Status) -> Result<ApiResponse, ApiError> {
+    /// `POST /api/v1/authorizationServers/{serverId}/policies/{policyId}/lifecycle/activate`
+    /// (`status` `ACTIVE`) or `…/lifecycle/deactivate` (`INACTIVE`).
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server or policy; `E0000009` when the store fails.
+    pub async fn set_policy_status(&self, server_id: &str, policy_id: &str, status: Status) -> Result<(), ApiError> {
         self.edit(server_id, |config, now| {
-            let index = policy_index(config, pid)?;
+            let index = policy_index(config, policy_id)?;
             let policy = &mut config.policies[index].policy;
             policy.status = status;
             policy.last_updated = Some(now);
             Ok(())
         })
-        .await?;
-        Ok(ApiResponse::no_content())
+        .await
+    }
+
+    /// Routes `…/policies{rest}`.
+    pub(super) async fn route_policies(&self, request: &ApiRequest<'_>, server_id: &str, rest: &[&str]) -> Answer {
+        match (rest, request.method) {
+            ([], Method::Get) => respond(200, &self.list_policies(server_id).await?),
+            ([], Method::Post) => respond(201, &self.create_policy(server_id, parse_policy(request.body)?).await?),
+            ([pid], Method::Get) => respond(200, &self.get_policy(server_id, pid).await?),
+            ([pid], Method::Put) => {
+                let policy = parse_policy(request.body)?;
+                respond(200, &self.replace_policy(server_id, pid, policy).await?)
+            }
+            ([pid], Method::Delete) => no_content(self.delete_policy(server_id, pid).await),
+            ([pid, "lifecycle", action], method) => {
+                no_content(self.set_policy_status(server_id, pid, lifecycle(method, action)?).await)
+            }
+            ([pid, "rules", rest @ ..], _) => self.route_rules(request, server_id, pid, rest).await,
+            ([] | [_], _) => Err(ApiError::method_not_allowed()),
+            _ => Err(ApiError::path_not_found()),
+        }
     }
 
     /// `{base}/api/v1/authorizationServers/{server}/policies/{pid}`.
@@ -165,24 +179,14 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     }
 
     /// The policy as the API shows it, with `_links`.
-    fn policy_json(&self, server_id: &str, policy: &Policy) -> Result<Value, ApiError> {
+    fn show_policy(&self, server_id: &str, policy: &Policy) -> Policy {
         let href = self.policy_href(server_id, &policy.id);
         let mut links = object_links(&href, policy.system, policy.status);
         links.insert("rules".to_owned(), link(format!("{href}/rules"), &[Method::Get]));
-        let shown = Policy {
+        Policy {
             links: Some(Value::Object(links)),
             ..policy.clone()
-        };
-        serde_json::to_value(shown).map_err(|_| ApiError::internal())
-    }
-}
-
-/// `activate` → `ACTIVE`, `deactivate` → `INACTIVE`; anything else is an unknown path.
-pub(super) fn lifecycle_status(action: &str) -> Result<Status, ApiError> {
-    match action {
-        "activate" => Ok(Status::Active),
-        "deactivate" => Ok(Status::Inactive),
-        _ => Err(ApiError::path_not_found()),
+        }
     }
 }
 
@@ -191,14 +195,21 @@ pub(super) fn policy_index(config: &ServerConfig, pid: &str) -> Result<usize, Ap
     index_of(&config.policies, pid, POLICY_KIND, |p| &p.policy.id)
 }
 
-/// Reads a policy body; an absent `name` reads as blank so validation reports it.
-fn read_policy(body: Option<&[u8]>) -> Result<Policy, ApiError> {
-    let mut map = object_body(body)?;
-    map.entry("name").or_insert_with(|| json!(""));
-    serde_json::from_value(Value::Object(map)).map_err(|_| ApiError::malformed_body())
+/// Reads a create or replace body (a JSON object) as a policy; an absent `name` reads as blank
+/// so validation reports it, JSON of the wrong types is `E0000003`.
+pub(crate) fn policy_from_json(object: Map<String, Value>) -> Result<Policy, ApiError> {
+    let mut object = writable(object);
+    object.entry("name").or_insert_with(|| json!(""));
+    from_object(object)
 }
 
-/// Field checks of a policy body (reference §2.2: name 1–100, description 1–255, clients required).
+/// A request body as a policy (see [`policy_from_json`]).
+fn parse_policy(body: Option<&[u8]>) -> Result<Policy, ApiError> {
+    policy_from_json(parse_object(body)?)
+}
+
+/// Field checks of a policy (Okta's policy object: name 1–100, description 1–255, clients
+/// required).
 fn validate_policy(policy: &Policy) -> Vec<FieldError> {
     let mut errors = Vec::new();
     check_text(&mut errors, "name", Some(&policy.name), NAME_MAX);
@@ -290,7 +301,7 @@ mod tests {
 
     use crate::admin::Method;
     use crate::admin::tests::{
-        TestApi, api, body, call, call_raw, keys, listed, rejected, stored, with_default_server,
+        TestApi, api, body, call, call_raw, deactivated, keys, listed, rejected, stored, with_default_server,
     };
     use crate::store::ConfigStore;
 
@@ -563,15 +574,7 @@ mod tests {
         let id = create(&api, "p", None).await;
         let path = format!("{POLICIES}/{id}");
         clock.advance(Duration::minutes(2));
-        let response = call(&api, Method::Post, &format!("{path}/lifecycle/deactivate"), None).await;
-        assert_eq!((response.status, response.body), (204, None));
-        let got = body(&call(&api, Method::Get, &path, None).await);
-        assert_eq!(got["status"], "INACTIVE");
-        assert_eq!(got["lastUpdated"], "2024-01-01T00:02:00.000Z");
-        assert_eq!(
-            got["_links"]["activate"]["href"],
-            format!("https://id.example.com{path}/lifecycle/activate")
-        );
+        let got = deactivated(&api, &path, "2024-01-01T00:02:00.000Z").await;
         assert!(got["_links"].get("deactivate").is_none());
         assert_eq!(
             call(&api, Method::Post, &format!("{path}/lifecycle/activate"), None)

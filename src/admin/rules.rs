@@ -1,17 +1,17 @@
-//! Rules of an access policy: list, get, create, replace, delete, activate, deactivate
-//! (`…/policies/{pid}/rules…`).
+//! Rules of an access policy: list, get, create, replace, delete, activate, deactivate (Okta
+//! Authorization Servers API, `…/policies/{pid}/rules…`).
 //!
-//! Bodies may use seed 003's layout (top-level `token`, scope objects) or the current API's
-//! (`actions.token`, scope names); responses always use the current one (see
-//! [`crate::model::rule`]). Priorities behave as for policies.
+//! Bodies may use the layout of Okta's 2017 OAuth 2.0 API reference (top-level `token`, scope
+//! objects) or the current API's (`actions.token`, scope names); responses always use the
+//! current one (see [`crate::model::rule`]). Priorities behave as for policies.
 
 use serde_json::{Map, Value, json};
 
-use super::fields::{BLANK, check_text, fail_on, object_body};
+use super::fields::{BLANK, check_text, fail_on, parse_object, writable};
 use super::ids::index_of;
 use super::links::object_links;
-use super::policies::{insert_ranked, lifecycle_status, normalize, policy_index};
-use super::{ApiError, ApiRequest, ApiResponse, FieldError, ManagementApi, Method, ids};
+use super::policies::{insert_ranked, normalize, policy_index};
+use super::{Answer, ApiError, ApiRequest, FieldError, ManagementApi, Method, ids, lifecycle, no_content, respond};
 use crate::model::{GrantType, Rule, RuleType, Scope, Status, TokenAction, is_oidc_scope};
 use crate::store::{ConfigStore, Directory, ServerConfig};
 
@@ -19,16 +19,16 @@ use crate::store::{ConfigStore, Directory, ServerConfig};
 const RULE_KIND: &str = "AuthorizationServerPolicyRule";
 /// Longest rule name. Okta documents no limit; this one keeps names sane.
 const NAME_MAX: usize = 255;
-/// Grant types that act for a user and so need `conditions.people` (reference §2.3).
+/// Grant types that act for a user and so need `conditions.people`.
 const USER_GRANTS: [GrantType; 3] = [GrantType::AuthorizationCode, GrantType::Implicit, GrantType::Password];
-/// Okta's message for a user grant without people (reference §2.3, quotes undoubled).
+/// Okta's message for a user grant without people (quotes undoubled).
 const PEOPLE_REQUIRED: &str = "At least one of 'conditions.people.users.include' or \
 'conditions.people.groups.include' must contain a valid user or group when 'conditions.grantTypes' contains one or \
 more of [authorization_code, implicit, password].";
 
 /// A rule body as read, with what validation needs to know beyond the [`Rule`] itself.
 #[derive(Clone, Debug)]
-struct RuleInput {
+pub(crate) struct RuleInput {
     rule: Rule,
     has_type: bool,
     has_conditions: bool,
@@ -37,7 +37,119 @@ struct RuleInput {
     errors: Vec<FieldError>,
 }
 
+impl RuleInput {
+    /// A rule given as a value: its type, conditions and status are all given.
+    fn given(rule: Rule) -> Self {
+        Self {
+            rule,
+            has_type: true,
+            has_conditions: true,
+            has_status: true,
+            errors: Vec::new(),
+        }
+    }
+}
+
 impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
+    /// `GET /api/v1/authorizationServers/{serverId}/policies/{policyId}/rules`: the rules of the
+    /// policy in priority order, as shown, with `_links`.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server or policy; `E0000009` when the store fails.
+    pub async fn list_rules(&self, server_id: &str, policy_id: &str) -> Result<Vec<Rule>, ApiError> {
+        let config = self.load(server_id).await?;
+        let index = policy_index(&config, policy_id)?;
+        let mut rules: Vec<&Rule> = config.policies[index].rules.iter().collect();
+        rules.sort_by_key(|r| r.priority.unwrap_or(u32::MAX));
+        Ok(rules
+            .into_iter()
+            .map(|r| self.show_rule(server_id, policy_id, r))
+            .collect())
+    }
+
+    /// `POST /api/v1/authorizationServers/{serverId}/policies/{policyId}/rules`: adds `rule` (its
+    /// `id`, `system`, timestamps and `_links` are ignored) with a new `0pr…` id at its
+    /// `priority` (last when omitted); answers it as shown.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server or policy; `E0000001` with one cause per invalid field
+    /// (a name, at least one grant type, people for user grants, scopes that are `*`, OpenID
+    /// Connect scopes or the server's, token lifetimes within Okta's limits); `E0000009` when the
+    /// store fails.
+    pub async fn create_rule(&self, server_id: &str, policy_id: &str, rule: Rule) -> Result<Rule, ApiError> {
+        self.create_rule_from(server_id, policy_id, RuleInput::given(rule))
+            .await
+    }
+
+    /// `GET /api/v1/authorizationServers/{serverId}/policies/{policyId}/rules/{ruleId}`, as
+    /// shown.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server, policy or rule; `E0000009` when the store fails.
+    pub async fn get_rule(&self, server_id: &str, policy_id: &str, rule_id: &str) -> Result<Rule, ApiError> {
+        let config = self.load(server_id).await?;
+        let (p, r) = rule_index(&config, policy_id, rule_id)?;
+        Ok(self.show_rule(server_id, policy_id, &config.policies[p].rules[r]))
+    }
+
+    /// `PUT /api/v1/authorizationServers/{serverId}/policies/{policyId}/rules/{ruleId}`: replaces
+    /// the rule with `rule` (its `id`, `system`, timestamps and `_links` are ignored; its
+    /// `status` is taken), keeping its place when `priority` is omitted; answers it as shown.
+    ///
+    /// # Errors
+    /// As [`create_rule`](Self::create_rule), and `E0000007` for an unknown rule.
+    pub async fn replace_rule(
+        &self,
+        server_id: &str,
+        policy_id: &str,
+        rule_id: &str,
+        rule: Rule,
+    ) -> Result<Rule, ApiError> {
+        self.replace_rule_from(server_id, policy_id, rule_id, RuleInput::given(rule))
+            .await
+    }
+
+    /// `DELETE /api/v1/authorizationServers/{serverId}/policies/{policyId}/rules/{ruleId}`.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server, policy or rule; `E0000006` for a system rule;
+    /// `E0000009` when the store fails.
+    pub async fn delete_rule(&self, server_id: &str, policy_id: &str, rule_id: &str) -> Result<(), ApiError> {
+        self.edit(server_id, |config, _| {
+            let (p, r) = rule_index(config, policy_id, rule_id)?;
+            let rules = &mut config.policies[p].rules;
+            if rules[r].system {
+                return Err(ApiError::system_object(RULE_KIND));
+            }
+            rules.remove(r);
+            normalize(rules);
+            Ok(())
+        })
+        .await
+    }
+
+    /// `POST /api/v1/authorizationServers/{serverId}/policies/{policyId}/rules/{ruleId}/lifecycle/activate`
+    /// (`status` `ACTIVE`) or `…/lifecycle/deactivate` (`INACTIVE`).
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server, policy or rule; `E0000009` when the store fails.
+    pub async fn set_rule_status(
+        &self,
+        server_id: &str,
+        policy_id: &str,
+        rule_id: &str,
+        status: Status,
+    ) -> Result<(), ApiError> {
+        self.edit(server_id, |config, now| {
+            let (p, r) = rule_index(config, policy_id, rule_id)?;
+            let rule = &mut config.policies[p].rules[r];
+            rule.status = status;
+            rule.last_updated = Some(now);
+            Ok(())
+        })
+        .await
+    }
+
     /// Routes `…/policies/{pid}/rules{rest}`.
     pub(super) async fn route_rules(
         &self,
@@ -45,48 +157,35 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         server_id: &str,
         pid: &str,
         rest: &[&str],
-    ) -> Result<ApiResponse, ApiError> {
+    ) -> Answer {
         match (rest, request.method) {
-            ([], Method::Get) => self.list_rules(server_id, pid).await,
-            ([], Method::Post) => self.create_rule(request, server_id, pid).await,
-            ([rid], Method::Get) => self.get_rule(server_id, pid, rid).await,
-            ([rid], Method::Put) => self.replace_rule(request, server_id, pid, rid).await,
-            ([rid], Method::Delete) => self.delete_rule(server_id, pid, rid).await,
-            ([rid, "lifecycle", action], method) => {
-                let status = lifecycle_status(action)?;
-                if method != Method::Post {
-                    return Err(ApiError::method_not_allowed());
-                }
-                self.rule_lifecycle(server_id, pid, rid, status).await
+            ([], Method::Get) => respond(200, &self.list_rules(server_id, pid).await?),
+            ([], Method::Post) => {
+                let input = parse_rule(request.body)?;
+                respond(201, &self.create_rule_from(server_id, pid, input).await?)
             }
+            ([rid], Method::Get) => respond(200, &self.get_rule(server_id, pid, rid).await?),
+            ([rid], Method::Put) => {
+                let input = parse_rule(request.body)?;
+                respond(200, &self.replace_rule_from(server_id, pid, rid, input).await?)
+            }
+            ([rid], Method::Delete) => no_content(self.delete_rule(server_id, pid, rid).await),
+            ([rid, "lifecycle", action], method) => no_content(
+                self.set_rule_status(server_id, pid, rid, lifecycle(method, action)?)
+                    .await,
+            ),
             ([] | [_], _) => Err(ApiError::method_not_allowed()),
             _ => Err(ApiError::path_not_found()),
         }
     }
 
-    async fn list_rules(&self, server_id: &str, pid: &str) -> Result<ApiResponse, ApiError> {
-        let config = self.load(server_id).await?;
-        let index = policy_index(&config, pid)?;
-        let mut rules: Vec<&Rule> = config.policies[index].rules.iter().collect();
-        rules.sort_by_key(|r| r.priority.unwrap_or(u32::MAX));
-        let body = rules
-            .into_iter()
-            .map(|r| self.rule_json(server_id, pid, r))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(ApiResponse::json(200, Value::Array(body)))
-    }
-
-    async fn get_rule(&self, server_id: &str, pid: &str, rid: &str) -> Result<ApiResponse, ApiError> {
-        let config = self.load(server_id).await?;
-        let (p, r) = rule_index(&config, pid, rid)?;
-        Ok(ApiResponse::json(
-            200,
-            self.rule_json(server_id, pid, &config.policies[p].rules[r])?,
-        ))
-    }
-
-    async fn create_rule(&self, request: &ApiRequest<'_>, server_id: &str, pid: &str) -> Result<ApiResponse, ApiError> {
-        let input = read_rule(request.body)?;
+    /// [`create_rule`](Self::create_rule) for a rule as read from a body.
+    pub(crate) async fn create_rule_from(
+        &self,
+        server_id: &str,
+        pid: &str,
+        input: RuleInput,
+    ) -> Result<Rule, ApiError> {
         let created = self
             .edit(server_id, |config, now| {
                 let p = policy_index(config, pid)?;
@@ -109,17 +208,18 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
                 Ok(rules[index].clone())
             })
             .await?;
-        Ok(ApiResponse::json(201, self.rule_json(server_id, pid, &created)?))
+        Ok(self.show_rule(server_id, pid, &created))
     }
 
-    async fn replace_rule(
+    /// [`replace_rule`](Self::replace_rule) for a rule as read from a body: without `status`,
+    /// the rule keeps its own.
+    async fn replace_rule_from(
         &self,
-        request: &ApiRequest<'_>,
         server_id: &str,
         pid: &str,
         rid: &str,
-    ) -> Result<ApiResponse, ApiError> {
-        let input = read_rule(request.body)?;
+        input: RuleInput,
+    ) -> Result<Rule, ApiError> {
         let replaced = self
             .edit(server_id, |config, now| {
                 let (p, _) = rule_index(config, pid, rid)?;
@@ -147,51 +247,17 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
                 Ok(rules[index].clone())
             })
             .await?;
-        Ok(ApiResponse::json(200, self.rule_json(server_id, pid, &replaced)?))
-    }
-
-    async fn delete_rule(&self, server_id: &str, pid: &str, rid: &str) -> Result<ApiResponse, ApiError> {
-        self.edit(server_id, |config, _| {
-            let (p, r) = rule_index(config, pid, rid)?;
-            let rules = &mut config.policies[p].rules;
-            if rules[r].system {
-                return Err(ApiError::system_object(RULE_KIND));
-            }
-            rules.remove(r);
-            normalize(rules);
-            Ok(())
-        })
-        .await?;
-        Ok(ApiResponse::no_content())
-    }
-
-    async fn rule_lifecycle(
-        &self,
-        server_id: &str,
-        pid: &str,
-        rid: &str,
-        status: Status,
-    ) -> Result<ApiResponse, ApiError> {
-        self.edit(server_id, |config, now| {
-            let (p, r) = rule_index(config, pid, rid)?;
-            let rule = &mut config.policies[p].rules[r];
-            rule.status = status;
-            rule.last_updated = Some(now);
-            Ok(())
-        })
-        .await?;
-        Ok(ApiResponse::no_content())
+        Ok(self.show_rule(server_id, pid, &replaced))
     }
 
     /// The rule as the API shows it (current shape), with `_links`.
-    fn rule_json(&self, server_id: &str, pid: &str, rule: &Rule) -> Result<Value, ApiError> {
+    fn show_rule(&self, server_id: &str, pid: &str, rule: &Rule) -> Rule {
         let href = format!("{}/rules/{}", self.policy_href(server_id, pid), rule.id);
         let links = object_links(&href, rule.system, rule.status);
-        let shown = Rule {
+        Rule {
             links: Some(Value::Object(links)),
             ..rule.clone()
-        };
-        serde_json::to_value(shown).map_err(|_| ApiError::internal())
+        }
     }
 }
 
@@ -202,10 +268,15 @@ fn rule_index(config: &ServerConfig, pid: &str, rid: &str) -> Result<(usize, usi
     Ok((p, r))
 }
 
-/// Reads a rule body in either shape. Unknown grant types and a `token` that contradicts
-/// `actions.token` become validation errors; other wrong types are `E0000003`.
-fn read_rule(body: Option<&[u8]>) -> Result<RuleInput, ApiError> {
-    let mut map = object_body(body)?;
+/// A request body as a rule (see [`rule_from_json`]).
+fn parse_rule(body: Option<&[u8]>) -> Result<RuleInput, ApiError> {
+    rule_from_json(parse_object(body)?)
+}
+
+/// Reads a rule body (a JSON object) in either shape. Unknown grant types and a `token` that
+/// contradicts `actions.token` become validation errors; other wrong types are `E0000003`.
+pub(crate) fn rule_from_json(object: Map<String, Value>) -> Result<RuleInput, ApiError> {
+    let mut map = writable(object);
     let mut errors = Vec::new();
     let has_type = map.contains_key("type");
     let has_conditions = map.contains_key("conditions");
@@ -244,8 +315,8 @@ fn read_rule(body: Option<&[u8]>) -> Result<RuleInput, ApiError> {
     })
 }
 
-/// A validation error when seed 003's `token` and the current `actions.token` are both given
-/// and differ.
+/// A validation error when the 2017 layout's top-level `token` and the current `actions.token`
+/// are both given and differ.
 fn token_conflict(map: &Map<String, Value>) -> Result<Option<FieldError>, ApiError> {
     let current = map.get("actions").and_then(|a| a.get("token")).filter(|t| !t.is_null());
     let (Some(current), Some(legacy)) = (current, map.get("token")) else {
@@ -338,7 +409,9 @@ mod tests {
     use time::Duration;
 
     use crate::admin::Method;
-    use crate::admin::tests::{TestApi, api, body, call, create, keys, listed, rejected, stored, with_default_server};
+    use crate::admin::tests::{
+        TestApi, api, body, call, create, deactivated, keys, listed, rejected, stored, with_default_server,
+    };
     use crate::store::{ConfigStore, Saved};
 
     /// Seed 003 "Rules Object" with its syntax repaired (closing braces) and the `grantTypes`
@@ -728,15 +801,7 @@ mod tests {
             .to_owned();
         let rule_path = format!("{path}/{id}");
         clock.advance(Duration::minutes(7));
-        let response = call(&api, Method::Post, &format!("{rule_path}/lifecycle/deactivate"), None).await;
-        assert_eq!((response.status, response.body), (204, None));
-        let got = body(&call(&api, Method::Get, &rule_path, None).await);
-        assert_eq!(got["status"], "INACTIVE");
-        assert_eq!(got["lastUpdated"], "2024-01-01T00:07:00.000Z");
-        assert_eq!(
-            got["_links"]["activate"]["href"],
-            format!("https://id.example.com{rule_path}/lifecycle/activate")
-        );
+        deactivated(&api, &rule_path, "2024-01-01T00:07:00.000Z").await;
         // Replace without `status` keeps it; with it, sets it.
         let kept = call(&api, Method::Put, &rule_path, Some(rule("r", None))).await;
         assert_eq!(body(&kept)["status"], "INACTIVE");

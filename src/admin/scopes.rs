@@ -1,152 +1,120 @@
-//! Scopes: list, get, create, replace, delete (`/api/v1/authorizationServers/{id}/scopes`).
+//! Scopes: list, get, create, replace, delete (Okta Authorization Servers API,
+//! `/api/v1/authorizationServers/{id}/scopes`).
 //!
-//! Rules (reference §2.2, seed 003 "Limits"):
+//! Rules (the Authorization Servers API's scope properties and limits):
 //! * names are printable ASCII without space, `"` or `\` (RFC 6749 §3.3), may hold `<` or `>` but
 //!   not both, must not be `okta`, `*`, or start with `okta.`/`okta:` (checked case-insensitively),
 //!   and are unique per server (exact match);
 //! * `system` is server-controlled: ignored on input. System scopes cannot be deleted and keep
 //!   their name; their other fields may change;
 //! * `consent`, `metadataPublish` and `optional` are stored as given, so a scope created without
-//!   them reads back in seed 003's shape; omitted means `IMPLICIT`, `NO_CLIENTS`, `false`;
+//!   them reads back in the shape Okta's examples print; omitted means `IMPLICIT`, `NO_CLIENTS`,
+//!   `false`;
 //! * a scope named by a rule's `conditions.scopes.include` or a claim's `conditions.scopes`
-//!   cannot be deleted or renamed (`E0000001`): the reference leaves this undocumented, and
-//!   refusing keeps rules and claims from silently pointing at nothing.
+//!   cannot be deleted or renamed (`E0000001`): Okta leaves this undocumented, and refusing keeps
+//!   rules and claims from silently pointing at nothing.
 //!
 //! `GET …/scopes` takes `q` (case-insensitive substring of the name), `limit` (1–200, default 200;
 //! larger values are capped) and `after` (the id of the last scope of the previous page), and
 //! answers `Link` headers (`rel="self"`, and `rel="next"` when more remain). `filter` is ignored.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::error::FieldError;
-use super::fields::{BLANK, check_enum, fail_on, parse_object};
-use super::ids::{SCOPE, index_of, object_id};
-use super::links::{self_links, server_href};
-use super::paging::{CursorPlace, MAX_LIMIT, PageRequest};
-use super::{ApiError, ApiRequest, ApiResponse, ManagementApi, Method};
-use crate::model::{ALL_SCOPES, Scope};
+use super::fields::{BLANK, check_enum, fail_on, from_object};
+use super::links::server_href;
+use super::members::{Member, member_operations};
+use super::paging::{CursorPlace, MAX_LIMIT, Page, PageRequest};
+use super::{Answer, ApiError, ApiRequest, ManagementApi, Method, to_json};
+use crate::model::{ALL_SCOPES, MetadataPublish, Scope, ScopeConsent};
 use crate::store::{ConfigStore, Directory, ServerConfig};
 
-/// The `not_found` kind of scopes.
-const KIND: &str = "OAuth2Scope";
-
-impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
-    pub(super) async fn route_scopes(
-        &self,
-        request: &ApiRequest<'_>,
-        server_id: &str,
-        rest: &[&str],
-    ) -> Result<ApiResponse, ApiError> {
-        match (rest, request.method) {
-            ([], Method::Get) => self.list_scopes(request, server_id).await,
-            ([], Method::Post) => self.create_scope(request, server_id).await,
-            ([scope_id], Method::Get) => {
-                let config = self.load(server_id).await?;
-                let scope = find(&config, scope_id)?;
-                Ok(ApiResponse::json(200, self.scope_json(server_id, scope)))
-            }
-            ([scope_id], Method::Put) => self.replace_scope(request, server_id, scope_id).await,
-            ([scope_id], Method::Delete) => self.delete_scope(server_id, scope_id).await,
-            ([] | [_], _) => Err(ApiError::method_not_allowed()),
-            _ => Err(ApiError::path_not_found()),
+impl Member for Scope {
+    fn new_member(input: Self) -> Self {
+        Scope {
+            id: String::new(),
+            system: false,
+            links: None,
+            ..input
         }
     }
 
-    async fn list_scopes(&self, request: &ApiRequest<'_>, server_id: &str) -> Result<ApiResponse, ApiError> {
+    fn check_new(config: &ServerConfig, new: &Self) -> Result<(), ApiError> {
+        check_name(&new.name)?;
+        check_unique(config, &new.name, None)
+    }
+
+    fn replacement(config: &ServerConfig, stored: &Self, input: &Self) -> Result<Self, ApiError> {
+        check_name(&input.name)?;
+        if input.name != stored.name {
+            if stored.system {
+                return Err(ApiError::invalid(
+                    "name",
+                    "The name of a system scope cannot be changed",
+                ));
+            }
+            check_unreferenced(config, &stored.name, "renamed")?;
+            check_unique(config, &input.name, Some(&stored.id))?;
+        }
+        Ok(Scope {
+            system: stored.system,
+            links: None,
+            ..input.clone()
+        })
+    }
+
+    fn check_delete(config: &ServerConfig, stored: &Self) -> Result<(), ApiError> {
+        check_unreferenced(config, &stored.name, "deleted")
+    }
+}
+
+member_operations! { Scope(scope, scope_id) under "scopes", create_scope: " (`scp…`)", "for an invalid or taken name";
+get_scope; replace_scope: "A system scope keeps its name, and one that a rule or claim names cannot be renamed.";
+delete_scope: "; `E0000001` for a scope that a rule or claim names" }
+
+impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
+    /// `GET /api/v1/authorizationServers/{serverId}/scopes?q=…`: the scopes of server
+    /// `server_id` whose name contains `q` (case-insensitively; every scope without `q`), as
+    /// shown, with `_links`.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server; `E0000009` when the store fails.
+    pub async fn list_scopes(&self, server_id: &str, q: Option<&str>) -> Result<Vec<Scope>, ApiError> {
+        Ok(self.scope_page(server_id, q, &PageRequest::unlimited()).await?.0)
+    }
+
+    /// Routes `…/scopes{rest}`.
+    pub(super) async fn route_scopes(&self, request: &ApiRequest<'_>, server_id: &str, rest: &[&str]) -> Answer {
+        if !(rest.is_empty() && request.method == Method::Get) {
+            return self.route_members::<Scope>(request, server_id, rest).await;
+        }
         let page = PageRequest::from_request(request, MAX_LIMIT)?;
-        let config = self.load(server_id).await?;
-        let query = request.query_param("q").map(|q| q.to_lowercase());
-        let matching: Vec<&Scope> = config
-            .scopes
-            .iter()
+        let query = request.query_param("q");
+        let (scopes, next) = self.scope_page(server_id, query.as_deref(), &page).await?;
+        let href = format!("{}/scopes", server_href(&self.base_url, server_id));
+        let extra = [("q", query)];
+        Ok(page.response(to_json(&scopes)?, &href, &extra, CursorPlace::AfterLimit, next))
+    }
+
+    /// The page of scopes whose name contains `q` after `page`'s cursor, as shown, and the cursor
+    /// of the next page.
+    async fn scope_page(&self, server_id: &str, q: Option<&str>, page: &PageRequest) -> Page<Scope> {
+        let all: Vec<Scope> = self.members(server_id).await?;
+        let query = q.map(str::to_lowercase);
+        let matching: Vec<Scope> = all
+            .into_iter()
             .filter(|scope| query.as_deref().is_none_or(|q| scope.name.to_lowercase().contains(q)))
             .collect();
-        let (items, next) = page.apply(matching, |scope| &scope.id)?;
-        let body = items
-            .into_iter()
-            .map(|scope| self.scope_json(server_id, scope))
-            .collect();
-        let href = format!("{}/scopes", server_href(&self.base_url, server_id));
-        let extra = [("q", request.query_param("q"))];
-        Ok(page.response(Value::Array(body), &href, &extra, CursorPlace::AfterLimit, next))
-    }
-
-    async fn create_scope(&self, request: &ApiRequest<'_>, server_id: &str) -> Result<ApiResponse, ApiError> {
-        let mut scope = parse_scope(request.body)?;
-        scope.id = object_id(SCOPE, self.random());
-        let scope = self
-            .edit(server_id, |config, _| {
-                check_unique(config, &scope.name, None)?;
-                config.scopes.push(scope.clone());
-                Ok(scope.clone())
-            })
-            .await?;
-        Ok(ApiResponse::json(201, self.scope_json(server_id, &scope)))
-    }
-
-    async fn replace_scope(
-        &self,
-        request: &ApiRequest<'_>,
-        server_id: &str,
-        scope_id: &str,
-    ) -> Result<ApiResponse, ApiError> {
-        // An unknown server or scope is a 404 even when the body is bad.
-        find(&self.load(server_id).await?, scope_id)?;
-        let input = parse_scope(request.body)?;
-        let scope = self
-            .edit(server_id, |config, _| {
-                let index = position(config, scope_id)?;
-                let stored = &config.scopes[index];
-                let mut scope = input.clone();
-                scope.id = stored.id.clone();
-                scope.system = stored.system;
-                if scope.name != stored.name {
-                    if stored.system {
-                        return Err(ApiError::invalid(
-                            "name",
-                            "The name of a system scope cannot be changed",
-                        ));
-                    }
-                    check_unreferenced(config, &stored.name, "renamed")?;
-                    check_unique(config, &scope.name, Some(scope_id))?;
-                }
-                config.scopes[index] = scope.clone();
-                Ok(scope)
-            })
-            .await?;
-        Ok(ApiResponse::json(200, self.scope_json(server_id, &scope)))
-    }
-
-    async fn delete_scope(&self, server_id: &str, scope_id: &str) -> Result<ApiResponse, ApiError> {
-        self.edit(server_id, |config, _| {
-            let index = position(config, scope_id)?;
-            let stored = &config.scopes[index];
-            if stored.system {
-                return Err(ApiError::system_object(KIND));
-            }
-            check_unreferenced(config, &stored.name, "deleted")?;
-            config.scopes.remove(index);
-            Ok(())
-        })
-        .await?;
-        Ok(ApiResponse::no_content())
-    }
-
-    /// A scope as the API shows it, with `_links.self` (system scopes cannot be deleted).
-    fn scope_json(&self, server_id: &str, scope: &Scope) -> Value {
-        let href = format!("{}/scopes/{}", server_href(&self.base_url, server_id), scope.id);
-        let mut scope = scope.clone();
-        scope.links = Some(self_links(href, scope.system));
-        serde_json::to_value(&scope).unwrap_or(Value::Null)
+        page.apply(matching, |scope| &scope.id)
     }
 }
 
-fn position(config: &ServerConfig, scope_id: &str) -> Result<usize, ApiError> {
-    index_of(&config.scopes, scope_id, KIND, |s| &s.id)
-}
-
-fn find<'a>(config: &'a ServerConfig, scope_id: &str) -> Result<&'a Scope, ApiError> {
-    Ok(&config.scopes[position(config, scope_id)?])
+/// `E0000001` for a name that [`scope_name_problem`] refuses.
+fn check_name(name: &str) -> Result<(), ApiError> {
+    match scope_name_problem(name) {
+        Some(problem) => Err(ApiError::invalid("name", problem)),
+        None => Ok(()),
+    }
 }
 
 /// `E0000001` if another scope of the server (other than `except`) is called `name`.
@@ -200,9 +168,9 @@ fn check_unreferenced(config: &ServerConfig, name: &str, action: &str) -> Result
     Ok(())
 }
 
-/// Parses and validates a create/replace body. `id`, `system` and `_links` are dropped.
-fn parse_scope(body: Option<&[u8]>) -> Result<Scope, ApiError> {
-    let object = parse_object(body)?;
+/// Reads a create or replace body (a JSON object) as a scope: a missing or invalid name and
+/// unknown `consent` or `metadataPublish` values are `E0000001`, wrong types `E0000003`.
+pub(crate) fn scope_from_json(object: Map<String, Value>) -> Result<Scope, ApiError> {
     let mut failures = Vec::new();
     match object.get("name") {
         None | Some(Value::Null) => failures.push(FieldError::new("name", BLANK)),
@@ -213,17 +181,14 @@ fn parse_scope(body: Option<&[u8]>) -> Result<Scope, ApiError> {
         }
         Some(_) => return Err(ApiError::malformed_body()),
     }
-    check_enum::<crate::model::ScopeConsent>(&object, "consent", "REQUIRED, IMPLICIT, FLEXIBLE", &mut failures);
-    check_enum::<crate::model::MetadataPublish>(&object, "metadataPublish", "ALL_CLIENTS, NO_CLIENTS", &mut failures);
+    check_enum::<ScopeConsent>(&object, "consent", "REQUIRED, IMPLICIT, FLEXIBLE", &mut failures);
+    check_enum::<MetadataPublish>(&object, "metadataPublish", "ALL_CLIENTS, NO_CLIENTS", &mut failures);
     fail_on(failures)?;
-    let mut scope: Scope = serde_json::from_value(Value::Object(object)).map_err(|_| ApiError::malformed_body())?;
-    scope.id = String::new();
-    scope.system = false;
-    scope.links = None;
-    Ok(scope)
+    from_object(object)
 }
 
-/// Why `name` is not a valid scope name, if it is not (reference §2.2 scope-name rules).
+/// Why `name` is not a valid scope name, if it is not (the Authorization Servers API's
+/// scope-name rules).
 pub(super) fn scope_name_problem(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some(BLANK.to_owned());
@@ -254,7 +219,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use crate::admin::Method;
-    use crate::admin::tests::{api, call, causes, keys, with_default_server};
+    use crate::admin::tests::{api, call, causes, each_change_advances_changed_at, keys, with_default_server};
 
     const SCOPES: &str = "/api/v1/authorizationServers/default/scopes";
 
@@ -467,24 +432,8 @@ mod tests {
     async fn every_change_advances_changed_at() {
         let (api, clock) = api();
         with_default_server(&api).await;
-        let t0 = api.load("default").await.unwrap().changed_at;
-        clock.advance(time::Duration::seconds(5));
-        let id = create(&api, json!({"name": "a"})).await.body.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let t1 = api.load("default").await.unwrap().changed_at;
-        assert!(t1 > t0);
-        clock.advance(time::Duration::seconds(5));
-        call(&api, Method::Put, &format!("{SCOPES}/{id}"), Some(json!({"name": "b"}))).await;
-        let t2 = api.load("default").await.unwrap().changed_at;
-        assert!(t2 > t1);
-        clock.advance(time::Duration::seconds(5));
-        assert_eq!(
-            call(&api, Method::Delete, &format!("{SCOPES}/{id}"), None).await.status,
-            204
-        );
-        assert!(api.load("default").await.unwrap().changed_at > t2);
+        let bodies = (json!({"name": "a"}), json!({"name": "b"}));
+        each_change_advances_changed_at(&api, &clock, SCOPES, bodies).await;
     }
 
     #[tokio::test]

@@ -1,17 +1,18 @@
-//! Authorization servers: list, create, get, replace, delete, activate, deactivate (seed 003
-//! "Authorization Server Operations", reference §2.2), and [`ManagementApi::ensure_default_server`].
+//! Authorization servers: list, create, get, replace, delete, activate, deactivate (Okta
+//! Authorization Servers API, `/api/v1/authorizationServers`), import with a given id, and
+//! [`ManagementApi::ensure_default_server`].
 //!
 //! Choices where Okta's documents are silent or disagree:
 //! * Create and replace both require `name`, `description` and exactly one `audiences` value
-//!   (reference §2.2 after [AS-REF]; seed 003's update table marks `description` optional, its
-//!   object table required). An audience containing `:` must be an RFC 3986 URI.
+//!   (the Authorization Servers API's object table marks `description` required, its update
+//!   table optional). An audience containing `:` must be an RFC 3986 URI.
 //! * Replace ignores read-only fields (`id`, `issuer`, `created`, `lastUpdated`, `_links`,
 //!   `credentials.signing` other than `rotationMode`) and `status`, which only the lifecycle
 //!   operations change. A replace that changes nothing saves nothing (so it revokes nothing);
 //!   one that changes anything stamps `changed_at`. Switching `rotationMode` alone is a key-ring
-//!   change, not a configuration change, and keeps the `ACTIVE` key (seed 003).
+//!   change, not a configuration change, and keeps the `ACTIVE` key.
 //! * Create honours `status` (default `ACTIVE`), `issuerMode` and
-//!   `credentials.signing.rotationMode` (default `AUTO`, seed 003).
+//!   `credentials.signing.rotationMode` (default `AUTO`).
 //! * The configuration and the key ring are separate documents: a replace saves the
 //!   configuration first, then the rotation mode. Should the store fail in between, repeating
 //!   the (idempotent) replace completes it.
@@ -19,25 +20,33 @@
 //!   with* it (Okta's usual `q` semantics); `limit` defaults to 200, larger values are clamped to
 //!   200, and a value that is not a positive integer is `400 E0000029`; `after` is the id of the
 //!   last server of the previous page, and an unknown cursor is `400 E0000029`.
-//! * The `default` server cannot be deleted (reference §2.4): `403 E0000006` (Okta's code for
-//!   operations on system objects), and its `self` link does not offer `DELETE`.
+//! * The `default` server cannot be deleted (Okta: it can be renamed, not deleted):
+//!   `403 E0000006` (Okta's code for operations on system objects), and its `self` link does not
+//!   offer `DELETE`.
 //! * `issuerMode` is stored as given (default `ORG_URL`); the issuer is always
 //!   `{base}/oauth2/{id}`, since the host has one base URL.
 
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::defaults::{DEFAULT_SERVER_ID, default_server_config, system_claims, system_scopes};
-use super::fields::{BLANK, fail_on, parse_object, required};
+use super::fields::{BLANK, fail_on, from_object, parse_object, required};
 use super::ids::{SERVER, object_id};
 use super::links::{issuer, link, server_href};
-use super::paging::{CursorPlace, MAX_LIMIT, PageRequest};
-use super::{ApiError, ApiRequest, ApiResponse, FieldError, ManagementApi, Method, SAVE_ATTEMPTS};
+use super::paging::{CursorPlace, MAX_LIMIT, Page, PageRequest};
+use super::{
+    Answer, ApiError, ApiRequest, ApiResponse, FieldError, ManagementApi, Method, SAVE_ATTEMPTS, lifecycle, no_content,
+    respond, to_json, unless_missing,
+};
 use crate::keys::{KeyRing, RotationMode};
 use crate::model::{AuthorizationServer, Credentials, IssuerMode, Status};
 use crate::store::{ConfigStore, Directory, ServerConfig, StoreError};
 
-/// `audiences` as sent: seed 003 prints a single string, the API an array.
+/// The `not_found` kind of servers.
+pub(super) const SERVER_KIND: &str = "AuthorizationServer";
+
+/// `audiences` as sent: one string (the Authorization Servers API's examples print one) or an
+/// array.
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum OneOrMany {
@@ -72,33 +81,56 @@ struct ServerInput {
     description: String,
     audience: String,
     issuer_mode: Option<IssuerMode>,
-    status: Option<Status>,
+    status: Status,
     rotation_mode: Option<RotationMode>,
 }
 
-/// Parses a create or replace body: not a JSON object, or wrongly typed fields, is `E0000003`;
-/// missing or invalid values are `E0000001` with one cause per field.
-fn parse_server_body(body: Option<&[u8]>) -> Result<ServerInput, ApiError> {
-    let object = parse_object(body)?;
-    let body: ServerBody = serde_json::from_value(Value::Object(object)).map_err(|_| ApiError::malformed_body())?;
-    validate(body)
-}
-
-/// Checks the required fields and the audience rules (reference §2.2).
-fn validate(body: ServerBody) -> Result<ServerInput, ApiError> {
-    let mut failures = Vec::new();
-    let name = required(&mut failures, "name", body.name.as_deref())
-        .unwrap_or_default()
-        .to_owned();
-    let description = required(&mut failures, "description", body.description.as_deref())
-        .unwrap_or_default()
-        .to_owned();
+/// A create, replace or import body as a server: not a JSON object, or wrongly typed fields, is
+/// `E0000003`; absent fields are left blank for validation to report. `id` is kept when it is a
+/// string (imports use it); other read-only and unknown fields are ignored.
+pub(crate) fn server_from_json(object: Map<String, Value>) -> Result<AuthorizationServer, ApiError> {
+    let id = match object.get("id") {
+        Some(Value::String(id)) => id.clone(),
+        _ => String::new(),
+    };
+    let body: ServerBody = from_object(object)?;
     let audiences = match body.audiences {
         None => Vec::new(),
         Some(OneOrMany::One(one)) => vec![one],
         Some(OneOrMany::Many(many)) => many,
     };
-    let audience = match audiences.as_slice() {
+    Ok(AuthorizationServer {
+        id,
+        name: body.name.unwrap_or_default(),
+        description: body.description,
+        audiences,
+        issuer: None,
+        issuer_mode: body.issuer_mode,
+        status: body.status.unwrap_or_default(),
+        default: None,
+        created: None,
+        last_updated: None,
+        credentials: body.credentials,
+        links: None,
+    })
+}
+
+/// A request body as a server (see [`server_from_json`]).
+fn parse_server(body: Option<&[u8]>) -> Result<AuthorizationServer, ApiError> {
+    server_from_json(parse_object(body)?)
+}
+
+/// Checks the required fields and the audience rules: missing or invalid values are `E0000001`
+/// with one cause per field.
+fn validate(server: &AuthorizationServer) -> Result<ServerInput, ApiError> {
+    let mut failures = Vec::new();
+    let name = required(&mut failures, "name", Some(&server.name))
+        .unwrap_or_default()
+        .to_owned();
+    let description = required(&mut failures, "description", server.description.as_deref())
+        .unwrap_or_default()
+        .to_owned();
+    let audience = match server.audiences.as_slice() {
         [] => {
             failures.push(FieldError::new("audiences", BLANK));
             String::new()
@@ -119,14 +151,14 @@ fn validate(body: ServerBody) -> Result<ServerInput, ApiError> {
         }
     };
     fail_on(failures)?;
-    let rotation_mode = body.credentials.and_then(|c| c.signing).and_then(|s| s.rotation_mode);
+    let signing = server.credentials.as_ref().and_then(|c| c.signing.as_ref());
     Ok(ServerInput {
         name,
         description,
         audience,
-        issuer_mode: body.issuer_mode,
-        status: body.status,
-        rotation_mode,
+        issuer_mode: server.issuer_mode,
+        status: server.status,
+        rotation_mode: signing.and_then(|s| s.rotation_mode),
     })
 }
 
@@ -135,6 +167,11 @@ fn validate(body: ServerBody) -> Result<ServerInput, ApiError> {
 fn is_uri(value: &str) -> bool {
     const ALLOWED: &str = "-._~:/?#[]@!$&'()*+,;=%";
     value.chars().all(|c| c.is_ascii_alphanumeric() || ALLOWED.contains(c)) && url::Url::parse(value).is_ok()
+}
+
+/// Whether `id` can be an imported server's id: 1–64 letters, digits, `-` and `_`.
+fn is_importable_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Applies a validated replace request to `server`; returns whether anything changed.
@@ -159,24 +196,159 @@ fn matches_query(server: &AuthorizationServer, query: &str) -> bool {
 }
 
 impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
-    /// Routes `/api/v1/authorizationServers[/{id}[/lifecycle/{action}]]`.
-    pub(super) async fn route_servers(&self, request: &ApiRequest<'_>, rest: &[&str]) -> Result<ApiResponse, ApiError> {
-        match (request.method, rest) {
-            (Method::Get, []) => self.list_servers(request).await,
-            (Method::Post, []) => self.create_server(request).await,
-            (_, []) => Err(ApiError::method_not_allowed()),
-            (Method::Get, [id]) => self.get_server(id).await,
-            (Method::Put, [id]) => self.replace_server(id, request).await,
-            (Method::Delete, [id]) => self.delete_server(id).await,
-            (_, [_]) => Err(ApiError::method_not_allowed()),
-            (Method::Post, [id, "lifecycle", "activate"]) => self.set_server_status(id, Status::Active).await,
-            (Method::Post, [id, "lifecycle", "deactivate"]) => self.set_server_status(id, Status::Inactive).await,
-            (_, [_, "lifecycle", "activate" | "deactivate"]) => Err(ApiError::method_not_allowed()),
-            _ => Err(ApiError::path_not_found()),
+    /// The servers whose name or an audience starts with `q` (case-insensitively; every server
+    /// without `q`), as shown by `GET /api/v1/authorizationServers?q=…`: with
+    /// `credentials.signing` and `_links`.
+    ///
+    /// # Errors
+    /// `E0000009` when the store fails.
+    pub async fn list_servers(&self, q: Option<&str>) -> Result<Vec<AuthorizationServer>, ApiError> {
+        Ok(self.server_page(q, &PageRequest::unlimited()).await?.0)
+    }
+
+    /// `POST /api/v1/authorizationServers`: creates a server with a new `aus…` id, its keys
+    /// (`ACTIVE` and `NEXT`, in `credentials.signing.rotationMode`, `AUTO` by default), the system
+    /// scopes and claims, and no policies. Of `server`, only `name`, `description`,
+    /// `audiences` (exactly one), `issuerMode`, `status` and `credentials.signing.rotationMode`
+    /// are read. Answers the server as shown.
+    ///
+    /// # Errors
+    /// `E0000001` with one cause per invalid field; `E0000009` when the store fails or keys
+    /// cannot be generated.
+    pub async fn create_server(&self, server: AuthorizationServer) -> Result<AuthorizationServer, ApiError> {
+        let input = validate(&server)?;
+        let ring = self
+            .new_key_ring(input.rotation_mode.unwrap_or_default(), self.now())
+            .await?;
+        for _ in 0..SAVE_ATTEMPTS {
+            match self
+                .insert_server(&input, object_id(SERVER, self.random()), ring.clone())
+                .await
+            {
+                // An id collision: draw another.
+                Err(StoreError::Conflict) => continue,
+                outcome => return outcome.map_err(ApiError::from),
+            }
+        }
+        Err(ApiError::internal())
+    }
+
+    /// Creates a server with the `id` that `server` gives instead of drawing one: for hosts that
+    /// load an org from a document, and test harnesses that want stable issuers. Otherwise as
+    /// [`create_server`](Self::create_server) (`POST /api/v1/authorizationServers`). The
+    /// `default` id creates a server without Okta's default policy (add policies with
+    /// [`create_policy`](Self::create_policy)).
+    ///
+    /// # Errors
+    /// `E0000001` for an `id` that is missing, taken, or not 1–64 letters, digits, `-` and `_`,
+    /// and as [`create_server`](Self::create_server).
+    pub async fn import_server(&self, server: AuthorizationServer) -> Result<AuthorizationServer, ApiError> {
+        let id = server.id.as_str();
+        if !is_importable_id(id) {
+            let rule = "An imported authorization server needs an id of 1 to 64 letters, digits, '-' and '_'.";
+            return Err(ApiError::invalid("id", rule));
+        }
+        let input = validate(&server)?;
+        let taken = || ApiError::invalid("id", "An authorization server with this id already exists.");
+        // Checked before generating keys, the costly part; the store's `create` still decides a
+        // race.
+        if self.config.load(id).await?.is_some() {
+            return Err(taken());
+        }
+        let ring = self
+            .new_key_ring(input.rotation_mode.unwrap_or_default(), self.now())
+            .await?;
+        match self.insert_server(&input, id.to_owned(), ring).await {
+            Err(StoreError::Conflict) => Err(taken()),
+            outcome => outcome.map_err(ApiError::from),
         }
     }
 
-    /// Creates the `default` server (reference §2.4, with generated `AUTO` keys) unless it
+    /// [`import_server`](Self::import_server) from the server's JSON (a create body with an
+    /// `id`), answered as the management API answers: `201` with the server, or the error
+    /// object.
+    pub async fn import_server_json(&self, body: &[u8]) -> ApiResponse {
+        let imported = async {
+            let server = parse_server(Some(body))?;
+            respond(201, &self.import_server(server).await?)
+        };
+        imported.await.unwrap_or_else(|error| error.response())
+    }
+
+    /// `GET /api/v1/authorizationServers/{id}`: the server as shown, with `credentials.signing`
+    /// and `_links`.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server; `E0000009` when the store fails.
+    pub async fn get_server(&self, id: &str) -> Result<AuthorizationServer, ApiError> {
+        let config = self.load(id).await?;
+        self.show_server(&config.server).await
+    }
+
+    /// `PUT /api/v1/authorizationServers/{id}`: replaces the server's `name`, `description`,
+    /// `audiences` and `issuerMode`, and switches its keys to `credentials.signing.rotationMode`
+    /// if given (keeping the `ACTIVE` key). Read-only fields and `status` are ignored. Answers
+    /// the server as shown.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server; `E0000001` with one cause per invalid field; `E0000009`
+    /// when the store fails.
+    pub async fn replace_server(&self, id: &str, server: AuthorizationServer) -> Result<AuthorizationServer, ApiError> {
+        let current = self.load(id).await?;
+        let input = validate(&server)?;
+        let mut probe = current.server.clone();
+        if apply_replacement(&mut probe, &input) {
+            self.edit(id, |config, now| {
+                apply_replacement(&mut config.server, &input);
+                config.server.last_updated = Some(now);
+                Ok(())
+            })
+            .await?;
+        }
+        if let Some(mode) = input.rotation_mode {
+            self.set_rotation_mode(id, mode).await?;
+        }
+        self.get_server(id).await
+    }
+
+    /// `DELETE /api/v1/authorizationServers/{id}`: deletes the server with its policies, rules,
+    /// scopes, claims and keys.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server; `E0000006` for the `default` server, which cannot be
+    /// deleted; `E0000009` when the store fails.
+    pub async fn delete_server(&self, id: &str) -> Result<(), ApiError> {
+        if id == DEFAULT_SERVER_ID {
+            self.load(id).await?;
+            return Err(ApiError::system_object("the default authorization server"));
+        }
+        if self.config.delete(id).await? {
+            Ok(())
+        } else {
+            Err(ApiError::not_found(id, SERVER_KIND))
+        }
+    }
+
+    /// `POST /api/v1/authorizationServers/{id}/lifecycle/activate` (`status` `ACTIVE`) or
+    /// `…/lifecycle/deactivate` (`INACTIVE`). Setting the status a server already has saves
+    /// nothing.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server; `E0000009` when the store fails.
+    pub async fn set_server_status(&self, id: &str, status: Status) -> Result<(), ApiError> {
+        let current = self.load(id).await?;
+        if current.server.status != status {
+            self.edit(id, |config, now| {
+                config.server.status = status;
+                config.server.last_updated = Some(now);
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Creates the `default` server (as Okta ships it, with generated `AUTO` keys) unless it
     /// exists. Idempotent and safe to race: hosts call it at startup.
     ///
     /// # Errors
@@ -195,89 +367,55 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         }
     }
 
-    /// `GET /api/v1/authorizationServers` with `q`, `limit`, `after` and `Link` headers.
-    async fn list_servers(&self, request: &ApiRequest<'_>) -> Result<ApiResponse, ApiError> {
-        let page = PageRequest::from_request(request, MAX_LIMIT)?;
-        let query = request.query_param("q").filter(|q| !q.is_empty());
+    /// Routes `/api/v1/authorizationServers[/{id}[/lifecycle/{action}]]`.
+    pub(super) async fn route_servers(&self, request: &ApiRequest<'_>, rest: &[&str]) -> Answer {
+        match (request.method, rest) {
+            (Method::Get, []) => {
+                let page = PageRequest::from_request(request, MAX_LIMIT)?;
+                let query = request.query_param("q").filter(|q| !q.is_empty());
+                let (servers, next) = self.server_page(query.as_deref(), &page).await?;
+                let href = format!("{}/api/v1/authorizationServers", self.base_url);
+                let extra = [("q", query)];
+                Ok(page.response(to_json(&servers)?, &href, &extra, CursorPlace::BeforeLimit, next))
+            }
+            (Method::Post, []) => respond(201, &self.create_server(parse_server(request.body)?).await?),
+            (_, []) => Err(ApiError::method_not_allowed()),
+            (Method::Get, [id]) => respond(200, &self.get_server(id).await?),
+            (Method::Put, [id]) => {
+                let server = unless_missing(parse_server(request.body), self.load(id)).await?;
+                respond(200, &self.replace_server(id, server).await?)
+            }
+            (Method::Delete, [id]) => no_content(self.delete_server(id).await),
+            (_, [_]) => Err(ApiError::method_not_allowed()),
+            (method, [id, "lifecycle", action]) => {
+                no_content(self.set_server_status(id, lifecycle(method, action)?).await)
+            }
+            _ => Err(ApiError::path_not_found()),
+        }
+    }
+
+    /// The page of servers after `page`'s cursor that match `q`, as shown, and the cursor of the
+    /// next page. The cursor is looked up among all servers; `q` filters those after it.
+    async fn server_page(&self, q: Option<&str>, page: &PageRequest) -> Page<AuthorizationServer> {
         let all = self.config.servers().await?;
-        // The cursor is looked up among all servers, then the query filters those after it.
         let start = page.start(&all, |s| &s.id)?;
-        let matching = all[start..]
-            .iter()
-            .filter(|s| query.as_deref().is_none_or(|q| matches_query(s, q)));
+        let matching = all[start..].iter().filter(|s| q.is_none_or(|q| matches_query(s, q)));
         let (servers, next) = page.take(matching, |s| &s.id);
-        let mut body = Vec::with_capacity(servers.len());
+        let mut shown = Vec::with_capacity(servers.len());
         for server in servers {
-            let ring = self.config.key_ring(&server.id).await?;
-            body.push(self.server_json(server, ring.as_ref()));
+            shown.push(self.show_server(server).await?);
         }
-        let href = format!("{}/api/v1/authorizationServers", self.base_url);
-        let extra = [("q", query)];
-        Ok(page.response(Value::Array(body), &href, &extra, CursorPlace::BeforeLimit, next))
+        Ok((shown, next))
     }
 
-    /// `POST /api/v1/authorizationServers` → `201` with the new server, its keys (`ACTIVE` and
-    /// `NEXT`), the system scopes and claims, and no policies (seed 003, reference §2.2).
-    async fn create_server(&self, request: &ApiRequest<'_>) -> Result<ApiResponse, ApiError> {
-        let input = parse_server_body(request.body)?;
-        let ring = self
-            .new_key_ring(input.rotation_mode.unwrap_or_default(), self.now())
-            .await?;
-        for _ in 0..SAVE_ATTEMPTS {
-            match self
-                .insert_server(&input, object_id(SERVER, self.random()), ring.clone())
-                .await
-            {
-                // An id collision: draw another.
-                Err(StoreError::Conflict) => continue,
-                outcome => return outcome.map_err(ApiError::from),
-            }
-        }
-        Err(ApiError::internal())
-    }
-
-    /// Creates a server with the `id` its body gives instead of drawing one: for hosts that
-    /// load an org from a document, and test harnesses that want stable issuers. The body is
-    /// otherwise a create body (`POST /api/v1/authorizationServers`), validated the same way,
-    /// and the answer is the create's: `201` with the server, or its errors. An `id` that is
-    /// missing, taken, or not 1–64 letters, digits, `-` and `_` is `400 E0000001`. The `default`
-    /// id creates a server without Okta's default policy (add policies through the API).
-    pub async fn import_server(&self, body: &[u8]) -> ApiResponse {
-        let outcome = async {
-            let object = parse_object(Some(body))?;
-            let id = match object.get("id") {
-                Some(Value::String(id))
-                    if (1..=64).contains(&id.len())
-                        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
-                {
-                    id.as_str()
-                }
-                _ => {
-                    let rule = "An imported authorization server needs an id of 1 to 64 letters, digits, '-' and '_'.";
-                    return Err(ApiError::invalid("id", rule));
-                }
-            };
-            let input = parse_server_body(Some(body))?;
-            let taken = || ApiError::invalid("id", "An authorization server with this id already exists.");
-            // Checked before generating keys, the costly part; the store's `create` still
-            // decides a race.
-            if self.config.load(id).await?.is_some() {
-                return Err(taken());
-            }
-            let ring = self
-                .new_key_ring(input.rotation_mode.unwrap_or_default(), self.now())
-                .await?;
-            match self.insert_server(&input, id.to_owned(), ring).await {
-                Err(StoreError::Conflict) => Err(taken()),
-                outcome => outcome.map_err(ApiError::from),
-            }
-        };
-        outcome.await.unwrap_or_else(|error| error.response())
-    }
-
-    /// Stores a new server `id` from `input` with the keys `ring`: `201` with its JSON, or the store's
-    /// `Conflict` when the id is taken.
-    async fn insert_server(&self, input: &ServerInput, id: String, ring: KeyRing) -> Result<ApiResponse, StoreError> {
+    /// Stores a new server `id` from `input` with the keys `ring`, and answers it as shown; the
+    /// store's `Conflict` when the id is taken.
+    async fn insert_server(
+        &self,
+        input: &ServerInput,
+        id: String,
+        ring: KeyRing,
+    ) -> Result<AuthorizationServer, StoreError> {
         let now = self.now();
         let server = AuthorizationServer {
             issuer: Some(issuer(&self.base_url, &id)),
@@ -286,14 +424,14 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             description: Some(input.description.clone()),
             audiences: vec![input.audience.clone()],
             issuer_mode: Some(input.issuer_mode.unwrap_or(IssuerMode::OrgUrl)),
-            status: input.status.unwrap_or_default(),
+            status: input.status,
             default: None,
             created: Some(now),
             last_updated: Some(now),
             credentials: None,
             links: None,
         };
-        let body = self.server_json(&server, Some(&ring));
+        let shown = self.shown_server(&server, Some(&ring));
         let config = ServerConfig {
             server,
             policies: Vec::new(),
@@ -303,66 +441,18 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             changed_at: now,
         };
         self.config.create(config, ring).await?;
-        Ok(ApiResponse::json(201, body))
+        Ok(shown)
     }
 
-    /// `GET /api/v1/authorizationServers/{id}`.
-    async fn get_server(&self, id: &str) -> Result<ApiResponse, ApiError> {
-        let config = self.load(id).await?;
-        let ring = self.config.key_ring(id).await?;
-        Ok(ApiResponse::json(200, self.server_json(&config.server, ring.as_ref())))
-    }
-
-    /// `PUT /api/v1/authorizationServers/{id}` → `200` with the replaced server.
-    async fn replace_server(&self, id: &str, request: &ApiRequest<'_>) -> Result<ApiResponse, ApiError> {
-        let current = self.load(id).await?;
-        let input = parse_server_body(request.body)?;
-        let mut probe = current.server.clone();
-        if apply_replacement(&mut probe, &input) {
-            self.edit(id, |config, now| {
-                apply_replacement(&mut config.server, &input);
-                config.server.last_updated = Some(now);
-                Ok(())
-            })
-            .await?;
-        }
-        if let Some(mode) = input.rotation_mode {
-            self.set_rotation_mode(id, mode).await?;
-        }
-        self.get_server(id).await
-    }
-
-    /// `DELETE /api/v1/authorizationServers/{id}` → `204`; the `default` server is refused.
-    async fn delete_server(&self, id: &str) -> Result<ApiResponse, ApiError> {
-        if id == DEFAULT_SERVER_ID {
-            self.load(id).await?;
-            return Err(ApiError::system_object("the default authorization server"));
-        }
-        if self.config.delete(id).await? {
-            Ok(ApiResponse::no_content())
-        } else {
-            Err(ApiError::not_found(id, "AuthorizationServer"))
-        }
-    }
-
-    /// `POST …/{id}/lifecycle/activate|deactivate` → `204`. Setting the status a server already
-    /// has saves nothing.
-    async fn set_server_status(&self, id: &str, status: Status) -> Result<ApiResponse, ApiError> {
-        let current = self.load(id).await?;
-        if current.server.status != status {
-            self.edit(id, |config, now| {
-                config.server.status = status;
-                config.server.last_updated = Some(now);
-                Ok(())
-            })
-            .await?;
-        }
-        Ok(ApiResponse::no_content())
+    /// The server as the API shows it, with its key ring loaded (see [`Self::shown_server`]).
+    async fn show_server(&self, server: &AuthorizationServer) -> Result<AuthorizationServer, ApiError> {
+        let ring = self.config.key_ring(&server.id).await?;
+        Ok(self.shown_server(server, ring.as_ref()))
     }
 
     /// The server as the API shows it: `credentials.signing` from its key ring, `default` for
     /// the default server, and `_links`.
-    fn server_json(&self, server: &AuthorizationServer, ring: Option<&KeyRing>) -> Value {
+    fn shown_server(&self, server: &AuthorizationServer, ring: Option<&KeyRing>) -> AuthorizationServer {
         let mut shown = server.clone();
         shown.credentials = ring.map(|ring| Credentials {
             signing: Some(ring.credentials()),
@@ -371,13 +461,11 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             shown.default = Some(true);
         }
         shown.links = Some(server_links(&self.base_url, server));
-        // Serializing a model value into a `Value` cannot fail: it has string keys only and
-        // every timestamp was produced by the clock.
-        serde_json::to_value(&shown).unwrap_or(Value::Null)
+        shown
     }
 }
 
-/// A server's `_links` as in seed 003's "Authorization Server Object".
+/// A server's `_links` as in the Authorization Servers API's "Authorization Server Object".
 fn server_links(base_url: &str, server: &AuthorizationServer) -> Value {
     let href = server_href(base_url, &server.id);
     let issuer_url = server.issuer.clone().unwrap_or_else(|| issuer(base_url, &server.id));
@@ -1126,7 +1214,7 @@ mod tests {
         let mut orders = body("Orders", "api://orders");
         orders["id"] = json!("orders");
         let bytes = serde_json::to_vec(&orders).unwrap();
-        let created = api.import_server(&bytes).await;
+        let created = api.import_server_json(&bytes).await;
         assert_eq!(created.status, 201, "{:?}", created.body);
         let created = created.body.unwrap();
         assert_eq!(created["id"], "orders");
@@ -1136,12 +1224,12 @@ mod tests {
         let scopes = call(&api, Method::Get, "/api/v1/authorizationServers/orders/scopes", None).await;
         assert!(!scopes.body.unwrap().as_array().unwrap().is_empty(), "system scopes");
 
-        let taken = api.import_server(&bytes).await;
+        let taken = api.import_server_json(&bytes).await;
         assert_eq!((taken.status, error_code(&taken)), (400, "E0000001"));
         orders["id"] = json!("no/slash");
-        let bad_id = api.import_server(&serde_json::to_vec(&orders).unwrap()).await;
+        let bad_id = api.import_server_json(&serde_json::to_vec(&orders).unwrap()).await;
         assert_eq!((bad_id.status, error_code(&bad_id)), (400, "E0000001"));
-        let invalid = api.import_server(br#"{"id": "other", "name": "Other"}"#).await;
+        let invalid = api.import_server_json(br#"{"id": "other", "name": "Other"}"#).await;
         assert_eq!((invalid.status, error_code(&invalid)), (400, "E0000001"));
         assert!(
             api.config.load("other").await.unwrap().is_none(),

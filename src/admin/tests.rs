@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use time::macros::datetime;
 
-use super::{ApiRequest, ApiResponse, Caller, ManagementApi, Method};
+use super::{ApiErrorCode, ApiRequest, ApiResponse, Caller, ManagementApi, Method};
 use crate::clock::ManualClock;
 use crate::crypto::PasswordHasher;
 use crate::store::{ConfigStore, MemoryConfigStore, MemoryDirectory, ServerConfig};
@@ -111,6 +111,44 @@ pub(super) async fn listed(api: &TestApi, path: &str) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// Creates `created` in the list at `list` (`201`), replaces it with `replaced` (`200`) and
+/// deletes it (`204`), checking that each step moves the `default` server's `changed_at` forward
+/// (which implicitly revokes tokens minted before it).
+pub(super) async fn each_change_advances_changed_at(
+    api: &TestApi,
+    clock: &ManualClock,
+    list: &str,
+    (created, replaced): (Value, Value),
+) {
+    let mut last = stored(api, "default").await.changed_at;
+    clock.advance(time::Duration::seconds(5));
+    let id = create(api, list, created).await["id"].as_str().unwrap().to_owned();
+    let path = format!("{list}/{id}");
+    for (method, body, status) in [(Method::Put, Some(replaced), 200), (Method::Delete, None, 204)] {
+        let now = stored(api, "default").await.changed_at;
+        assert!(now > last, "{method:?} {path}");
+        last = now;
+        clock.advance(time::Duration::seconds(5));
+        assert_eq!(call(api, method, &path, body).await.status, status, "{method:?} {path}");
+    }
+    assert!(stored(api, "default").await.changed_at > last);
+}
+
+/// Deactivates the policy or rule at `path` (`204` without a body) and reads it back: `INACTIVE`,
+/// stamped `last_updated`, and offering `activate`.
+pub(super) async fn deactivated(api: &TestApi, path: &str, last_updated: &str) -> Value {
+    let response = call(api, Method::Post, &format!("{path}/lifecycle/deactivate"), None).await;
+    assert_eq!((response.status, response.body), (204, None));
+    let got = body(&call(api, Method::Get, path, None).await);
+    assert_eq!(got["status"], "INACTIVE");
+    assert_eq!(got["lastUpdated"], last_updated);
+    assert_eq!(
+        got["_links"]["activate"]["href"],
+        format!("https://id.example.com{path}/lifecycle/activate")
+    );
+    got
+}
+
 /// Expects a 400 E0000001 whose causes are exactly `expected`, and that nothing was saved to the
 /// `default` server.
 pub(super) async fn rejected(api: &TestApi, method: Method, path: &str, request: Value, expected: &[&str]) {
@@ -174,5 +212,121 @@ async fn the_fixture_stores_the_default_server() {
     let (api, _) = api();
     with_default_server(&api).await;
     assert!(api.load("default").await.is_ok());
-    assert_eq!(api.load("nope").await.unwrap_err().code, "E0000007");
+    assert!(api.load("nope").await.unwrap_err().is_not_found());
+}
+
+/// A model value from its Okta JSON.
+fn model<T: serde::de::DeserializeOwned>(value: Value) -> T {
+    serde_json::from_value(value).expect("a valid model value")
+}
+
+#[tokio::test]
+async fn typed_operations_and_the_router_are_one_implementation() {
+    // What the typed methods write, the router reads back as they answered it, and the reverse.
+    use serde_json::json;
+
+    use crate::model::{Scope, Status};
+    let (api, _) = api();
+    let server = api
+        .create_server(model(
+            json!({"name": "Orders", "description": "Orders API", "audiences": "api://orders"}),
+        ))
+        .await
+        .unwrap();
+    let base = format!("/api/v1/authorizationServers/{}", server.id);
+    let shown = |response: ApiResponse| response.body.unwrap_or_default();
+    assert_eq!(shown(call(&api, Method::Get, &base, None).await), json!(server));
+
+    let scope = api.create_scope(&server.id, Scope::named("orders:read")).await.unwrap();
+    let scope_path = format!("{base}/scopes/{}", scope.id);
+    assert_eq!(shown(call(&api, Method::Get, &scope_path, None).await), json!(scope));
+    let claim_body = json!({"name": "tier", "claimType": "RESOURCE", "valueType": "EXPRESSION", "value": "\"gold\""});
+    let claim = api.create_claim(&server.id, model(claim_body)).await.unwrap();
+    assert_eq!(claim.always_include_in_token, Some(true), "defaults are filled in");
+    let policy_body =
+        json!({"name": "All", "description": "All clients", "conditions": {"clients": {"include": ["ALL_CLIENTS"]}}});
+    let policy = api.create_policy(&server.id, model(policy_body)).await.unwrap();
+    let rule = api
+        .create_rule(
+            &server.id,
+            &policy.id,
+            model(json!({"name": "Machines", "conditions": {
+            "grantTypes": {"include": ["client_credentials"]}, "scopes": {"include": ["orders:read"]}}})),
+        )
+        .await
+        .unwrap();
+    api.set_rule_status(&server.id, &policy.id, &rule.id, Status::Inactive)
+        .await
+        .unwrap();
+    let rules = shown(call(&api, Method::Get, &format!("{base}/policies/{}/rules", policy.id), None).await);
+    assert_eq!(rules, json!(api.list_rules(&server.id, &policy.id).await.unwrap()));
+    assert_eq!(rules[0]["status"], "INACTIVE");
+    let listed = shown(call(&api, Method::Get, &format!("{base}/claims"), None).await);
+    assert!(listed.as_array().unwrap().contains(&json!(claim)));
+
+    let rotated = api.rotate_keys(&server.id).await.unwrap();
+    assert_eq!(
+        shown(call(&api, Method::Get, &format!("{base}/credentials/keys"), None).await),
+        json!(rotated)
+    );
+    assert_eq!(
+        api.get_key(&server.id, rotated[0].jwk.kid.as_deref().unwrap())
+            .await
+            .unwrap(),
+        rotated[0]
+    );
+
+    // Refusals are the router's errors, as values.
+    let taken = api
+        .create_scope(&server.id, Scope::named("orders:read"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (taken.code, taken.causes[0].field.as_str()),
+        (ApiErrorCode::ValidationFailed, "name")
+    );
+    api.delete_scope(&server.id, &scope.id).await.unwrap_err();
+    api.delete_rule(&server.id, &policy.id, &rule.id).await.unwrap();
+    api.delete_scope(&server.id, &scope.id).await.unwrap();
+    assert_eq!(call(&api, Method::Get, &scope_path, None).await.status, 404);
+    assert!(api.get_scope(&server.id, &scope.id).await.unwrap_err().is_not_found());
+    api.set_server_status(&server.id, Status::Inactive).await.unwrap();
+    assert_eq!(api.list_servers(Some("ORD")).await.unwrap()[0].status, Status::Inactive);
+    api.delete_server(&server.id).await.unwrap();
+    assert!(api.list_servers(None).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn typed_imports_keep_the_given_ids_and_secret() {
+    use serde_json::json;
+
+    use crate::secret::ClientSecret;
+    use crate::store::Directory;
+    let (api, _) = api();
+    let orders = json!({"id": "orders", "name": "Orders", "description": "d", "audiences": ["api://orders"]});
+    let imported = api.import_server(model(orders.clone())).await.unwrap();
+    assert_eq!(imported.issuer.as_deref(), Some("https://id.example.com/oauth2/orders"));
+    assert_eq!(api.get_server("orders").await.unwrap(), imported);
+    assert_eq!(
+        api.import_server(model(orders)).await.unwrap_err().causes[0].field,
+        "id"
+    );
+
+    let client: crate::model::Client = model(json!({
+        "client_id": "reporting", "client_name": "Reporting", "application_type": "service",
+        "grant_types": ["client_credentials"], "response_types": ["token"]
+    }));
+    let secret = ClientSecret::from_received("reporting-secret-0123");
+    let created = api.import_client(client.clone(), Some(secret.clone())).await.unwrap();
+    assert_eq!(
+        (created.client.client_id.as_str(), created.client_secret.as_ref()),
+        ("reporting", Some(&secret))
+    );
+    let stored = api.get_client("reporting").await.unwrap();
+    assert!(secret.verify(&stored.client_secret_hash.unwrap()));
+    let again = api.import_client(client, None).await.unwrap_err();
+    assert_eq!(again.code, ApiErrorCode::InvalidClientMetadata);
+    assert_eq!(api.directory.clients().await.unwrap().len(), 1);
+    let rotated = api.new_client_secret("reporting").await.unwrap();
+    assert!(rotated.client_secret.is_some_and(|new| new != secret));
 }

@@ -11,7 +11,7 @@ use axum::http::header::{AUTHORIZATION, HOST};
 use axum::http::request::Parts;
 
 use super::wire::header;
-use crate::admin::{ApiError, Caller};
+use crate::admin::{ApiError, Caller, FieldError};
 use crate::secret::SecretHash;
 
 /// Decides whether a request to the management API (`/api/v1/authorizationServers/…`,
@@ -178,10 +178,7 @@ impl OwnAddresses {
              a server behind a proxy or load balancer needs its public base URL set to the name clients use.",
             self.authorities.join(", ")
         );
-        ApiError {
-            causes: vec![cause],
-            ..ApiError::invalid_token()
-        }
+        ApiError::invalid_token().with_causes(vec![FieldError::new("", cause)])
     }
 
     /// The authorities `Host` headers may name.
@@ -264,8 +261,11 @@ mod tests {
             assert!(!own.is_own_host(&parts(&[("host", foreign)])), "{foreign}");
         }
         let error = own.foreign_host_error();
-        assert_eq!((error.status, error.code), (401, "E0000011"));
-        assert!(error.causes[0].contains("id.example.com, 127.0.0.1:8080"), "{error:?}");
+        assert_eq!((error.status(), error.code.as_str()), (401, "E0000011"));
+        assert!(
+            error.causes[0].summary().contains("id.example.com, 127.0.0.1:8080"),
+            "{error:?}"
+        );
 
         let local = OwnAddresses::of_base_url("http://127.0.0.1:9000/").unwrap();
         assert!(local.is_own_host(&parts(&[("host", "127.0.0.1:9000")])));

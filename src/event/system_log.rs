@@ -89,7 +89,7 @@
 use time::{Duration, OffsetDateTime};
 
 use super::{Event, EventFilter, EventLog, EventQuery, FilterError, MemoryEventLog, SortOrder};
-use crate::admin::{ApiError, ApiResponse};
+use crate::admin::{ApiError, ApiErrorCode, ApiResponse, FieldError};
 use crate::model::timestamp;
 
 /// `limit` when the request gives none.
@@ -176,7 +176,7 @@ pub fn parse_query(raw_query: &str, now: OffsetDateTime) -> Result<EventQuery, A
             let since = parse_time("since", value)?;
             if since < now - MAX_SINCE_AGE {
                 return Err(error(
-                    "E0000053",
+                    ApiErrorCode::InvalidParameter,
                     "Invalid parameter: The since parameter is over 180 days prior to the current day.",
                 ));
             }
@@ -228,9 +228,12 @@ fn parse_time(name: &str, value: &str) -> Result<OffsetDateTime, ApiError> {
 
 fn parse_filter(source: &str) -> Result<EventFilter, ApiError> {
     EventFilter::parse(source).map_err(|failure| match failure {
-        FilterError::Syntax { message, .. } => error("E0000053", format!("Invalid filter '{source}': {message}")),
-        FilterError::UnknownAttribute(_) => error("E0000053", failure.to_string()),
-        FilterError::UnsupportedOperator { .. } => error("E0000031", failure.to_string()),
+        FilterError::Syntax { message, .. } => error(
+            ApiErrorCode::InvalidParameter,
+            format!("Invalid filter '{source}': {message}"),
+        ),
+        FilterError::UnknownAttribute(_) => error(ApiErrorCode::InvalidParameter, failure.to_string()),
+        FilterError::UnsupportedOperator { .. } => error(ApiErrorCode::InvalidSearchCriteria, failure.to_string()),
     })
 }
 
@@ -273,20 +276,20 @@ fn parse_limit(value: &str) -> Result<usize, ApiError> {
 /// for each message, and one cause `<field>: <message>` each.
 fn validation(field: &str, messages: &[&str]) -> ApiError {
     let summary: Vec<String> = messages.iter().map(|message| format!("'{field}': {message}")).collect();
-    ApiError {
-        causes: messages.iter().map(|message| format!("{field}: {message}")).collect(),
-        ..error("E0000001", format!("Api validation failed: {}", summary.join(" ")))
-    }
+    let causes = messages
+        .iter()
+        .map(|message| FieldError::new(field, *message))
+        .collect();
+    ApiError::new(
+        ApiErrorCode::ValidationFailed,
+        format!("Api validation failed: {}", summary.join(" ")),
+    )
+    .with_causes(causes)
 }
 
-/// A `400` with `code` and `summary` and no causes.
-fn error(code: &'static str, summary: impl Into<String>) -> ApiError {
-    ApiError {
-        status: 400,
-        code,
-        summary: summary.into(),
-        causes: Vec::new(),
-    }
+/// An error with `code` and `summary` and no causes.
+fn error(code: ApiErrorCode, summary: impl Into<String>) -> ApiError {
+    ApiError::new(code, summary)
 }
 
 #[cfg(test)]
@@ -302,11 +305,15 @@ mod tests {
         parse_query(raw, NOW).unwrap_or_else(|e| panic!("{raw}: {e}"))
     }
 
+    fn causes(error: &ApiError) -> Vec<String> {
+        error.causes.iter().map(FieldError::summary).collect()
+    }
+
     fn refuse(raw: &str) -> ApiError {
         match parse_query(raw, NOW) {
             Ok(query) => panic!("{raw}: accepted as {query:?}"),
             Err(error) => {
-                assert_eq!(error.status, 400, "{raw}");
+                assert_eq!(error.status(), 400, "{raw}");
                 error
             }
         }
@@ -460,7 +467,7 @@ mod tests {
         ] {
             let error = refuse(raw);
             let field = if raw.starts_with("since") { "since" } else { "until" };
-            assert_eq!(error.code, "E0000001", "{raw}");
+            assert_eq!(error.code.as_str(), "E0000001", "{raw}");
             assert_eq!(
                 error.summary,
                 format!(
@@ -468,7 +475,7 @@ mod tests {
                 )
             );
             assert_eq!(
-                error.causes,
+                causes(&error),
                 [
                     format!(
                         "{field}: The date format in your query is not recognized. Please enter dates using ISO8601 string format."
@@ -485,7 +492,7 @@ mod tests {
     #[test]
     fn since_over_180_days_back_is_e0000053() {
         let error = refuse("since=2026-05-01T00:00:00Z");
-        assert_eq!(error.code, "E0000053");
+        assert_eq!(error.code.as_str(), "E0000053");
         assert_eq!(
             error.summary,
             "Invalid parameter: The since parameter is over 180 days prior to the current day."
@@ -511,12 +518,12 @@ mod tests {
         );
         for raw in ["limit=-1", "limit=ten", "limit=1.5", "limit=1e3", "limit=%2B"] {
             let error = refuse(raw);
-            assert_eq!(error.code, "E0000001", "{raw}");
+            assert_eq!(error.code.as_str(), "E0000001", "{raw}");
             assert_eq!(
                 error.summary,
                 "Api validation failed: 'limit': must be an integer between 0 and 1000"
             );
-            assert_eq!(error.causes, ["limit: must be an integer between 0 and 1000"]);
+            assert_eq!(causes(&error), ["limit: must be an integer between 0 and 1000"]);
         }
         let many = MemoryEventLog::default();
         for second in 0..1200 {
@@ -541,8 +548,8 @@ mod tests {
             ["app.oauth2.as.token.grant.access_token", "app.oauth2.as.token.grant"]
         );
         let error = refuse("sortOrder=NEWEST");
-        assert_eq!(error.code, "E0000001");
-        assert_eq!(error.causes, ["sortOrder: must be ASCENDING or DESCENDING"]);
+        assert_eq!(error.code.as_str(), "E0000001");
+        assert_eq!(causes(&error), ["sortOrder: must be ASCENDING or DESCENDING"]);
     }
 
     #[test]
@@ -599,19 +606,19 @@ mod tests {
     #[test]
     fn bad_filters() {
         let error = refuse("filter=eventType+eqq+%22x%22");
-        assert_eq!(error.code, "E0000053");
+        assert_eq!(error.code.as_str(), "E0000053");
         assert_eq!(
             error.summary,
             "Invalid filter 'eventType eqq \"x\"': Unrecognized attribute operator 'eqq' at position 10. Expected: eq,ne,co,sw,ew,pr,gt,ge,lt,le"
         );
         let error = refuse("filter=some_invalid_field+eq+%22x%22");
         assert_eq!(
-            (error.code, error.summary.as_str()),
+            (error.code.as_str(), error.summary.as_str()),
             ("E0000053", "field is not valid: some_invalid_field")
         );
         let error = refuse("filter=eventType+gt+%22x%22");
         assert_eq!(
-            (error.code, error.summary.as_str()),
+            (error.code.as_str(), error.summary.as_str()),
             (
                 "E0000031",
                 "The supplied combination of operator and field is not currently supported. Operator: gt, Field: eventType"
@@ -628,7 +635,7 @@ mod tests {
             "Invalid filter 'eventType eq \"x\" trailing': Unexpected 'trailing' at position 17"
         );
         let error = refuse("filter=(eventType+eq+%22x%22");
-        assert_eq!(error.code, "E0000053");
+        assert_eq!(error.code.as_str(), "E0000053");
         let body = handle(&log(), "filter=eventType+eqq+%22x%22", NOW).body.unwrap();
         assert_eq!(body["errorCode"], "E0000053");
         assert_eq!(body["errorLink"], "E0000053");
@@ -655,7 +662,7 @@ mod tests {
         );
 
         let error = refuse(&format!("q={}", "x".repeat(41)));
-        assert_eq!(error.code, "E0000001");
+        assert_eq!(error.code.as_str(), "E0000001");
         assert!(
             error.summary.starts_with(
                 "Api validation failed: 'q': Freeform search cannot contain items longer than 40 characters."
@@ -668,8 +675,12 @@ mod tests {
             "characters, not bytes"
         );
         let error = refuse("q=a+b+c+d+e+f+g+h+i+j+k");
-        assert_eq!(error.code, "E0000001");
-        assert!(error.causes[0].starts_with("q: Freeform search cannot contain more than 10 items."));
+        assert_eq!(error.code.as_str(), "E0000001");
+        assert!(
+            error.causes[0]
+                .summary()
+                .starts_with("q: Freeform search cannot contain more than 10 items.")
+        );
         assert!(parse_query("q=a+b+c+d+e+f+g+h+i+j", NOW).is_ok());
     }
 
@@ -677,7 +688,7 @@ mod tests {
     fn after_is_not_supported() {
         let error = refuse("after=1648112954504_1");
         assert_eq!(
-            (error.code, error.summary.as_str()),
+            (error.code.as_str(), error.summary.as_str()),
             ("E0000029", "Invalid paging request.")
         );
     }

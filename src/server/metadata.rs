@@ -30,7 +30,7 @@ use serde_json::{Map, Value, json};
 
 use super::AuthServer;
 use super::state::ServerState;
-use crate::admin::ApiError;
+use crate::admin::{ApiError, ApiErrorCode};
 use crate::endpoint::{EndpointRequest, EndpointResponse, ErrorCode, OAuthError, Params};
 use crate::model::MetadataPublish;
 use crate::store::{ConfigStore, Directory, GrantStore};
@@ -236,13 +236,8 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
 /// Okta's answer to an unknown `client_id` at the metadata endpoints (reference §3.10, §4.1):
 /// 400 with a management-style error object.
 fn invalid_client_id() -> EndpointResponse {
-    let error = ApiError {
-        status: 400,
-        code: "invalid_client",
-        summary: "Invalid value for `client_id` parameter".to_owned(),
-        causes: Vec::new(),
-    };
-    EndpointResponse::json(error.status, error.body())
+    let error = ApiError::from(ApiErrorCode::InvalidClientId);
+    EndpointResponse::json(error.status(), error.body())
 }
 
 #[cfg(test)]

@@ -5,6 +5,10 @@
 //! LDAP or identity provider. The library only reads users and groups and asks for password
 //! checks; it writes clients, because the client registration API (`/oauth2/v1/clients`) manages
 //! them. [`MemoryDirectory`](super::memory::MemoryDirectory) is the in-memory implementation.
+//!
+//! A directory that can also be written to, as loading an org document
+//! ([`crate::org`]) or a test harness needs, implements [`DirectoryWrites`]: users with their
+//! passwords, groups, memberships and client assignments.
 
 use std::future::Future;
 
@@ -88,6 +92,62 @@ pub trait Directory: Send + Sync {
     ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
 }
 
+/// Writing users, groups, memberships and client assignments into a directory, for hosts that
+/// keep them in the library's stores (an org document, a test harness). Every operation adds or
+/// replaces, so repeating one changes nothing more: loading the same document twice is safe.
+///
+/// [`MemoryDirectory`](super::MemoryDirectory) and, with the `sql` feature,
+/// [`SqlDirectory`](super::sql::SqlDirectory) implement it with their inherent methods.
+pub trait DirectoryWrites: Directory {
+    /// Adds a user, or replaces the user with the same id (keeping their group memberships and
+    /// client assignments), with the password they sign in with (`None`: no password, so every
+    /// password check fails). The password is hashed off the async executor's threads.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] if another user has the same login (compared
+    /// case-insensitively); [`StoreError::Other`] if hashing fails, or the store does. Nothing
+    /// is changed then.
+    fn put_user(&self, user: User, password: Option<&str>) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Adds a group, or replaces the group with the same id (keeping its members and client
+    /// assignments).
+    ///
+    /// # Errors
+    /// [`StoreError`] if the store fails; nothing is changed then.
+    fn put_group(&self, group: Group) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Makes user `user_id` a member of group `group_id` (no change if they already are).
+    ///
+    /// # Errors
+    /// [`StoreError::Other`] if the group or the user does not exist (its source says which),
+    /// or the store fails. Nothing is changed then.
+    fn put_member(&self, group_id: &str, user_id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Assigns user `user_id` to client `client_id` directly (no change if they already are).
+    /// The client need not be registered yet.
+    ///
+    /// # Errors
+    /// [`StoreError::Other`] if there is no such user (its source says so), or the store fails.
+    /// Nothing is changed then.
+    fn put_user_assignment(
+        &self,
+        client_id: &str,
+        user_id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Assigns group `group_id` to client `client_id`: every member is assigned through it (no
+    /// change if it already is). The client need not be registered yet.
+    ///
+    /// # Errors
+    /// [`StoreError::Other`] if there is no such group (its source says so), or the store fails.
+    /// Nothing is changed then.
+    fn put_group_assignment(
+        &self,
+        client_id: &str,
+        group_id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
 /// The key logins are compared by: Okta's logins are case-insensitive.
 pub(crate) fn fold_login(login: &str) -> String {
     login.to_lowercase()
@@ -103,6 +163,45 @@ pub(crate) fn dummy_hash(iterations: u32) -> Option<PasswordHash> {
     format!("$pbkdf2-sha256$i={iterations}${ZERO_SALT}${ZERO_KEY}")
         .parse()
         .ok()
+}
+
+/// Checks a [`DirectoryWrites`] implementation: writing twice changes nothing more, a taken login
+/// is a `Conflict`, and references to unknown users or groups are refused.
+#[cfg(test)]
+pub(crate) async fn check_directory_writes<D: DirectoryWrites>(directory: &D) {
+    let user = |id: &str, login: &str| -> User {
+        serde_json::from_value(serde_json::json!({"id": id, "status": "ACTIVE", "profile": {"login": login}})).unwrap()
+    };
+    let group: Group =
+        serde_json::from_value(serde_json::json!({"id": "00g1", "type": "OKTA_GROUP", "profile": {"name": "Ops"}}))
+            .unwrap();
+    for _ in 0..2 {
+        directory
+            .put_user(user("00u1", "ada@example.com"), Some("pass-word"))
+            .await
+            .unwrap();
+        directory.put_group(group.clone()).await.unwrap();
+        directory.put_member("00g1", "00u1").await.unwrap();
+        directory.put_user_assignment("0oa-direct", "00u1").await.unwrap();
+        directory.put_group_assignment("0oa-group", "00g1").await.unwrap();
+    }
+    let signed_in = directory.check_password("ADA@example.com", "pass-word").await.unwrap();
+    assert_eq!(signed_in.map(|u| u.id).as_deref(), Some("00u1"));
+    assert_eq!(directory.user_groups("00u1").await.unwrap(), [group]);
+    assert!(directory.is_assigned("0oa-direct", "00u1").await.unwrap());
+    assert!(directory.is_assigned("0oa-group", "00u1").await.unwrap());
+
+    let taken = directory.put_user(user("00u2", "Ada@Example.com"), None).await;
+    assert!(matches!(taken, Err(StoreError::Conflict)), "{taken:?}");
+    assert!(directory.user("00u2").await.unwrap().is_none());
+    for refused in [
+        directory.put_member("00gNone", "00u1").await,
+        directory.put_member("00g1", "00uNone").await,
+        directory.put_user_assignment("0oa-direct", "00uNone").await,
+        directory.put_group_assignment("0oa-group", "00gNone").await,
+    ] {
+        assert!(matches!(refused, Err(StoreError::Other(_))), "{refused:?}");
+    }
 }
 
 #[cfg(test)]

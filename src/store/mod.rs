@@ -21,7 +21,7 @@ pub mod sealing;
 pub mod sql;
 
 pub use config::{ConfigStore, Revisions, Saved, ServerConfig};
-pub use directory::Directory;
+pub use directory::{Directory, DirectoryWrites};
 pub use grants::GrantStore;
 pub use memory::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
 

@@ -7,10 +7,6 @@
 //! `AUTHSERVER_TEST_HOST_STORES` names: `memory` (the default), `sqlite` or `postgres` (a fresh
 //! database on the server of `AUTHSERVER_TEST_POSTGRES`). CI runs the suite on all three.
 
-/// The org loader of the `authserver` binary, which loads the sample org here too.
-#[path = "../../src/bin/authserver/org.rs"]
-mod org;
-
 #[path = "../sql_support/mod.rs"]
 mod sql_support;
 mod support;

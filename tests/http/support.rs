@@ -19,8 +19,9 @@ use reqwest::header::{AUTHORIZATION, COOKIE, LOCATION, SET_COOKIE};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
-use crate::org::{Org, SeedDirectory};
 use crate::sql_support::Databases;
+use authserver::org::Org;
+use authserver::store::DirectoryWrites;
 
 /// The sample org's management API token.
 pub const API_TOKEN: &str = "00example-api-token-for-local-development-only";
@@ -90,11 +91,11 @@ pub enum TestHost {
 }
 
 impl TestHost {
-    /// `ManagementApi::import_client` on the server's stores.
+    /// `ManagementApi::import_client_json` on the server's stores.
     pub async fn import_client(&self, body: &[u8]) -> ApiResponse {
         match self {
-            TestHost::Memory(server) => server.management().import_client(body).await,
-            TestHost::Sql { server, .. } => server.management().import_client(body).await,
+            TestHost::Memory(server) => server.management().import_client_json(body).await,
+            TestHost::Sql { server, .. } => server.management().import_client_json(body).await,
         }
     }
 }
@@ -232,7 +233,7 @@ async fn serve<C, D, G, L>(
 ) -> Arc<AuthServer<C, D, G>>
 where
     C: ConfigStore + 'static,
-    D: SeedDirectory + 'static,
+    D: DirectoryWrites + 'static,
     G: GrantStore + 'static,
     L: EventLog + PurgeEvents,
 {
@@ -250,7 +251,7 @@ where
         builder = builder.org(id.clone(), attributes.clone());
     }
     let server = builder.build();
-    org.install(&server, options.clock.now())
+    org.install(server.management(), options.clock.now())
         .await
         .expect("the sample org installs");
     let server = Arc::new(server);

@@ -2,10 +2,8 @@
 //! sample accounts and clients.
 
 use authserver::AuthServer;
-use authserver::admin::{ApiRequest, Caller, Method};
-use authserver::store::{ConfigStore, GrantStore};
-
-use crate::org::{Org, SeedDirectory};
+use authserver::org::Org;
+use authserver::store::{ConfigStore, Directory, GrantStore};
 
 /// The issuers, the API token, the sample accounts and clients.
 pub async fn print<C, D, G>(
@@ -16,7 +14,7 @@ pub async fn print<C, D, G>(
     applied_before: bool,
 ) where
     C: ConfigStore,
-    D: SeedDirectory,
+    D: Directory,
     G: GrantStore,
 {
     println!("authserver serving {base_url}\n");
@@ -24,21 +22,8 @@ pub async fn print<C, D, G>(
         println!("The database already holds the org: the org file was not applied again.\n");
     }
     println!("Authorization servers (issuer, discovery):");
-    let caller = Caller { id: "banner".into() };
-    let list = ApiRequest {
-        method: Method::Get,
-        path: "/api/v1/authorizationServers",
-        query: "",
-        body: None,
-        caller: Some(&caller),
-    };
-    let servers = server.management().handle(&list).await.body.unwrap_or_default();
-    for id in servers
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s["id"].as_str())
-    {
+    let servers = server.management().list_servers(None).await.unwrap_or_default();
+    for id in servers.iter().map(|server| server.id.as_str()) {
         let issuer = server.issuer(id);
         println!("  {issuer}\n      {issuer}/.well-known/openid-configuration");
     }
@@ -51,11 +36,7 @@ pub async fn print<C, D, G>(
         println!("  {:<24} {password:<18} {status}", account.user.profile.login);
     }
     println!("\nClients (client_id / client_secret):");
-    for client in &org.clients {
-        let Some(client_id) = client["client_id"].as_str() else {
-            continue;
-        };
-        let secret = client["client_secret"].as_str();
+    for (client_id, secret) in org.clients() {
         println!(
             "  {client_id:<24} {}",
             secret.unwrap_or("(public client: PKCE, no secret)")

@@ -11,7 +11,6 @@
 mod args;
 mod banner;
 mod database;
-mod org;
 mod stores;
 
 use std::net::SocketAddr;
@@ -29,7 +28,8 @@ use authserver::store::{ConfigStore, GrantStore};
 use tokio::net::TcpListener;
 
 use args::Args;
-use org::{Org, SeedDirectory};
+use authserver::org::Org;
+use authserver::store::DirectoryWrites;
 use stores::Stores;
 
 #[tokio::main]
@@ -95,7 +95,7 @@ async fn serve<C, D, G, L>(
 ) -> ExitCode
 where
     C: ConfigStore + 'static,
-    D: SeedDirectory + 'static,
+    D: DirectoryWrites + 'static,
     G: GrantStore + 'static,
     L: EventLog + PurgeEvents,
 {
@@ -117,7 +117,7 @@ where
     }
     let server = builder.build();
     if !applied_before {
-        if let Err(error) = org.install(&server, server.clock().now()).await {
+        if let Err(error) = org.install(server.management(), server.clock().now()).await {
             return fail(&format!("the org file cannot be loaded: {error}"));
         }
         if let Some(Err(error)) = match database {

@@ -12,7 +12,7 @@ use crate::model::{ClientRecord, Group, User};
 use crate::offload::on_own_thread;
 use crate::secret::ClientSecret;
 use crate::store::StoreError;
-use crate::store::directory::{Directory, dummy_hash, fold_login};
+use crate::store::directory::{Directory, DirectoryWrites, dummy_hash, fold_login};
 
 /// A [`Directory`] in process memory, populated by the host or test harness with the inherent
 /// methods ([`add_user`](Self::add_user), [`add_group`](Self::add_group),
@@ -541,6 +541,49 @@ impl Directory for MemoryDirectory {
     }
 }
 
+/// A [`MemoryDirectoryError`] as [`DirectoryWrites`] reports it: a taken login is a
+/// `Conflict`, anything else `Other` with the error as its source.
+fn write_error(error: MemoryDirectoryError) -> StoreError {
+    match error {
+        MemoryDirectoryError::LoginTaken => StoreError::Conflict,
+        other => StoreError::Other(Box::new(other)),
+    }
+}
+
+/// The inherent methods, with the password hashed on a thread of its own.
+impl DirectoryWrites for MemoryDirectory {
+    async fn put_user(&self, user: User, password: Option<&str>) -> Result<(), StoreError> {
+        let hash = match password {
+            None => None,
+            Some(password) => {
+                let password = Zeroizing::new(password.to_owned());
+                let hasher = self.hasher;
+                let hashed = on_own_thread(move || hasher.hash(&password)).await;
+                let hashed = hashed.map_err(|error| StoreError::Other(Box::new(error)))?;
+                Some(hashed.map_err(|error| write_error(error.into()))?)
+            }
+        };
+        self.add_user_with_hash(user, hash).map_err(write_error)
+    }
+
+    async fn put_group(&self, group: Group) -> Result<(), StoreError> {
+        self.add_group(group);
+        Ok(())
+    }
+
+    async fn put_member(&self, group_id: &str, user_id: &str) -> Result<(), StoreError> {
+        self.add_member(group_id, user_id).map_err(write_error)
+    }
+
+    async fn put_user_assignment(&self, client_id: &str, user_id: &str) -> Result<(), StoreError> {
+        self.assign_user(client_id, user_id).map_err(write_error)
+    }
+
+    async fn put_group_assignment(&self, client_id: &str, group_id: &str) -> Result<(), StoreError> {
+        self.assign_group(client_id, group_id).map_err(write_error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -572,6 +615,11 @@ mod tests {
             "redirect_uris": ["https://app.example/cb"]
         }))
         .unwrap()
+    }
+
+    #[tokio::test]
+    async fn writes_through_the_trait_repeat_harmlessly() {
+        crate::store::directory::check_directory_writes(&directory()).await;
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::model::{ClientRecord, Group, User};
 use crate::offload::on_own_thread;
 use crate::secret::ClientSecret;
 use crate::store::StoreError;
-use crate::store::directory::Directory;
+use crate::store::directory::{Directory, DirectoryWrites};
 use crate::store::directory::{dummy_hash, fold_login};
 use crate::store::sealing::Sealed;
 
@@ -792,9 +792,49 @@ impl Directory for SqlDirectory {
     }
 }
 
+/// A [`SqlDirectoryError`] as [`DirectoryWrites`] reports it: the database's own error, a
+/// `Conflict` for a taken login, anything else `Other` with the error as its source.
+fn write_error(error: SqlDirectoryError) -> StoreError {
+    match error {
+        SqlDirectoryError::Store(error) => error,
+        SqlDirectoryError::LoginTaken => StoreError::Conflict,
+        other => StoreError::Other(Box::new(other)),
+    }
+}
+
+/// The inherent methods, each one transaction.
+impl DirectoryWrites for SqlDirectory {
+    async fn put_user(&self, user: User, password: Option<&str>) -> Result<(), StoreError> {
+        self.add_user(user, password).await.map_err(write_error)
+    }
+
+    async fn put_group(&self, group: Group) -> Result<(), StoreError> {
+        self.add_group(group).await.map_err(write_error)
+    }
+
+    async fn put_member(&self, group_id: &str, user_id: &str) -> Result<(), StoreError> {
+        self.add_member(group_id, user_id).await.map_err(write_error)
+    }
+
+    async fn put_user_assignment(&self, client_id: &str, user_id: &str) -> Result<(), StoreError> {
+        self.assign_user(client_id, user_id).await.map_err(write_error)
+    }
+
+    async fn put_group_assignment(&self, client_id: &str, group_id: &str) -> Result<(), StoreError> {
+        self.assign_group(client_id, group_id).await.map_err(write_error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn writes_through_the_trait_repeat_harmlessly() {
+        let (db, _dir) = super::super::test_database().await;
+        crate::store::directory::check_directory_writes(&db.directory(PasswordHasher::with_iterations(10))).await;
+    }
 
     #[cfg(feature = "sqlite")]
     #[tokio::test]
