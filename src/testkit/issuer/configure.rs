@@ -1,6 +1,6 @@
 //! Configuring a [`TestIssuer`] in code: users, groups, clients, scopes, claims, policies, rules.
 //!
-//! Configuration goes through the management API, so it is validated exactly as an
+//! Configuration goes through the management API's typed operations, so it is validated exactly as an
 //! administrator's calls are; a rejected change panics with Okta's error, which is what a test
 //! wants to see. Every user is assigned to every client, as if through Okta's Everyone group;
 //! [`TestIssuer::unassign`] takes one assignment away.
@@ -8,8 +8,8 @@
 use serde_json::{Value, json};
 
 use super::{SERVER_ID, TestIssuer, run};
-use crate::admin::{ApiRequest, Caller, Method, ids};
-use crate::model::{Group, User};
+use crate::admin::{ApiError, ids};
+use crate::model::{Claim, Client, Group, Policy, Rule, Scope, User};
 
 /// The password of users added without one.
 pub const DEFAULT_PASSWORD: &str = "correct horse battery staple";
@@ -166,10 +166,11 @@ impl TestIssuer {
     /// # Panics
     /// If the metadata is refused, with Okta's `error_description`.
     pub fn add_client_json(&self, metadata: Value) -> RegisteredClient {
-        let created = self.admin(Method::Post, "/oauth2/v1/clients", &metadata);
+        let client: Client = parse(metadata, "client metadata");
+        let created = accepted(run(self.server.management().create_client(client)), "the client");
         let client = RegisteredClient {
-            client_id: created["client_id"].as_str().unwrap_or_default().to_owned(),
-            client_secret: created["client_secret"].as_str().map(str::to_owned),
+            client_id: created.client.client_id.clone(),
+            client_secret: created.client_secret.as_ref().map(|secret| secret.expose().to_owned()),
         };
         if let Some(secret) = &client.client_secret {
             self.lock_registry()
@@ -183,7 +184,8 @@ impl TestIssuer {
 
     /// Adds a custom scope `name` to the `default` server.
     pub fn add_scope(&self, name: &str) {
-        self.admin(Method::Post, &server_path("scopes"), &json!({ "name": name }));
+        let scope: Scope = parse(json!({ "name": name }), "scope");
+        accepted(run(self.server.management().create_scope(SERVER_ID, scope)), name);
     }
 
     /// Adds a custom claim `name` whose value is the expression `value` (Okta Expression
@@ -201,24 +203,29 @@ impl TestIssuer {
 
     /// Adds a claim from Okta's JSON (`POST /api/v1/authorizationServers/default/claims`).
     pub fn add_claim_json(&self, claim: Value) {
-        self.admin(Method::Post, &server_path("claims"), &claim);
+        let claim: Claim = parse(claim, "claim");
+        accepted(
+            run(self.server.management().create_claim(SERVER_ID, claim)),
+            "the claim",
+        );
     }
 
     /// Adds an access policy from Okta's JSON; returns its id. New policies come first
     /// (priority 1) unless the JSON says otherwise.
     pub fn add_policy(&self, policy: Value) -> String {
-        let created = self.admin(Method::Post, &server_path("policies"), &policy);
-        created["id"].as_str().unwrap_or_default().to_owned()
+        let policy: Policy = parse(policy, "policy");
+        accepted(
+            run(self.server.management().create_policy(SERVER_ID, policy)),
+            "the policy",
+        )
+        .id
     }
 
     /// Adds a rule to policy `policy_id` from Okta's JSON; returns its id.
     pub fn add_rule(&self, policy_id: &str, rule: Value) -> String {
-        let created = self.admin(
-            Method::Post,
-            &server_path(&format!("policies/{policy_id}/rules")),
-            &rule,
-        );
-        created["id"].as_str().unwrap_or_default().to_owned()
+        let rule: Rule = parse(rule, "rule");
+        let created = run(self.server.management().create_rule(SERVER_ID, policy_id, rule));
+        accepted(created, "the rule").id
     }
 
     /// The secret of client `client_id`, if this issuer registered it as confidential.
@@ -241,26 +248,17 @@ impl TestIssuer {
             }
         }
     }
-
-    /// A management call that must succeed; returns its body.
-    fn admin(&self, method: Method, path: &str, body: &Value) -> Value {
-        let caller = Caller { id: "test".into() };
-        let bytes = serde_json::to_vec(body).unwrap_or_default();
-        let request = ApiRequest {
-            method,
-            path,
-            query: "",
-            body: Some(&bytes),
-            caller: Some(&caller),
-        };
-        let response = run(self.server.management().handle(&request));
-        let body = response.body.unwrap_or_default();
-        assert!(response.status < 300, "{path} was refused: {body}");
-        body
-    }
 }
 
-/// The management path of the `default` server's `collection`.
-fn server_path(collection: &str) -> String {
-    format!("/api/v1/authorizationServers/{SERVER_ID}/{collection}")
+/// `value` in Okta's JSON shape of `what`.
+///
+/// # Panics
+/// When it is not.
+fn parse<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> T {
+    serde_json::from_value(value).unwrap_or_else(|error| panic!("the {what} is not valid JSON for it: {error}"))
+}
+
+/// What the management API created, or a panic with its error.
+fn accepted<T>(result: Result<T, ApiError>, what: &str) -> T {
+    result.unwrap_or_else(|error| panic!("{what} was refused: {error} {:?}", error.causes))
 }
