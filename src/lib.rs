@@ -4,6 +4,63 @@
 //! Custom Authorization Servers: servers with audiences, access policies and rules, custom scopes,
 //! custom claims in Okta's expression language, and signing-key rotation.
 //!
+//! ## An issuer in a few lines
+//!
+//! An [`AuthServer`] is the whole issuer: every authorization server's endpoints (`authorize`,
+//! `token`, `introspect`, `revoke`, `keys`, `userinfo`, `logout`, discovery) and the
+//! [management API](admin::ManagementApi). Build one with [`AuthServer::builder`] (or
+//! [`AuthServer::in_memory`]), configure it, and call its endpoints with what your HTTP layer
+//! received:
+//!
+//! ```
+//! use authserver::AuthServer;
+//! use authserver::endpoint::EndpointRequest;
+//! use authserver::model::{Client, Scope};
+//! use base64::{Engine as _, engine::general_purpose::STANDARD};
+//! use serde_json::json;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = AuthServer::in_memory("https://id.example.com");
+//! let admin = server.management();
+//! admin.ensure_default_server().await?; // Okta's `default`: audience api://default, a default policy
+//! admin.create_scope("default", serde_json::from_value::<Scope>(json!({"name": "reports:read"}))?).await?;
+//! let client: Client = serde_json::from_value(json!({
+//!     "client_name": "Reporting", "application_type": "service", "response_types": ["token"],
+//!     "grant_types": ["client_credentials"], "token_endpoint_auth_method": "client_secret_basic"
+//! }))?;
+//! let client = admin.create_client(client).await?;
+//!
+//! let secret = client.client_secret.as_ref().unwrap().expose();
+//! let basic = format!("Basic {}", STANDARD.encode(format!("{}:{secret}", client.client.client_id)));
+//! let request = EndpointRequest::post("grant_type=client_credentials&scope=reports%3Aread");
+//! let response = server.token("default", &request.with_authorization(&basic)).await;
+//! assert_eq!(response.status, 200);
+//! let token = response.json_body().unwrap()["access_token"].as_str().unwrap().to_owned();
+//!
+//! // A resource server verifies it against the JWKS at {issuer}/v1/keys.
+//! let jwks = serde_json::from_value(server.keys("default").await.json_body().unwrap().clone())?;
+//! let claims: serde_json::Value = authserver::jose::verify(&token, &jwks)?.claims()?;
+//! assert_eq!(claims["iss"], "https://id.example.com/oauth2/default");
+//! assert_eq!(claims["scp"], json!(["reports:read"]));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! - **Over HTTP:** the `axum` feature's [`axum::Okta`] router carries Okta's paths, sessions and
+//!   sign-in, the management API's guard, rate limits and the System Log; mount it in one call.
+//!   Other frameworks map their request onto [`endpoint::EndpointRequest`] and back.
+//! - **Durable:** the SQL stores ([`store::sql`], SQLite by default, PostgreSQL for several
+//!   instances) plug into the builder.
+//! - **In tests:** the `testkit` feature's [`testkit::TestIssuer`] starts a real issuer in one
+//!   line, with fixed keys, a manual clock and seeded ids, and mints any token.
+//! - **Debug builds of your crate:** with the default `ring` feature, RSA keys come from the
+//!   RustCrypto `rsa` crate, which takes seconds per key unoptimised; set
+//!   `[profile.dev.package.rsa] opt-level = 3` (and the same for `num-bigint-dig`) in your
+//!   `Cargo.toml`, or use the `aws-lc-rs` feature.
+//!
+//! ## The functional core
+//!
 //! The crate is a functional core with a thin shell. Everything that decides is a pure,
 //! synchronous function of plain data and `now`:
 //!
@@ -25,7 +82,9 @@
 //! (`ver`, `jti` `AT.`/`ID.`, `cid`, `uid`, `scp`), the JOSE header `{"kid","alg"}`, and Okta's
 //! error codes and descriptions.
 //!
-//! ## Example: from a request to a verified token
+//! ## The core on its own: from a request to a verified token
+//!
+//! The pure functions can be used without an [`AuthServer`]:
 //!
 //! ```
 //! use authserver::claims::{AccessTokenParams, ClaimSet, Subject, access_token_claims, token_id};
@@ -106,8 +165,11 @@
 //!
 //! - `ring` (default): crypto through *ring*; RSA keys are generated with the RustCrypto `rsa` crate.
 //! - `aws-lc-rs`: crypto through aws-lc-rs (faster RS256 and Ed25519 signing); used when both are on.
-//! - `testkit`: fixed test keys and the storage conformance suites.
+//! - `http` (default): conversions to and from the `http` crate's request and response types.
+//! - `sqlite` (default), `postgres`, `postgres-tls`: the SQL stores ([`store::sql`]).
+//! - `testkit`: [`testkit::TestIssuer`], fixed test keys and the storage conformance suites.
 //! - `axum`: [`axum`], Okta's HTTP API over an [`AuthServer`] as one axum router.
+//! - `server`: the `authserver` binary (`cargo run -F server`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -135,4 +197,10 @@ pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
-pub use server::{AuthServer, AuthorizeOutcome, LoginRequired, LogoutOutcome};
+/// The README's Rust examples, compiled (and run, unless marked `no_run`) as doctests so they
+/// cannot drift from the code.
+#[cfg(all(doctest, feature = "testkit", feature = "axum", feature = "postgres"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
+pub use server::{AuthServer, AuthServerBuilder, AuthorizeOutcome, LoginRequired, LogoutOutcome};

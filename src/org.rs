@@ -143,7 +143,7 @@ pub struct Org {
     /// The management API token (`apiToken`).
     pub api_token: String,
     /// The organization's id and `org.*` attributes, if given (see
-    /// [`AuthServer::with_org`](crate::AuthServer::with_org)).
+    /// [`AuthServerBuilder::org`](crate::AuthServerBuilder::org)).
     pub org: Option<(String, Map<String, Value>)>,
     /// The users, with their passwords.
     pub accounts: Vec<Account>,
