@@ -11,10 +11,12 @@
 //! memory; `SqlEventLog` (feature `sql`) keeps them in SQLite or PostgreSQL. [`system_log`]
 //! answers Okta's System Log API, `GET /api/v1/logs`, from any [`EventLog`] in one call.
 
+mod bounds;
 mod filter;
 mod log;
 pub mod system_log;
 
+pub use bounds::{MAX_DEPTH, MAX_LIST_ITEMS, MAX_OBJECT_KEYS, MAX_TEXT_BYTES, bounded_text};
 pub use filter::{EventFilter, FilterError};
 pub use log::EventLog;
 
@@ -393,11 +395,21 @@ impl EventQuery {
     }
 }
 
-/// An in-memory log of the most recent events (10,000 by default), oldest dropped first.
+/// An in-memory log of the most recent events, oldest dropped first: at most 10,000 events and
+/// [`MemoryEventLog::DEFAULT_BYTES`] of them by default. Events are [bounded](Event::bounded)
+/// when recorded, so no request can make one large.
 #[derive(Debug)]
 pub struct MemoryEventLog {
     capacity: usize,
-    events: Mutex<VecDeque<Event>>,
+    max_bytes: usize,
+    events: Mutex<Kept>,
+}
+
+/// The events kept and their approximate size.
+#[derive(Debug, Default)]
+struct Kept {
+    events: VecDeque<Event>,
+    bytes: usize,
 }
 
 impl Default for MemoryEventLog {
@@ -407,13 +419,31 @@ impl Default for MemoryEventLog {
 }
 
 impl MemoryEventLog {
-    /// A log keeping at most `capacity` events (at least one).
+    /// The default byte budget: 32 MiB.
+    pub const DEFAULT_BYTES: usize = 32 * 1024 * 1024;
+
+    /// A log keeping at most `capacity` events (at least one), within [`Self::DEFAULT_BYTES`].
     pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_limits(capacity, Self::DEFAULT_BYTES)
+    }
+
+    /// A log keeping at most `capacity` events (at least one) and about `max_bytes` of them
+    /// (the newest event is always kept).
+    pub fn with_limits(capacity: usize, max_bytes: usize) -> Self {
         let capacity = capacity.max(1);
         Self {
             capacity,
-            events: Mutex::new(VecDeque::with_capacity(capacity.min(1024))),
+            max_bytes,
+            events: Mutex::new(Kept {
+                events: VecDeque::with_capacity(capacity.min(1024)),
+                bytes: 0,
+            }),
         }
+    }
+
+    /// Roughly how many bytes the kept events hold.
+    pub fn approximate_bytes(&self) -> usize {
+        self.events.lock().unwrap_or_else(PoisonError::into_inner).bytes
     }
 
     /// The events matching `query`, ordered by publication time, oldest first or, with
@@ -421,9 +451,9 @@ impl MemoryEventLog {
     /// the same instant keep the order they were recorded in (reversed for newest first). Events
     /// are normally recorded in publication order, so oldest first is the order recorded.
     pub fn query(&self, query: &EventQuery) -> Vec<Event> {
-        let events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        let kept = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         let limit = query.limit.unwrap_or(usize::MAX);
-        let mut matching: Vec<&Event> = events.iter().filter(|event| query.matches(event)).collect();
+        let mut matching: Vec<&Event> = kept.events.iter().filter(|event| query.matches(event)).collect();
         if !matching.is_sorted_by_key(|event| event.published) {
             matching.sort_by_key(|event| event.published);
         }
@@ -438,6 +468,7 @@ impl MemoryEventLog {
         self.events
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .events
             .iter()
             .cloned()
             .collect()
@@ -448,13 +479,14 @@ impl MemoryEventLog {
         self.events
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .events
             .back()
             .cloned()
     }
 
     /// The number of events kept.
     pub fn len(&self) -> usize {
-        self.events.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.events.lock().unwrap_or_else(PoisonError::into_inner).events.len()
     }
 
     /// Whether no event is kept.
@@ -465,11 +497,16 @@ impl MemoryEventLog {
 
 impl EventSink for MemoryEventLog {
     fn record(&self, event: Event) {
-        let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
-        if events.len() == self.capacity {
-            events.pop_front();
+        let event = event.bounded();
+        let size = event.approximate_size();
+        let mut kept = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        while !kept.events.is_empty() && (kept.events.len() >= self.capacity || kept.bytes + size > self.max_bytes) {
+            if let Some(oldest) = kept.events.pop_front() {
+                kept.bytes = kept.bytes.saturating_sub(oldest.approximate_size());
+            }
         }
-        events.push_back(event);
+        kept.bytes += size;
+        kept.events.push_back(event);
     }
 }
 

@@ -219,9 +219,9 @@ impl SqlEventLog {
 }
 
 impl EventSink for SqlEventLog {
-    /// Queues `event` for the background writer; never blocks.
+    /// Queues `event`, [bounded](Event::bounded), for the background writer; never blocks.
     fn record(&self, event: Event) {
-        if self.writer.sender.send(Message::Event(event)).is_err() {
+        if self.writer.sender.send(Message::Event(event.bounded())).is_err() {
             self.writer.stats.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }

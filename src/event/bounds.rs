@@ -1,0 +1,183 @@
+//! Size bounds for events. Refused requests are recorded with what the client sent (its
+//! `client_id`, a username, the scopes it asked for), and a client can send megabytes: every text
+//! in an event is cut to [`MAX_TEXT_BYTES`], every list to [`MAX_LIST_ITEMS`] and every nesting
+//! to [`MAX_DEPTH`] before it is kept, so an event costs at most a few kilobytes whatever arrives.
+
+use serde_json::{Map, Value};
+
+use super::{Entity, Event};
+
+/// The longest text kept in an event, in bytes. Longer texts keep their first bytes (on a
+/// character boundary) followed by `…`.
+pub const MAX_TEXT_BYTES: usize = 256;
+
+/// The most items kept of a list in an event's debug data; the rest are dropped.
+pub const MAX_LIST_ITEMS: usize = 50;
+
+/// The most keys kept of an object in an event's debug data.
+pub const MAX_OBJECT_KEYS: usize = 50;
+
+/// How deep an event's debug data may nest; deeper values become `null`.
+pub const MAX_DEPTH: usize = 8;
+
+/// `text` cut to [`MAX_TEXT_BYTES`] on a character boundary, with `…` when it was longer.
+pub fn bounded_text(mut text: String) -> String {
+    if text.len() > MAX_TEXT_BYTES {
+        let mut end = MAX_TEXT_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
+impl Event {
+    /// The event with every text, list and nesting within the bounds above. Recording applies
+    /// it, so a sink never keeps more.
+    pub fn bounded(mut self) -> Self {
+        let cut = |text: &mut String| *text = bounded_text(std::mem::take(text));
+        cut(&mut self.event_type);
+        cut(&mut self.display_message);
+        if let Some(reason) = &mut self.outcome.reason {
+            cut(reason);
+        }
+        if let Some(client) = &mut self.client {
+            cut(&mut client.id);
+        }
+        self.actor
+            .iter_mut()
+            .chain(self.target.iter_mut())
+            .for_each(bound_entity);
+        self.target.truncate(MAX_LIST_ITEMS);
+        let data = std::mem::take(&mut self.debug_context.debug_data);
+        self.debug_context.debug_data = bound_object(data, 0);
+        self
+    }
+
+    /// Roughly how many bytes the event holds: its texts and a fixed overhead, for logs that keep
+    /// events in memory within a byte budget.
+    pub fn approximate_size(&self) -> usize {
+        const OVERHEAD: usize = 256;
+        OVERHEAD + self.texts().iter().map(|text| text.len()).sum::<usize>()
+    }
+}
+
+fn bound_entity(entity: &mut Entity) {
+    for text in [&mut entity.id, &mut entity.kind]
+        .into_iter()
+        .chain(entity.alternate_id.as_mut())
+        .chain(entity.display_name.as_mut())
+    {
+        *text = bounded_text(std::mem::take(text));
+    }
+}
+
+fn bound_object(object: Map<String, Value>, depth: usize) -> Map<String, Value> {
+    object
+        .into_iter()
+        .take(MAX_OBJECT_KEYS)
+        .map(|(key, value)| (bounded_text(key), bound_value(value, depth + 1)))
+        .collect()
+}
+
+fn bound_value(value: Value, depth: usize) -> Value {
+    if depth > MAX_DEPTH {
+        return Value::Null;
+    }
+    match value {
+        Value::String(text) => Value::String(bounded_text(text)),
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .take(MAX_LIST_ITEMS)
+                .map(|item| bound_value(item, depth + 1))
+                .collect(),
+        ),
+        Value::Object(object) => Value::Object(bound_object(object, depth)),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn long_texts_are_cut_on_a_character_boundary() {
+        assert_eq!(bounded_text("short".into()), "short");
+        let long = "é".repeat(MAX_TEXT_BYTES); // two bytes each
+        let cut = bounded_text(long);
+        assert!(cut.len() <= MAX_TEXT_BYTES + '…'.len_utf8());
+        assert!(cut.ends_with('…'));
+        assert!(cut.trim_end_matches('…').chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn a_hostile_request_makes_a_small_event() {
+        // A 60 KB client_id and a 1 MB username in a refusal, and a deep, wide detail.
+        let huge = "x".repeat(60 * 1024);
+        let mut deep = json!("bottom");
+        for _ in 0..50 {
+            deep = json!([deep]);
+        }
+        let event = Event::failure(
+            "app.oauth2.as.token.grant",
+            "refused",
+            "invalid_client",
+            huge.clone(),
+            datetime!(2026-01-01 0:00 UTC),
+        )
+        .with_client(huge.clone())
+        .with_actor(Entity::new("User", "x".repeat(1024 * 1024)))
+        .with_detail("requestedScopes", vec![huge.clone(); 10_000])
+        .with_detail("deep", deep);
+        let before = event.approximate_size();
+        let bounded = event.bounded();
+        assert!(before > 1_000_000);
+        assert!(bounded.approximate_size() < 32 * 1024, "{}", bounded.approximate_size());
+        assert_eq!(bounded.reason_code(), Some("invalid_client"));
+        let scopes = bounded.debug_context.debug_data["requestedScopes"].as_array().unwrap();
+        assert_eq!(scopes.len(), MAX_LIST_ITEMS);
+    }
+
+    #[test]
+    fn a_memory_log_stays_within_its_byte_budget() {
+        use crate::event::{EventSink, MemoryEventLog};
+        let log = MemoryEventLog::with_limits(10_000, 1024 * 1024);
+        let huge = "y".repeat(60 * 1024);
+        for i in 0..10_000 {
+            let event = Event::failure(
+                "t",
+                "refused",
+                "invalid_client",
+                huge.clone(),
+                datetime!(2026-01-01 0:00 UTC),
+            )
+            .with_client(format!("{i}{huge}"))
+            .with_detail("username", huge.clone());
+            log.record(event);
+        }
+        assert!(log.approximate_bytes() <= 1024 * 1024, "{}", log.approximate_bytes());
+        assert!(
+            log.len() > 100,
+            "the budget holds hundreds of bounded events, not a few"
+        );
+        assert!(
+            log.last().unwrap().client.unwrap().id.starts_with("9999"),
+            "the newest is kept"
+        );
+    }
+
+    #[test]
+    fn small_events_are_unchanged() {
+        let event = Event::success("app.oauth2.as.token.grant", "granted", datetime!(2026-01-01 0:00 UTC))
+            .with_client("0oaclient")
+            .with_detail("scopes", ["openid", "profile"]);
+        assert_eq!(event.clone().bounded(), event);
+    }
+}
