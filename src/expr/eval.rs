@@ -7,7 +7,10 @@
 //! attribute gives `null`.
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use regex::Regex;
 
 use crate::expr::MAX_EVAL_STEPS;
 use crate::expr::ast::{ArithOp, CmpOp, Expr, ExprKind, Method, Root, Seg};
@@ -18,11 +21,25 @@ use crate::expr::value::{Value, check_array, check_string, compare, equals};
 
 type R<T> = Result<T, EvalError>;
 
-/// Per-evaluation state: the context and the step budget.
+/// Per-evaluation state: the context, the step budget and the regexes built so far.
 pub(crate) struct Evaluator<'a> {
     pub ctx: &'a Context<'a>,
     steps: Cell<u32>,
+    /// Regexes compiled from patterns built at evaluation time, by pattern, so a projection that
+    /// matches against the same pattern compiles it once.
+    regexes: RefCell<Vec<(String, Rc<Regex>)>>,
 }
+
+/// Steps charged for compiling a regex built at evaluation time, besides
+/// [`REGEX_COMPILE_STEPS_PER_BYTE`] per byte of pattern: compiling costs far more than a step.
+pub(crate) const REGEX_COMPILE_STEPS: usize = 5_000;
+/// Steps charged per byte of a pattern compiled at evaluation time.
+pub(crate) const REGEX_COMPILE_STEPS_PER_BYTE: usize = 50;
+/// Steps charged per byte of text matched against a regex built at evaluation time (its
+/// program may be as large as [`functions::DYNAMIC_REGEX_SIZE_LIMIT`] allows).
+pub(crate) const DYNAMIC_MATCH_STEPS_PER_BYTE: usize = 8;
+/// How many regexes built at evaluation time one evaluation keeps compiled.
+const REGEX_CACHE: usize = 16;
 
 /// What bare names refer to at a point of evaluation.
 #[derive(Default, Clone, Copy)]
@@ -51,7 +68,39 @@ impl<'a> Evaluator<'a> {
         Evaluator {
             ctx,
             steps: Cell::new(0),
+            regexes: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The regex `build` makes of `pattern`, built at evaluation time: from this evaluation's
+    /// cache, or compiled and charged [`REGEX_COMPILE_STEPS`] plus
+    /// [`REGEX_COMPILE_STEPS_PER_BYTE`] per byte of pattern.
+    pub(crate) fn dynamic_regex(
+        &self,
+        op: &str,
+        pattern: &str,
+        build: impl FnOnce(&str) -> Result<Regex, String>,
+    ) -> Result<Rc<Regex>, EvalErrorKind> {
+        if let Some((_, regex)) = self.regexes.borrow().iter().find(|(p, _)| p == pattern) {
+            return Ok(Rc::clone(regex));
+        }
+        self.charge(REGEX_COMPILE_STEPS.saturating_add(pattern.len().saturating_mul(REGEX_COMPILE_STEPS_PER_BYTE)))?;
+        let regex = Rc::new(build(pattern).map_err(|reason| EvalErrorKind::InvalidValue { op: op.into(), reason })?);
+        let mut cache = self.regexes.borrow_mut();
+        if cache.len() == REGEX_CACHE {
+            cache.remove(0);
+        }
+        cache.push((pattern.to_owned(), Rc::clone(&regex)));
+        Ok(regex)
+    }
+
+    /// Whether `regex` matches `text`, charging a step per byte of text for a regex prepared
+    /// when the expression was parsed, and [`DYNAMIC_MATCH_STEPS_PER_BYTE`] for one built at
+    /// evaluation time.
+    pub(crate) fn is_match(&self, regex: &Regex, text: &str, dynamic: bool) -> Result<bool, EvalErrorKind> {
+        let per_byte = if dynamic { DYNAMIC_MATCH_STEPS_PER_BYTE } else { 1 };
+        self.charge(text.len().saturating_mul(per_byte).saturating_add(1))?;
+        Ok(regex.is_match(text))
     }
 
     /// Counts `n` steps against [`MAX_EVAL_STEPS`].
@@ -133,7 +182,7 @@ impl<'a> Evaluator<'a> {
             }
             ExprKind::Matches(a, b, regex) => {
                 let (a, b) = (self.eval(a, sc)?, self.eval(b, sc)?);
-                Value::Bool(matches_op(&a, &b, regex.as_deref()).map_err(at(e.pos))?)
+                Value::Bool(self.matches_op(&a, &b, regex.as_deref()).map_err(at(e.pos))?)
             }
             ExprKind::Arith(first, rest) => {
                 let mut acc = self.eval(first, sc)?;
@@ -290,26 +339,25 @@ fn comparison(op: CmpOp, a: &Value<'_>, b: &Value<'_>) -> Result<bool, EvalError
     })
 }
 
-/// `text matches pattern`: a whole-string match (SpEL); `null` never matches.
-fn matches_op(a: &Value<'_>, b: &Value<'_>, pre: Option<&regex::Regex>) -> Result<bool, EvalErrorKind> {
-    let op = "operator matches";
-    if a.is_null() {
-        return Ok(false);
-    }
-    let text = a.as_text().ok_or_else(|| type_err(op, "string", a))?;
-    let compiled;
-    let re = match pre {
-        Some(r) => r,
-        None => {
-            let Value::Str(p) = b else {
-                return Err(type_err(op, "string pattern", b));
-            };
-            compiled = functions::build_regex(p, true)
-                .map_err(|reason| EvalErrorKind::InvalidValue { op: op.into(), reason })?;
-            &compiled
+impl Evaluator<'_> {
+    /// `text matches pattern`: a whole-string match (SpEL); `null` never matches.
+    fn matches_op(&self, a: &Value<'_>, b: &Value<'_>, pre: Option<&Regex>) -> Result<bool, EvalErrorKind> {
+        let op = "operator matches";
+        if a.is_null() {
+            return Ok(false);
         }
-    };
-    Ok(re.is_match(&text))
+        let text = a.as_text().ok_or_else(|| type_err(op, "string", a))?;
+        match pre {
+            Some(regex) => self.is_match(regex, &text, false),
+            None => {
+                let Value::Str(p) = b else {
+                    return Err(type_err(op, "string pattern", b));
+                };
+                let regex = self.dynamic_regex(op, p, |p| functions::build_dynamic_regex(p, true))?;
+                self.is_match(&regex, &text, true)
+            }
+        }
+    }
 }
 
 /// `+ - * / %` with SpEL semantics; integer division truncates; overflow is an error.
@@ -406,11 +454,13 @@ mod tests {
     #[test]
     fn matches_is_whole_string() {
         // Reference §1.3: SpEL whole-string match; inline flags accepted.
-        let r = matches_op(&Value::str("Engineer"), &Value::str("(?i)engineer"), None);
+        let ctx = Context::new(time::macros::datetime!(2020-01-01 0:00 UTC));
+        let ev = Evaluator::new(&ctx);
+        let r = ev.matches_op(&Value::str("Engineer"), &Value::str("(?i)engineer"), None);
         assert_eq!(r, Ok(true));
-        let r = matches_op(&Value::str("Senior Engineer"), &Value::str("(?i)engineer"), None);
+        let r = ev.matches_op(&Value::str("Senior Engineer"), &Value::str("(?i)engineer"), None);
         assert_eq!(r, Ok(false));
-        assert_eq!(matches_op(&Value::Null, &Value::str("x"), None), Ok(false));
+        assert_eq!(ev.matches_op(&Value::Null, &Value::str("x"), None), Ok(false));
     }
 
     #[test]

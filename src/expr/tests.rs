@@ -615,3 +615,47 @@ fn expression_api() {
         ]
     );
 }
+
+/// A claim an administrator could write: nested projections matching against a regex built per
+/// element. Compiling costs far more than a step, so each compile is charged by its pattern and
+/// the evaluation runs out of budget after a few hundred compiles instead of compiling 90,000
+/// regexes (close to a minute per token before).
+#[test]
+fn regexes_built_at_evaluation_time_are_charged_and_cached() {
+    let items: Vec<Json> = (0..300).map(|i| json!({ "n": i.to_string() })).collect();
+    let profile = map(json!({ "items": items, "pattern": "[0-9]+" }));
+    let user = UserData {
+        id: "u",
+        status: "ACTIVE",
+        profile: &profile,
+        groups: &[],
+    };
+    let ctx = Context {
+        user: Some(user),
+        ..Context::new(datetime!(2020-01-01 0:00 UTC))
+    };
+    let run = |src: &str| Expression::parse(src).unwrap().evaluate(&ctx);
+
+    let hostile = run(r"user.items.![user.items.!['x' matches ('\\pL{40}' + n)]]");
+    assert!(
+        matches!(hostile, Err(ref e) if matches!(e.kind, EvalErrorKind::BudgetExceeded(_))),
+        "{hostile:?}"
+    );
+
+    // One pattern built at evaluation time is compiled once for the whole projection.
+    let same = run("user.items.![n matches user.pattern]").unwrap();
+    assert_eq!(same.as_array().map(Vec::len), Some(300));
+    assert!(
+        same.as_array()
+            .unwrap()
+            .iter()
+            .all(|matched| matched == &Json::Bool(true))
+    );
+
+    // isMemberOfGroupNameRegex with a pattern built at evaluation time is charged alike.
+    let hostile = run(r"user.items.![user.items.![isMemberOfGroupNameRegex('/\\pL{40}' + n + '/')]]");
+    assert!(
+        matches!(hostile, Err(ref e) if matches!(e.kind, EvalErrorKind::BudgetExceeded(_))),
+        "{hostile:?}"
+    );
+}

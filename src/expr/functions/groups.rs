@@ -20,7 +20,7 @@ use crate::expr::ast::Prepared;
 use crate::expr::context::{GroupData, UserData};
 use crate::expr::error::EvalErrorKind;
 use crate::expr::eval::{Evaluator, Scope, list};
-use crate::expr::functions::{Func, group_name_regex, int_arg, required_text};
+use crate::expr::functions::{Func, group_name_pattern, int_arg, required_text};
 use crate::expr::parser::parse;
 use crate::expr::value::{Value, equals};
 
@@ -65,19 +65,23 @@ pub(super) fn call<'x>(
             any(&|g| g.name.contains(&*p))
         }
         Func::MemberOfGroupNameRegex => {
-            let compiled;
-            let re = match prepared {
-                Prepared::Regex(r) => r,
+            let built;
+            let (regex, dynamic): (&regex::Regex, bool) = match prepared {
+                Prepared::Regex(r) => (r, false),
                 _ => {
                     let p = required_text(name, arg(0))?;
-                    compiled = group_name_regex(&p).map_err(|reason| EvalErrorKind::InvalidValue {
-                        op: name.into(),
-                        reason,
+                    built = ev.dynamic_regex(name, group_name_pattern(&p), |p| {
+                        crate::expr::functions::build_dynamic_regex(p, true)
                     })?;
-                    &compiled
+                    (&built, true)
                 }
             };
-            any(&|g| re.is_match(g.name))
+            for group in groups {
+                if ev.is_match(regex, group.name, dynamic)? {
+                    return Ok(Value::Bool(true));
+                }
+            }
+            Ok(Value::Bool(false))
         }
         Func::GetFilteredGroups => filtered_groups(ev, name, groups, &args, prepared),
         Func::GroupsContains | Func::GroupsStartsWith | Func::GroupsEndsWith => {

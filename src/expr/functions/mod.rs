@@ -216,10 +216,23 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The compiled-size limit of a regex whose pattern is built at evaluation time: smaller than
+/// [`REGEX_SIZE_LIMIT`], since every evaluation may compile one and matching costs grow with it.
+pub(crate) const DYNAMIC_REGEX_SIZE_LIMIT: usize = 64 * 1024;
+
+/// Compiles a regex built at evaluation time, under [`DYNAMIC_REGEX_SIZE_LIMIT`].
+pub(crate) fn build_dynamic_regex(pattern: &str, whole: bool) -> Result<Regex, String> {
+    build_regex_limited(pattern, whole, DYNAMIC_REGEX_SIZE_LIMIT)
+}
+
 /// Compiles a regex under [`REGEX_SIZE_LIMIT`]. `whole` anchors it to the whole input, as
 /// SpEL's `matches` does (Okta does not document the anchoring; its expression language is a
 /// subset of SpEL).
 pub(crate) fn build_regex(pattern: &str, whole: bool) -> Result<Regex, String> {
+    build_regex_limited(pattern, whole, REGEX_SIZE_LIMIT)
+}
+
+fn build_regex_limited(pattern: &str, whole: bool, limit: usize) -> Result<Regex, String> {
     let anchored;
     let p = if whole {
         anchored = format!("^(?:{pattern})$");
@@ -228,7 +241,7 @@ pub(crate) fn build_regex(pattern: &str, whole: bool) -> Result<Regex, String> {
         pattern
     };
     RegexBuilder::new(p)
-        .size_limit(REGEX_SIZE_LIMIT)
+        .size_limit(limit)
         .dfa_size_limit(REGEX_SIZE_LIMIT)
         .build()
         .map_err(|e| e.to_string())
@@ -238,9 +251,13 @@ pub(crate) fn build_regex(pattern: &str, whole: bool) -> Result<Regex, String> {
 /// and the rest must match the whole group name (Okta's Expression Language reference documents
 /// `isMemberOfGroupNameRegex("/.*admin.*")` without saying what the slashes mean; our choice).
 pub(crate) fn group_name_regex(pattern: &str) -> Result<Regex, String> {
+    build_regex(group_name_pattern(pattern), true)
+}
+
+/// The pattern of `isMemberOfGroupNameRegex` without its delimiting slashes.
+pub(crate) fn group_name_pattern(pattern: &str) -> &str {
     let p = pattern.strip_prefix('/').unwrap_or(pattern);
-    let p = p.strip_suffix('/').unwrap_or(p);
-    build_regex(p, true)
+    p.strip_suffix('/').unwrap_or(p)
 }
 
 /// Checks literal arguments at parse time and prepares what can be prepared.
