@@ -28,7 +28,7 @@ use time::OffsetDateTime;
 use crate::admin::{ApiError, ManagementApi};
 use crate::clock::Clock;
 use crate::endpoint::{EndpointResponse, OAuthError};
-use crate::event::{Event, EventSink};
+use crate::event::{Event, EventSink, Severity};
 use crate::expr::JsonMap;
 use crate::keys::{KeyMaterial, RotationSettings};
 use crate::random::Randomness;
@@ -198,9 +198,11 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     }
 
     /// Records `event` under an id drawn from the server's randomness, so a seeded source makes
-    /// the System Log reproducible too.
+    /// the System Log reproducible too, and reports it as a `tracing` event: every decision the
+    /// endpoints record goes through here.
     pub(crate) fn record(&self, mut event: Event) {
         event.uuid = crate::event::uuid_from(self.random());
+        trace_decision(&event);
         self.events.record(event);
     }
 
@@ -257,6 +259,46 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             .unwrap_or_else(PoisonError::into_inner)
             .insert(id.to_owned(), Arc::clone(&state));
         Ok(Some(state))
+    }
+}
+
+/// Reports a recorded decision to `tracing` (target `authserver::decision`): the event type
+/// (which names the endpoint), the authorization server, client and grant type where the event
+/// names them, the outcome and the reason code, at the event's severity.
+fn trace_decision(event: &Event) {
+    let server = event
+        .target
+        .iter()
+        .find(|target| target.kind == "AuthorizationServer")
+        .map(|target| target.id.as_str());
+    let client = event.client.as_ref().map(|client| client.id.as_str());
+    let grant_type = event
+        .debug_context
+        .debug_data
+        .get("grantType")
+        .and_then(serde_json::Value::as_str);
+    let outcome = event.outcome.result.as_str();
+    let reason = event.reason_code();
+    macro_rules! decision {
+        ($level:expr) => {
+            tracing::event!(
+                target: "authserver::decision",
+                $level,
+                event_type = %event.event_type,
+                server,
+                client,
+                grant_type,
+                outcome,
+                reason,
+                "{}",
+                event.display_message
+            )
+        };
+    }
+    match event.severity {
+        Severity::Info => decision!(tracing::Level::INFO),
+        Severity::Warn => decision!(tracing::Level::WARN),
+        Severity::Error => decision!(tracing::Level::ERROR),
     }
 }
 
