@@ -111,14 +111,18 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+mod authorize;
 pub mod claims;
+mod client_auth;
 pub mod clock;
 pub mod crypto;
 pub mod endpoint;
 pub mod event;
 pub mod expr;
+mod grant;
 pub mod jose;
 pub mod keys;
+mod logout;
 pub mod model;
 mod offload;
 pub mod pkce;
@@ -130,5 +134,6 @@ mod server;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+mod validity;
 
 pub use server::{AuthServer, AuthorizeOutcome, LoginRequired, LogoutOutcome};

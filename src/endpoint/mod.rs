@@ -8,6 +8,7 @@ mod error;
 mod http_types;
 mod params;
 mod reason;
+mod refusal;
 mod request;
 mod response;
 
@@ -16,5 +17,6 @@ pub use error::{ErrorCode, OAuthError};
 pub use http_types::HttpRequestError;
 pub use params::{MAX_PARAMS_LEN, Params, ParamsError, basic_credentials};
 pub use reason::{Reason, ServerFailure, TokenInvalid};
+pub(crate) use refusal::Refusal;
 pub use request::{EndpointRequest, Method, Session};
 pub use response::{Body, EndpointResponse};

@@ -17,7 +17,6 @@
 //! How an error is delivered (JSON, a redirect to the client, an error page, a
 //! `WWW-Authenticate` challenge) is the endpoint's business, not the reason's.
 
-use std::borrow::Cow;
 use std::error::Error;
 use std::fmt;
 
@@ -32,100 +31,6 @@ use crate::model::{GrantType, ResponseType};
 use crate::policy::{self, Denial};
 use crate::store::StoreError;
 use crate::store::grants::GrantId;
-
-/// Okta's fixed texts, and this crate's where Okta has none. Never client input.
-pub(crate) mod text {
-    pub(crate) const INTERNAL: &str = "The server encountered an internal error.";
-    pub(crate) const INVALID_REQUEST: &str = "Invalid request";
-    pub(crate) const REPEATED: &str = "The request contained multiple parameters with the same name.";
-    pub(crate) const INVALID_SCOPE: &str = "The requested scope is invalid, unknown, or malformed.";
-    pub(crate) const USER_NOT_ASSIGNED: &str = "User is not assigned to the client application.";
-    pub(crate) const OTHER_CLIENT: &str = "The grant was issued to another client. Please make sure the 'client_id' matches the one used at the authorize request.";
-
-    // Client authentication.
-    pub(crate) const CLIENT_AUTH_FAILED: &str =
-        "Client authentication failed. Either the client or the client credentials are invalid.";
-    pub(crate) const NO_CREDENTIALS: &str = "No client credentials found.";
-    pub(crate) const INVALID_CLIENT_ID: &str = "Invalid value for 'client_id' parameter.";
-    pub(crate) const BAD_SECRET: &str = "The client secret supplied for a confidential client is invalid.";
-    pub(crate) const BAD_HEADER: &str = "Found Authentication header but was not valid client credentials.";
-    pub(crate) const MULTIPLE_CREDENTIALS: &str = "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body.";
-    pub(crate) const QUERY_CREDENTIALS: &str = "Client credentials cannot be supplied via query parameters.";
-    pub(crate) const BAD_ASSERTION_TYPE: &str =
-        "The 'client_assertion_type' parameter must be 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.";
-    pub(crate) const MISSING_ASSERTION: &str = "The 'client_assertion' parameter is required.";
-    pub(crate) const ASSERTION_INVALID: &str = "The client_assertion token is invalid.";
-    pub(crate) const ASSERTION_SIGNATURE: &str = "The client_assertion signature is invalid.";
-    pub(crate) const ASSERTION_ISSUER: &str =
-        "The issuer [iss] and subject [sub] claims of the client_assertion must be the client_id.";
-    pub(crate) const ASSERTION_AUDIENCE: &str =
-        "The audience [aud] claim for client_assertion must be the endpoint invoked for the client.";
-    pub(crate) const ASSERTION_EXPIRED: &str = "The client_assertion token is expired.";
-    pub(crate) const ASSERTION_NO_EXP: &str = "The client_assertion token must contain an expiration [exp] claim.";
-    pub(crate) const ASSERTION_TOO_LONG: &str = "The client_assertion token has an expiration too far into the future.";
-    pub(crate) const ASSERTION_IAT: &str = "The client_assertion token was issued in the future.";
-    pub(crate) const ASSERTION_NBF: &str = "The client_assertion token is not valid yet.";
-    pub(crate) const ASSERTION_NO_JTI: &str = "The client_assertion token must contain a valid 'jti' claim.";
-    pub(crate) const ASSERTION_REPLAY: &str = "The client_assertion token has already been used.";
-    pub(crate) const SHORT_SECRET: &str = "The client secret is too short to verify a JWT HMAC.";
-
-    // The token endpoint.
-    pub(crate) const NOT_POST: &str = "The token endpoint accepts only POST requests.";
-    pub(crate) const TOO_LARGE: &str = "The request is too large.";
-    pub(crate) const MISSING_GRANT_TYPE: &str = "The 'grant_type' parameter is required.";
-    pub(crate) const UNSUPPORTED_GRANT_TYPE: &str = "The authorization grant type is not supported by the authorization server. Configured grant types: [authorization_code, password, client_credentials, refresh_token].";
-    pub(crate) const USER_UNAVAILABLE: &str = "The user is no longer available.";
-    pub(crate) const MISSING_CODE: &str = "The 'code' parameter is required.";
-    pub(crate) const INVALID_CODE: &str = "The authorization code is invalid or has expired.";
-    pub(crate) const REDIRECT_MISMATCH: &str =
-        "The 'redirect_uri' does not match the redirection URI used in the authorization request.";
-    pub(crate) const PKCE_FAILED: &str = "PKCE verification failed.";
-    pub(crate) const MISSING_REFRESH_TOKEN: &str = "The 'refresh_token' parameter is required.";
-    pub(crate) const INVALID_REFRESH_TOKEN: &str = "The refresh token is invalid or expired.";
-    pub(crate) const INVALID_CREDENTIALS: &str = "The credentials provided were invalid.";
-    pub(crate) const MISSING_USERNAME: &str = "The 'username' parameter is required.";
-    pub(crate) const MISSING_PASSWORD: &str = "The 'password' parameter is required.";
-    pub(crate) const PUBLIC_CLIENT: &str = "Client credentials requests require a confidential client.";
-
-    // The authorize endpoint.
-    pub(crate) const ILLEGAL_REDIRECT_URI: &str =
-        "The 'redirect_uri' parameter must be a Login redirect URI in the client app settings.";
-    pub(crate) const PARAMETERS_TOO_LONG: &str = "The request parameters are too long.";
-    pub(crate) const RESPONSE_TYPE_MISSING: &str = "The 'response_type' parameter is required.";
-    pub(crate) const INVALID_STATE: &str = "The authentication request has an invalid 'state' parameter.";
-    pub(crate) const NONCE_REQUIRED: &str = "The 'nonce' parameter is required for authorize requests with either the 'id_token' or 'token' response types..";
-    pub(crate) const QUERY_WITH_TOKENS: &str =
-        "'query' response mode cannot be used with either the 'id_token' or 'token' response types.";
-    pub(crate) const POST_MESSAGE_WITH_CODE: &str =
-        "'okta_post_message' response mode cannot be used with the 'code' response type.";
-    pub(crate) const POST_MESSAGE_NEEDS_WEB_ORIGIN: &str =
-        "'okta_post_message' response mode requires an http or https redirect URI.";
-    pub(crate) const UNSUPPORTED_RESPONSE_MODE: &str = "The response mode is not supported by the authorization \
-         server. Valid response modes: [query, fragment, form_post, okta_post_message].";
-    pub(crate) const OPENID_REQUIRED: &str =
-        "Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope.";
-    pub(crate) const INVALID_PROMPT: &str = "The 'prompt' parameter is invalid.";
-    pub(crate) const INVALID_MAX_AGE: &str = "The 'max_age' parameter is invalid.";
-    pub(crate) const REQUEST_OBJECT: &str = "The 'request' and 'request_uri' parameters are not supported.";
-    pub(crate) const PKCE_REQUIRED: &str = "PKCE code challenge is required by the application.";
-    pub(crate) const PKCE_METHOD: &str = "PKCE code challenge method is invalid. Only S256 is supported.";
-    pub(crate) const PKCE_CHALLENGE: &str = "PKCE code challenge is invalid.";
-    pub(crate) const PKCE_CHALLENGE_MISSING: &str =
-        "PKCE code challenge is required when the code challenge method is specified.";
-    pub(crate) const LOGIN_REQUIRED: &str = "The client specified not to prompt, but the user is not logged in.";
-    pub(crate) const DENIED: &str = "The resource owner or authorization server denied the request.";
-
-    // Introspection, revocation, userinfo and logout.
-    pub(crate) const TOKEN_REQUIRED: &str = "The 'token' parameter is required.";
-    pub(crate) const INVALID_ACCESS_TOKEN: &str = "The access token is invalid.";
-    pub(crate) const INSUFFICIENT_SCOPE: &str =
-        "The access token must provide access to at least one of these scopes - profile, email, address or phone";
-    pub(crate) const TOKEN_IN_QUERY: &str = "The access token cannot be presented in a query string.";
-    pub(crate) const HINT_REQUIRED: &str = "The 'id_token_hint' parameter is required.";
-    pub(crate) const HINT_INVALID: &str = "The 'id_token_hint' parameter is not a valid ID token.";
-    pub(crate) const ILLEGAL_POST_LOGOUT_REDIRECT: &str =
-        "The 'post_logout_redirect_uri' parameter must be a Logout redirect URI in the client app settings.";
-}
 
 /// Why a token this server issued is not valid (RFC 7662 §2.2: any of these introspects as
 /// `{"active": false}`; RFC 6750 §3.1: `invalid_token` at a resource).
@@ -204,25 +109,25 @@ impl fmt::Display for TokenInvalid {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ServerFailure {
+    /// The server's claims do not compile (only a store written by other means than the
+    /// management API holds such claims).
+    #[error("the server's claims do not compile")]
+    ClaimsDoNotCompile,
     /// A store failed.
     #[error("a store failed")]
     Store(#[from] StoreError),
-    /// The randomness source failed.
-    #[error("the randomness source failed")]
-    Randomness(#[from] CryptoError),
     /// Signing a token failed.
     #[error("signing a token failed")]
     Signing(#[source] JoseError),
+    /// The randomness source failed.
+    #[error("the randomness source failed")]
+    Randomness(#[from] CryptoError),
     /// The key material could not open the signing key.
     #[error("the key material failed")]
     Keys(#[from] KeyError),
     /// Rotating the server's keys failed.
     #[error("rotating the keys failed")]
-    KeyRotation(#[source] ApiError),
-    /// The server's claims do not compile (only a store written by other means than the
-    /// management API holds such claims).
-    #[error("the server's claims do not compile")]
-    ClaimsDoNotCompile,
+    KeyRotation(#[source] Box<ApiError>),
     /// A response could not be serialized.
     #[error("a response could not be serialized")]
     Serialization(#[from] serde_json::Error),
@@ -249,501 +154,608 @@ impl ServerFailure {
 /// whether the refusal is worth a look. Where one description serves several causes (an unknown
 /// client and a wrong secret read alike, so the answer does not tell whether a client exists),
 /// the reasons still differ.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Reason {
     // ---- Reading the request ----
     /// The token endpoint takes only `POST` (RFC 6749 §3.2).
+    #[error("The token endpoint accepts only POST requests.")]
     TokenNotPost,
     /// Introspection, revocation, userinfo and logout take only their methods.
+    #[error("Invalid request")]
     MethodNotAllowed,
     /// The token request's form is larger than the endpoint reads.
+    #[error("The request is too large.")]
     RequestTooLarge,
     /// A parameter was sent twice (RFC 6749 §3.1), at an endpoint that answers in JSON.
+    #[error("The request contained multiple parameters with the same name.")]
     RepeatedParameter,
     /// The parameters could not be read (too large).
+    #[error("Invalid request")]
     UnreadableParameters,
     /// A parameter was sent twice at the authorize or logout endpoint, which answer with a page.
+    #[error("The request contained multiple parameters with the same name.")]
     BrowserRepeatedParameter,
     /// The authorize request's parameters are larger than the endpoint reads.
+    #[error("The request parameters are too long.")]
     AuthorizeParametersTooLong,
     /// `token` is missing at introspection or revocation (RFC 7662 §2.1, RFC 7009 §2.1).
+    #[error("The 'token' parameter is required.")]
     MissingToken,
 
     // ---- Client authentication (RFC 6749 §2.3, RFC 7523 §3, OpenID Connect Core §9) ----
     /// Client credentials in the query string.
+    #[error("Client credentials cannot be supplied via query parameters.")]
     QueryCredentials,
     /// More than one kind of client credentials in one request.
+    #[error(
+        "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body."
+    )]
     MultipleClientCredentials,
     /// The form's `client_id` names another client than the `Authorization` header.
+    #[error(
+        "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body."
+    )]
     HeaderClientIdMismatch,
     /// The form's `client_id` names another client than the assertion's `sub`.
+    #[error("The issuer [iss] and subject [sub] claims of the client_assertion must be the client_id.")]
     AssertionClientIdMismatch,
     /// An `Authorization` header that is not `Basic` credentials.
+    #[error("Found Authentication header but was not valid client credentials.")]
     MalformedAuthorizationHeader,
     /// A `client_assertion_type` other than JWT bearer (RFC 7523 §2.2).
+    #[error("The 'client_assertion_type' parameter must be 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.")]
     InvalidClientAssertionType,
     /// `client_assertion_type` without `client_assertion`.
+    #[error("The 'client_assertion' parameter is required.")]
     MissingClientAssertion,
     /// The assertion is not a readable JWS.
+    #[error("The client_assertion token is invalid.")]
     AssertionMalformed,
     /// The assertion has no `sub`.
+    #[error("The issuer [iss] and subject [sub] claims of the client_assertion must be the client_id.")]
     AssertionMissingSub,
     /// A `client_secret` without a `client_id`.
+    #[error("Invalid value for 'client_id' parameter.")]
     MissingClientId,
     /// No client credentials at all.
+    #[error("No client credentials found.")]
     MissingClientCredentials,
     /// No such client, for a client that sent credentials.
+    #[error("Client authentication failed. Either the client or the client credentials are invalid.")]
     UnknownClient,
     /// No such client, for a client that sent only its `client_id` (Okta's answer names the
     /// parameter).
+    #[error("Invalid value for 'client_id' parameter.")]
     UnknownPublicClient,
     /// The client is not `ACTIVE`.
+    #[error("Client authentication failed. Either the client or the client credentials are invalid.")]
     ClientInactive,
     /// The client used another method than its `token_endpoint_auth_method`.
+    #[error("Client authentication failed. Either the client or the client credentials are invalid.")]
     AuthMethodMismatch,
     /// A confidential client sent no secret.
+    #[error("The client secret supplied for a confidential client is invalid.")]
     MissingClientSecret,
     /// The client has no secret to compare with.
+    #[error("The client secret supplied for a confidential client is invalid.")]
     ClientHasNoSecret,
     /// The secret does not match.
+    #[error("The client secret supplied for a confidential client is invalid.")]
     InvalidClientSecret,
     /// The secret expired (`client_secret_expires_at`).
+    #[error("The client secret supplied for a confidential client is invalid.")]
     ClientSecretExpired,
     /// The directory keeps no `client_secret_jwt` key for the client.
+    #[error("Client authentication failed. Either the client or the client credentials are invalid.")]
     ClientSecretJwtKeyUnavailable,
     /// The directory's `client_secret_jwt` key is not the client's current secret.
+    #[error("Client authentication failed. Either the client or the client credentials are invalid.")]
     ClientSecretJwtKeyStale,
     /// A `private_key_jwt` client without usable registered keys.
+    #[error("Client authentication failed. Either the client or the client credentials are invalid.")]
     ClientHasNoUsableJwks,
     /// The secret is too short for an HMAC.
+    #[error("The client secret is too short to verify a JWT HMAC.")]
     ClientSecretTooShort,
     /// The assertion's signature does not verify.
+    #[error("The client_assertion signature is invalid.")]
     AssertionSignatureInvalid,
     /// The assertion cannot be verified (no matching key, unsupported algorithm, …).
+    #[error("The client_assertion token is invalid.")]
     AssertionUnverifiable,
     /// The verified assertion's claims are not claims.
+    #[error("The client_assertion token is invalid.")]
     AssertionClaimsMalformed,
     /// `iss` or `sub` is not the client id.
+    #[error("The issuer [iss] and subject [sub] claims of the client_assertion must be the client_id.")]
     AssertionIssuerMismatch,
     /// `aud` does not name the endpoint.
+    #[error("The audience [aud] claim for client_assertion must be the endpoint invoked for the client.")]
     AssertionAudienceMismatch,
     /// No `exp`.
+    #[error("The client_assertion token must contain an expiration [exp] claim.")]
     AssertionMissingExp,
     /// `exp` is not a representable instant.
+    #[error("The client_assertion token is invalid.")]
     AssertionExpOutOfRange,
     /// `exp` has passed.
+    #[error("The client_assertion token is expired.")]
     AssertionExpired,
     /// `exp` is more than an hour ahead.
+    #[error("The client_assertion token has an expiration too far into the future.")]
     AssertionExpTooFar,
     /// `iat` is in the future.
+    #[error("The client_assertion token was issued in the future.")]
     AssertionIssuedInFuture,
     /// `nbf` has not passed.
+    #[error("The client_assertion token is not valid yet.")]
     AssertionNotYetValid,
     /// No usable `jti`.
+    #[error("The client_assertion token must contain a valid 'jti' claim.")]
     AssertionMissingJti,
     /// The `jti` was used before (RFC 7523 §3).
+    #[error("The client_assertion token has already been used.")]
     AssertionReplayed,
     /// Client authentication failed at the token endpoint, for the reason inside (recorded
     /// under its own reason by the client-authentication event).
-    ClientAuthentication(Box<Reason>),
+    #[error("{0}")]
+    ClientAuthentication(#[source] Box<Reason>),
 
     // ---- The token endpoint (RFC 6749 §4, §5.2, §6) ----
     /// No `grant_type`.
+    #[error("The 'grant_type' parameter is required.")]
     MissingGrantType,
     /// A `grant_type` this server does not serve.
+    #[error(
+        "The authorization grant type is not supported by the authorization server. Configured grant types: [authorization_code, password, client_credentials, refresh_token]."
+    )]
     UnsupportedGrantType,
     /// The client may not use the grant type; `configured` are its `grant_types`.
+    #[error(
+        "The client is not authorized to use the provided grant type. Configured grant types: [{}].",
+        listed(configured)
+    )]
     GrantTypeNotAllowed {
         /// The client's grant types.
         configured: Vec<GrantType>,
     },
     /// `scope` is too long or not RFC 6749 §3.3 syntax.
+    #[error("The requested scope is invalid, unknown, or malformed.")]
     MalformedScope,
     /// No `code`.
+    #[error("The 'code' parameter is required.")]
     MissingCode,
     /// No `refresh_token`.
+    #[error("The 'refresh_token' parameter is required.")]
     MissingRefreshToken,
     /// No `username`.
+    #[error("The 'username' parameter is required.")]
     MissingUsername,
     /// No `password`.
+    #[error("The 'password' parameter is required.")]
     MissingPassword,
     /// The code is unknown, expired, or of another server.
+    #[error("The authorization code is invalid or has expired.")]
     InvalidCode,
     /// The code was redeemed before (RFC 6749 §4.1.2, §10.5): grant `grant` is revoked.
+    #[error("The authorization code is invalid or has expired.")]
     AuthorizationCodeReplayed {
         /// The grant the code belonged to.
         grant: GrantId,
     },
     /// The code or refresh token was issued to another client.
+    #[error(
+        "The grant was issued to another client. Please make sure the 'client_id' matches the one used at the authorize request."
+    )]
     GrantOfOtherClient,
     /// `redirect_uri` differs from the authorization request's (RFC 6749 §4.1.3).
+    #[error("The 'redirect_uri' does not match the redirection URI used in the authorization request.")]
     RedirectUriMismatch,
     /// The `code_verifier` does not match the challenge (RFC 7636 §4.6).
+    #[error("PKCE verification failed.")]
     PkceMismatch,
     /// The code has a challenge but no `code_verifier` came.
+    #[error("PKCE verification failed.")]
     MissingCodeVerifier,
     /// A `code_verifier` for a code without a challenge (RFC 9700 §2.1.1: a downgrade).
+    #[error("PKCE verification failed.")]
     UnexpectedCodeVerifier,
     /// A public client's code without a challenge.
+    #[error("PKCE verification failed.")]
     PkceRequired,
     /// The grant's user is unknown or not `ACTIVE`.
+    #[error("The user is no longer available.")]
     UserUnavailable,
     /// The user is not assigned to the client.
+    #[error("User is not assigned to the client application.")]
     UserNotAssigned,
     /// Wrong username or password, or the user cannot sign in.
+    #[error("The credentials provided were invalid.")]
     InvalidCredentials,
     /// A public client asked for client credentials.
+    #[error("Client credentials requests require a confidential client.")]
     PublicClientCredentials,
     /// No such refresh token.
+    #[error("The refresh token is invalid or expired.")]
     UnknownRefreshToken,
     /// The refresh token's family was revoked.
+    #[error("The refresh token is invalid or expired.")]
     RefreshTokenRevoked,
     /// The refresh token was issued by another authorization server.
+    #[error("The refresh token is invalid or expired.")]
     RefreshTokenForOtherServer,
     /// The refresh token's family lifetime ran out.
+    #[error("The refresh token is invalid or expired.")]
     RefreshTokenExpired,
     /// The refresh token was unused for longer than its idle window.
+    #[error("The refresh token is invalid or expired.")]
     RefreshTokenIdle,
     /// A rotated-away refresh token was presented after the leeway: grant `grant` is revoked.
+    #[error("The refresh token is invalid or expired.")]
     RefreshTokenReused {
         /// The refresh token's grant (its family).
         grant: GrantId,
     },
     /// The refresh token's grant names a grant type this server does not know.
+    #[error("The refresh token is invalid or expired.")]
     RefreshTokenUnknownGrantType,
     /// The refresh token is implicitly revoked, for the reason inside.
+    #[error("The refresh token is invalid or expired.")]
     RefreshTokenInvalid(TokenInvalid),
     /// The access policies denied the request (Okta's catalogue id is the reason code).
+    #[error("{}", .0.description())]
     PolicyDenied(Denial),
     /// Minting the tokens failed at the token endpoint, for the reason inside.
-    TokenMinting(Box<Reason>),
+    #[error("{0}")]
+    TokenMinting(#[source] Box<Reason>),
 
     // ---- The authorize endpoint (RFC 6749 §4.1.2.1, OpenID Connect Core §3.1.2.6) ----
     /// `client_id` is missing or names no active client: an error page, never a redirect.
+    #[error("Invalid value for 'client_id' parameter.")]
     InvalidClientId,
     /// `redirect_uri` is not one of the client's: an error page, never a redirect.
+    #[error("The 'redirect_uri' parameter must be a Login redirect URI in the client app settings.")]
     IllegalRedirectUri,
     /// `request` or `request_uri`.
+    #[error("The 'request' and 'request_uri' parameters are not supported.")]
     RequestObjectNotSupported,
     /// No `response_type`.
+    #[error("The 'response_type' parameter is required.")]
     ResponseTypeMissing,
     /// A `response_type` the client may not use; `configured` are its `response_types`.
+    #[error(
+        "The response type is not supported by the authorization server. Configured response types: [{}].",
+        listed(configured)
+    )]
     ResponseTypeNotAllowed {
         /// The client's response types.
         configured: Vec<ResponseType>,
     },
     /// The response type needs a grant type the client may not use.
+    #[error(
+        "The client is not authorized to use the provided grant type. Configured grant types: [{}].",
+        listed(configured)
+    )]
     AuthorizeGrantTypeNotAllowed {
         /// The client's grant types.
         configured: Vec<GrantType>,
     },
     /// An unknown `response_mode`.
+    #[error(
+        "The response mode is not supported by the authorization server. Valid response modes: [query, fragment, form_post, okta_post_message]."
+    )]
     UnsupportedResponseMode,
     /// `response_mode=query` with tokens.
+    #[error("'query' response mode cannot be used with either the 'id_token' or 'token' response types.")]
     QueryModeWithTokens,
     /// `response_mode=okta_post_message` for the code flow.
+    #[error("'okta_post_message' response mode cannot be used with the 'code' response type.")]
     PostMessageWithCode,
     /// `response_mode=okta_post_message` without an http(s) redirect URI.
+    #[error("'okta_post_message' response mode requires an http or https redirect URI.")]
     PostMessageNeedsWebOrigin,
     /// `state` is missing or not of Okta's characters.
+    #[error("The authentication request has an invalid 'state' parameter.")]
     InvalidState,
     /// `scope` is too long or not RFC 6749 §3.3 syntax, at the authorize endpoint.
+    #[error("The requested scope is invalid, unknown, or malformed.")]
     AuthorizeScopeMalformed,
     /// An ID token or OpenID claim scopes without `openid`.
+    #[error("Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope.")]
     OpenidRequired,
     /// Tokens from the authorize endpoint without `nonce`.
+    #[error(
+        "The 'nonce' parameter is required for authorize requests with either the 'id_token' or 'token' response types.."
+    )]
     NonceRequired,
     /// An invalid `prompt`.
+    #[error("The 'prompt' parameter is invalid.")]
     InvalidPrompt,
     /// An invalid `max_age`.
+    #[error("The 'max_age' parameter is invalid.")]
     InvalidMaxAge,
     /// A public client without a PKCE challenge.
+    #[error("PKCE code challenge is required by the application.")]
     PkceChallengeRequired,
     /// A PKCE method other than `S256`.
+    #[error("PKCE code challenge method is invalid. Only S256 is supported.")]
     PkceMethodUnsupported,
     /// A malformed PKCE challenge.
+    #[error("PKCE code challenge is invalid.")]
     PkceChallengeInvalid,
     /// A PKCE method without a challenge.
+    #[error("PKCE code challenge is required when the code challenge method is specified.")]
     PkceChallengeMissing,
     /// `prompt=none` without a usable session.
+    #[error("The client specified not to prompt, but the user is not logged in.")]
     LoginRequired,
     /// The session's user is unknown or not `ACTIVE`.
+    #[error("The resource owner or authorization server denied the request.")]
     SessionUserInactive,
 
     // ---- Userinfo (RFC 6750 §3.1, OpenID Connect Core §5.3.3) ----
     /// The access token came in the query string.
+    #[error("The access token cannot be presented in a query string.")]
     AccessTokenInQuery,
     /// The access token is not valid, for the reason inside.
+    #[error("The access token is invalid.")]
     AccessTokenInvalid(TokenInvalid),
     /// The access token lacks `openid`.
+    #[error("The access token must provide access to at least one of these scopes - profile, email, address or phone")]
     InsufficientScope,
 
     // ---- Logout (OpenID Connect RP-Initiated Logout) ----
     /// No `id_token_hint`.
+    #[error("The 'id_token_hint' parameter is required.")]
     MissingIdTokenHint,
     /// `id_token_hint` is not an ID token of this server.
+    #[error("The 'id_token_hint' parameter is not a valid ID token.")]
     InvalidIdTokenHint,
     /// `post_logout_redirect_uri` is not registered on the token's client.
+    #[error("The 'post_logout_redirect_uri' parameter must be a Logout redirect URI in the client app settings.")]
     IllegalPostLogoutRedirectUri,
 
     // ---- Failures ----
     /// A claim could not be evaluated (Okta answers `server_error` with HTTP 400 and names the
     /// claim).
-    ClaimFailed(ClaimError),
+    #[error("{}", ClaimError::description(.0))]
+    ClaimFailed(#[source] Box<ClaimError>),
     /// Something inside the server failed.
-    Server(ServerFailure),
+    #[error("The server encountered an internal error.")]
+    Server(#[source] ServerFailure),
 }
 
-/// One row of the mapping: the reason code and the wire error.
-struct Row {
-    code: &'static str,
-    error: ErrorCode,
-    status: u16,
-    description: Cow<'static, str>,
-}
-
-fn row(code: &'static str, error: ErrorCode, status: u16, description: impl Into<Cow<'static, str>>) -> Row {
-    Row {
-        code,
-        error,
-        status,
-        description: description.into(),
-    }
-}
-
-/// `[a, b, c]` of wire spellings.
+/// `a, b, c` of wire spellings.
 fn listed<T: fmt::Display>(items: &[T]) -> String {
     let names: Vec<String> = items.iter().map(ToString::to_string).collect();
     names.join(", ")
 }
 
 impl Reason {
-    /// The mapping: every reason's code, OAuth error, status and description.
-    fn row(&self) -> Row {
+    /// The reason code recorded in the event log (`debugContext.debugData.reasonCode`): Okta's
+    /// catalogue id for policy denials, the OAuth error code for most refusals at the authorize
+    /// endpoint, a precise code elsewhere.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TokenNotPost | Self::MethodNotAllowed => "method_not_allowed",
+            Self::RequestTooLarge => "request_too_large",
+            Self::RepeatedParameter => "repeated_parameter",
+            Self::UnreadableParameters
+            | Self::BrowserRepeatedParameter
+            | Self::AuthorizeParametersTooLong
+            | Self::RequestObjectNotSupported
+            | Self::ResponseTypeMissing
+            | Self::InvalidState
+            | Self::NonceRequired
+            | Self::InvalidPrompt
+            | Self::InvalidMaxAge
+            | Self::PkceChallengeRequired
+            | Self::PkceMethodUnsupported
+            | Self::PkceChallengeInvalid
+            | Self::PkceChallengeMissing => "invalid_request",
+            Self::MissingToken => "missing_token",
+            Self::QueryCredentials => "query_credentials",
+            Self::MultipleClientCredentials => "multiple_client_credentials",
+            Self::HeaderClientIdMismatch | Self::AssertionClientIdMismatch => "client_id_mismatch",
+            Self::MalformedAuthorizationHeader => "malformed_authorization_header",
+            Self::InvalidClientAssertionType => "invalid_client_assertion_type",
+            Self::MissingClientAssertion => "missing_client_assertion",
+            Self::AssertionMalformed => "assertion_malformed",
+            Self::AssertionMissingSub => "assertion_missing_sub",
+            Self::MissingClientId => "missing_client_id",
+            Self::MissingClientCredentials => "missing_client_credentials",
+            Self::UnknownClient | Self::UnknownPublicClient => "unknown_client",
+            Self::ClientInactive => "client_inactive",
+            Self::AuthMethodMismatch => "auth_method_mismatch",
+            Self::MissingClientSecret => "missing_client_secret",
+            Self::ClientHasNoSecret => "client_has_no_secret",
+            Self::InvalidClientSecret => "invalid_client_secret",
+            Self::ClientSecretExpired => "client_secret_expired",
+            Self::ClientSecretJwtKeyUnavailable => "client_secret_jwt_key_unavailable",
+            Self::ClientSecretJwtKeyStale => "client_secret_jwt_key_stale",
+            Self::ClientHasNoUsableJwks => "client_has_no_usable_jwks",
+            Self::ClientSecretTooShort => "client_secret_too_short",
+            Self::AssertionSignatureInvalid => "assertion_signature_invalid",
+            Self::AssertionUnverifiable => "assertion_unverifiable",
+            Self::AssertionClaimsMalformed => "assertion_claims_malformed",
+            Self::AssertionIssuerMismatch => "assertion_issuer_mismatch",
+            Self::AssertionAudienceMismatch => "assertion_audience_mismatch",
+            Self::AssertionMissingExp => "assertion_missing_exp",
+            Self::AssertionExpOutOfRange => "assertion_exp_out_of_range",
+            Self::AssertionExpired => "assertion_expired",
+            Self::AssertionExpTooFar => "assertion_exp_too_far",
+            Self::AssertionIssuedInFuture => "assertion_iat_in_future",
+            Self::AssertionNotYetValid => "assertion_not_yet_valid",
+            Self::AssertionMissingJti => "assertion_missing_jti",
+            Self::AssertionReplayed => "assertion_replayed",
+            Self::MissingGrantType => "missing_grant_type",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::GrantTypeNotAllowed { .. } => "unauthorized_grant_type",
+            Self::MalformedScope => "malformed_scope",
+            Self::MissingCode => "missing_code",
+            Self::MissingRefreshToken => "missing_refresh_token",
+            Self::MissingUsername => "missing_username",
+            Self::MissingPassword => "missing_password",
+            Self::InvalidCode => "invalid_code",
+            Self::AuthorizationCodeReplayed { .. } => "authorization_code_replayed",
+            Self::GrantOfOtherClient => "client_mismatch",
+            Self::RedirectUriMismatch => "redirect_uri_mismatch",
+            Self::PkceMismatch => "pkce_mismatch",
+            Self::MissingCodeVerifier => "missing_code_verifier",
+            Self::UnexpectedCodeVerifier => "unexpected_code_verifier",
+            Self::PkceRequired => "pkce_required",
+            Self::UserUnavailable => "user_unavailable",
+            Self::UserNotAssigned => "user_not_assigned",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::PublicClientCredentials => "public_client_credentials",
+            Self::UnknownRefreshToken => "unknown_refresh_token",
+            Self::RefreshTokenRevoked => "refresh_token_revoked",
+            Self::RefreshTokenForOtherServer => "refresh_token_for_other_server",
+            Self::RefreshTokenExpired => "refresh_token_expired",
+            Self::RefreshTokenIdle => "refresh_token_idle",
+            Self::RefreshTokenReused { .. } => "refresh_token_reused",
+            Self::RefreshTokenUnknownGrantType => "refresh_token_unknown_grant_type",
+            Self::RefreshTokenInvalid(invalid) | Self::AccessTokenInvalid(invalid) => invalid.code(),
+            Self::InvalidClientId => "invalid_client_id",
+            Self::IllegalRedirectUri => "illegal_redirect_uri",
+            Self::ResponseTypeNotAllowed { .. } => "unsupported_response_type",
+            Self::AuthorizeGrantTypeNotAllowed { .. } => "unauthorized_client",
+            Self::UnsupportedResponseMode
+            | Self::QueryModeWithTokens
+            | Self::PostMessageWithCode
+            | Self::PostMessageNeedsWebOrigin => "unsupported_response_mode",
+            Self::AuthorizeScopeMalformed => "invalid_scope",
+            Self::OpenidRequired | Self::SessionUserInactive => "access_denied",
+            Self::LoginRequired => "login_required",
+            Self::AccessTokenInQuery => "access_token_in_query",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::MissingIdTokenHint => "missing_id_token_hint",
+            Self::InvalidIdTokenHint => "invalid_id_token_hint",
+            Self::IllegalPostLogoutRedirectUri => "illegal_post_logout_redirect_uri",
+            Self::ClientAuthentication(_) => "client_authentication_failed",
+            Self::TokenMinting(_) => "token_minting_failed",
+            Self::PolicyDenied(denial) => denial.kind.catalogue_id(),
+            Self::ClaimFailed(_) | Self::Server(_) => "server_error",
+        }
+    }
+
+    /// What the client receives (RFC 6749 §5.2): the OAuth error code, the fixed description
+    /// (the reason's `Display`) and the HTTP status (Okta's, where it answers with another status
+    /// than the code's usual one).
+    pub fn error(&self) -> OAuthError {
         use ErrorCode::{
             AccessDenied, InsufficientScope, InvalidClient, InvalidGrant, InvalidRequest, InvalidScope, InvalidToken,
             LoginRequired, ServerError, UnauthorizedClient, UnsupportedGrantType, UnsupportedResponseMode,
             UnsupportedResponseType,
         };
-        use text::*;
-        match self {
-            Self::TokenNotPost => row("method_not_allowed", InvalidRequest, 405, NOT_POST),
-            Self::MethodNotAllowed => row("method_not_allowed", InvalidRequest, 405, INVALID_REQUEST),
-            Self::RequestTooLarge => row("request_too_large", InvalidRequest, 400, TOO_LARGE),
-            Self::RepeatedParameter => row("repeated_parameter", InvalidRequest, 400, REPEATED),
-            Self::UnreadableParameters => row("invalid_request", InvalidRequest, 400, INVALID_REQUEST),
-            Self::BrowserRepeatedParameter => row("invalid_request", InvalidRequest, 400, REPEATED),
-            Self::AuthorizeParametersTooLong => row("invalid_request", InvalidRequest, 400, PARAMETERS_TOO_LONG),
-            Self::MissingToken => row("missing_token", InvalidRequest, 400, TOKEN_REQUIRED),
-
-            Self::QueryCredentials => row("query_credentials", InvalidRequest, 400, QUERY_CREDENTIALS),
-            Self::MultipleClientCredentials => {
-                row("multiple_client_credentials", InvalidRequest, 400, MULTIPLE_CREDENTIALS)
-            }
-            Self::HeaderClientIdMismatch => row("client_id_mismatch", InvalidRequest, 400, MULTIPLE_CREDENTIALS),
-            Self::AssertionClientIdMismatch => row("client_id_mismatch", InvalidClient, 401, ASSERTION_ISSUER),
-            Self::MalformedAuthorizationHeader => row("malformed_authorization_header", InvalidClient, 401, BAD_HEADER),
-            Self::InvalidClientAssertionType => {
-                row("invalid_client_assertion_type", InvalidRequest, 400, BAD_ASSERTION_TYPE)
-            }
-            Self::MissingClientAssertion => row("missing_client_assertion", InvalidRequest, 400, MISSING_ASSERTION),
-            Self::AssertionMalformed => row("assertion_malformed", InvalidClient, 401, ASSERTION_INVALID),
-            Self::AssertionMissingSub => row("assertion_missing_sub", InvalidClient, 401, ASSERTION_ISSUER),
-            Self::MissingClientId => row("missing_client_id", InvalidClient, 401, INVALID_CLIENT_ID),
-            Self::MissingClientCredentials => row("missing_client_credentials", InvalidClient, 401, NO_CREDENTIALS),
-            Self::UnknownClient => row("unknown_client", InvalidClient, 401, CLIENT_AUTH_FAILED),
-            Self::UnknownPublicClient => row("unknown_client", InvalidClient, 401, INVALID_CLIENT_ID),
-            Self::ClientInactive => row("client_inactive", InvalidClient, 401, CLIENT_AUTH_FAILED),
-            Self::AuthMethodMismatch => row("auth_method_mismatch", InvalidClient, 401, CLIENT_AUTH_FAILED),
-            Self::MissingClientSecret => row("missing_client_secret", InvalidClient, 401, BAD_SECRET),
-            Self::ClientHasNoSecret => row("client_has_no_secret", InvalidClient, 401, BAD_SECRET),
-            Self::InvalidClientSecret => row("invalid_client_secret", InvalidClient, 401, BAD_SECRET),
-            Self::ClientSecretExpired => row("client_secret_expired", InvalidClient, 401, BAD_SECRET),
-            Self::ClientSecretJwtKeyUnavailable => row(
-                "client_secret_jwt_key_unavailable",
-                InvalidClient,
-                401,
-                CLIENT_AUTH_FAILED,
-            ),
-            Self::ClientSecretJwtKeyStale => row("client_secret_jwt_key_stale", InvalidClient, 401, CLIENT_AUTH_FAILED),
-            Self::ClientHasNoUsableJwks => row("client_has_no_usable_jwks", InvalidClient, 401, CLIENT_AUTH_FAILED),
-            Self::ClientSecretTooShort => row("client_secret_too_short", InvalidClient, 401, SHORT_SECRET),
-            Self::AssertionSignatureInvalid => {
-                row("assertion_signature_invalid", InvalidClient, 401, ASSERTION_SIGNATURE)
-            }
-            Self::AssertionUnverifiable => row("assertion_unverifiable", InvalidClient, 401, ASSERTION_INVALID),
-            Self::AssertionClaimsMalformed => row("assertion_claims_malformed", InvalidClient, 401, ASSERTION_INVALID),
-            Self::AssertionIssuerMismatch => row("assertion_issuer_mismatch", InvalidClient, 401, ASSERTION_ISSUER),
-            Self::AssertionAudienceMismatch => {
-                row("assertion_audience_mismatch", InvalidClient, 401, ASSERTION_AUDIENCE)
-            }
-            Self::AssertionMissingExp => row("assertion_missing_exp", InvalidClient, 401, ASSERTION_NO_EXP),
-            Self::AssertionExpOutOfRange => row("assertion_exp_out_of_range", InvalidClient, 401, ASSERTION_INVALID),
-            Self::AssertionExpired => row("assertion_expired", InvalidClient, 401, ASSERTION_EXPIRED),
-            Self::AssertionExpTooFar => row("assertion_exp_too_far", InvalidClient, 401, ASSERTION_TOO_LONG),
-            Self::AssertionIssuedInFuture => row("assertion_iat_in_future", InvalidClient, 401, ASSERTION_IAT),
-            Self::AssertionNotYetValid => row("assertion_not_yet_valid", InvalidClient, 401, ASSERTION_NBF),
-            Self::AssertionMissingJti => row("assertion_missing_jti", InvalidClient, 401, ASSERTION_NO_JTI),
-            Self::AssertionReplayed => row("assertion_replayed", InvalidClient, 401, ASSERTION_REPLAY),
-            Self::ClientAuthentication(inner) => Row {
-                code: "client_authentication_failed",
-                ..inner.row()
+        let (error, status) = match self {
+            Self::ClientAuthentication(inner) | Self::TokenMinting(inner) => return inner.error(),
+            Self::PolicyDenied(denial) => match denial.error() {
+                policy::ErrorCode::AccessDenied => (AccessDenied, denial.kind.http_status()),
+                policy::ErrorCode::InvalidScope => (InvalidScope, denial.kind.http_status()),
             },
-
-            Self::MissingGrantType => row("missing_grant_type", InvalidRequest, 400, MISSING_GRANT_TYPE),
-            Self::UnsupportedGrantType => row(
-                "unsupported_grant_type",
-                UnsupportedGrantType,
-                400,
-                UNSUPPORTED_GRANT_TYPE,
-            ),
-            Self::GrantTypeNotAllowed { configured } => row(
-                "unauthorized_grant_type",
-                UnauthorizedClient,
-                400,
-                grant_types_not_allowed(configured),
-            ),
-            Self::MalformedScope => row("malformed_scope", InvalidScope, 400, INVALID_SCOPE),
-            Self::MissingCode => row("missing_code", InvalidRequest, 400, MISSING_CODE),
-            Self::MissingRefreshToken => row("missing_refresh_token", InvalidRequest, 400, MISSING_REFRESH_TOKEN),
-            Self::MissingUsername => row("missing_username", InvalidRequest, 400, MISSING_USERNAME),
-            Self::MissingPassword => row("missing_password", InvalidRequest, 400, MISSING_PASSWORD),
-            Self::InvalidCode => row("invalid_code", InvalidGrant, 400, INVALID_CODE),
-            Self::AuthorizationCodeReplayed { .. } => {
-                row("authorization_code_replayed", InvalidGrant, 400, INVALID_CODE)
-            }
-            Self::GrantOfOtherClient => row("client_mismatch", InvalidGrant, 400, OTHER_CLIENT),
-            Self::RedirectUriMismatch => row("redirect_uri_mismatch", InvalidGrant, 400, REDIRECT_MISMATCH),
-            Self::PkceMismatch => row("pkce_mismatch", InvalidGrant, 400, PKCE_FAILED),
-            Self::MissingCodeVerifier => row("missing_code_verifier", InvalidGrant, 400, PKCE_FAILED),
-            Self::UnexpectedCodeVerifier => row("unexpected_code_verifier", InvalidGrant, 400, PKCE_FAILED),
-            Self::PkceRequired => row("pkce_required", InvalidGrant, 400, PKCE_FAILED),
-            Self::UserUnavailable => row("user_unavailable", InvalidGrant, 400, USER_UNAVAILABLE),
-            Self::UserNotAssigned => row("user_not_assigned", AccessDenied, 400, USER_NOT_ASSIGNED),
-            Self::InvalidCredentials => row("invalid_credentials", InvalidGrant, 400, INVALID_CREDENTIALS),
-            Self::PublicClientCredentials => row("public_client_credentials", UnauthorizedClient, 400, PUBLIC_CLIENT),
-            Self::UnknownRefreshToken => row("unknown_refresh_token", InvalidGrant, 400, INVALID_REFRESH_TOKEN),
-            Self::RefreshTokenRevoked => row("refresh_token_revoked", InvalidGrant, 400, INVALID_REFRESH_TOKEN),
-            Self::RefreshTokenForOtherServer => row(
-                "refresh_token_for_other_server",
-                InvalidGrant,
-                400,
-                INVALID_REFRESH_TOKEN,
-            ),
-            Self::RefreshTokenExpired => row("refresh_token_expired", InvalidGrant, 400, INVALID_REFRESH_TOKEN),
-            Self::RefreshTokenIdle => row("refresh_token_idle", InvalidGrant, 400, INVALID_REFRESH_TOKEN),
-            Self::RefreshTokenReused { .. } => row("refresh_token_reused", InvalidGrant, 400, INVALID_REFRESH_TOKEN),
-            Self::RefreshTokenUnknownGrantType => row(
-                "refresh_token_unknown_grant_type",
-                InvalidGrant,
-                400,
-                INVALID_REFRESH_TOKEN,
-            ),
-            Self::RefreshTokenInvalid(invalid) => row(invalid.code(), InvalidGrant, 400, INVALID_REFRESH_TOKEN),
-            Self::PolicyDenied(denial) => {
-                let error = match denial.error() {
-                    policy::ErrorCode::AccessDenied => AccessDenied,
-                    policy::ErrorCode::InvalidScope => InvalidScope,
-                };
-                row(
-                    denial.kind.catalogue_id(),
-                    error,
-                    denial.kind.http_status(),
-                    denial.description(),
-                )
-            }
-            Self::TokenMinting(inner) => Row {
-                code: "token_minting_failed",
-                ..inner.row()
-            },
-
-            Self::InvalidClientId => row("invalid_client_id", InvalidClient, 400, INVALID_CLIENT_ID),
-            Self::IllegalRedirectUri => row("illegal_redirect_uri", InvalidRequest, 400, ILLEGAL_REDIRECT_URI),
-            Self::RequestObjectNotSupported => row("invalid_request", InvalidRequest, 400, REQUEST_OBJECT),
-            Self::ResponseTypeMissing => row("invalid_request", InvalidRequest, 400, RESPONSE_TYPE_MISSING),
-            Self::ResponseTypeNotAllowed { configured } => row(
-                "unsupported_response_type",
-                UnsupportedResponseType,
-                400,
-                format!(
-                    "The response type is not supported by the authorization server. Configured response types: [{}].",
-                    listed(configured)
-                ),
-            ),
-            Self::AuthorizeGrantTypeNotAllowed { configured } => row(
-                "unauthorized_client",
-                UnauthorizedClient,
-                400,
-                grant_types_not_allowed(configured),
-            ),
-            Self::UnsupportedResponseMode => row(
-                "unsupported_response_mode",
-                UnsupportedResponseMode,
-                400,
-                UNSUPPORTED_RESPONSE_MODE,
-            ),
-            Self::QueryModeWithTokens => row(
-                "unsupported_response_mode",
-                UnsupportedResponseMode,
-                400,
-                QUERY_WITH_TOKENS,
-            ),
-            Self::PostMessageWithCode => row(
-                "unsupported_response_mode",
-                UnsupportedResponseMode,
-                400,
-                POST_MESSAGE_WITH_CODE,
-            ),
-            Self::PostMessageNeedsWebOrigin => row(
-                "unsupported_response_mode",
-                UnsupportedResponseMode,
-                400,
-                POST_MESSAGE_NEEDS_WEB_ORIGIN,
-            ),
-            Self::InvalidState => row("invalid_request", InvalidRequest, 400, INVALID_STATE),
-            Self::AuthorizeScopeMalformed => row("invalid_scope", InvalidScope, 400, INVALID_SCOPE),
-            Self::OpenidRequired => row("access_denied", AccessDenied, 400, OPENID_REQUIRED),
-            Self::NonceRequired => row("invalid_request", InvalidRequest, 400, NONCE_REQUIRED),
-            Self::InvalidPrompt => row("invalid_request", InvalidRequest, 400, INVALID_PROMPT),
-            Self::InvalidMaxAge => row("invalid_request", InvalidRequest, 400, INVALID_MAX_AGE),
-            Self::PkceChallengeRequired => row("invalid_request", InvalidRequest, 400, PKCE_REQUIRED),
-            Self::PkceMethodUnsupported => row("invalid_request", InvalidRequest, 400, PKCE_METHOD),
-            Self::PkceChallengeInvalid => row("invalid_request", InvalidRequest, 400, PKCE_CHALLENGE),
-            Self::PkceChallengeMissing => row("invalid_request", InvalidRequest, 400, PKCE_CHALLENGE_MISSING),
-            Self::LoginRequired => row("login_required", LoginRequired, 400, text::LOGIN_REQUIRED),
-            Self::SessionUserInactive => row("access_denied", AccessDenied, 403, DENIED),
-
-            Self::AccessTokenInQuery => row("access_token_in_query", InvalidRequest, 400, TOKEN_IN_QUERY),
-            Self::AccessTokenInvalid(invalid) => row(invalid.code(), InvalidToken, 401, INVALID_ACCESS_TOKEN),
-            Self::InsufficientScope => row("insufficient_scope", InsufficientScope, 403, INSUFFICIENT_SCOPE),
-
-            Self::MissingIdTokenHint => row("missing_id_token_hint", InvalidRequest, 400, HINT_REQUIRED),
-            Self::InvalidIdTokenHint => row("invalid_id_token_hint", InvalidRequest, 400, HINT_INVALID),
-            Self::IllegalPostLogoutRedirectUri => row(
-                "illegal_post_logout_redirect_uri",
-                InvalidRequest,
-                400,
-                ILLEGAL_POST_LOGOUT_REDIRECT,
-            ),
-
-            Self::ClaimFailed(error) => row("server_error", ServerError, 400, error.description()),
-            Self::Server(_) => row("server_error", ServerError, 500, INTERNAL),
-        }
-    }
-
-    /// The reason code recorded in the event log (`debugContext.debugData.reasonCode`): Okta's
-    /// catalogue id for policy denials, the OAuth error code for most refusals at the authorize
-    /// endpoint, a precise code elsewhere.
-    pub fn code(&self) -> &'static str {
-        self.row().code
-    }
-
-    /// What the client receives: the OAuth error code, the fixed description and the HTTP
-    /// status (Okta's, where it answers with another status than the code's usual one).
-    pub fn error(&self) -> OAuthError {
-        let row = self.row();
-        OAuthError::new(row.error, row.description).with_status(row.status)
+            Self::AuthorizeGrantTypeNotAllowed { .. }
+            | Self::GrantTypeNotAllowed { .. }
+            | Self::PublicClientCredentials => (UnauthorizedClient, 400),
+            Self::ResponseTypeNotAllowed { .. } => (UnsupportedResponseType, 400),
+            Self::ClaimFailed(_) => (ServerError, 400),
+            Self::TokenNotPost | Self::MethodNotAllowed => (InvalidRequest, 405),
+            Self::AccessTokenInQuery
+            | Self::AuthorizeParametersTooLong
+            | Self::BrowserRepeatedParameter
+            | Self::HeaderClientIdMismatch
+            | Self::IllegalPostLogoutRedirectUri
+            | Self::IllegalRedirectUri
+            | Self::InvalidClientAssertionType
+            | Self::InvalidIdTokenHint
+            | Self::InvalidMaxAge
+            | Self::InvalidPrompt
+            | Self::InvalidState
+            | Self::MissingClientAssertion
+            | Self::MissingCode
+            | Self::MissingGrantType
+            | Self::MissingIdTokenHint
+            | Self::MissingPassword
+            | Self::MissingRefreshToken
+            | Self::MissingToken
+            | Self::MissingUsername
+            | Self::MultipleClientCredentials
+            | Self::NonceRequired
+            | Self::PkceChallengeInvalid
+            | Self::PkceChallengeMissing
+            | Self::PkceChallengeRequired
+            | Self::PkceMethodUnsupported
+            | Self::QueryCredentials
+            | Self::RepeatedParameter
+            | Self::RequestObjectNotSupported
+            | Self::RequestTooLarge
+            | Self::ResponseTypeMissing
+            | Self::UnreadableParameters => (InvalidRequest, 400),
+            Self::AssertionAudienceMismatch
+            | Self::AssertionClaimsMalformed
+            | Self::AssertionClientIdMismatch
+            | Self::AssertionExpOutOfRange
+            | Self::AssertionExpTooFar
+            | Self::AssertionExpired
+            | Self::AssertionIssuedInFuture
+            | Self::AssertionIssuerMismatch
+            | Self::AssertionMalformed
+            | Self::AssertionMissingExp
+            | Self::AssertionMissingJti
+            | Self::AssertionMissingSub
+            | Self::AssertionNotYetValid
+            | Self::AssertionReplayed
+            | Self::AssertionSignatureInvalid
+            | Self::AssertionUnverifiable
+            | Self::AuthMethodMismatch
+            | Self::ClientHasNoSecret
+            | Self::ClientHasNoUsableJwks
+            | Self::ClientInactive
+            | Self::ClientSecretExpired
+            | Self::ClientSecretJwtKeyStale
+            | Self::ClientSecretJwtKeyUnavailable
+            | Self::ClientSecretTooShort
+            | Self::InvalidClientSecret
+            | Self::MalformedAuthorizationHeader
+            | Self::MissingClientCredentials
+            | Self::MissingClientId
+            | Self::MissingClientSecret
+            | Self::UnknownClient
+            | Self::UnknownPublicClient => (InvalidClient, 401),
+            Self::UnsupportedGrantType => (UnsupportedGrantType, 400),
+            Self::MalformedScope | Self::AuthorizeScopeMalformed => (InvalidScope, 400),
+            Self::AuthorizationCodeReplayed { .. }
+            | Self::GrantOfOtherClient
+            | Self::InvalidCode
+            | Self::InvalidCredentials
+            | Self::MissingCodeVerifier
+            | Self::PkceMismatch
+            | Self::PkceRequired
+            | Self::RedirectUriMismatch
+            | Self::RefreshTokenExpired
+            | Self::RefreshTokenForOtherServer
+            | Self::RefreshTokenIdle
+            | Self::RefreshTokenInvalid(_)
+            | Self::RefreshTokenReused { .. }
+            | Self::RefreshTokenRevoked
+            | Self::RefreshTokenUnknownGrantType
+            | Self::UnexpectedCodeVerifier
+            | Self::UnknownRefreshToken
+            | Self::UserUnavailable => (InvalidGrant, 400),
+            Self::UserNotAssigned | Self::OpenidRequired => (AccessDenied, 400),
+            Self::InvalidClientId => (InvalidClient, 400),
+            Self::PostMessageNeedsWebOrigin
+            | Self::PostMessageWithCode
+            | Self::QueryModeWithTokens
+            | Self::UnsupportedResponseMode => (UnsupportedResponseMode, 400),
+            Self::LoginRequired => (LoginRequired, 400),
+            Self::SessionUserInactive => (AccessDenied, 403),
+            Self::AccessTokenInvalid(_) => (InvalidToken, 401),
+            Self::InsufficientScope => (InsufficientScope, 403),
+            Self::Server(_) => (ServerError, 500),
+        };
+        OAuthError::new(error, self.to_string()).with_status(status)
     }
 
     /// `Warn` for a replayed authorization code or a reused refresh token (each revokes a
@@ -782,32 +794,6 @@ impl Reason {
     }
 }
 
-/// `unauthorized_client`'s description, listing the client's grant types.
-fn grant_types_not_allowed(configured: &[GrantType]) -> String {
-    format!(
-        "The client is not authorized to use the provided grant type. Configured grant types: [{}].",
-        listed(configured)
-    )
-}
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let row = self.row();
-        write!(f, "{} ({}): {}", row.code, row.error, row.description)
-    }
-}
-
-impl Error for Reason {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        match self {
-            Self::ClientAuthentication(inner) | Self::TokenMinting(inner) => Some(inner.as_ref()),
-            Self::ClaimFailed(error) => Some(error),
-            Self::Server(failure) => Some(failure),
-            _ => None,
-        }
-    }
-}
-
 impl From<ServerFailure> for Reason {
     fn from(failure: ServerFailure) -> Self {
         Self::Server(failure)
@@ -828,7 +814,7 @@ impl From<CryptoError> for Reason {
 
 impl From<ClaimError> for Reason {
     fn from(error: ClaimError) -> Self {
-        Self::ClaimFailed(error)
+        Self::ClaimFailed(Box::new(error))
     }
 }
 
@@ -861,9 +847,15 @@ mod tests {
         let public = wire(&Reason::UnknownPublicClient);
         let confidential = wire(&Reason::UnknownClient);
         assert_eq!(public.0, confidential.0);
-        assert_eq!(public.3, text::INVALID_CLIENT_ID);
-        assert_eq!(confidential.3, text::CLIENT_AUTH_FAILED);
-        assert_eq!(wire(&Reason::InvalidClientSecret).3, text::BAD_SECRET);
+        assert_eq!(public.3, "Invalid value for 'client_id' parameter.");
+        assert_eq!(
+            confidential.3,
+            "Client authentication failed. Either the client or the client credentials are invalid."
+        );
+        assert_eq!(
+            wire(&Reason::InvalidClientSecret).3,
+            "The client secret supplied for a confidential client is invalid."
+        );
     }
 
     #[test]
@@ -948,7 +940,7 @@ mod tests {
                 "token_expired",
                 "invalid_token",
                 401,
-                text::INVALID_ACCESS_TOKEN.to_owned()
+                "The access token is invalid.".to_owned()
             )
         );
         let refresh = Reason::RefreshTokenInvalid(TokenInvalid::UserUnassigned);
@@ -958,7 +950,7 @@ mod tests {
                 "user_not_assigned",
                 "invalid_grant",
                 400,
-                text::INVALID_REFRESH_TOKEN.to_owned()
+                "The refresh token is invalid or expired.".to_owned()
             )
         );
         assert_eq!(refresh.token_invalid(), Some(TokenInvalid::UserUnassigned));
