@@ -13,9 +13,20 @@
 use url::Url;
 
 use crate::claims::IdTokenClaims;
-use crate::endpoint::{Params, Reason, Session};
+use crate::endpoint::{EndpointRequest, Method, Params, Reason, Session};
 use crate::jose::{self, Jwks};
 use crate::model::ClientRecord;
+
+/// The logout request's parameters: the query of a `GET`, the form of a `POST`
+/// (RP-Initiated Logout §2), each sent once.
+pub(crate) fn parameters(request: &EndpointRequest<'_>) -> Result<Params, Reason> {
+    let input = match request.method {
+        Method::Get => request.query,
+        Method::Post => request.form.unwrap_or_default(),
+        _ => return Err(Reason::MethodNotAllowed),
+    };
+    Params::parse(input).map_err(|_| Reason::BrowserRepeatedParameter)
+}
 
 /// The claims of the request's `id_token_hint`, if it is an ID token `issuer` signed with one of
 /// `jwks` (expiry not checked).
@@ -110,6 +121,23 @@ mod tests {
         assert!(matches!(
             id_token_hint(&garbage, &jwks, issuer),
             Err(Reason::InvalidIdTokenHint)
+        ));
+    }
+
+    #[test]
+    fn parameters_come_from_the_query_of_a_get_or_the_form_of_a_post() {
+        use crate::endpoint::EndpointRequest;
+        let get = EndpointRequest::get("state=q");
+        assert_eq!(parameters(&get).unwrap().get("state"), Some("q"));
+        let mut post = EndpointRequest::post("state=f");
+        post.query = "state=q";
+        assert_eq!(parameters(&post).unwrap().get("state"), Some("f"));
+        let mut put = EndpointRequest::get("");
+        put.method = Method::Put;
+        assert!(matches!(parameters(&put), Err(Reason::MethodNotAllowed)));
+        assert!(matches!(
+            parameters(&EndpointRequest::get("state=a&state=b")),
+            Err(Reason::BrowserRepeatedParameter)
         ));
     }
 

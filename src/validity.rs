@@ -29,7 +29,7 @@
 use time::{Duration, OffsetDateTime};
 
 use crate::claims::{AccessTokenClaims, grant_of_access_token_id};
-use crate::endpoint::{Reason, TokenInvalid};
+use crate::endpoint::{EndpointRequest, Method, Params, ParamsError, Reason, TokenInvalid};
 use crate::jose::{self, Jwks};
 use crate::keys::{KeyRing, RotationSettings};
 use crate::model::{Client, ClientRecord, OPENID, User};
@@ -76,6 +76,57 @@ impl TokenKind {
             TokenKind::Refresh => Reason::RefreshTokenInvalid(invalid),
         }
     }
+}
+
+/// The form of a `POST` to `/introspect` or `/revoke` (RFC 7662 §2.1, RFC 7009 §2.1), each
+/// parameter sent once. A `client_id` in the query string joins the form (Okta's public clients
+/// send it there); other client credentials in the query string are refused.
+pub(crate) fn token_operation_form(request: &EndpointRequest<'_>) -> Result<Params, Reason> {
+    if request.method != Method::Post {
+        return Err(Reason::MethodNotAllowed);
+    }
+    crate::client_auth::refuse_query_credentials(request.query)?;
+    let unreadable = |error| match error {
+        ParamsError::Repeated(_) => Reason::RepeatedParameter,
+        _ => Reason::UnreadableParameters,
+    };
+    let query = Params::parse(request.query).map_err(unreadable)?;
+    let mut form = request.form.unwrap_or_default().to_owned();
+    if let Some(client_id) = query.get("client_id") {
+        if !form.is_empty() {
+            form.push('&');
+        }
+        form.push_str("client_id=");
+        form.extend(url::form_urlencoded::byte_serialize(client_id.as_bytes()));
+    }
+    Params::parse(&form).map_err(unreadable)
+}
+
+/// The `token` to introspect or revoke.
+pub(crate) fn token_param(params: &Params) -> Result<&str, Reason> {
+    params.get("token").ok_or(Reason::MissingToken)
+}
+
+/// The access token of a `/userinfo` request (RFC 6750 §2.1: `Authorization: Bearer`, the only
+/// way Okta accepts): `GET` or `POST`, never in the query string, and `None` when there is none
+/// (RFC 6750 §3.1: the challenge then carries no error code).
+pub(crate) fn userinfo_bearer<'r>(request: &EndpointRequest<'r>) -> Result<Option<&'r str>, Reason> {
+    if !matches!(request.method, Method::Get | Method::Post) {
+        return Err(Reason::MethodNotAllowed);
+    }
+    let in_query = Params::parse(request.query).map_or_else(
+        |_| request.query.contains("access_token"),
+        |params| params.contains("access_token"),
+    );
+    if in_query {
+        return Err(Reason::AccessTokenInQuery);
+    }
+    let bearer = request.authorization.and_then(|header| {
+        let (scheme, token) = header.trim().split_once(' ')?;
+        let token = token.trim();
+        (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    });
+    Ok(bearer)
 }
 
 /// What a server checks its own tokens against.
@@ -217,6 +268,16 @@ pub(crate) fn check_refresh_token(
         return Err(TokenInvalid::Expired);
     }
     Ok(record)
+}
+
+/// Why a token introspected inactive, for the event: the verdict on the kind the token looks
+/// like (a JWS or an opaque string), else [`TokenInvalid::Malformed`].
+pub(crate) fn inactive_reason(token: &str, verdicts: &[(TokenKind, TokenInvalid)]) -> TokenInvalid {
+    let shape = TokenKind::of(token);
+    verdicts
+        .iter()
+        .find(|(kind, _)| *kind == shape)
+        .map_or(TokenInvalid::Malformed, |(_, invalid)| *invalid)
 }
 
 /// A public client may introspect only its own tokens (RFC 7662 §2.1 leaves it to the server).

@@ -46,7 +46,7 @@ use time::{Duration, OffsetDateTime};
 use url::Url;
 
 use crate::claims::IdTokenClaimSet;
-use crate::endpoint::{OAuthError, Params, Reason, Session};
+use crate::endpoint::{EndpointRequest, Method, OAuthError, Params, ParamsError, Reason, Session};
 use crate::grant::{self, NewGrant};
 use crate::model::{Client, ClientRecord, GrantType, OFFLINE_ACCESS, User};
 use crate::policy::Decision;
@@ -62,6 +62,19 @@ pub(crate) const AUTHORIZATION_CODE_LIFETIME: Duration = Duration::seconds(300);
 /// A sign-in this recent satisfies `prompt=login` and any `max_age`: the host repeats the
 /// authorization request right after signing the user in, and that request must not ask again.
 pub(crate) const FRESH_LOGIN_WINDOW: Duration = Duration::seconds(30);
+
+/// The authorization request's parameters: the query, or the form of a `POST` (OpenID Connect
+/// Core §3.1.2.1), each sent once (RFC 6749 §3.1) and within the endpoint's limit.
+pub(crate) fn parameters(request: &EndpointRequest<'_>) -> Result<Params, Reason> {
+    let raw = match (request.method, request.form) {
+        (Method::Post, Some(form)) => form,
+        _ => request.query,
+    };
+    Params::parse(raw).map_err(|error| match error {
+        ParamsError::TooLong => Reason::AuthorizeParametersTooLong,
+        _ => Reason::BrowserRepeatedParameter,
+    })
+}
 
 /// The request's `client_id`: without one, nothing can be trusted.
 pub(crate) fn client_id(params: &Params) -> Result<&str, Reason> {

@@ -215,3 +215,27 @@ fn a_code_remembers_what_the_token_request_must_repeat() {
     assert_eq!(id_token_claim_set(true), IdTokenClaimSet::AlwaysIncluded);
     assert_eq!(id_token_claim_set(false), IdTokenClaimSet::All);
 }
+
+#[test]
+fn parameters_come_from_the_query_or_a_posted_form_once_each() {
+    // OpenID Connect Core §3.1.2.1 (GET or POST); RFC 6749 §3.1 (no repeated parameters).
+    use crate::endpoint::EndpointRequest;
+    let mut posted = EndpointRequest::post("client_id=form");
+    posted.query = "client_id=query";
+    assert_eq!(parameters(&posted).unwrap().get("client_id"), Some("form"));
+    assert_eq!(
+        parameters(&EndpointRequest::get("client_id=query"))
+            .unwrap()
+            .get("client_id"),
+        Some("query")
+    );
+    assert!(matches!(
+        parameters(&EndpointRequest::get("state=a&state=b")),
+        Err(Reason::BrowserRepeatedParameter)
+    ));
+    let long = "a=".to_owned() + &"x".repeat(crate::endpoint::MAX_PARAMS_LEN);
+    assert!(matches!(
+        parameters(&EndpointRequest::get(&long)),
+        Err(Reason::AuthorizeParametersTooLong)
+    ));
+}

@@ -22,7 +22,7 @@ use std::fmt;
 
 use super::error::{ErrorCode, OAuthError};
 use crate::admin::ApiError;
-use crate::claims::ClaimError;
+use crate::claims::{ClaimDefinitionError, ClaimError};
 use crate::crypto::CryptoError;
 use crate::event::Severity;
 use crate::jose::JoseError;
@@ -111,8 +111,8 @@ impl fmt::Display for TokenInvalid {
 pub enum ServerFailure {
     /// The server's claims do not compile (only a store written by other means than the
     /// management API holds such claims).
-    #[error("the server's claims do not compile")]
-    ClaimsDoNotCompile,
+    #[error("the server's claims do not compile: {}", listed(.0))]
+    ClaimsDoNotCompile(Vec<ClaimDefinitionError>),
     /// A store failed.
     #[error("a store failed")]
     Store(#[from] StoreError),
@@ -865,7 +865,7 @@ mod tests {
         assert_eq!(wrapped.code(), "client_authentication_failed");
         assert_eq!(wrapped.error(), inner.error());
         assert_eq!(wrapped.source().unwrap().to_string(), inner.to_string());
-        let minting = Reason::TokenMinting(Box::new(Reason::Server(ServerFailure::ClaimsDoNotCompile)));
+        let minting = Reason::TokenMinting(Box::new(Reason::Server(ServerFailure::ClaimsDoNotCompile(Vec::new()))));
         assert_eq!(minting.code(), "token_minting_failed");
         assert_eq!(minting.error(), OAuthError::internal());
         assert!(minting.server_failure().is_some());

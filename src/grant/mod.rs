@@ -15,7 +15,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::claims::{AccessTokenClaims, access_token_id, token_id};
 use crate::crypto::CryptoError;
-use crate::endpoint::{Params, Reason, Refusal};
+use crate::endpoint::{EndpointRequest, Method, Params, ParamsError, Reason, Refusal};
 use crate::model::{Client, ClientRecord, GrantType, OFFLINE_ACCESS, OPENID, User};
 use crate::policy::{Decision, PolicyRequest, UserContext};
 use crate::random::Randomness;
@@ -75,6 +75,22 @@ impl IssueContext {
             code: code.then(|| AuthorizationCode::generate(random)).transpose()?,
         })
     }
+}
+
+/// The token request's form: a `POST` (RFC 6749 §3.2) whose parameters are each sent once
+/// (§3.1) and fit the endpoint's limit, with no client credentials in the query string (Okta).
+/// A refusal of query-string credentials names the form's client.
+pub(crate) fn token_form(request: &EndpointRequest<'_>) -> Result<Params, Refusal> {
+    if request.method != Method::Post {
+        return Err(Reason::TokenNotPost.into());
+    }
+    let params = Params::parse(request.form.unwrap_or_default()).map_err(|error| match error {
+        ParamsError::TooLong => Reason::RequestTooLarge,
+        _ => Reason::RepeatedParameter,
+    })?;
+    crate::client_auth::refuse_query_credentials(request.query)
+        .map_err(|reason| Refusal::from(reason).client(params.get("client_id")))?;
+    Ok(params)
 }
 
 /// The token request's `grant_type`: present (else `invalid_request`), one this endpoint serves

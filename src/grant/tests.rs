@@ -491,3 +491,32 @@ fn the_token_body_lists_what_was_issued() {
                "scope": "openid api:read", "refresh_token": "rt"})
     );
 }
+
+#[test]
+fn the_token_request_is_a_post_with_single_parameters_and_no_query_credentials() {
+    // RFC 6749 §3.2 (POST), §3.1 (no repeated parameters).
+    let get = crate::endpoint::EndpointRequest::get("grant_type=password");
+    assert!(matches!(token_form(&get).unwrap_err().reason, Reason::TokenNotPost));
+    let repeated = crate::endpoint::EndpointRequest::post("scope=a&scope=b");
+    assert!(matches!(
+        token_form(&repeated).unwrap_err().reason,
+        Reason::RepeatedParameter
+    ));
+    let long = "a=".to_owned() + &"x".repeat(crate::endpoint::MAX_PARAMS_LEN);
+    let too_long = crate::endpoint::EndpointRequest::post(&long);
+    assert!(matches!(
+        token_form(&too_long).unwrap_err().reason,
+        Reason::RequestTooLarge
+    ));
+    let mut in_query = crate::endpoint::EndpointRequest::post("client_id=0oaweb&grant_type=password");
+    in_query.query = "client_secret=x";
+    let refused = token_form(&in_query).unwrap_err();
+    assert!(matches!(refused.reason, Reason::QueryCredentials));
+    assert_eq!(
+        refused.client_id.as_deref(),
+        Some("0oaweb"),
+        "the event names the form's client"
+    );
+    let fine = crate::endpoint::EndpointRequest::post("grant_type=password");
+    assert_eq!(token_form(&fine).unwrap().get("grant_type"), Some("password"));
+}

@@ -23,7 +23,7 @@ use super::AuthServer;
 use super::client_auth::client_error_response;
 use super::state::ServerState;
 use crate::claims::AccessTokenClaims;
-use crate::endpoint::{EndpointRequest, EndpointResponse, Method, Params, ParamsError, Reason, TokenInvalid};
+use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason, TokenInvalid};
 use crate::event::Event;
 use crate::model::{ClientRecord, User};
 use crate::store::grants::RefreshTokenRecord;
@@ -56,7 +56,7 @@ pub(crate) struct TokenOperation {
 impl TokenOperation {
     /// The `token` parameter (checked present).
     pub(crate) fn token(&self) -> &str {
-        self.params.get("token").unwrap_or_default()
+        validity::token_param(&self.params).unwrap_or_default()
     }
 
     /// The kinds to try, hinted kind first.
@@ -80,21 +80,21 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         };
         let TokenOperation { state, client, now, .. } = &operation;
         let token = operation.token();
-        // The reason worth recording is the one of the kind the token looks like.
-        let shape = TokenKind::of(token);
-        let mut reason = TokenInvalid::Malformed;
+        let mut verdicts = Vec::new();
         for kind in operation.kinds() {
             let introspected = match kind {
                 TokenKind::Access => self.introspect_access_token(state, client, token, *now).await,
                 TokenKind::Refresh => self.introspect_refresh_token(state, client, token, *now).await,
             };
-            match introspected.map_err(|refused| (refused.token_invalid(), refused)) {
+            match introspected {
                 Ok(body) => return EndpointResponse::json(200, Value::Object(body)).no_store(),
-                Err((None, failure)) => return failure.error().response(),
-                Err((Some(invalid), _)) if kind == shape => reason = invalid,
-                Err(_) => {}
+                Err(refused) => match refused.token_invalid() {
+                    Some(invalid) => verdicts.push((kind, invalid)),
+                    None => return refused.error().response(),
+                },
             }
         }
+        let reason = validity::inactive_reason(token, &verdicts);
         self.record(
             Event::failure(
                 INTROSPECT_EVENT,
@@ -132,10 +132,9 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         Ok(refresh_token_body(&record, user.as_ref()))
     }
 
-    /// Reads a `POST` to `{issuer}/v1/{endpoint}` of server `server_id` about one token and
-    /// authenticates its client, at one instant. A `client_id` in the query string joins the
-    /// form (Okta's public clients send it there); other client credentials in the query string
-    /// are refused. Errors come as the response to send.
+    /// Reads a `POST` to `{issuer}/v1/{endpoint}` of server `server_id` about one token
+    /// ([`validity::token_operation_form`]) and authenticates its client, at one instant. Errors
+    /// come as the response to send.
     pub(crate) async fn token_operation(
         &self,
         server_id: &str,
@@ -144,28 +143,19 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     ) -> Result<TokenOperation, EndpointResponse> {
         let now = self.now();
         let state = self.active_state_at(server_id, now).await.map_err(|e| e.response())?;
-        if request.method != Method::Post {
-            return Err(Reason::MethodNotAllowed.error().response().with_header("Allow", "POST"));
-        }
-        crate::client_auth::refuse_query_credentials(request.query).map_err(|reason| reason.error().response())?;
-        let query = Params::parse(request.query).map_err(params_error)?;
-        let mut form = request.form.unwrap_or_default().to_owned();
-        if let Some(client_id) = query.get("client_id") {
-            if !form.is_empty() {
-                form.push('&');
+        let params = validity::token_operation_form(request).map_err(|reason| {
+            let response = reason.error().response();
+            match reason {
+                Reason::MethodNotAllowed => response.with_header("Allow", "POST"),
+                _ => response,
             }
-            form.push_str("client_id=");
-            form.extend(url::form_urlencoded::byte_serialize(client_id.as_bytes()));
-        }
-        let params = Params::parse(&form).map_err(params_error)?;
+        })?;
         let url = format!("{}/v1/{endpoint}", state.issuer);
         let client = self
             .authenticate_client(&params, request.authorization, &url, now)
             .await
             .map_err(|reason| client_error_response(&reason.error(), request.authorization))?;
-        if !params.contains("token") {
-            return Err(Reason::MissingToken.error().response());
-        }
+        validity::token_param(&params).map_err(|reason| reason.error().response())?;
         Ok(TokenOperation {
             state,
             params,
@@ -173,16 +163,6 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             now,
         })
     }
-}
-
-/// `invalid_request` for parameters that cannot be read.
-fn params_error(error: ParamsError) -> EndpointResponse {
-    match error {
-        ParamsError::Repeated(_) => Reason::RepeatedParameter,
-        _ => Reason::UnreadableParameters,
-    }
-    .error()
-    .response()
 }
 
 /// An active access token's introspection (RFC 7662 §2.2; Okta's response example): its

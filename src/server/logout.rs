@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 use super::AuthServer;
 use super::state::ServerState;
-use crate::endpoint::{Body, EndpointRequest, EndpointResponse, Method, Params, Reason, Session};
+use crate::endpoint::{Body, EndpointRequest, EndpointResponse, Params, Reason, Session};
 use crate::event::Event;
 use crate::logout;
 use crate::store::{ConfigStore, Directory, GrantStore};
@@ -85,43 +85,42 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             Ok(state) => state,
             Err(unavailable) => return LogoutOutcome::refused(unavailable.response()),
         };
-        let input = match request.method {
-            Method::Get => request.query,
-            Method::Post => request.form.unwrap_or_default(),
-            _ => {
+        let refused = match logout::parameters(request) {
+            Ok(params) => match self.logout_request(&state, &params, request.session, now).await {
+                Ok(outcome) => return outcome,
+                Err(reason) => reason,
+            },
+            Err(Reason::MethodNotAllowed) => {
                 let response = Reason::MethodNotAllowed.error().response();
                 return LogoutOutcome::refused(response.with_header("Allow", "GET, POST"));
             }
+            Err(reason) => reason,
         };
-        match self.logout_request(&state, input, request.session, now).await {
-            Ok(outcome) => outcome,
-            Err(reason) if reason.server_failure().is_some() => LogoutOutcome::refused(reason.error().response()),
-            Err(reason) => {
-                let description = reason.error().description;
-                self.record(Event::failure(
-                    LOGOUT_EVENT,
-                    "User logout from authorization server",
-                    reason.code(),
-                    description.clone(),
-                    now,
-                ));
-                LogoutOutcome::refused(page(400, "400 Bad Request", &description))
-            }
+        if refused.server_failure().is_some() {
+            return LogoutOutcome::refused(refused.error().response());
         }
+        let description = refused.error().description;
+        self.record(Event::failure(
+            LOGOUT_EVENT,
+            "User logout from authorization server",
+            refused.code(),
+            description.clone(),
+            now,
+        ));
+        LogoutOutcome::refused(page(400, "400 Bad Request", &description))
     }
 
-    /// Read → decide on the hint → load the token's client if a redirect is asked for → decide
-    /// → record.
+    /// Decide on the hint → load the token's client if a redirect is asked for → decide →
+    /// record.
     async fn logout_request(
         &self,
         state: &ServerState,
-        input: &str,
+        params: &Params,
         session: Option<&Session>,
         now: OffsetDateTime,
     ) -> Result<LogoutOutcome, Reason> {
-        let params = Params::parse(input).map_err(|_| Reason::BrowserRepeatedParameter)?;
         let jwks = state.ring.jwks(self.management.rotation(), now);
-        let claims = logout::id_token_hint(&params, &jwks, &state.issuer)?;
+        let claims = logout::id_token_hint(params, &jwks, &state.issuer)?;
         let response = match params.get("post_logout_redirect_uri") {
             Some(uri) => {
                 let client = self.directory().client(&claims.aud).await?;

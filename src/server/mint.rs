@@ -156,5 +156,8 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
 
 /// The server's compiled claims; a server whose claims do not compile mints nothing.
 fn compiled_claims(state: &ServerState) -> Result<&ClaimSet, ServerFailure> {
-    state.claims.as_ref().map_err(|_| ServerFailure::ClaimsDoNotCompile)
+    state
+        .claims
+        .as_ref()
+        .map_err(|errors| ServerFailure::ClaimsDoNotCompile(errors.clone()))
 }

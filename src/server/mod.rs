@@ -27,10 +27,12 @@ use time::OffsetDateTime;
 
 use crate::admin::{ApiError, ManagementApi};
 use crate::clock::Clock;
-use crate::endpoint::{EndpointResponse, OAuthError, ServerFailure};
+use crate::endpoint::{EndpointResponse, OAuthError, Reason, ServerFailure};
+use crate::event::Entity;
 use crate::event::{Event, EventSink, Severity};
 use crate::expr::JsonMap;
 use crate::keys::{KeyMaterial, RotationSettings};
+use crate::policy::{self, Decision, PolicyRequest};
 use crate::random::Randomness;
 use crate::store::memory::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
 use crate::store::{ConfigStore, Directory, GrantStore};
@@ -219,6 +221,27 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         event.uuid = crate::event::uuid_from(self.random());
         trace_decision(&event);
         self.events.record(event);
+    }
+
+    /// Evaluates the server's access policies, recording the decision or denial as an event
+    /// naming the server.
+    pub(crate) fn evaluate_policies<'a>(
+        &self,
+        state: &ServerState,
+        request: &PolicyRequest<'a>,
+        now: OffsetDateTime,
+    ) -> Result<Decision<'a>, Reason> {
+        let server = Entity::new("AuthorizationServer", &state.config.server.id);
+        match policy::evaluate(request) {
+            Ok(decision) => {
+                self.record(decision.event(request, now).with_target(server));
+                Ok(decision)
+            }
+            Err(denial) => {
+                self.record(denial.event(request, now).with_target(server));
+                Err(Reason::PolicyDenied(denial))
+            }
+        }
     }
 
     /// The prepared state of server `id` at the clock's `now` (for tests; endpoints read the

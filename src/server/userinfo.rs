@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 use super::AuthServer;
 use super::mint::Identity;
 use super::state::ServerState;
-use crate::endpoint::{Body, EndpointRequest, EndpointResponse, ErrorCode, Method, OAuthError, Params, Reason};
+use crate::endpoint::{Body, EndpointRequest, EndpointResponse, ErrorCode, OAuthError, Reason};
 use crate::store::{ConfigStore, Directory, GrantStore};
 use crate::validity;
 
@@ -56,13 +56,6 @@ fn refusal_response(reason: &Reason) -> EndpointResponse {
     }
 }
 
-/// The bearer token of an `Authorization` header (scheme case-insensitive, RFC 6750 §2.1).
-pub(crate) fn bearer_token(authorization: Option<&str>) -> Option<&str> {
-    let (scheme, token) = authorization?.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-}
-
 impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// `GET|POST {issuer}/v1/userinfo` of server `server_id` (OpenID Connect Core §5.3): the
     /// user's claims for the scopes of the access token in `Authorization: Bearer`. An invalid
@@ -75,18 +68,11 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             Ok(state) => state,
             Err(unavailable) => return unavailable.response(),
         };
-        if !matches!(request.method, Method::Get | Method::Post) {
-            return Reason::MethodNotAllowed.error().response();
-        }
-        let in_query = Params::parse(request.query).map_or_else(
-            |_| request.query.contains("access_token"),
-            |params| params.contains("access_token"),
-        );
-        if in_query {
-            return refusal_response(&Reason::AccessTokenInQuery);
-        }
-        let Some(token) = bearer_token(request.authorization) else {
-            return challenge(401, None);
+        let token = match validity::userinfo_bearer(request) {
+            Ok(Some(token)) => token,
+            Ok(None) => return challenge(401, None),
+            Err(Reason::MethodNotAllowed) => return Reason::MethodNotAllowed.error().response(),
+            Err(reason) => return refusal_response(&reason),
         };
         match self.userinfo_for(&state, token, now).await {
             Ok(body) => EndpointResponse::json(200, serde_json::Value::Object(body)).no_store(),

@@ -99,6 +99,14 @@ fn the_kind_hint_only_orders_the_search() {
         TokenKind::Refresh.invalid(TokenInvalid::Expired),
         Reason::RefreshTokenInvalid(TokenInvalid::Expired)
     ));
+    // The event names the verdict on the kind the token looks like.
+    let verdicts = [
+        (TokenKind::Access, TokenInvalid::Expired),
+        (TokenKind::Refresh, TokenInvalid::Unknown),
+    ];
+    assert_eq!(inactive_reason("a.b.c", &verdicts), TokenInvalid::Expired);
+    assert_eq!(inactive_reason("opaque", &verdicts), TokenInvalid::Unknown);
+    assert_eq!(inactive_reason("opaque", &verdicts[..1]), TokenInvalid::Malformed);
 }
 
 #[test]
@@ -331,4 +339,52 @@ fn revoking_decides_what_and_until_when() {
         revoke_refresh_token(&elsewhere, Some(found(false, false)), "0oaweb", NOW),
         Revocation::NotThisKind
     );
+}
+
+#[test]
+fn introspection_and_revocation_read_a_post_form_and_a_query_client_id() {
+    // RFC 7662 §2.1, RFC 7009 §2.1; Okta: public clients may send client_id in the query.
+    use crate::endpoint::EndpointRequest;
+    let get = EndpointRequest::get("token=x");
+    assert!(matches!(token_operation_form(&get), Err(Reason::MethodNotAllowed)));
+    let mut joined = EndpointRequest::post("token=x");
+    joined.query = "client_id=0oa%20spa";
+    let params = token_operation_form(&joined).unwrap();
+    assert_eq!(
+        (params.get("token"), params.get("client_id")),
+        (Some("x"), Some("0oa spa"))
+    );
+    let mut secret = EndpointRequest::post("token=x");
+    secret.query = "client_secret=s";
+    assert!(matches!(token_operation_form(&secret), Err(Reason::QueryCredentials)));
+    let repeated = EndpointRequest::post("token=x&token=y");
+    assert!(matches!(
+        token_operation_form(&repeated),
+        Err(Reason::RepeatedParameter)
+    ));
+    let mut twice = EndpointRequest::post("client_id=a");
+    twice.query = "client_id=a";
+    assert!(matches!(token_operation_form(&twice), Err(Reason::RepeatedParameter)));
+    assert!(matches!(
+        token_param(&Params::parse("token_type_hint=x").unwrap()),
+        Err(Reason::MissingToken)
+    ));
+}
+
+#[test]
+fn userinfo_takes_the_token_from_the_bearer_header_only() {
+    // RFC 6750 §2.1 (header, scheme case-insensitive), §3.1 (no error code without a token).
+    use crate::endpoint::{EndpointRequest, Method};
+    let header = EndpointRequest::get("").with_authorization("bearer  abc ");
+    assert_eq!(userinfo_bearer(&header).unwrap(), Some("abc"));
+    assert_eq!(userinfo_bearer(&EndpointRequest::get("")).unwrap(), None);
+    let basic = EndpointRequest::get("").with_authorization("Basic abc");
+    assert_eq!(userinfo_bearer(&basic).unwrap(), None);
+    assert!(matches!(
+        userinfo_bearer(&EndpointRequest::get("access_token=abc")),
+        Err(Reason::AccessTokenInQuery)
+    ));
+    let mut delete = EndpointRequest::get("");
+    delete.method = Method::Delete;
+    assert!(matches!(userinfo_bearer(&delete), Err(Reason::MethodNotAllowed)));
 }

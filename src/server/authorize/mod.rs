@@ -18,7 +18,7 @@ use super::mint::{IdTokenExtras, Identity};
 use super::state::ServerState;
 use crate::authorize::request::{self, ValidRequest};
 use crate::authorize::{self, Delivery, Grants, response};
-use crate::endpoint::{EndpointRequest, EndpointResponse, Method, Params, ParamsError, Reason, Refusal, Session};
+use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason, Refusal, Session};
 use crate::event::{Entity, Event};
 use crate::grant::{self, IssueContext, NewGrant};
 use crate::model::ClientRecord;
@@ -101,16 +101,9 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             Ok(state) => state,
             Err(unavailable) => return AuthorizeOutcome::Respond(unavailable.response()),
         };
-        let raw = match (request.method, request.form) {
-            (Method::Post, Some(form)) => form,
-            _ => request.query,
-        };
-        let params = match Params::parse(raw) {
+        let params = match authorize::parameters(request) {
             Ok(params) => params,
-            Err(ParamsError::TooLong) => {
-                return self.authorize_untrusted(Reason::AuthorizeParametersTooLong, None, now);
-            }
-            Err(_) => return self.authorize_untrusted(Reason::BrowserRepeatedParameter, None, now),
+            Err(reason) => return self.authorize_untrusted(reason, None, now),
         };
         let client = match self.authorize_client(&params, now).await {
             Ok(client) => client,

@@ -17,11 +17,10 @@ use super::client_auth::client_error_response;
 use super::mint::{IdTokenExtras, Identity};
 use super::state::ServerState;
 use crate::claims::IdTokenClaimSet;
-use crate::endpoint::{EndpointRequest, EndpointResponse, Method, Params, ParamsError, Reason, Refusal};
+use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason, Refusal};
 use crate::event::{Entity, Event, Severity};
 use crate::grant::{self, IssueContext, REVOCATION_HORIZON};
 use crate::model::{ClientRecord, GrantType, Group, User};
-use crate::policy::{self, Decision, PolicyRequest};
 use crate::store::grants::{Grant, GrantId};
 use crate::store::{ConfigStore, Directory, GrantStore};
 
@@ -146,29 +145,21 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         request: &EndpointRequest<'_>,
         now: OffsetDateTime,
     ) -> Result<Issued, Refusal> {
-        if request.method != Method::Post {
-            return Err(Reason::TokenNotPost.into());
-        }
-        let params = Params::parse(request.form.unwrap_or_default()).map_err(|error| match error {
-            ParamsError::TooLong => Reason::RequestTooLarge,
-            _ => Reason::RepeatedParameter,
-        })?;
+        let params = grant::token_form(request)?;
         let form_client = params.get("client_id");
-        crate::client_auth::refuse_query_credentials(request.query)
-            .map_err(|reason| Refusal::from(reason).client(form_client))?;
         let endpoint_url = format!("{}/v1/token", state.issuer);
         let client = self
             .authenticate_client(&params, request.authorization, &endpoint_url, now)
             .await
             .map_err(|reason| Refusal::from(Reason::ClientAuthentication(Box::new(reason))).client(form_client))?;
         let client_id = client.client.client_id.clone();
-        let grant = TokenGrant {
+        let asked = TokenGrant {
             state,
             params: &params,
             client,
             now,
         };
-        let refusal = match self.run_grant(grant).await {
+        let refusal = match self.run_grant(asked).await {
             Ok(issued) => return Ok(issued),
             Err(refusal) => refusal.client(Some(&client_id)),
         };
@@ -184,33 +175,12 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     }
 
     /// Dispatches on `grant_type`.
-    async fn run_grant(&self, grant: TokenGrant<'_>) -> Result<Issued, Refusal> {
-        match grant::grant_type(grant.params, &grant.client.client)? {
-            GrantType::ClientCredentials => self.client_credentials_grant(grant).await,
-            GrantType::Password => self.password_grant(grant).await,
-            GrantType::AuthorizationCode => self.authorization_code_grant(grant).await,
-            _ => self.refresh_token_grant(grant).await,
-        }
-    }
-
-    /// Evaluates the server's access policies, recording the decision or denial as an event
-    /// naming the server.
-    pub(crate) fn evaluate_policies<'a>(
-        &self,
-        state: &ServerState,
-        request: &PolicyRequest<'a>,
-        now: OffsetDateTime,
-    ) -> Result<Decision<'a>, Reason> {
-        let server = Entity::new("AuthorizationServer", &state.config.server.id);
-        match policy::evaluate(request) {
-            Ok(decision) => {
-                self.record(decision.event(request, now).with_target(server));
-                Ok(decision)
-            }
-            Err(denial) => {
-                self.record(denial.event(request, now).with_target(server));
-                Err(Reason::PolicyDenied(denial))
-            }
+    async fn run_grant(&self, asked: TokenGrant<'_>) -> Result<Issued, Refusal> {
+        match grant::grant_type(asked.params, &asked.client.client)? {
+            GrantType::ClientCredentials => self.client_credentials_grant(asked).await,
+            GrantType::Password => self.password_grant(asked).await,
+            GrantType::AuthorizationCode => self.authorization_code_grant(asked).await,
+            _ => self.refresh_token_grant(asked).await,
         }
     }
 
