@@ -19,9 +19,9 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::AuthServer;
 use super::client_auth::client_error_response;
 use super::state::ServerState;
+use super::{AuthServer, trace_failure, unrecorded_refusal};
 use crate::claims::AccessTokenClaims;
 use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason, TokenInvalid};
 use crate::event::Event;
@@ -90,7 +90,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                 Ok(body) => return EndpointResponse::json(200, Value::Object(body)).no_store(),
                 Err(refused) => match refused.token_invalid() {
                     Some(invalid) => verdicts.push((kind, invalid)),
-                    None => return refused.error().response(),
+                    None => return unrecorded_refusal(&refused),
                 },
             }
         }
@@ -144,7 +144,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let now = self.now();
         let state = self.active_state_at(server_id, now).await.map_err(|e| e.response())?;
         let params = validity::token_operation_form(request).map_err(|reason| {
-            let response = reason.error().response();
+            let response = unrecorded_refusal(&reason);
             match reason {
                 Reason::MethodNotAllowed => response.with_header("Allow", "POST"),
                 _ => response,
@@ -154,8 +154,11 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let client = self
             .authenticate_client(&params, request.authorization, &url, now)
             .await
-            .map_err(|reason| client_error_response(&reason.error(), request.authorization))?;
-        validity::token_param(&params).map_err(|reason| reason.error().response())?;
+            .map_err(|reason| {
+                trace_failure(&reason);
+                client_error_response(&reason.error(), request.authorization)
+            })?;
+        validity::token_param(&params).map_err(|reason| unrecorded_refusal(&reason))?;
         Ok(TokenOperation {
             state,
             params,

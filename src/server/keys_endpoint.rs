@@ -1,7 +1,7 @@
 //! `GET {issuer}/v1/keys`: the JWKS that verifies the server's tokens (RFC 7517 §5; Okta's "Keys"
 //! endpoint in the OpenID Connect & OAuth 2.0 API reference).
 
-use super::AuthServer;
+use super::{AuthServer, unrecorded_refusal};
 use crate::endpoint::{EndpointResponse, Reason, ServerFailure};
 use crate::store::{ConfigStore, Directory, GrantStore};
 
@@ -26,7 +26,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                 "Cache-Control",
                 format!("max-age={KEYS_MAX_AGE_SECONDS}, must-revalidate"),
             ),
-            Err(error) => Reason::from(ServerFailure::from(error)).error().response(),
+            Err(error) => unrecorded_refusal(&Reason::from(ServerFailure::from(error))),
         }
     }
 }

@@ -15,8 +15,8 @@
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::AuthServer;
 use super::state::ServerState;
+use super::{AuthServer, unrecorded_refusal};
 use crate::endpoint::{Body, EndpointRequest, EndpointResponse, Params, Reason, Session};
 use crate::event::Event;
 use crate::logout;
@@ -97,7 +97,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             Err(reason) => reason,
         };
         if refused.server_failure().is_some() {
-            return LogoutOutcome::refused(refused.error().response());
+            return LogoutOutcome::refused(unrecorded_refusal(&refused));
         }
         let description = refused.error().description;
         self.record(Event::failure(

@@ -29,8 +29,8 @@
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::AuthServer;
 use super::state::ServerState;
+use super::{AuthServer, unrecorded_refusal};
 use crate::admin::ApiError;
 use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason};
 use crate::model::MetadataPublish;
@@ -148,7 +148,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             match self.directory().client(client_id).await {
                 Ok(Some(_)) => {}
                 Ok(None) => return invalid_client_id(),
-                Err(error) => return Reason::from(error).error().response(),
+                Err(error) => return unrecorded_refusal(&Reason::from(error)),
             }
         }
         let body = self.metadata_document(&state, document, now);

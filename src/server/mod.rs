@@ -300,6 +300,20 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     }
 }
 
+/// The JSON answer to a refusal no event records (RFC 6749 §5.2 shape); a failure inside the
+/// server is reported to `tracing` with its cause, since the client only learns `server_error`.
+pub(crate) fn unrecorded_refusal(reason: &Reason) -> EndpointResponse {
+    trace_failure(reason);
+    reason.error().response()
+}
+
+/// Reports a failure inside the server that no event records to `tracing`, with its cause.
+pub(crate) fn trace_failure(reason: &Reason) {
+    if let Some(failure) = reason.server_failure() {
+        tracing::error!(target: "authserver::decision", reason = reason.code(), cause = %failure.chain(), "server failure");
+    }
+}
+
 /// Reports a recorded decision to `tracing` (target `authserver::decision`): the event type
 /// (which names the endpoint), the authorization server, client and grant type where the event
 /// names them, the outcome and the reason code, at the event's severity.

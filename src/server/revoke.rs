@@ -16,8 +16,8 @@
 //! `app.oauth2.as.token.revoke` event; a refusal to revoke another client's token is recorded as
 //! a failed one.
 
-use super::AuthServer;
 use super::introspect::TokenOperation;
+use super::{AuthServer, unrecorded_refusal};
 use crate::endpoint::{Body, EndpointRequest, EndpointResponse, Reason};
 use crate::event::{Entity, Event};
 use crate::secret::RefreshToken;
@@ -42,7 +42,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             match self.revoke_kind(&operation, kind).await {
                 Ok(Revocation::NotThisKind) => {}
                 Ok(_) => break,
-                Err(failure) => return failure.error().response(),
+                Err(failure) => return unrecorded_refusal(&failure),
             }
         }
         EndpointResponse {

@@ -18,9 +18,9 @@
 
 use time::OffsetDateTime;
 
-use super::AuthServer;
 use super::mint::Identity;
 use super::state::ServerState;
+use super::{AuthServer, unrecorded_refusal};
 use crate::endpoint::{Body, EndpointRequest, EndpointResponse, ErrorCode, OAuthError, Reason};
 use crate::store::{ConfigStore, Directory, GrantStore};
 use crate::validity;
@@ -50,7 +50,7 @@ fn challenge(status: u16, error: Option<&OAuthError>) -> EndpointResponse {
 fn refusal_response(reason: &Reason) -> EndpointResponse {
     let error = reason.error();
     if error.code == ErrorCode::ServerError {
-        error.response()
+        unrecorded_refusal(reason)
     } else {
         challenge(error.status, Some(&error))
     }

@@ -140,11 +140,11 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// Load the client named by `client_id` → decide; else the error page.
     async fn authorize_client(&self, params: &Params, now: OffsetDateTime) -> Result<ClientRecord, AuthorizeOutcome> {
         let client_id = authorize::client_id(params).map_err(|reason| self.authorize_untrusted(reason, None, now))?;
-        let client = self
-            .directory()
-            .client(client_id)
-            .await
-            .map_err(|error| AuthorizeOutcome::Respond(response::error_page(&Reason::from(error).error())))?;
+        let client = self.directory().client(client_id).await.map_err(|error| {
+            let reason = Reason::from(error);
+            super::trace_failure(&reason);
+            AuthorizeOutcome::Respond(response::error_page(&reason.error()))
+        })?;
         authorize::trusted_client(client).map_err(|reason| self.authorize_untrusted(reason, None, now))
     }
 
