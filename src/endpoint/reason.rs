@@ -8,11 +8,12 @@
 //!    `debugContext.debugData.reasonCode`, and for failures inside the server the error that
 //!    caused it ([`ServerFailure`], with its source chain).
 //!
-//! [`Reason::error`] is the only place that decides what a reason looks like on the wire, and
-//! [`Reason::code`] the only place that names it for the event log. Descriptions are fixed texts
-//! (Okta's, where Okta has one; see Okta's "Error codes" and "OAuth 2.0 and OpenID Connect
-//! errors" pages): they never echo what the client sent. A server failure reaches the client as
-//! the generic `server_error` text only; its cause goes to the event log.
+//! The mapping is written once, on [`Reason`]: each variant's `Display` is its fixed
+//! `error_description` (Okta's, where Okta has one; see Okta's "Error codes" and "OAuth 2.0 and
+//! OpenID Connect errors" pages), [`Reason::error`] adds the OAuth error code and HTTP status, and
+//! [`Reason::code`] names it for the event log. Descriptions never echo what the client sent. A
+//! server failure reaches the client as the generic `server_error` text only; its cause (the
+//! error's `source` chain) goes to the event log.
 //!
 //! How an error is delivered (JSON, a redirect to the client, an error page, a
 //! `WWW-Authenticate` challenge) is the endpoint's business, not the reason's.
@@ -149,9 +150,9 @@ impl ServerFailure {
 
 /// Why a request was refused: the precise reason behind every refusal of the OAuth endpoints.
 ///
-/// [`error`](Self::error) is what the client receives (code, description, status) and
-/// [`code`](Self::code) the reason recorded in the event log; [`severity`](Self::severity) says
-/// whether the refusal is worth a look. Where one description serves several causes (an unknown
+/// Its `Display` is the fixed description the client receives, [`error`](Self::error) the whole
+/// wire error (code, description, status) and [`code`](Self::code) the reason recorded in the
+/// event log; [`severity`](Self::severity) says whether the refusal is worth a look. Where one description serves several causes (an unknown
 /// client and a wrong secret read alike, so the answer does not tell whether a client exists),
 /// the reasons still differ.
 #[derive(Debug, thiserror::Error)]
