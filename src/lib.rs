@@ -174,16 +174,20 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+mod authorize;
 #[cfg(feature = "axum")]
 pub mod axum;
 pub mod claims;
+mod client_auth;
 pub mod clock;
 pub mod crypto;
 pub mod endpoint;
 pub mod event;
 pub mod expr;
+mod grant;
 pub mod jose;
 pub mod keys;
+mod logout;
 pub mod model;
 mod offload;
 pub mod org;
@@ -196,6 +200,7 @@ mod server;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+mod validity;
 
 /// The README's Rust examples, compiled (and run, unless marked `no_run`) as doctests so they
 /// cannot drift from the code.

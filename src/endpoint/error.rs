@@ -1,7 +1,8 @@
 //! OAuth 2.0 errors as the endpoints deliver them (RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1,
-//! OpenID Connect Core §3.1.2.6, RFC 7009 §2.2.1), with Okta's descriptions and statuses
-//! (Okta's published OAuth 2.0 error codes). Descriptions are fixed texts: they never echo what
-//! the client sent.
+//! OpenID Connect Core §3.1.2.6, RFC 7009 §2.2.1), with Okta's descriptions and statuses (Okta's
+//! "OAuth 2.0 and OpenID Connect errors"). Descriptions are fixed texts: they never echo what the
+//! client sent. Why an endpoint answers with an error is a [`Reason`](super::Reason), which maps
+//! to an [`OAuthError`] in one place.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -74,8 +75,8 @@ impl ErrorCode {
         }
     }
 
-    /// The status Okta usually answers with for this code (its published OAuth 2.0 error codes give
-    /// one per error); specific errors override it with [`OAuthError::with_status`].
+    /// The status Okta usually answers with for this code; specific errors
+    /// override it with [`OAuthError::with_status`].
     pub const fn default_status(self) -> u16 {
         match self {
             Self::InvalidClient | Self::InvalidToken => 401,

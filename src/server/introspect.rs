@@ -1,4 +1,5 @@
-//! `POST {issuer}/v1/introspect` (RFC 7662; seed 003 "Introspection Request", reference §3.7).
+//! `POST {issuer}/v1/introspect` (RFC 7662; Okta's "Introspect" endpoint in the OpenID Connect &
+//! OAuth 2.0 API reference).
 //!
 //! The client authenticates as at the token endpoint; a public client sends its `client_id` in
 //! the form or, as Okta documents, in the query string (any other credential in the query string
@@ -7,26 +8,27 @@
 //!
 //! A valid token answers `active: true` with `token_type`, `scope`, `client_id`, `username`,
 //! `exp`, `iat`, `sub` and, for access tokens, `aud`, `iss`, `jti`, `uid` and the token's custom
-//! claims (seed 003's examples). Everything else (unknown, malformed, expired, revoked,
+//! claims (Okta's response example). Everything else (unknown, malformed, expired, revoked,
 //! implicitly revoked, or another client's token presented by a public client, which may
 //! introspect only its own) answers exactly `{"active": false}`. `username` is the user's login;
 //! a refresh token's `sub` is the login too (the default `sub` expression's value), or the
 //! client id for grants without a user.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::AuthServer;
-use super::client_auth::{client_error_response, refuse_query_credentials};
+use super::client_auth::client_error_response;
 use super::state::ServerState;
-use super::validate::{Invalid, refresh_token_expiry};
-use crate::endpoint::{EndpointRequest, EndpointResponse, ErrorCode, Method, OAuthError, Params, ParamsError};
+use super::{AuthServer, trace_failure, unrecorded_refusal};
+use crate::claims::AccessTokenClaims;
+use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason, TokenInvalid};
 use crate::event::Event;
 use crate::model::{ClientRecord, User};
+use crate::store::grants::RefreshTokenRecord;
 use crate::store::{ConfigStore, Directory, GrantStore};
-
-/// `error_description` when `token` is missing (Okta's catalogue text, reference §3.7).
-pub(crate) const TOKEN_REQUIRED: &str = "The 'token' parameter is required.";
+use crate::validity::{self, TokenKind, refresh_token_expiry};
 
 /// The event type recording why a token introspected inactive (the client only sees
 /// `{"active": false}`).
@@ -34,29 +36,33 @@ pub(crate) const INTROSPECT_EVENT: &str = "app.oauth2.as.token.introspect";
 /// The event's reason in words; its code names the precise cause.
 const INACTIVE: &str = "The token is not active.";
 
-/// The two kinds of token introspection and revocation recognise.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TokenKind {
-    /// A JWT access token.
-    Access,
-    /// An opaque refresh token.
-    Refresh,
-}
-
-impl TokenKind {
-    /// The order to try the kinds in: the hinted kind first.
-    pub(crate) fn order(hint: Option<&str>) -> [TokenKind; 2] {
-        if hint == Some("refresh_token") {
-            [TokenKind::Refresh, TokenKind::Access]
-        } else {
-            [TokenKind::Access, TokenKind::Refresh]
-        }
-    }
-}
-
 /// `{"active": false}`.
 fn inactive() -> EndpointResponse {
     EndpointResponse::json(200, json!({ "active": false })).no_store()
+}
+
+/// An authenticated request about one token, at `/introspect` or `/revoke`.
+pub(crate) struct TokenOperation {
+    /// The server.
+    pub(crate) state: Arc<ServerState>,
+    /// The form, with a query-string `client_id`.
+    pub(crate) params: Params,
+    /// The authenticated client.
+    pub(crate) client: ClientRecord,
+    /// The request's instant.
+    pub(crate) now: OffsetDateTime,
+}
+
+impl TokenOperation {
+    /// The `token` parameter (checked present).
+    pub(crate) fn token(&self) -> &str {
+        validity::token_param(&self.params).unwrap_or_default()
+    }
+
+    /// The kinds to try, hinted kind first.
+    pub(crate) fn kinds(&self) -> [TokenKind; 2] {
+        TokenKind::order(self.params.get("token_type_hint"))
+    }
 }
 
 impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
@@ -68,44 +74,34 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// `token_type_hint` only orders the search. An unknown or deactivated server is
     /// `404 E0000007`.
     pub async fn introspect(&self, server_id: &str, request: &EndpointRequest<'_>) -> EndpointResponse {
-        let state = match self.active_state(server_id).await {
-            Ok(state) => state,
-            Err(unavailable) => return unavailable.response(),
-        };
-        let now = self.now();
-        let (params, client) = match self.authenticated_request(&state, request, "introspect", now).await {
-            Ok(authenticated) => authenticated,
+        let operation = match self.token_operation(server_id, request, "introspect").await {
+            Ok(operation) => operation,
             Err(response) => return response,
         };
-        let Some(token) = params.get("token") else {
-            return OAuthError::new(ErrorCode::InvalidRequest, TOKEN_REQUIRED).response();
-        };
-        // The reason worth recording is the one of the kind the token looks like.
-        let shape = if token.contains('.') {
-            TokenKind::Access
-        } else {
-            TokenKind::Refresh
-        };
-        let mut reason = Invalid::Malformed;
-        for kind in TokenKind::order(params.get("token_type_hint")) {
+        let TokenOperation { state, client, now, .. } = &operation;
+        let token = operation.token();
+        let mut verdicts = Vec::new();
+        for kind in operation.kinds() {
             let introspected = match kind {
-                TokenKind::Access => self.introspect_access_token(&state, &client, token, now).await,
-                TokenKind::Refresh => self.introspect_refresh_token(&state, &client, token, now).await,
+                TokenKind::Access => self.introspect_access_token(state, client, token, *now).await,
+                TokenKind::Refresh => self.introspect_refresh_token(state, client, token, *now).await,
             };
             match introspected {
                 Ok(body) => return EndpointResponse::json(200, Value::Object(body)).no_store(),
-                Err(Invalid::Store) => return OAuthError::internal().response(),
-                Err(invalid) if kind == shape => reason = invalid,
-                Err(_) => {}
+                Err(refused) => match refused.token_invalid() {
+                    Some(invalid) => verdicts.push((kind, invalid)),
+                    None => return unrecorded_refusal(&refused),
+                },
             }
         }
+        let reason = validity::inactive_reason(token, &verdicts);
         self.record(
             Event::failure(
                 INTROSPECT_EVENT,
                 "OAuth2 token introspection",
                 reason.code(),
                 INACTIVE,
-                now,
+                *now,
             )
             .with_client(client.client.client_id.as_str()),
         );
@@ -118,35 +114,10 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         client: &ClientRecord,
         token: &str,
         now: OffsetDateTime,
-    ) -> Result<Map<String, Value>, Invalid> {
+    ) -> Result<Map<String, Value>, Reason> {
         let (claims, user) = self.access_token_and_user(state, token, now).await?;
-        if client.client.is_public() && claims.cid != client.client.client_id {
-            return Err(Invalid::OtherClient);
-        }
-        let mut body = Map::new();
-        body.insert("active".to_owned(), Value::Bool(true));
-        body.insert("token_type".to_owned(), json!("Bearer"));
-        body.insert("scope".to_owned(), json!(claims.scp.join(" ")));
-        body.insert("client_id".to_owned(), json!(claims.cid));
-        if let Some(user) = &user {
-            body.insert("username".to_owned(), json!(user.profile.login));
-        }
-        body.insert("exp".to_owned(), json!(claims.exp));
-        body.insert("iat".to_owned(), json!(claims.iat));
-        body.insert("sub".to_owned(), json!(claims.sub));
-        body.insert(
-            "aud".to_owned(),
-            serde_json::to_value(&claims.aud).map_err(|_| Invalid::Malformed)?,
-        );
-        body.insert("iss".to_owned(), json!(claims.iss));
-        body.insert("jti".to_owned(), json!(claims.jti));
-        if let Some(uid) = &claims.uid {
-            body.insert("uid".to_owned(), json!(uid));
-        }
-        for (name, value) in claims.custom {
-            body.entry(name).or_insert(value);
-        }
-        Ok(body)
+        validity::visible_to(&client.client, &claims.cid).map_err(Reason::AccessTokenInvalid)?;
+        access_token_body(claims, user.as_ref()).ok_or(Reason::AccessTokenInvalid(TokenInvalid::Malformed))
     }
 
     async fn introspect_refresh_token(
@@ -155,74 +126,91 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         client: &ClientRecord,
         token: &str,
         now: OffsetDateTime,
-    ) -> Result<Map<String, Value>, Invalid> {
+    ) -> Result<Map<String, Value>, Reason> {
         let (record, user) = self.validate_refresh_token(state, token, now).await?;
-        let grant = &record.grant;
-        if client.client.is_public() && grant.client_id != client.client.client_id {
-            return Err(Invalid::OtherClient);
-        }
-        let login = user.as_ref().map(|user: &User| user.profile.login.clone());
-        let mut body = Map::new();
-        body.insert("active".to_owned(), Value::Bool(true));
-        body.insert("token_type".to_owned(), json!("Bearer"));
-        body.insert("scope".to_owned(), json!(grant.scopes.join(" ")));
-        body.insert("client_id".to_owned(), json!(grant.client_id));
-        if let Some(login) = &login {
-            body.insert("username".to_owned(), json!(login));
-        }
-        body.insert("exp".to_owned(), json!(refresh_token_expiry(&record).unix_timestamp()));
-        body.insert("iat".to_owned(), json!(record.issued_at.unix_timestamp()));
-        body.insert(
-            "sub".to_owned(),
-            json!(login.unwrap_or_else(|| grant.client_id.clone())),
-        );
-        Ok(body)
+        validity::visible_to(&client.client, &record.grant.client_id).map_err(Reason::RefreshTokenInvalid)?;
+        Ok(refresh_token_body(&record, user.as_ref()))
     }
 
-    /// The form parameters of a `POST` to `{issuer}/v1/{endpoint}` and the client they
-    /// authenticate. A `client_id` in the query string joins the form (Okta's public clients
-    /// send it there); other client credentials in the query string are refused. Errors come
-    /// as the response to send.
-    pub(crate) async fn authenticated_request(
+    /// Reads a `POST` to `{issuer}/v1/{endpoint}` of server `server_id` about one token
+    /// ([`validity::token_operation_form`]) and authenticates its client, at one instant. Errors
+    /// come as the response to send.
+    pub(crate) async fn token_operation(
         &self,
-        state: &ServerState,
+        server_id: &str,
         request: &EndpointRequest<'_>,
         endpoint: &str,
-        now: OffsetDateTime,
-    ) -> Result<(Params, ClientRecord), EndpointResponse> {
-        if request.method != Method::Post {
-            return Err(OAuthError::new(ErrorCode::InvalidRequest, "Invalid request")
-                .with_status(405)
-                .response()
-                .with_header("Allow", "POST"));
-        }
-        refuse_query_credentials(request.query).map_err(|error| error.response())?;
-        let query = Params::parse(request.query).map_err(|error| params_error(&error))?;
-        let mut form = request.form.unwrap_or_default().to_owned();
-        if let Some(client_id) = query.get("client_id") {
-            if !form.is_empty() {
-                form.push('&');
+    ) -> Result<TokenOperation, EndpointResponse> {
+        let now = self.now();
+        let state = self.active_state_at(server_id, now).await.map_err(|e| e.response())?;
+        let params = validity::token_operation_form(request).map_err(|reason| {
+            let response = unrecorded_refusal(&reason);
+            match reason {
+                Reason::MethodNotAllowed => response.with_header("Allow", "POST"),
+                _ => response,
             }
-            form.push_str("client_id=");
-            form.extend(url::form_urlencoded::byte_serialize(client_id.as_bytes()));
-        }
-        let params = Params::parse(&form).map_err(|error| params_error(&error))?;
+        })?;
         let url = format!("{}/v1/{endpoint}", state.issuer);
         let client = self
             .authenticate_client(&params, request.authorization, &url, now)
             .await
-            .map_err(|error| client_error_response(&error, request.authorization))?;
-        Ok((params, client))
+            .map_err(|reason| {
+                trace_failure(&reason);
+                client_error_response(&reason.error(), request.authorization)
+            })?;
+        validity::token_param(&params).map_err(|reason| unrecorded_refusal(&reason))?;
+        Ok(TokenOperation {
+            state,
+            params,
+            client,
+            now,
+        })
     }
 }
 
-/// `invalid_request` for parameters that cannot be read.
-fn params_error(error: &ParamsError) -> EndpointResponse {
-    let description = match error {
-        ParamsError::Repeated(_) => super::metadata::REPEATED_PARAMETERS,
-        _ => "Invalid request",
-    };
-    OAuthError::new(ErrorCode::InvalidRequest, description).response()
+/// An active access token's introspection (RFC 7662 §2.2; Okta's response example): its
+/// claims, the user's login, and its custom claims. `None` if `aud` cannot be written.
+fn access_token_body(claims: AccessTokenClaims, user: Option<&User>) -> Option<Map<String, Value>> {
+    let mut body = active_body(&claims.scp, &claims.cid, user.map(|user| user.profile.login.as_str()));
+    body.insert("exp".to_owned(), json!(claims.exp));
+    body.insert("iat".to_owned(), json!(claims.iat));
+    body.insert("sub".to_owned(), json!(claims.sub));
+    body.insert("aud".to_owned(), serde_json::to_value(&claims.aud).ok()?);
+    body.insert("iss".to_owned(), json!(claims.iss));
+    body.insert("jti".to_owned(), json!(claims.jti));
+    if let Some(uid) = &claims.uid {
+        body.insert("uid".to_owned(), json!(uid));
+    }
+    for (name, value) in claims.custom {
+        body.entry(name).or_insert(value);
+    }
+    Some(body)
+}
+
+/// An active refresh token's introspection: its grant's scopes and client, the user's login,
+/// when it stops working if unused, and `sub` (the login, or the client for grants without a
+/// user).
+fn refresh_token_body(record: &RefreshTokenRecord, user: Option<&User>) -> Map<String, Value> {
+    let grant = &record.grant;
+    let login = user.map(|user| user.profile.login.as_str());
+    let mut body = active_body(&grant.scopes, &grant.client_id, login);
+    body.insert("exp".to_owned(), json!(refresh_token_expiry(record).unix_timestamp()));
+    body.insert("iat".to_owned(), json!(record.issued_at.unix_timestamp()));
+    body.insert("sub".to_owned(), json!(login.unwrap_or(&grant.client_id)));
+    body
+}
+
+/// The members every active answer starts with.
+fn active_body(scopes: &[String], client_id: &str, login: Option<&str>) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("active".to_owned(), Value::Bool(true));
+    body.insert("token_type".to_owned(), json!("Bearer"));
+    body.insert("scope".to_owned(), json!(scopes.join(" ")));
+    body.insert("client_id".to_owned(), json!(client_id));
+    if let Some(login) = login {
+        body.insert("username".to_owned(), json!(login));
+    }
+    body
 }
 
 #[cfg(test)]

@@ -1,38 +1,32 @@
-//! `GET|POST {issuer}/v1/logout` (OpenID Connect RP-Initiated Logout; seed 003 "Logout Request",
-//! reference §5.1).
+//! `GET|POST {issuer}/v1/logout` (OpenID Connect RP-Initiated Logout 1.0; Okta's "Logout"
+//! endpoint in the OpenID Connect & OAuth 2.0 API reference): the decisions of
+//! [`crate::logout`], answered with a redirect or a page.
 //!
-//! - `id_token_hint` is required and must be an ID token this server signed: signature against
-//!   the published JWKS and `iss`. An **expired** one is accepted, as Okta does (the user may
-//!   well sign out after the token's hour). Anything else is a 400 error page.
-//! - `post_logout_redirect_uri`, when given, must be registered (exactly) on the client the ID
-//!   token was issued to (its `aud`); otherwise a 400 error page, never a redirect, and nothing
-//!   else happens. When it is registered, the answer is a 302 to it with `state` added.
-//! - Without it the answer is a small "signed out" page (Okta shows its sign-in page; the host
-//!   owns sign-in pages here and may replace the response).
+//! A refused request (no or a bad `id_token_hint`, an unregistered `post_logout_redirect_uri`)
+//! is a 400 error page, never a redirect, and nothing else happens. A registered
+//! `post_logout_redirect_uri` gets a 302 to it with `state` added. Without one the answer is a
+//! small "signed out" page (Okta shows its sign-in page; the host owns sign-in pages here and
+//! may replace the response).
 //!
 //! The library owns no sessions: [`LogoutOutcome::end_session`] names the host session to end,
-//! which is the request's [`Session`](crate::endpoint::Session) when its user is the ID token's
-//! subject ("logs the user out of Okta if the subject matches the current Okta session"). A
-//! session of another user is left alone and the browser is still sent on.
+//! which is the request's [`Session`] when its user is the ID token's subject. A session of
+//! another user is left alone and the browser is still sent on.
 
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::AuthServer;
-use crate::claims::IdTokenClaims;
-use crate::endpoint::{Body, EndpointRequest, EndpointResponse, ErrorCode, Method, OAuthError, Params};
+use super::state::ServerState;
+use super::{AuthServer, unrecorded_refusal};
+use crate::endpoint::{Body, EndpointRequest, EndpointResponse, Params, Reason, Session};
 use crate::event::Event;
-use crate::jose;
+use crate::logout;
 use crate::store::{ConfigStore, Directory, GrantStore};
 
 /// The event type of a logout.
 pub(crate) const LOGOUT_EVENT: &str = "user.session.end";
-/// `error_description` of a missing `id_token_hint`.
-pub(crate) const HINT_REQUIRED: &str = "The 'id_token_hint' parameter is required.";
-/// `error_description` of an `id_token_hint` this server did not sign.
-pub(crate) const HINT_INVALID: &str = "The 'id_token_hint' parameter is not a valid ID token.";
-/// `error_description` of an unregistered `post_logout_redirect_uri` (`illegal_post_logout_redirect_uri`).
-pub(crate) const ILLEGAL_REDIRECT: &str =
+/// The description of an unregistered `post_logout_redirect_uri`, as the tests look for it.
+#[cfg(test)]
+const ILLEGAL_REDIRECT: &str =
     "The 'post_logout_redirect_uri' parameter must be a Logout redirect URI in the client app settings.";
 
 /// What a logout request decided: which session the host should end, and what to answer.
@@ -77,11 +71,6 @@ fn page(status: u16, title: &str, text: &str) -> EndpointResponse {
     .no_store()
 }
 
-/// The 400 error page for `description`.
-fn error_page(description: &'static str) -> EndpointResponse {
-    page(400, "400 Bad Request", description)
-}
-
 impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// `GET|POST {issuer}/v1/logout` of server `server_id` (RP-initiated logout), parameters
     /// from the query (`GET`) or the form (`POST`). `id_token_hint` must be an ID token of this
@@ -91,47 +80,51 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// session when its user is the token's subject. An unknown or deactivated server is
     /// `404 E0000007`.
     pub async fn logout(&self, server_id: &str, request: &EndpointRequest<'_>) -> LogoutOutcome {
-        let state = match self.active_state(server_id).await {
+        let now = self.now();
+        let state = match self.active_state_at(server_id, now).await {
             Ok(state) => state,
             Err(unavailable) => return LogoutOutcome::refused(unavailable.response()),
         };
-        let now = self.now();
-        let input = match request.method {
-            Method::Get => request.query,
-            Method::Post => request.form.unwrap_or_default(),
-            _ => {
-                let error = OAuthError::new(ErrorCode::InvalidRequest, "Invalid request").with_status(405);
-                return LogoutOutcome::refused(error.response().with_header("Allow", "GET, POST"));
+        let refused = match logout::parameters(request) {
+            Ok(params) => match self.logout_request(&state, &params, request.session, now).await {
+                Ok(outcome) => return outcome,
+                Err(reason) => reason,
+            },
+            Err(Reason::MethodNotAllowed) => {
+                let response = Reason::MethodNotAllowed.error().response();
+                return LogoutOutcome::refused(response.with_header("Allow", "GET, POST"));
             }
+            Err(reason) => reason,
         };
-        let Ok(params) = Params::parse(input) else {
-            return self.refuse_logout("invalid_request", super::metadata::REPEATED_PARAMETERS, now);
-        };
-        let Some(hint) = params.get("id_token_hint") else {
-            return self.refuse_logout("missing_id_token_hint", HINT_REQUIRED, now);
-        };
+        if refused.server_failure().is_some() {
+            return LogoutOutcome::refused(unrecorded_refusal(&refused));
+        }
+        let description = refused.error().description;
+        self.record(Event::failure(
+            LOGOUT_EVENT,
+            "User logout from authorization server",
+            refused.code(),
+            description.clone(),
+            now,
+        ));
+        LogoutOutcome::refused(page(400, "400 Bad Request", &description))
+    }
+
+    /// Decide on the hint → load the token's client if a redirect is asked for → decide →
+    /// record.
+    async fn logout_request(
+        &self,
+        state: &ServerState,
+        params: &Params,
+        session: Option<&Session>,
+        now: OffsetDateTime,
+    ) -> Result<LogoutOutcome, Reason> {
         let jwks = state.ring.jwks(self.management.rotation(), now);
-        let claims = jose::verify(hint, &jwks)
-            .ok()
-            .and_then(|verified| verified.claims::<IdTokenClaims>().ok())
-            .filter(|claims| claims.iss == state.issuer && claims.jti.starts_with("ID."));
-        let Some(claims) = claims else {
-            return self.refuse_logout("invalid_id_token_hint", HINT_INVALID, now);
-        };
+        let claims = logout::id_token_hint(params, &jwks, &state.issuer)?;
         let response = match params.get("post_logout_redirect_uri") {
             Some(uri) => {
-                let client = match self.directory().client(&claims.aud).await {
-                    Ok(client) => client,
-                    Err(_) => return LogoutOutcome::refused(OAuthError::internal().response()),
-                };
-                let registered = client.is_some_and(|c| c.client.post_logout_redirect_uris.iter().any(|r| r == uri));
-                let target = registered.then(|| url::Url::parse(uri).ok()).flatten();
-                let Some(mut target) = target else {
-                    return self.refuse_logout("illegal_post_logout_redirect_uri", ILLEGAL_REDIRECT, now);
-                };
-                if let Some(state_param) = params.get("state") {
-                    target.query_pairs_mut().append_pair("state", state_param);
-                }
+                let client = self.directory().client(&claims.aud).await?;
+                let target = logout::redirect_target(client.as_ref(), uri, params.get("state"))?;
                 EndpointResponse {
                     status: 302,
                     headers: Vec::new(),
@@ -142,32 +135,18 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             }
             None => page(200, "Signed out", "You have been signed out."),
         };
-        let end_session = request
-            .session
-            .filter(|session| session.user_id == claims.sub)
-            .map(|session| session.id.clone());
-        let mut event = Event::success(LOGOUT_EVENT, "User logout from authorization server", now)
-            .with_client(claims.aud.as_str())
-            .with_detail("sessionEnded", Value::Bool(end_session.is_some()));
-        event = event.with_actor(crate::event::Entity::new("User", claims.sub.as_str()));
-        self.record(event);
-        LogoutOutcome {
+        let end_session = logout::session_to_end(session, &claims);
+        self.record(
+            Event::success(LOGOUT_EVENT, "User logout from authorization server", now)
+                .with_client(claims.aud.as_str())
+                .with_detail("sessionEnded", Value::Bool(end_session.is_some()))
+                .with_actor(crate::event::Entity::new("User", claims.sub.as_str())),
+        );
+        Ok(LogoutOutcome {
             end_session,
             user_id: Some(claims.sub),
             response,
-        }
-    }
-
-    /// A refused logout: recorded with `reason`, answered with the error page.
-    fn refuse_logout(&self, reason: &str, description: &'static str, now: OffsetDateTime) -> LogoutOutcome {
-        self.record(Event::failure(
-            LOGOUT_EVENT,
-            "User logout from authorization server",
-            reason,
-            description,
-            now,
-        ));
-        LogoutOutcome::refused(error_page(description))
+        })
     }
 }
 

@@ -1,6 +1,6 @@
 //! The discovery documents: `{issuer}/.well-known/oauth-authorization-server` (RFC 8414) and
 //! `{issuer}/.well-known/openid-configuration` (OpenID Connect Discovery 1.0), in the shape of
-//! seed 003's "Retrieve Authorization Server Metadata" and reference §5.2.
+//! Okta's "Retrieve authorization server metadata" and "Retrieve OpenID configuration".
 //!
 //! They advertise what this crate implements, not Okta's whole catalogue:
 //!
@@ -19,7 +19,7 @@
 //!   custom claims are never listed;
 //! - `request_parameter_supported: false`: request objects are not accepted.
 //!
-//! Both take an optional `client_id` query parameter (reference §3.10). Issuers here never vary
+//! Both take an optional `client_id` query parameter (as Okta's do). Issuers here never vary
 //! by client, so it only has to name a registered client; an unknown one is 400 with Okta's
 //! management-style object `{"errorCode": "invalid_client", "errorSummary": "Invalid value for
 //! `client_id` parameter", …}`. The RFC 8414 host-root form
@@ -27,11 +27,12 @@
 //! method.
 
 use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
 
-use super::AuthServer;
 use super::state::ServerState;
+use super::{AuthServer, unrecorded_refusal};
 use crate::admin::{ApiError, ApiErrorCode};
-use crate::endpoint::{EndpointRequest, EndpointResponse, ErrorCode, OAuthError, Params};
+use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason};
 use crate::model::MetadataPublish;
 use crate::store::{ConfigStore, Directory, GrantStore};
 
@@ -67,10 +68,10 @@ pub const AUTH_METHODS_SUPPORTED: &[&str] = &[
     "none",
 ];
 
-/// The access-token claims the OAuth document lists (seed 003).
+/// The access-token claims the OAuth document lists (as Okta's does).
 const ACCESS_TOKEN_CLAIMS: &[&str] = &["ver", "jti", "iss", "aud", "iat", "exp", "cid", "uid", "scp", "sub"];
 
-/// The ID-token and userinfo claims the OpenID document lists (seed 003).
+/// The ID-token and userinfo claims the OpenID document lists (as Okta's does).
 const ID_TOKEN_CLAIMS: &[&str] = &[
     "iss",
     "ver",
@@ -105,9 +106,6 @@ const ID_TOKEN_CLAIMS: &[&str] = &[
     "c_hash",
 ];
 
-/// Okta's description of a repeated parameter (or oversized parameters).
-pub(crate) const REPEATED_PARAMETERS: &str = "The request contained multiple parameters with the same name.";
-
 /// Which document.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Document {
@@ -138,25 +136,26 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     }
 
     async fn metadata(&self, server_id: &str, request: &EndpointRequest<'_>, document: Document) -> EndpointResponse {
-        let state = match self.active_state(server_id).await {
+        let now = self.now();
+        let state = match self.active_state_at(server_id, now).await {
             Ok(state) => state,
             Err(unavailable) => return unavailable.response(),
         };
         let Ok(params) = Params::parse(request.query) else {
-            return OAuthError::new(ErrorCode::InvalidRequest, REPEATED_PARAMETERS).response();
+            return Reason::RepeatedParameter.error().response();
         };
         if let Some(client_id) = params.get("client_id") {
             match self.directory().client(client_id).await {
                 Ok(Some(_)) => {}
                 Ok(None) => return invalid_client_id(),
-                Err(_) => return OAuthError::internal().response(),
+                Err(error) => return unrecorded_refusal(&Reason::from(error)),
             }
         }
-        let body = self.metadata_document(&state, document);
+        let body = self.metadata_document(&state, document, now);
         EndpointResponse::json(200, Value::Object(body))
     }
 
-    fn metadata_document(&self, state: &ServerState, document: Document) -> Map<String, Value> {
+    fn metadata_document(&self, state: &ServerState, document: Document, now: OffsetDateTime) -> Map<String, Value> {
         let issuer = &state.issuer;
         let endpoint = |path: &str| Value::String(format!("{issuer}/v1/{path}"));
         let list = |items: &[&str]| json!(items);
@@ -189,7 +188,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         if document == Document::OpenId {
             put(
                 "id_token_signing_alg_values_supported",
-                json!(self.signing_algorithms(state)),
+                json!(self.signing_algorithms(state, now)),
             );
         }
         put("scopes_supported", json!(scopes));
@@ -216,11 +215,11 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     }
 
     /// The algorithms of the published keys, the signing key's first, without repeats.
-    fn signing_algorithms(&self, state: &ServerState) -> Vec<String> {
+    fn signing_algorithms(&self, state: &ServerState, now: OffsetDateTime) -> Vec<String> {
         let mut algorithms = vec![state.signer.algorithm().as_str().to_owned()];
         for alg in state
             .ring
-            .jwks(self.management.rotation(), self.now())
+            .jwks(self.management.rotation(), now)
             .keys
             .into_iter()
             .filter_map(|key| key.alg)
@@ -233,8 +232,9 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     }
 }
 
-/// Okta's answer to an unknown `client_id` at the metadata endpoints (reference §3.10, §4.1):
-/// 400 with a management-style error object.
+/// Okta's answer to an unknown `client_id` at the metadata endpoints: 400 with a
+/// management-style error object. Like an unknown server (`Unavailable`), this stays outside
+/// [`Reason`]: it is not an OAuth error and is recorded nowhere.
 fn invalid_client_id() -> EndpointResponse {
     let error = ApiError::from(ApiErrorCode::InvalidClientId);
     EndpointResponse::json(error.status(), error.body())

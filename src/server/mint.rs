@@ -8,9 +8,10 @@ use super::AuthServer;
 use super::state::ServerState;
 use crate::claims::{
     AccessTokenClaims, AccessTokenParams, ClaimError, ClaimSet, IdTokenClaimSet, IdTokenParams, Subject,
-    access_token_claims, access_token_id, id_token_claims, token_id,
+    access_token_claims, id_token_claims,
 };
-use crate::endpoint::{ErrorCode, OAuthError};
+use crate::endpoint::{Reason, ServerFailure};
+use crate::grant::IssueContext;
 use crate::jose;
 use crate::model::{ClientRecord, Group, User};
 use crate::store::grants::Grant;
@@ -51,74 +52,65 @@ pub(crate) struct IdTokenExtras<'a> {
 pub(crate) const AT_JWT: &str = "at+jwt";
 
 impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
-    /// Loads the client and, if any, the user and their groups.
-    pub(crate) async fn identity(&self, client_id: &str, user_id: Option<&str>) -> Result<Identity, OAuthError> {
+    /// Loads the client and, if any, the user and their groups (for tests that mint directly).
+    #[cfg(test)]
+    pub(crate) async fn identity(&self, client_id: &str, user_id: Option<&str>) -> Result<Identity, Reason> {
         let directory = self.directory();
-        let client = directory
-            .client(client_id)
-            .await
-            .map_err(|_| OAuthError::internal())?
-            .ok_or_else(|| OAuthError::new(ErrorCode::InvalidClient, "Invalid value for 'client_id' parameter."))?;
+        let client = directory.client(client_id).await?.ok_or(Reason::UnknownPublicClient)?;
         let (user, groups) = match user_id {
             Some(id) => {
-                let user = directory
-                    .user(id)
-                    .await
-                    .map_err(|_| OAuthError::internal())?
-                    .ok_or_else(|| OAuthError::new(ErrorCode::InvalidGrant, "The user is no longer available."))?;
-                let groups = directory.user_groups(id).await.map_err(|_| OAuthError::internal())?;
-                (Some(user), groups)
+                let user = directory.user(id).await?.ok_or(Reason::UserUnavailable)?;
+                (Some(user), directory.user_groups(id).await?)
             }
             None => (None, Vec::new()),
         };
         Ok(Identity { client, user, groups })
     }
 
-    /// Mints an access token for `grant` at `now`: its scopes, its lifetime, its `auth_time`.
+    /// Mints an access token for `grant` under `context`: its scopes, its lifetime, its
+    /// `auth_time`.
     pub(crate) fn mint_access_token(
         &self,
         state: &ServerState,
         identity: &Identity,
         grant: &Grant,
-        now: OffsetDateTime,
-    ) -> Result<MintedAccessToken, OAuthError> {
-        let claims = self.compiled_claims(state)?;
-        let jti = access_token_id(&grant.id, self.random()).map_err(|_| OAuthError::internal())?;
+        context: &IssueContext,
+    ) -> Result<MintedAccessToken, Reason> {
+        let claims = compiled_claims(state)?;
         let params = AccessTokenParams {
             issuer: &state.issuer,
             audiences: &state.config.server.audiences,
-            jti: &jti,
+            jti: &context.access_token_id,
             scopes: &grant.scopes,
-            issued_at: now,
+            issued_at: context.now,
             lifetime: Duration::minutes(i64::from(grant.access_token_lifetime_minutes)),
             auth_time: grant.auth_time,
         };
         let claims = access_token_claims(claims, self.subject(identity), &params)
-            .map_err(|error| self.claim_failure(&error, &identity.client.client.client_id, now))?;
+            .map_err(|error| self.claim_failure(error, &identity.client.client.client_id, context.now))?;
         let typ = self.rfc9068_servers.contains(&state.config.server.id).then_some(AT_JWT);
-        let token = jose::sign(state.signer.as_ref(), typ, &claims).map_err(|_| OAuthError::internal())?;
+        let token = jose::sign(state.signer.as_ref(), typ, &claims).map_err(ServerFailure::Signing)?;
         Ok(MintedAccessToken { token, claims })
     }
 
-    /// Mints an ID token for `grant` at `now` (one hour, `aud` = the client).
+    /// Mints an ID token for `grant` under `context` (one hour, `aud` = the client).
     pub(crate) fn mint_id_token(
         &self,
         state: &ServerState,
         identity: &Identity,
         grant: &Grant,
         extras: IdTokenExtras<'_>,
-        now: OffsetDateTime,
-    ) -> Result<String, OAuthError> {
-        let claims = self.compiled_claims(state)?;
-        let jti = token_id("ID.", self.random()).map_err(|_| OAuthError::internal())?;
+        context: &IssueContext,
+    ) -> Result<String, Reason> {
+        let claims = compiled_claims(state)?;
         let algorithm = state.signer.algorithm();
         let at_hash = extras.access_token.map(|token| jose::at_hash(algorithm, token));
         let c_hash = extras.code.map(|code| jose::c_hash(algorithm, code));
         let params = IdTokenParams {
             issuer: &state.issuer,
-            jti: &jti,
+            jti: &context.id_token_id,
             scopes: &grant.scopes,
-            issued_at: now,
+            issued_at: context.now,
             auth_time: grant.auth_time,
             amr: &grant.amr,
             idp: &self.org_id,
@@ -128,8 +120,8 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             claim_set: extras.claim_set,
         };
         let claims = id_token_claims(claims, self.subject(identity), &params)
-            .map_err(|error| self.claim_failure(&error, &identity.client.client.client_id, now))?;
-        jose::sign(state.signer.as_ref(), None, &claims).map_err(|_| OAuthError::internal())
+            .map_err(|error| self.claim_failure(error, &identity.client.client.client_id, context.now))?;
+        Ok(jose::sign(state.signer.as_ref(), None, &claims).map_err(ServerFailure::Signing)?)
     }
 
     /// The `/userinfo` claims for `grant`'s scopes.
@@ -139,10 +131,10 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         identity: &Identity,
         scopes: &[String],
         now: OffsetDateTime,
-    ) -> Result<serde_json::Map<String, Value>, OAuthError> {
-        let claims = self.compiled_claims(state)?;
+    ) -> Result<serde_json::Map<String, Value>, Reason> {
+        let claims = compiled_claims(state)?;
         crate::claims::userinfo_claims(claims, self.subject(identity), scopes, now)
-            .map_err(|error| self.claim_failure(&error, &identity.client.client.client_id, now))
+            .map_err(|error| self.claim_failure(error, &identity.client.client.client_id, now))
     }
 
     fn subject<'a>(&'a self, identity: &'a Identity) -> Subject<'a> {
@@ -154,14 +146,18 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         }
     }
 
-    fn compiled_claims<'s>(&self, state: &'s ServerState) -> Result<&'s ClaimSet, OAuthError> {
-        state.claims.as_ref().map_err(|_| OAuthError::internal())
-    }
-
     /// A claim that could not be evaluated: recorded as an event naming the claim and the cause,
-    /// answered with Okta's `server_error` (HTTP 400, reference §1.4).
-    fn claim_failure(&self, error: &ClaimError, client_id: &str, now: OffsetDateTime) -> OAuthError {
+    /// answered with Okta's `server_error` (HTTP 400, Okta's "Custom claims" errors).
+    fn claim_failure(&self, error: ClaimError, client_id: &str, now: OffsetDateTime) -> Reason {
         self.record(error.event(now).with_client(client_id));
-        OAuthError::new(ErrorCode::ServerError, error.description()).with_status(400)
+        Reason::ClaimFailed(Box::new(error))
     }
+}
+
+/// The server's compiled claims; a server whose claims do not compile mints nothing.
+fn compiled_claims(state: &ServerState) -> Result<&ClaimSet, ServerFailure> {
+    state
+        .claims
+        .as_ref()
+        .map_err(|errors| ServerFailure::ClaimsDoNotCompile(errors.clone()))
 }

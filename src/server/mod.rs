@@ -27,9 +27,11 @@ use time::OffsetDateTime;
 
 use crate::admin::{ApiError, ManagementApi};
 use crate::clock::Clock;
-use crate::endpoint::{EndpointResponse, OAuthError};
-use crate::event::{Event, EventSink};
+use crate::endpoint::{EndpointResponse, OAuthError, Reason, ServerFailure};
+use crate::event::Entity;
+use crate::event::{Event, EventSink, Severity};
 use crate::expr::JsonMap;
+use crate::policy::{self, Decision, PolicyRequest};
 use crate::random::Randomness;
 use crate::store::memory::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
 use crate::store::{ConfigStore, Directory, GrantStore};
@@ -58,13 +60,18 @@ pub struct AuthServer<C = MemoryConfigStore, D = MemoryDirectory, G = MemoryGran
     states: RwLock<HashMap<String, Arc<ServerState>>>,
 }
 
-/// Why a server cannot answer a request.
+/// Why a server cannot answer a request at all, before any OAuth processing.
+///
+/// This stays apart from [`Reason`](crate::endpoint::Reason): an unknown or deactivated server is
+/// not a refused OAuth request but a missing resource, answered by every endpoint (the keys and
+/// discovery documents too) with Okta's management-style error object, not an OAuth error, and
+/// recorded nowhere.
 #[derive(Debug)]
 pub(crate) enum Unavailable {
     /// No such server, or it is deactivated: Okta's management-style `404 E0000007`.
     NotFound(ApiError),
-    /// The store or the key material failed.
-    Internal,
+    /// The store or the key material failed: `server_error`.
+    Failed(ServerFailure),
 }
 
 impl Unavailable {
@@ -76,15 +83,25 @@ impl Unavailable {
                 response.headers = api.headers;
                 response
             }
-            Unavailable::Internal => OAuthError::internal().response(),
+            Unavailable::Failed(failure) => {
+                tracing::error!(target: "authserver::decision", cause = %failure.chain(), "server state unavailable");
+                OAuthError::internal().response()
+            }
         }
+    }
+}
+
+impl<E: Into<ServerFailure>> From<E> for Unavailable {
+    fn from(error: E) -> Self {
+        Unavailable::Failed(error.into())
     }
 }
 
 impl AuthServer {
     /// A host at `base_url` on memory stores, software keys, the system clock and the operating
-    /// system's randomness, with events kept in a [`MemoryEventLog`](crate::event::MemoryEventLog). It hosts no server until
-    /// one is created (for Okta's `default`: `server.management().ensure_default_server()`).
+    /// system's randomness, with events kept in a [`MemoryEventLog`](crate::event::MemoryEventLog).
+    /// It hosts no server until one is created (for Okta's `default`:
+    /// `server.management().ensure_default_server()`).
     ///
     /// ```
     /// let server = authserver::AuthServer::in_memory("https://id.example.com");
@@ -157,22 +174,52 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     }
 
     /// Records `event` under an id drawn from the server's randomness, so a seeded source makes
-    /// the System Log reproducible too.
+    /// the System Log reproducible too, and reports it as a `tracing` event: every decision the
+    /// endpoints record goes through here.
     pub(crate) fn record(&self, mut event: Event) {
         event.uuid = crate::event::uuid_from(self.random());
+        trace_decision(&event);
         self.events.record(event);
     }
 
-    /// The prepared state of server `id` if it exists and is active: rebuilt when the store's
-    /// revisions moved, and after rotating the keys when an `AUTO` rotation is due.
+    /// Evaluates the server's access policies, recording the decision or denial as an event
+    /// naming the server.
+    pub(crate) fn evaluate_policies<'a>(
+        &self,
+        state: &ServerState,
+        request: &PolicyRequest<'a>,
+        now: OffsetDateTime,
+    ) -> Result<Decision<'a>, Reason> {
+        let server = Entity::new("AuthorizationServer", &state.config.server.id);
+        match policy::evaluate(request) {
+            Ok(decision) => {
+                self.record(decision.event(request, now).with_target(server));
+                Ok(decision)
+            }
+            Err(denial) => {
+                self.record(denial.event(request, now).with_target(server));
+                Err(Reason::PolicyDenied(denial))
+            }
+        }
+    }
+
+    /// The prepared state of server `id` at the clock's `now` (for tests; endpoints read the
+    /// clock once and call [`active_state_at`](Self::active_state_at)).
+    #[cfg(test)]
     pub(crate) async fn active_state(&self, id: &str) -> Result<Arc<ServerState>, Unavailable> {
+        self.active_state_at(id, self.now()).await
+    }
+
+    /// The prepared state of server `id` at `now` if it exists and is active: rebuilt when the
+    /// store's revisions moved, and after rotating the keys when an `AUTO` rotation is due.
+    pub(crate) async fn active_state_at(&self, id: &str, now: OffsetDateTime) -> Result<Arc<ServerState>, Unavailable> {
         let not_found = || Unavailable::NotFound(ApiError::not_found(id, "AuthorizationServer"));
         let mut state = self.state(id).await?.ok_or_else(not_found)?;
-        if state.ring.rotation_due(self.now()) {
+        if state.ring.rotation_due(now) {
             self.management
                 .rotate_keys_if_due(id)
                 .await
-                .map_err(|_| Unavailable::Internal)?;
+                .map_err(|error| ServerFailure::KeyRotation(Box::new(error)))?;
             state = self.state(id).await?.ok_or_else(not_found)?;
         }
         if state.is_active() { Ok(state) } else { Err(not_found()) }
@@ -180,12 +227,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
 
     /// The prepared state of server `id`, from the cache when the store's revisions match.
     async fn state(&self, id: &str) -> Result<Option<Arc<ServerState>>, Unavailable> {
-        let Some(revisions) = self
-            .config_store()
-            .revisions(id)
-            .await
-            .map_err(|_| Unavailable::Internal)?
-        else {
+        let Some(revisions) = self.config_store().revisions(id).await? else {
             self.states.write().unwrap_or_else(PoisonError::into_inner).remove(id);
             return Ok(None);
         };
@@ -198,24 +240,76 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         if let Some(state) = cached.filter(|state| state.revisions == revisions) {
             return Ok(Some(state));
         }
-        let config = self.config_store().load(id).await.map_err(|_| Unavailable::Internal)?;
-        let ring = self
-            .config_store()
-            .key_ring(id)
-            .await
-            .map_err(|_| Unavailable::Internal)?;
+        let config = self.config_store().load(id).await?;
+        let ring = self.config_store().key_ring(id).await?;
         let (Some(config), Some(ring)) = (config, ring) else {
             return Ok(None);
         };
-        let state = Arc::new(
-            ServerState::build(config, ring, self.management.key_material(), self.base_url())
-                .map_err(|_| Unavailable::Internal)?,
-        );
+        let state = Arc::new(ServerState::build(
+            config,
+            ring,
+            self.management.key_material(),
+            self.base_url(),
+        )?);
         self.states
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(id.to_owned(), Arc::clone(&state));
         Ok(Some(state))
+    }
+}
+
+/// The JSON answer to a refusal no event records (RFC 6749 §5.2 shape); a failure inside the
+/// server is reported to `tracing` with its cause, since the client only learns `server_error`.
+pub(crate) fn unrecorded_refusal(reason: &Reason) -> EndpointResponse {
+    trace_failure(reason);
+    reason.error().response()
+}
+
+/// Reports a failure inside the server that no event records to `tracing`, with its cause.
+pub(crate) fn trace_failure(reason: &Reason) {
+    if let Some(failure) = reason.server_failure() {
+        tracing::error!(target: "authserver::decision", reason = reason.code(), cause = %failure.chain(), "server failure");
+    }
+}
+
+/// Reports a recorded decision to `tracing` (target `authserver::decision`): the event type
+/// (which names the endpoint), the authorization server, client and grant type where the event
+/// names them, the outcome and the reason code, at the event's severity.
+fn trace_decision(event: &Event) {
+    let server = event
+        .target
+        .iter()
+        .find(|target| target.kind == "AuthorizationServer")
+        .map(|target| target.id.as_str());
+    let client = event.client.as_ref().map(|client| client.id.as_str());
+    let grant_type = event
+        .debug_context
+        .debug_data
+        .get("grantType")
+        .and_then(serde_json::Value::as_str);
+    let outcome = event.outcome.result.as_str();
+    let reason = event.reason_code();
+    macro_rules! decision {
+        ($level:expr) => {
+            tracing::event!(
+                target: "authserver::decision",
+                $level,
+                event_type = %event.event_type,
+                server,
+                client,
+                grant_type,
+                outcome,
+                reason,
+                "{}",
+                event.display_message
+            )
+        };
+    }
+    match event.severity {
+        Severity::Info => decision!(tracing::Level::INFO),
+        Severity::Warn => decision!(tracing::Level::WARN),
+        Severity::Error => decision!(tracing::Level::ERROR),
     }
 }
 

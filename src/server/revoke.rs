@@ -1,40 +1,31 @@
-//! `POST {issuer}/v1/revoke` (RFC 7009; seed 003 "Revoke a Token", reference §3.8).
+//! `POST {issuer}/v1/revoke` (RFC 7009; Okta's "Revoke" endpoint in the OpenID Connect & OAuth
+//! 2.0 API reference).
 //!
 //! The client authenticates as at the token endpoint. Whatever the token (valid, expired,
 //! unknown, already revoked, or another client's) the answer is 200 with an empty body, so
 //! nothing leaks (RFC 7009 §2.2); only the client the token was issued to actually revokes it
-//! ("A client may only revoke a token generated for that client").
+//! (Okta: "A client may only revoke a token generated for that client").
 //!
 //! - An access token's `jti` is revoked until its `exp` (it introspects inactive from then on).
 //! - A refresh token revokes its whole family, rotated tokens included, and every access token
 //!   minted from its grant (RFC 7009 §2.1 "SHOULD also invalidate all access tokens based on
 //!   the same authorization grant"): the access-token `jti`s carry their grant.
 //!
-//! Each revocation is recorded as an `app.oauth2.as.token.revoke` event; a refusal to revoke
-//! another client's token is recorded as a failed one.
+//! What to revoke is decided by [`crate::validity::revoke_access_token`] and
+//! [`crate::validity::revoke_refresh_token`]. Each revocation is recorded as an
+//! `app.oauth2.as.token.revoke` event; a refusal to revoke another client's token is recorded as
+//! a failed one.
 
-use time::{Duration, OffsetDateTime};
-
-use super::AuthServer;
-use super::introspect::{TOKEN_REQUIRED, TokenKind};
-use super::state::ServerState;
-use super::validate::Invalid;
-use crate::endpoint::{Body, EndpointRequest, EndpointResponse, ErrorCode, OAuthError};
+use super::introspect::TokenOperation;
+use super::{AuthServer, unrecorded_refusal};
+use crate::endpoint::{Body, EndpointRequest, EndpointResponse, Reason};
 use crate::event::{Entity, Event};
-use crate::model::ClientRecord;
 use crate::secret::RefreshToken;
 use crate::store::{ConfigStore, Directory, GrantStore};
+use crate::validity::{self, Revocation, TokenKind};
 
-/// The event type of token revocation.
+/// The event type of a revocation.
 pub(crate) const REVOKE_EVENT: &str = "app.oauth2.as.token.revoke";
-
-/// What revoking found.
-enum Found {
-    /// The token was of this kind and handled (revoked, or refused as another client's).
-    Handled,
-    /// Not a token of this kind.
-    NotThisKind,
-}
 
 impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// `POST {issuer}/v1/revoke` of server `server_id` (RFC 7009): the authenticated client
@@ -43,27 +34,15 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// an empty body; another client's token is left alone. An unknown or deactivated server is
     /// `404 E0000007`.
     pub async fn revoke(&self, server_id: &str, request: &EndpointRequest<'_>) -> EndpointResponse {
-        let state = match self.active_state(server_id).await {
-            Ok(state) => state,
-            Err(unavailable) => return unavailable.response(),
-        };
-        let now = self.now();
-        let (params, client) = match self.authenticated_request(&state, request, "revoke", now).await {
-            Ok(authenticated) => authenticated,
+        let operation = match self.token_operation(server_id, request, "revoke").await {
+            Ok(operation) => operation,
             Err(response) => return response,
         };
-        let Some(token) = params.get("token") else {
-            return OAuthError::new(ErrorCode::InvalidRequest, TOKEN_REQUIRED).response();
-        };
-        for kind in TokenKind::order(params.get("token_type_hint")) {
-            let found = match kind {
-                TokenKind::Access => self.revoke_access_token(&state, &client, token, now).await,
-                TokenKind::Refresh => self.revoke_refresh_token(&state, &client, token, now).await,
-            };
-            match found {
-                Ok(Found::Handled) => break,
-                Ok(Found::NotThisKind) => {}
-                Err(_) => return OAuthError::internal().response(),
+        for kind in operation.kinds() {
+            match self.revoke_kind(&operation, kind).await {
+                Ok(Revocation::NotThisKind) => {}
+                Ok(_) => break,
+                Err(failure) => return unrecorded_refusal(&failure),
             }
         }
         EndpointResponse {
@@ -74,88 +53,59 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         .no_store()
     }
 
-    async fn revoke_access_token(
-        &self,
-        state: &ServerState,
-        client: &ClientRecord,
-        token: &str,
-        now: OffsetDateTime,
-    ) -> Result<Found, Invalid> {
-        let Ok(claims) = self.verify_access_token(state, token, now) else {
-            return Ok(Found::NotThisKind);
+    /// Load what the token might be → decide → revoke and record.
+    async fn revoke_kind(&self, operation: &TokenOperation, kind: TokenKind) -> Result<Revocation, Reason> {
+        let TokenOperation { state, client, now, .. } = operation;
+        let (token, now) = (operation.token(), *now);
+        let client_id = client.client.client_id.as_str();
+        let issuer = self.token_issuer(state);
+        let revocation = match kind {
+            TokenKind::Access => {
+                validity::revoke_access_token(validity::verify_access_token(&issuer, token, now), client_id, now)
+            }
+            TokenKind::Refresh => {
+                let found = self
+                    .grants
+                    .find_refresh_token(&RefreshToken::from_received(token).hash())
+                    .await?;
+                validity::revoke_refresh_token(&issuer, found, client_id, now)
+            }
         };
-        let client_id = &client.client.client_id;
-        if claims.cid != *client_id {
-            self.refuse_revocation(client_id, "access_token", now);
-            return Ok(Found::Handled);
-        }
-        let Ok(until) = OffsetDateTime::from_unix_timestamp(claims.exp) else {
-            return Ok(Found::Handled);
+        let token_type = match kind {
+            TokenKind::Access => "access_token",
+            TokenKind::Refresh => "refresh_token",
         };
-        if until > now {
-            self.grants
-                .revoke_access_token(&claims.jti, until)
-                .await
-                .map_err(|_| Invalid::Store)?;
-            self.record(
-                Event::success(REVOKE_EVENT, "OAuth2 access token revocation request", now)
-                    .with_client(client_id.as_str())
-                    .with_target(Entity::new("access_token", claims.jti)),
-            );
-        }
-        Ok(Found::Handled)
-    }
-
-    async fn revoke_refresh_token(
-        &self,
-        state: &ServerState,
-        client: &ClientRecord,
-        token: &str,
-        now: OffsetDateTime,
-    ) -> Result<Found, Invalid> {
-        let hash = RefreshToken::from_received(token).hash();
-        let found = self
-            .grants
-            .find_refresh_token(&hash)
-            .await
-            .map_err(|_| Invalid::Store)?;
-        let Some(found) = found.filter(|found| found.record.grant.authorization_server_id == state.config.server.id)
-        else {
-            return Ok(Found::NotThisKind);
+        let event = match &revocation {
+            Revocation::NotThisKind | Revocation::Expired => None,
+            Revocation::OtherClient => Some(
+                Event::failure(
+                    REVOKE_EVENT,
+                    "OAuth2 token revocation request",
+                    "token_of_another_client",
+                    "The token was issued to another client; nothing was revoked.",
+                    now,
+                )
+                .with_detail("tokenType", token_type),
+            ),
+            Revocation::AccessToken { jti, until } => {
+                self.grants.revoke_access_token(jti, *until).await?;
+                Some(
+                    Event::success(REVOKE_EVENT, "OAuth2 access token revocation request", now)
+                        .with_target(Entity::new(token_type, jti)),
+                )
+            }
+            Revocation::Grant { grant, until } => {
+                self.grants.revoke_grant(grant, *until).await?;
+                Some(
+                    Event::success(REVOKE_EVENT, "OAuth2 refresh token revocation request", now)
+                        .with_target(Entity::new(token_type, grant.as_str())),
+                )
+            }
         };
-        let grant = &found.record.grant;
-        let client_id = &client.client.client_id;
-        if grant.client_id != *client_id {
-            self.refuse_revocation(client_id, "refresh_token", now);
-            return Ok(Found::Handled);
+        if let Some(event) = event {
+            self.record(event.with_client(client_id));
         }
-        // Access tokens minted from the grant live at most one lifetime from now.
-        let until = now.saturating_add(Duration::minutes(i64::from(grant.access_token_lifetime_minutes)));
-        self.grants
-            .revoke_grant(&grant.id, until)
-            .await
-            .map_err(|_| Invalid::Store)?;
-        self.record(
-            Event::success(REVOKE_EVENT, "OAuth2 refresh token revocation request", now)
-                .with_client(client_id.as_str())
-                .with_target(Entity::new("refresh_token", grant.id.as_str())),
-        );
-        Ok(Found::Handled)
-    }
-
-    /// Records that `client_id` asked to revoke another client's token: nothing was revoked.
-    fn refuse_revocation(&self, client_id: &str, kind: &str, now: OffsetDateTime) {
-        self.record(
-            Event::failure(
-                REVOKE_EVENT,
-                "OAuth2 token revocation request",
-                "token_of_another_client",
-                "The token was issued to another client; nothing was revoked.",
-                now,
-            )
-            .with_client(client_id)
-            .with_detail("tokenType", kind),
-        );
+        Ok(revocation)
     }
 }
 

@@ -1,5 +1,6 @@
-//! `GET|POST {issuer}/v1/userinfo` (OpenID Connect Core §5.3, seed 003, reference §3.6): the
-//! claims about the user an access token was issued for.
+//! `GET|POST {issuer}/v1/userinfo` (OpenID Connect Core §5.3; Okta's "Userinfo" endpoint in the
+//! OpenID Connect & OAuth 2.0 API reference): the claims about the user an access token was
+//! issued for.
 //!
 //! The token comes in `Authorization: Bearer` (RFC 6750 §2.1), the only way Okta accepts; one in
 //! the query string is refused (`invalid_request`, "The access token cannot be presented in a
@@ -13,30 +14,25 @@
 //!
 //! A valid token gets `sub` (the user id), the standard claims of its scopes and the `IDENTITY`
 //! claims whose condition its scopes meet, whatever `alwaysIncludeInToken` says; a token with
-//! only `openid` gets `{"sub": …}` (reference appendix B).
+//! only `openid` gets `{"sub": …}`.
 
 use time::OffsetDateTime;
 
-use super::AuthServer;
-use super::validate::Invalid;
-use crate::endpoint::{Body, EndpointRequest, EndpointResponse, ErrorCode, Method, OAuthError, Params};
+use super::mint::Identity;
+use super::state::ServerState;
+use super::{AuthServer, unrecorded_refusal};
+use crate::endpoint::{Body, EndpointRequest, EndpointResponse, ErrorCode, OAuthError, Reason};
 use crate::store::{ConfigStore, Directory, GrantStore};
+use crate::validity;
 
-/// `error_description` of an unusable access token.
-pub(crate) const INVALID_TOKEN: &str = "The access token is invalid.";
-/// `error_description` of a token without `openid`.
-pub(crate) const INSUFFICIENT_SCOPE: &str =
-    "The access token must provide access to at least one of these scopes - profile, email, address or phone";
-/// `error_description` of a token sent in the query string.
-pub(crate) const TOKEN_IN_QUERY: &str = "The access token cannot be presented in a query string.";
-
-/// A userinfo error: status and the `WWW-Authenticate` challenge, empty body.
-fn challenge(status: u16, error: Option<(ErrorCode, &str)>) -> EndpointResponse {
+/// A userinfo error: status and the `WWW-Authenticate` challenge (RFC 6750 §3), empty body.
+fn challenge(status: u16, error: Option<&OAuthError>) -> EndpointResponse {
     let value = match error {
-        Some((code, description)) => {
+        Some(error) => {
             format!(
-                "Bearer error=\"{}\", error_description=\"{description}\"",
-                code.as_str()
+                "Bearer error=\"{}\", error_description=\"{}\"",
+                error.code.as_str(),
+                error.description
             )
         }
         None => "Bearer".to_owned(),
@@ -50,11 +46,14 @@ fn challenge(status: u16, error: Option<(ErrorCode, &str)>) -> EndpointResponse 
     .no_store()
 }
 
-/// The bearer token of an `Authorization` header (scheme case-insensitive, RFC 6750 §2.1).
-pub(crate) fn bearer_token(authorization: Option<&str>) -> Option<&str> {
-    let (scheme, token) = authorization?.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+/// A refusal at `/userinfo`: in the challenge, except failures inside the server, which are JSON.
+fn refusal_response(reason: &Reason) -> EndpointResponse {
+    let error = reason.error();
+    if error.code == ErrorCode::ServerError {
+        unrecorded_refusal(reason)
+    } else {
+        challenge(error.status, Some(&error))
+    }
 }
 
 impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
@@ -64,56 +63,41 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// (`invalid_token`, `insufficient_scope`) and an empty body; a token in the query string is
     /// 400 `invalid_request`. An unknown or deactivated server is `404 E0000007`.
     pub async fn userinfo(&self, server_id: &str, request: &EndpointRequest<'_>) -> EndpointResponse {
-        let state = match self.active_state(server_id).await {
+        let now = self.now();
+        let state = match self.active_state_at(server_id, now).await {
             Ok(state) => state,
             Err(unavailable) => return unavailable.response(),
         };
-        if !matches!(request.method, Method::Get | Method::Post) {
-            return OAuthError::new(ErrorCode::InvalidRequest, "Invalid request")
-                .with_status(405)
-                .response();
-        }
-        let in_query = Params::parse(request.query).map_or_else(
-            |_| request.query.contains("access_token"),
-            |params| params.contains("access_token"),
-        );
-        if in_query {
-            return challenge(400, Some((ErrorCode::InvalidRequest, TOKEN_IN_QUERY)));
-        }
-        let Some(token) = bearer_token(request.authorization) else {
-            return challenge(401, None);
+        let token = match validity::userinfo_bearer(request) {
+            Ok(Some(token)) => token,
+            Ok(None) => return challenge(401, None),
+            Err(Reason::MethodNotAllowed) => return Reason::MethodNotAllowed.error().response(),
+            Err(reason) => return refusal_response(&reason),
         };
-        let now = self.now();
-        self.userinfo_for(&state, token, now).await
+        match self.userinfo_for(&state, token, now).await {
+            Ok(body) => EndpointResponse::json(200, serde_json::Value::Object(body)).no_store(),
+            Err(reason) => refusal_response(&reason),
+        }
     }
 
+    /// Validate the token and load its user → decide → load the client and groups → the claims.
     async fn userinfo_for(
         &self,
-        state: &super::state::ServerState,
+        state: &ServerState,
         token: &str,
         now: OffsetDateTime,
-    ) -> EndpointResponse {
-        let invalid = || challenge(401, Some((ErrorCode::InvalidToken, INVALID_TOKEN)));
-        let claims = match self.validate_access_token(state, token, now).await {
-            Ok(claims) => claims,
-            Err(Invalid::Store) => return OAuthError::internal().response(),
-            Err(_) => return invalid(),
+    ) -> Result<serde_json::Map<String, serde_json::Value>, Reason> {
+        let (claims, user) = self.access_token_and_user(state, token, now).await?;
+        let user = validity::userinfo_user(&claims, user)?;
+        let client = validity::check_client(self.directory().client(&claims.cid).await?, claims.iat)
+            .map_err(Reason::AccessTokenInvalid)?;
+        let groups = self.directory().user_groups(&user.id).await?;
+        let identity = Identity {
+            client,
+            user: Some(user),
+            groups,
         };
-        if !claims.scp.iter().any(|scope| scope == "openid") {
-            return challenge(403, Some((ErrorCode::InsufficientScope, INSUFFICIENT_SCOPE)));
-        }
-        let Some(user_id) = claims.uid.as_deref() else {
-            return invalid();
-        };
-        let identity = match self.identity(&claims.cid, Some(user_id)).await {
-            Ok(identity) => identity,
-            Err(error) if error.code == ErrorCode::ServerError => return error.response(),
-            Err(_) => return invalid(),
-        };
-        match self.userinfo_claims(state, &identity, &claims.scp, now) {
-            Ok(body) => EndpointResponse::json(200, serde_json::Value::Object(body)).no_store(),
-            Err(error) => error.response(),
-        }
+        self.userinfo_claims(state, &identity, &claims.scp, now)
     }
 }
 

@@ -1,188 +1,63 @@
-//! Whether a token this server issued is still good: the checks behind `/introspect`, `/revoke`
-//! and `/userinfo`.
-//!
-//! An access token is valid when its signature verifies against the server's published JWKS,
-//! `iss` is the server's issuer, it has not expired, its `iat` is not in the future (beyond
-//! [`MAX_CLOCK_SKEW`]), its `jti` and its grant are not revoked, and it is not **implicitly
-//! revoked** ("Revocation happens when a configuration is changed or deleted", seeds 000 and
-//! 003): the server's configuration changed after it was minted (`changed_at`), its client is
-//! unknown, not `ACTIVE` or changed after it was minted (its record's `lastUpdated`), or its
-//! user is unknown, not `ACTIVE`, had its status changed after it was minted (`statusChanged`),
-//! or is no longer assigned to the client. A deactivated client's tokens stay invalid after
-//! reactivation (reference §3.2) because changing a client's status moves its `lastUpdated`, as
-//! the client API does; a [`Directory`] written by other means must do the same. Likewise a
-//! user's tokens stay revoked after a deactivation is undone ("Revocation happens when … User
-//! deactivation", seed 000) when the directory stamps the user's `statusChanged`.
-//!
-//! "After it was minted" compares whole seconds, the resolution of `iat`: a token is implicitly
-//! revoked by a change stamped in a later second than its `iat`. A token minted in the same
-//! second as a change, before or after it, survives that change; the alternative would
-//! invalidate tokens minted right after a change, which a host setting up a server and then
-//! issuing tokens would hit at random.
-//!
-//! A refresh token is valid when its hash is stored, it was not rotated away, its family is not
-//! revoked, it belongs to this server, neither its lifetime nor its idle window has run out,
-//! and the same implicit revocation rules hold for the moment it was issued.
+//! Token validity at `/introspect`, `/revoke`, `/userinfo` and the refresh grant: the store and
+//! directory calls around the decisions of [`crate::validity`], which documents the rules.
 
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::AuthServer;
 use super::state::ServerState;
-use crate::claims::{AccessTokenClaims, grant_of_access_token_id};
-use crate::jose;
+use crate::claims::AccessTokenClaims;
+use crate::endpoint::{Reason, TokenInvalid};
 use crate::model::User;
 use crate::secret::RefreshToken;
 use crate::store::grants::RefreshTokenRecord;
 use crate::store::{ConfigStore, Directory, GrantStore};
-
-/// How far in the future a token's `iat` may lie: the clock-skew leeway of Okta's verifiers
-/// (reference §3.9). Tokens are minted by this server's own clock, so only a host running
-/// several instances with drifting clocks ever needs it.
-pub(crate) const MAX_CLOCK_SKEW: Duration = Duration::minutes(2);
-
-/// Why a token is not valid. Never shown to clients: every reason answers `{"active": false}`
-/// at introspection and the same `invalid_token` at `/userinfo`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Invalid {
-    /// Not a JWS this server signed (malformed, unknown key, bad signature), or not an access
-    /// token's claims.
-    Malformed,
-    /// `iss` is not this server's issuer.
-    WrongIssuer,
-    /// `exp` has passed, or the refresh token's lifetime or idle window ran out.
-    Expired,
-    /// `iat` lies further in the future than [`MAX_CLOCK_SKEW`].
-    IssuedInFuture,
-    /// The access token's `jti` was revoked.
-    Revoked,
-    /// The token's grant (refresh-token family) was revoked.
-    GrantRevoked,
-    /// The server's configuration changed after the token was minted.
-    ConfigurationChanged,
-    /// The client is unknown or not `ACTIVE`.
-    ClientInactive,
-    /// The client was changed after the token was minted.
-    ClientChanged,
-    /// The user is unknown or not `ACTIVE`.
-    UserInactive,
-    /// The user is no longer assigned to the client.
-    UserUnassigned,
-    /// No such refresh token.
-    Unknown,
-    /// The refresh token was rotated away.
-    Consumed,
-    /// The refresh token was issued by another authorization server.
-    OtherServer,
-    /// A public client presented another client's token.
-    OtherClient,
-    /// A store failed: the caller answers `server_error`, not "inactive".
-    Store,
-}
-
-impl Invalid {
-    /// The reason as a code, for events.
-    pub(crate) const fn code(self) -> &'static str {
-        match self {
-            Invalid::Malformed => "malformed_token",
-            Invalid::WrongIssuer => "wrong_issuer",
-            Invalid::Expired => "token_expired",
-            Invalid::IssuedInFuture => "issued_in_future",
-            Invalid::Revoked => "token_revoked",
-            Invalid::GrantRevoked => "grant_revoked",
-            Invalid::ConfigurationChanged => "configuration_changed",
-            Invalid::ClientInactive => "client_inactive",
-            Invalid::ClientChanged => "client_changed",
-            Invalid::UserInactive => "user_inactive",
-            Invalid::UserUnassigned => "user_not_assigned",
-            Invalid::Unknown => "token_unknown",
-            Invalid::Consumed => "token_rotated",
-            Invalid::OtherServer => "other_authorization_server",
-            Invalid::OtherClient => "token_of_another_client",
-            Invalid::Store => "store_failure",
-        }
-    }
-}
-
-/// When a refresh token stops working if unused: the earlier of its family's absolute expiry
-/// and the end of its idle window.
-pub(crate) fn refresh_token_expiry(record: &RefreshTokenRecord) -> OffsetDateTime {
-    let window = Duration::minutes(i64::from(record.grant.refresh_token_window_minutes));
-    let idle_end = record.last_used_at.saturating_add(window);
-    record
-        .expires_at
-        .map_or(idle_end, |expires_at| expires_at.min(idle_end))
-}
+use crate::validity::{self, TokenIssuer, TokenKind};
 
 impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
-    /// The claims of `token` if this server signed it as an access token: signature against the
-    /// published JWKS, `iss`, and a `jti` of the form [`crate::claims::access_token_id`] makes.
-    /// Nothing about time or revocation is checked (revocation needs no more).
-    pub(crate) fn verify_access_token(
-        &self,
-        state: &ServerState,
-        token: &str,
-        now: OffsetDateTime,
-    ) -> Result<AccessTokenClaims, Invalid> {
-        let verified = jose::verify(token, &state.verification_keys).map_err(|_| Invalid::Malformed)?;
-        let kid = verified.header.kid.as_deref().unwrap_or_default();
-        if !state.ring.is_published(kid, self.management.rotation(), now) {
-            return Err(Invalid::Malformed);
+    /// What server `state` checks its own tokens against.
+    pub(crate) fn token_issuer<'s>(&'s self, state: &'s ServerState) -> TokenIssuer<'s> {
+        TokenIssuer {
+            issuer: &state.issuer,
+            server_id: &state.config.server.id,
+            keys: &state.verification_keys,
+            ring: &state.ring,
+            rotation: self.management.rotation(),
+            changed_at: state.config.changed_at,
         }
-        let claims: AccessTokenClaims = verified.claims().map_err(|_| Invalid::Malformed)?;
-        if claims.iss != state.issuer {
-            return Err(Invalid::WrongIssuer);
-        }
-        if claims.ver != 1 || grant_of_access_token_id(&claims.jti).is_none() {
-            return Err(Invalid::Malformed);
-        }
-        Ok(claims)
     }
 
-    /// The claims of `token` if it is a valid access token of this server at `now` (see the
-    /// module documentation for every check).
+    /// The claims of `token` if it is a valid access token of this server at `now`.
+    #[cfg(test)]
     pub(crate) async fn validate_access_token(
         &self,
         state: &ServerState,
         token: &str,
         now: OffsetDateTime,
-    ) -> Result<AccessTokenClaims, Invalid> {
+    ) -> Result<AccessTokenClaims, Reason> {
         self.access_token_and_user(state, token, now)
             .await
             .map(|(claims, _)| claims)
     }
 
     /// As [`validate_access_token`](Self::validate_access_token), with the token's user as the
-    /// directory has them now (`None` for tokens without a user).
+    /// directory has them now (`None` for tokens without a user). Verify → check → load the
+    /// revocations, deciding after each → the subject's implicit revocation.
     pub(crate) async fn access_token_and_user(
         &self,
         state: &ServerState,
         token: &str,
         now: OffsetDateTime,
-    ) -> Result<(AccessTokenClaims, Option<User>), Invalid> {
-        let claims = self.verify_access_token(state, token, now)?;
-        if claims.exp <= now.unix_timestamp() {
-            return Err(Invalid::Expired);
-        }
-        if claims.iat > (now + MAX_CLOCK_SKEW).unix_timestamp() {
-            return Err(Invalid::IssuedInFuture);
-        }
-        if claims.iat < state.config.changed_at.unix_timestamp() {
-            return Err(Invalid::ConfigurationChanged);
-        }
-        let grants = &self.grants;
-        if grants
-            .is_access_token_revoked(&claims.jti, now)
-            .await
-            .map_err(|_| Invalid::Store)?
-        {
-            return Err(Invalid::Revoked);
-        }
-        let grant = grant_of_access_token_id(&claims.jti).ok_or(Invalid::Malformed)?;
-        if grants.is_grant_revoked(&grant, now).await.map_err(|_| Invalid::Store)? {
-            return Err(Invalid::GrantRevoked);
-        }
+    ) -> Result<(AccessTokenClaims, Option<User>), Reason> {
+        let invalid = |invalid| TokenKind::Access.invalid(invalid);
+        let issuer = self.token_issuer(state);
+        let claims = validity::verify_access_token(&issuer, token, now).map_err(invalid)?;
+        let grant = validity::check_access_token(&issuer, &claims, now).map_err(invalid)?;
+        let revoked = self.grants.is_access_token_revoked(&claims.jti, now).await?;
+        validity::not_revoked(revoked, TokenInvalid::Revoked).map_err(invalid)?;
+        let revoked = self.grants.is_grant_revoked(&grant, now).await?;
+        validity::not_revoked(revoked, TokenInvalid::GrantRevoked).map_err(invalid)?;
         let user = self
-            .check_subject(&claims.cid, claims.uid.as_deref(), claims.iat)
+            .current_subject(TokenKind::Access, &claims.cid, claims.uid.as_deref(), claims.iat)
             .await?;
         Ok((claims, user))
     }
@@ -194,88 +69,53 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         state: &ServerState,
         token: &str,
         now: OffsetDateTime,
-    ) -> Result<(RefreshTokenRecord, Option<User>), Invalid> {
+    ) -> Result<(RefreshTokenRecord, Option<User>), Reason> {
         let hash = RefreshToken::from_received(token).hash();
-        let found = self
-            .grants
-            .find_refresh_token(&hash)
-            .await
-            .map_err(|_| Invalid::Store)?;
-        let found = found.ok_or(Invalid::Unknown)?;
-        if found.family_revoked {
-            return Err(Invalid::GrantRevoked);
-        }
-        if found.consumed.is_some() {
-            return Err(Invalid::Consumed);
-        }
-        let record = found.record;
-        if record.grant.authorization_server_id != state.config.server.id {
-            return Err(Invalid::OtherServer);
-        }
-        if refresh_token_expiry(&record) <= now {
-            return Err(Invalid::Expired);
-        }
+        let found = self.grants.find_refresh_token(&hash).await?;
+        let record = validity::check_refresh_token(&self.token_issuer(state), found, now)
+            .map_err(|invalid| TokenKind::Refresh.invalid(invalid))?;
         let user = self.check_refresh_record(state, &record).await?;
         Ok((record, user))
     }
 
     /// The implicit revocation of a refresh token, shared by introspection and the refresh grant:
-    /// the server's configuration changed after the token was issued, or its client or user did
-    /// (seed 000). Returns the user as the directory has them now.
+    /// the server's configuration changed after the token was issued, or its client or user did.
+    /// Returns the user as the directory has them now.
     pub(crate) async fn check_refresh_record(
         &self,
         state: &ServerState,
         record: &RefreshTokenRecord,
-    ) -> Result<Option<User>, Invalid> {
+    ) -> Result<Option<User>, Reason> {
         let issued_at = record.issued_at.unix_timestamp();
-        if issued_at < state.config.changed_at.unix_timestamp() {
-            return Err(Invalid::ConfigurationChanged);
-        }
-        self.check_subject(&record.grant.client_id, record.grant.user_id.as_deref(), issued_at)
-            .await
+        validity::issued_after_change(&self.token_issuer(state), issued_at)
+            .map_err(|invalid| TokenKind::Refresh.invalid(invalid))?;
+        self.current_subject(
+            TokenKind::Refresh,
+            &record.grant.client_id,
+            record.grant.user_id.as_deref(),
+            issued_at,
+        )
+        .await
     }
 
-    /// The client and user checks of implicit revocation, for a token issued at `issued_at`
-    /// (Unix seconds). Returns the user.
-    async fn check_subject(
+    /// The client and user checks of implicit revocation, for a token of `kind` issued at
+    /// `issued_at` (Unix seconds): load each, decide, and load the next only if needed. Returns
+    /// the user.
+    async fn current_subject(
         &self,
+        kind: TokenKind,
         client_id: &str,
         user_id: Option<&str>,
         issued_at: i64,
-    ) -> Result<Option<User>, Invalid> {
+    ) -> Result<Option<User>, Reason> {
+        let invalid = |invalid| kind.invalid(invalid);
         let directory = self.directory();
-        let client = directory.client(client_id).await.map_err(|_| Invalid::Store)?;
-        let client = client.ok_or(Invalid::ClientInactive)?;
-        if !client.client.status.is_active() {
-            return Err(Invalid::ClientInactive);
-        }
-        if client
-            .last_updated
-            .is_some_and(|changed| issued_at < changed.unix_timestamp())
-        {
-            return Err(Invalid::ClientChanged);
-        }
+        validity::check_client(directory.client(client_id).await?, issued_at).map_err(invalid)?;
         let Some(user_id) = user_id else {
             return Ok(None);
         };
-        let user = directory.user(user_id).await.map_err(|_| Invalid::Store)?;
-        let user = user
-            .filter(|user| user.status.can_sign_in())
-            .ok_or(Invalid::UserInactive)?;
-        // A status change after the token was minted (a deactivation since undone) revoked it.
-        if user
-            .status_changed
-            .is_some_and(|changed| issued_at < changed.unix_timestamp())
-        {
-            return Err(Invalid::UserInactive);
-        }
-        if !directory
-            .is_assigned(client_id, user_id)
-            .await
-            .map_err(|_| Invalid::Store)?
-        {
-            return Err(Invalid::UserUnassigned);
-        }
+        let user = validity::check_user(directory.user(user_id).await?, issued_at).map_err(invalid)?;
+        validity::check_assignment(directory.is_assigned(client_id, user_id).await?).map_err(invalid)?;
         Ok(Some(user))
     }
 }
@@ -297,6 +137,7 @@ pub(super) mod fixture {
 
     use crate::endpoint::{EndpointRequest, EndpointResponse};
     use crate::event::MemoryEventLog;
+    use crate::grant::IssueContext;
 
     use crate::model::{ClientRecord, User};
     use crate::secret::{ClientSecret, RefreshToken};
@@ -463,9 +304,14 @@ pub(super) mod fixture {
                 .await
                 .unwrap();
             self.server
-                .mint_access_token(&state, &identity, grant, at)
+                .mint_access_token(&state, &identity, grant, &self.context(grant, at))
                 .unwrap()
                 .token
+        }
+
+        /// The issue context of a token of `grant` minted at `at`.
+        pub(crate) fn context(&self, grant: &Grant, at: OffsetDateTime) -> IssueContext {
+            IssueContext::draw(&crate::random::SystemRandom, at, &grant.id, false).unwrap()
         }
 
         /// An access token for `grant`, minted now.
@@ -493,7 +339,7 @@ pub(super) mod fixture {
                 claim_set: IdTokenClaimSet::All,
             };
             self.server
-                .mint_id_token(&state, &identity, grant, extras, self.now())
+                .mint_id_token(&state, &identity, grant, extras, &self.context(grant, self.now()))
                 .unwrap()
         }
 
@@ -558,18 +404,27 @@ mod tests {
     use serde_json::json;
     use time::Duration;
 
-    use super::Invalid;
     use super::fixture::{ALICE, Fixture, OTHER, WEB, user};
     use crate::admin::Method;
     use crate::claims::AccessTokenClaims;
+    use crate::endpoint::TokenInvalid as Invalid;
     use crate::model::Status;
     use crate::secret::RefreshToken;
     use crate::store::GrantStore;
     use crate::store::grants::Rotation;
 
+    /// Why a validation failed, when it says the token is not valid (not a store failure).
+    fn invalid(reason: crate::endpoint::Reason) -> Invalid {
+        reason.token_invalid().expect("a verdict on the token")
+    }
+
     async fn check(fixture: &Fixture, token: &str) -> Result<AccessTokenClaims, Invalid> {
         let state = fixture.server.active_state("default").await.unwrap();
-        fixture.server.validate_access_token(&state, token, fixture.now()).await
+        fixture
+            .server
+            .validate_access_token(&state, token, fixture.now())
+            .await
+            .map_err(invalid)
     }
 
     async fn check_refresh(fixture: &Fixture, token: &str) -> Result<(), Invalid> {
@@ -579,6 +434,7 @@ mod tests {
             .validate_refresh_token(&state, token, fixture.now())
             .await
             .map(|_| ())
+            .map_err(invalid)
     }
 
     #[tokio::test]
@@ -617,7 +473,7 @@ mod tests {
         let identity = fixture.server.identity(WEB, Some(ALICE)).await.unwrap();
         let foreign = fixture
             .server
-            .mint_access_token(&state, &identity, &grant, fixture.now())
+            .mint_access_token(&state, &identity, &grant, &fixture.context(&grant, fixture.now()))
             .unwrap()
             .token;
         assert_eq!(check(&fixture, &foreign).await.unwrap_err(), Invalid::Malformed);
@@ -810,7 +666,7 @@ mod tests {
         let identity = fixture.server.identity(WEB, Some(ALICE)).await.unwrap();
         let minted = fixture
             .server
-            .mint_access_token(&state, &identity, &grant, fixture.now())
+            .mint_access_token(&state, &identity, &grant, &fixture.context(&grant, fixture.now()))
             .unwrap()
             .token;
         assert!(

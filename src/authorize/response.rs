@@ -1,8 +1,8 @@
-//! Delivering an authorization response (seed 003 "Request Parameter Details", reference §4.2):
-//! a redirect with the parameters in the query or the fragment, an auto-submitting form
-//! (`form_post`), or a page that posts a message to the redirect URI's origin
-//! (`okta_post_message`); and the error page shown when the client or redirect URI cannot be
-//! trusted, which never redirects.
+//! Delivering an authorization response (OAuth 2.0 Multiple Response Type Encoding Practices §5,
+//! OAuth 2.0 Form Post Response Mode; Okta's "Authorize" endpoint, `response_mode`): a redirect
+//! with the parameters in the query or the fragment, an auto-submitting form (`form_post`), or a
+//! page that posts a message to the redirect URI's origin (`okta_post_message`); and the error
+//! page shown when the client or redirect URI cannot be trusted, which never redirects.
 //!
 //! Pages carry a `Content-Security-Policy` that allows only their own inline script (by hash).
 //! Values are HTML-escaped in attributes and text, and JSON-escaped in scripts with `<`, `>`, `&`,
@@ -30,7 +30,7 @@ pub(crate) fn web_origin(url: &Url) -> Option<String> {
 }
 
 /// Delivers `params` to `redirect_uri` by `mode`. Every response is `no-store`; redirects carry
-/// `Referrer-Policy: no-referrer` (reference §4.2).
+/// `Referrer-Policy: no-referrer` (RFC 9700 §4.2.4).
 pub(crate) fn deliver(redirect_uri: &Url, mode: ResponseMode, params: &[(&str, &str)]) -> EndpointResponse {
     match mode {
         ResponseMode::Query => {
@@ -126,7 +126,7 @@ fn post_message(redirect_uri: &Url, params: &[(&str, &str)]) -> EndpointResponse
 }
 
 /// The page shown instead of redirecting when the client or its redirect URI cannot be trusted
-/// (RFC 6749 §4.1.2.1; reference §4.2: Okta's 400 page).
+/// (RFC 6749 §4.1.2.1; Okta answers with a 400 page).
 pub(crate) fn error_page(error: &OAuthError) -> EndpointResponse {
     let html = format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"UTF-8\"><title>400 Bad Request</title></head>\
@@ -137,39 +137,42 @@ pub(crate) fn error_page(error: &OAuthError) -> EndpointResponse {
     page(400, html, "default-src 'none'")
 }
 
-/// Escapes text for HTML text and double- or single-quoted attributes.
-pub(crate) fn escape_html(text: &str) -> String {
+/// `text` with each character `escape` names replaced by its escape.
+fn escaped(text: &str, escape: impl Fn(char) -> Option<&'static str>) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+        match escape(c) {
+            Some(escape) => out.push_str(escape),
+            None => out.push(c),
         }
     }
     out
+}
+
+/// Escapes text for HTML text and double- or single-quoted attributes.
+pub(crate) fn escape_html(text: &str) -> String {
+    escaped(text, |c| match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        '\'' => Some("&#39;"),
+        _ => None,
+    })
 }
 
 /// JSON safe inside a `<script>` element: the characters that could end the element, start a
 /// comment or an entity, or end a line in older parsers are `\u`-escaped (they only occur in
 /// strings, where the escape means the same).
 pub(crate) fn script_json(value: &Value) -> String {
-    let json = value.to_string();
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out
+    escaped(&value.to_string(), |c| match c {
+        '<' => Some("\\u003c"),
+        '>' => Some("\\u003e"),
+        '&' => Some("\\u0026"),
+        '\u{2028}' => Some("\\u2028"),
+        '\u{2029}' => Some("\\u2029"),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

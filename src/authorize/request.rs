@@ -1,54 +1,21 @@
-//! Reading and checking an authorization request: pure functions of the parameters and the
-//! client (seed 003 "Obtain an Authorization Grant from a User", reference §4.2).
+//! Reading and checking an authorization request (RFC 6749 §4.1.1, §4.2.1; OpenID Connect Core
+//! §3.1.2.1; Okta's "Authorize" endpoint in the OpenID Connect & OAuth 2.0 API reference): pure
+//! functions of the parameters and the client.
 //!
-//! Every refusal here is an [`OAuthError`] with a fixed description; none echoes what the client
+//! Every refusal here is a [`Reason`] with a fixed description; none echoes what the client
 //! sent. Which response mode carries a refusal is decided by [`delivery_mode`], before the rest
 //! of the request is checked.
 
-use crate::endpoint::{ErrorCode, OAuthError, Params};
+use crate::endpoint::{Params, Reason};
 use crate::model::{Client, GrantType, OFFLINE_ACCESS, OPENID, ResponseType};
 use crate::pkce::{self, PkceError};
 
-/// The longest `scope` accepted at `/authorize`, in bytes (reference §3.4: 1024 characters).
+/// The longest `scope` accepted at `/authorize`, in bytes (Okta: 1024 characters).
 pub(crate) const MAX_SCOPE_LEN: usize = 1024;
 
 /// The OpenID Connect scopes whose claims need `openid` ("Requests for ID tokens or access tokens
 /// with OpenID scopes require the 'openid' scope.").
 const CLAIM_SCOPES: [&str; 4] = ["profile", "email", "address", "phone"];
-
-/// Okta's texts (reference §4.1, §4.2); fixed, never client input.
-pub(crate) mod text {
-    pub(crate) const INVALID_CLIENT: &str = "Invalid value for 'client_id' parameter.";
-    pub(crate) const ILLEGAL_REDIRECT_URI: &str =
-        "The 'redirect_uri' parameter must be a Login redirect URI in the client app settings.";
-    pub(crate) const REPEATED: &str = "The request contained multiple parameters with the same name.";
-    pub(crate) const TOO_LONG: &str = "The request parameters are too long.";
-    pub(crate) const RESPONSE_TYPE_MISSING: &str = "The 'response_type' parameter is required.";
-    pub(crate) const INVALID_STATE: &str = "The authentication request has an invalid 'state' parameter.";
-    pub(crate) const NONCE_REQUIRED: &str = "The 'nonce' parameter is required for authorize requests with either the 'id_token' or 'token' response types..";
-    pub(crate) const QUERY_WITH_TOKENS: &str =
-        "'query' response mode cannot be used with either the 'id_token' or 'token' response types.";
-    pub(crate) const POST_MESSAGE_WITH_CODE: &str =
-        "'okta_post_message' response mode cannot be used with the 'code' response type.";
-    pub(crate) const POST_MESSAGE_NEEDS_WEB_ORIGIN: &str =
-        "'okta_post_message' response mode requires an http or https redirect URI.";
-    pub(crate) const UNSUPPORTED_RESPONSE_MODE: &str = "The response mode is not supported by the authorization \
-         server. Valid response modes: [query, fragment, form_post, okta_post_message].";
-    pub(crate) const INVALID_SCOPE: &str = "The requested scope is invalid, unknown, or malformed.";
-    pub(crate) const OPENID_REQUIRED: &str =
-        "Requests for ID tokens or access tokens with OpenID scopes require the 'openid' scope.";
-    pub(crate) const INVALID_PROMPT: &str = "The 'prompt' parameter is invalid.";
-    pub(crate) const INVALID_MAX_AGE: &str = "The 'max_age' parameter is invalid.";
-    pub(crate) const REQUEST_OBJECT: &str = "The 'request' and 'request_uri' parameters are not supported.";
-    pub(crate) const PKCE_REQUIRED: &str = "PKCE code challenge is required by the application.";
-    pub(crate) const PKCE_METHOD: &str = "PKCE code challenge method is invalid. Only S256 is supported.";
-    pub(crate) const PKCE_CHALLENGE: &str = "PKCE code challenge is invalid.";
-    pub(crate) const PKCE_CHALLENGE_MISSING: &str =
-        "PKCE code challenge is required when the code challenge method is specified.";
-    pub(crate) const LOGIN_REQUIRED: &str = "The client specified not to prompt, but the user is not logged in.";
-    pub(crate) const NOT_ASSIGNED: &str = "User is not assigned to the client application.";
-    pub(crate) const DENIED: &str = "The resource owner or authorization server denied the request.";
-}
 
 /// The `response_type` components requested, each at most once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,7 +104,8 @@ impl ResponseMode {
         }
     }
 
-    /// The default: `fragment` when tokens are returned, else `query` (seed 003).
+    /// The default: `fragment` when tokens are returned, else `query` (OAuth 2.0 Multiple
+    /// Response Type Encoding Practices §5).
     fn default_for(types: Option<ResponseTypes>) -> Self {
         if types.is_some_and(ResponseTypes::returns_tokens) {
             Self::Fragment
@@ -169,8 +137,8 @@ pub(crate) fn valid_state(state: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b',' | b'.' | b'_' | b'-'))
 }
 
-/// `prompt` values (reference §4.2); `consent` is accepted, and since consent is not modelled,
-/// changes nothing.
+/// `prompt` values (OpenID Connect Core §3.1.2.1); `consent` is accepted, and since consent is
+/// not modelled, changes nothing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Prompt {
     /// `none`: never show UI; a missing or stale session is `login_required`.
@@ -218,39 +186,27 @@ pub(crate) struct ValidRequest<'a> {
     pub(crate) code_challenge: Option<&'a str>,
 }
 
-fn invalid_request(description: &'static str) -> OAuthError {
-    OAuthError::new(ErrorCode::InvalidRequest, description)
-}
-
-fn unsupported_mode(description: &'static str) -> OAuthError {
-    OAuthError::new(ErrorCode::UnsupportedResponseMode, description)
-}
-
 /// Checks everything about the request that needs no session, after the client and redirect
 /// URI were found trustworthy. `web_origin` tells whether the redirect URI has an http(s)
 /// origin to post messages to.
-pub(crate) fn validate<'a>(
-    params: &'a Params,
-    client: &Client,
-    web_origin: bool,
-) -> Result<ValidRequest<'a>, OAuthError> {
+pub(crate) fn validate<'a>(params: &'a Params, client: &Client, web_origin: bool) -> Result<ValidRequest<'a>, Reason> {
     if params.contains("request") || params.contains("request_uri") {
-        return Err(invalid_request(text::REQUEST_OBJECT));
+        return Err(Reason::RequestObjectNotSupported);
     }
     let types = response_types(params, client)?;
     check_response_mode(params, types, web_origin)?;
     if !params.get("state").is_some_and(valid_state) {
-        return Err(invalid_request(text::INVALID_STATE));
+        return Err(Reason::InvalidState);
     }
     let scopes = requested_scopes(params, types)?;
     let nonce = params.get("nonce");
     if types.returns_tokens() && nonce.is_none() {
-        return Err(invalid_request(text::NONCE_REQUIRED));
+        return Err(Reason::NonceRequired);
     }
-    let prompt = Prompt::parse(params.get("prompt")).ok_or_else(|| invalid_request(text::INVALID_PROMPT))?;
+    let prompt = Prompt::parse(params.get("prompt")).ok_or(Reason::InvalidPrompt)?;
     let max_age = match params.get("max_age") {
         None => None,
-        Some(value) => Some(parse_max_age(value).ok_or_else(|| invalid_request(text::INVALID_MAX_AGE))?),
+        Some(value) => Some(parse_max_age(value).ok_or(Reason::InvalidMaxAge)?),
     };
     let code_challenge = if types.code {
         code_challenge(params, client)?
@@ -268,69 +224,48 @@ pub(crate) fn validate<'a>(
 }
 
 /// `response_type`, allowed by the client's `response_types` and `grant_types`.
-fn response_types(params: &Params, client: &Client) -> Result<ResponseTypes, OAuthError> {
-    let value = params
-        .get("response_type")
-        .ok_or_else(|| invalid_request(text::RESPONSE_TYPE_MISSING))?;
-    let unsupported = || {
-        let configured: Vec<&str> = client.response_types.iter().map(|kind| kind.as_str()).collect();
-        OAuthError::new(
-            ErrorCode::UnsupportedResponseType,
-            format!(
-                "The response type is not supported by the authorization server. Configured response types: [{}].",
-                configured.join(", ")
-            ),
-        )
+fn response_types(params: &Params, client: &Client) -> Result<ResponseTypes, Reason> {
+    let value = params.get("response_type").ok_or(Reason::ResponseTypeMissing)?;
+    let unsupported = || Reason::ResponseTypeNotAllowed {
+        configured: client.response_types.clone(),
     };
     let types = ResponseTypes::parse(value).ok_or_else(unsupported)?;
     if !types.components().all(|kind| client.response_types.contains(&kind)) {
         return Err(unsupported());
     }
     if !types.grant_types().iter().all(|grant| client.allows_grant(*grant)) {
-        let configured: Vec<&str> = client.grant_types.iter().map(|grant| grant.as_str()).collect();
-        return Err(OAuthError::new(
-            ErrorCode::UnauthorizedClient,
-            format!(
-                "The client is not authorized to use the provided grant type. Configured grant types: [{}].",
-                configured.join(", ")
-            ),
-        ));
+        return Err(Reason::AuthorizeGrantTypeNotAllowed {
+            configured: client.grant_types.clone(),
+        });
     }
     Ok(types)
 }
 
-/// `response_mode`: a known value, `query` never with tokens, `okta_post_message` never for the
-/// code flow (seed 003) and only towards a web origin.
-fn check_response_mode(params: &Params, types: ResponseTypes, web_origin: bool) -> Result<(), OAuthError> {
+/// `response_mode`: a known value, `query` never with tokens (OAuth 2.0 Multiple Response Type
+/// Encoding Practices §5), `okta_post_message` never for the code flow (Okta) and only towards a
+/// web origin.
+fn check_response_mode(params: &Params, types: ResponseTypes, web_origin: bool) -> Result<(), Reason> {
     let Some(value) = params.get("response_mode") else {
         return Ok(());
     };
     match ResponseMode::parse(value) {
-        None => Err(unsupported_mode(text::UNSUPPORTED_RESPONSE_MODE)),
-        Some(ResponseMode::Query) if types.returns_tokens() => Err(unsupported_mode(text::QUERY_WITH_TOKENS)),
-        Some(ResponseMode::OktaPostMessage) if !types.returns_tokens() => {
-            Err(unsupported_mode(text::POST_MESSAGE_WITH_CODE))
-        }
-        Some(ResponseMode::OktaPostMessage) if !web_origin => {
-            Err(unsupported_mode(text::POST_MESSAGE_NEEDS_WEB_ORIGIN))
-        }
+        None => Err(Reason::UnsupportedResponseMode),
+        Some(ResponseMode::Query) if types.returns_tokens() => Err(Reason::QueryModeWithTokens),
+        Some(ResponseMode::OktaPostMessage) if !types.returns_tokens() => Err(Reason::PostMessageWithCode),
+        Some(ResponseMode::OktaPostMessage) if !web_origin => Err(Reason::PostMessageNeedsWebOrigin),
         Some(_) => Ok(()),
     }
 }
 
 /// `scope`: bounded, RFC 6749 §3.3 syntax, `openid` when an ID token is returned or claim scopes
-/// are asked for, `offline_access` dropped without a code (reference §3.4).
-fn requested_scopes(params: &Params, types: ResponseTypes) -> Result<Option<Vec<String>>, OAuthError> {
+/// are asked for, `offline_access` dropped without a code (Okta: refresh tokens come only with a
+/// code).
+fn requested_scopes(params: &Params, types: ResponseTypes) -> Result<Option<Vec<String>>, Reason> {
     let Some(value) = params.get("scope") else {
         return Ok(None);
     };
-    let well_formed = value.len() <= MAX_SCOPE_LEN
-        && value.split(' ').filter(|item| !item.is_empty()).all(|item| {
-            item.bytes()
-                .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
-        });
-    if !well_formed {
-        return Err(OAuthError::new(ErrorCode::InvalidScope, text::INVALID_SCOPE));
+    if value.len() > MAX_SCOPE_LEN || !crate::grant::scope_syntax(value) {
+        return Err(Reason::AuthorizeScopeMalformed);
     }
     let mut scopes: Vec<String> = Vec::new();
     for item in value.split(' ').filter(|item| !item.is_empty()) {
@@ -344,11 +279,11 @@ fn requested_scopes(params: &Params, types: ResponseTypes) -> Result<Option<Vec<
 }
 
 /// An ID token, or claims of the OpenID Connect claim scopes, need `openid`.
-pub(crate) fn check_openid(scopes: &[String], types: ResponseTypes) -> Result<(), OAuthError> {
+pub(crate) fn check_openid(scopes: &[String], types: ResponseTypes) -> Result<(), Reason> {
     let has_openid = scopes.iter().any(|scope| scope == OPENID);
     let needs_openid = types.id_token || scopes.iter().any(|scope| CLAIM_SCOPES.contains(&scope.as_str()));
     if needs_openid && !has_openid {
-        Err(OAuthError::new(ErrorCode::AccessDenied, text::OPENID_REQUIRED).with_status(400))
+        Err(Reason::OpenidRequired)
     } else {
         Ok(())
     }
@@ -362,22 +297,22 @@ fn parse_max_age(value: &str) -> Option<u32> {
     value.parse::<u32>().ok().filter(|age| i32::try_from(*age).is_ok())
 }
 
-/// PKCE for a code: S256 only; required for public clients (seed 003).
-fn code_challenge<'a>(params: &'a Params, client: &Client) -> Result<Option<&'a str>, OAuthError> {
+/// PKCE for a code (RFC 7636 §4.3): S256 only; required for public clients (Okta).
+fn code_challenge<'a>(params: &'a Params, client: &Client) -> Result<Option<&'a str>, Reason> {
     let method = params.get("code_challenge_method");
     let Some(challenge) = params.get("code_challenge") else {
         if method.is_some() {
-            return Err(invalid_request(text::PKCE_CHALLENGE_MISSING));
+            return Err(Reason::PkceChallengeMissing);
         }
         if client.is_public() {
-            return Err(invalid_request(text::PKCE_REQUIRED));
+            return Err(Reason::PkceChallengeRequired);
         }
         return Ok(None);
     };
     match pkce::validate_challenge(challenge, method) {
         Ok(()) => Ok(Some(challenge)),
-        Err(PkceError::UnsupportedMethod) => Err(invalid_request(text::PKCE_METHOD)),
-        Err(_) => Err(invalid_request(text::PKCE_CHALLENGE)),
+        Err(PkceError::UnsupportedMethod) => Err(Reason::PkceMethodUnsupported),
+        Err(_) => Err(Reason::PkceChallengeInvalid),
     }
 }
 
