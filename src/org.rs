@@ -72,6 +72,7 @@ use crate::store::{ConfigStore, DirectoryWrites, StoreError};
 
 /// Why an org document cannot be loaded: which file, where in it, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OrgError {
     /// The file (or the name the text was given).
     pub file: String,

@@ -132,6 +132,7 @@ pub struct ApiError {
 
 /// One cause of an error: the field that failed (`name`, `conditions.people`, …) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FieldError {
     /// The property path; empty for a cause about the request as a whole.
     pub field: String,

@@ -12,6 +12,7 @@ use crate::expr::EvalError;
 /// A claim that could not be evaluated, so no token may be minted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("claim '{claim}': {cause}")]
+#[non_exhaustive]
 pub struct ClaimError {
     /// The claim's name.
     pub claim: String,

@@ -97,6 +97,7 @@ impl fmt::Display for ErrorCode {
 /// An OAuth error: code, fixed description and HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {description}")]
+#[non_exhaustive]
 pub struct OAuthError {
     /// The error code.
     pub code: ErrorCode,

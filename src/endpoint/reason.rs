@@ -29,7 +29,7 @@ use crate::event::Severity;
 use crate::jose::JoseError;
 use crate::keys::KeyError;
 use crate::model::{GrantType, ResponseType};
-use crate::policy::{self, Denial};
+use crate::policy::Denial;
 use crate::store::StoreError;
 use crate::store::grants::GrantId;
 
@@ -652,10 +652,7 @@ impl Reason {
         };
         let (error, status) = match self {
             Self::ClientAuthentication(inner) | Self::TokenMinting(inner) => return inner.error(),
-            Self::PolicyDenied(denial) => match denial.error() {
-                policy::ErrorCode::AccessDenied => (AccessDenied, denial.kind.http_status()),
-                policy::ErrorCode::InvalidScope => (InvalidScope, denial.kind.http_status()),
-            },
+            Self::PolicyDenied(denial) => (denial.error(), denial.kind.http_status()),
             Self::AuthorizeGrantTypeNotAllowed { .. }
             | Self::GrantTypeNotAllowed { .. }
             | Self::PublicClientCredentials => (UnauthorizedClient, 400),

@@ -69,6 +69,7 @@ pub struct EventFilter {
 
 /// Why a filter expression was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FilterError {
     /// The expression is not well formed: an unknown operator, an unterminated string, a missing
     /// parenthesis, trailing text…

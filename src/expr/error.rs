@@ -99,6 +99,7 @@ pub enum ParseErrorKind {
 /// `unknown function String.substrngAfter at 1:8; did you mean String.substringAfter?`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} at {pos}{}", hint_suffix(.hint))]
+#[non_exhaustive]
 pub struct ParseError {
     /// What went wrong.
     pub kind: ParseErrorKind,
@@ -193,6 +194,7 @@ pub enum EvalErrorKind {
 /// error codes).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{kind} at {pos}")]
+#[non_exhaustive]
 pub struct EvalError {
     /// What went wrong.
     pub kind: EvalErrorKind,

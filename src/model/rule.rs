@@ -311,6 +311,7 @@ struct ActionsWire {
 
 /// Why a rule body could not be read (beyond plain JSON shape errors).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RuleShapeError {
     /// Both `token` (2017 API) and `actions.token` (current API) were given, with different values.
     #[error("`token` and `actions.token` are both present and differ")]

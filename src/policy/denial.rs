@@ -5,26 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::trace::PolicyTrace;
-
-/// The OAuth error code of a denial.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// `access_denied`
-    AccessDenied,
-    /// `invalid_scope`
-    InvalidScope,
-}
-
-impl ErrorCode {
-    /// The wire spelling.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::AccessDenied => "access_denied",
-            Self::InvalidScope => "invalid_scope",
-        }
-    }
-}
+use crate::endpoint::ErrorCode;
 
 /// What was denied, as an entry of Okta's published OAuth 2.0 error codes. Serialized with a
 /// `reason` tag holding the catalogue id.
@@ -175,14 +156,14 @@ impl Serialize for Denial {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct Record<'a> {
-            error: ErrorCode,
+            error: &'static str,
             error_description: Cow<'static, str>,
             #[serde(flatten)]
             kind: &'a DenialKind,
             policies: &'a [PolicyTrace],
         }
         Record {
-            error: self.error(),
+            error: self.error().as_str(),
             error_description: self.description(),
             kind: &self.kind,
             policies: &self.policies,

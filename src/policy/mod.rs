@@ -73,7 +73,7 @@ mod request;
 mod trace;
 
 pub use decision::Decision;
-pub use denial::{Denial, DenialKind, ErrorCode};
+pub use denial::{Denial, DenialKind};
 pub use evaluate::{check_refresh_scopes, evaluate};
 pub use events::POLICY_EVENT_TYPE;
 pub use request::{PolicyRequest, PolicyWithRules, UserContext};

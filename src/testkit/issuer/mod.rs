@@ -177,7 +177,7 @@ impl Default for TestIssuer {
 
 impl TestIssuer {
     /// An issuer with every default: `default` server, fixed keys, clock at [`DEFAULT_START`],
-    /// seed 0.
+    /// ids drawn from a stream seeded with 0.
     pub fn new() -> Self {
         Self::builder().start()
     }
