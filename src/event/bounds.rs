@@ -117,6 +117,17 @@ mod tests {
         assert!(cut.trim_end_matches('…').chars().all(|c| c == 'é'));
     }
 
+    /// A refused token request whose reason is `reason`.
+    fn refusal(reason: String) -> Event {
+        Event::failure(
+            "app.oauth2.as.token.grant",
+            "refused",
+            "invalid_client",
+            reason,
+            datetime!(2026-01-01 0:00 UTC),
+        )
+    }
+
     #[test]
     fn a_hostile_request_makes_a_small_event() {
         // A 60 KB client_id and a 1 MB username in a refusal, and a deep, wide detail.
@@ -125,17 +136,11 @@ mod tests {
         for _ in 0..50 {
             deep = json!([deep]);
         }
-        let event = Event::failure(
-            "app.oauth2.as.token.grant",
-            "refused",
-            "invalid_client",
-            huge.clone(),
-            datetime!(2026-01-01 0:00 UTC),
-        )
-        .with_client(huge.clone())
-        .with_actor(Entity::new("User", "x".repeat(1024 * 1024)))
-        .with_detail("requestedScopes", vec![huge.clone(); 10_000])
-        .with_detail("deep", deep);
+        let event = refusal(huge.clone())
+            .with_client(huge.clone())
+            .with_actor(Entity::new("User", "x".repeat(1024 * 1024)))
+            .with_detail("requestedScopes", vec![huge.clone(); 10_000])
+            .with_detail("deep", deep);
         let before = event.approximate_size();
         let bounded = event.bounded();
         assert!(before > 1_000_000);
@@ -151,15 +156,9 @@ mod tests {
         let log = MemoryEventLog::with_limits(10_000, 1024 * 1024);
         let huge = "y".repeat(60 * 1024);
         for i in 0..10_000 {
-            let event = Event::failure(
-                "t",
-                "refused",
-                "invalid_client",
-                huge.clone(),
-                datetime!(2026-01-01 0:00 UTC),
-            )
-            .with_client(format!("{i}{huge}"))
-            .with_detail("username", huge.clone());
+            let event = refusal(huge.clone())
+                .with_client(format!("{i}{huge}"))
+                .with_detail("username", huge.clone());
             log.record(event);
         }
         assert!(log.approximate_bytes() <= 1024 * 1024, "{}", log.approximate_bytes());

@@ -542,21 +542,26 @@ fn evaluation_errors_name_operator_and_types() {
     ));
 }
 
+/// A context with an active user whose profile is `profile`, in no groups.
+fn user_context(profile: &JsonMap) -> Context<'_> {
+    let user = UserData {
+        id: "u",
+        status: "ACTIVE",
+        profile,
+        groups: &[],
+    };
+    Context {
+        user: Some(user),
+        ..Context::new(datetime!(2020-01-01 0:00 UTC))
+    }
+}
+
 #[test]
 fn evaluation_budget_and_sizes_are_bounded() {
     let big: Vec<Json> = (0..5000).map(Json::from).collect();
     let huge: Vec<Json> = (0..10_001).map(Json::from).collect();
     let profile = map(json!({ "big": big, "huge": huge, "s": "x".repeat(40_000) }));
-    let user = UserData {
-        id: "u",
-        status: "ACTIVE",
-        profile: &profile,
-        groups: &[],
-    };
-    let ctx = Context {
-        user: Some(user),
-        ..Context::new(datetime!(2020-01-01 0:00 UTC))
-    };
+    let ctx = user_context(&profile);
     let run = |src: &str| Expression::parse(src).map(|e| e.evaluate(&ctx));
     let r = run("user.big.![user.big.![1]]");
     assert!(
@@ -624,16 +629,7 @@ fn expression_api() {
 fn regexes_built_at_evaluation_time_are_charged_and_cached() {
     let items: Vec<Json> = (0..300).map(|i| json!({ "n": i.to_string() })).collect();
     let profile = map(json!({ "items": items, "pattern": "[0-9]+" }));
-    let user = UserData {
-        id: "u",
-        status: "ACTIVE",
-        profile: &profile,
-        groups: &[],
-    };
-    let ctx = Context {
-        user: Some(user),
-        ..Context::new(datetime!(2020-01-01 0:00 UTC))
-    };
+    let ctx = user_context(&profile);
     let run = |src: &str| Expression::parse(src).unwrap().evaluate(&ctx);
 
     let hostile = run(r"user.items.![user.items.!['x' matches ('\\pL{40}' + n)]]");

@@ -76,45 +76,34 @@ impl AuthServerBuilder {
 impl<C, D, G> AuthServerBuilder<C, D, G> {
     /// Stores servers, policies, rules, scopes, claims and keys in `config`.
     pub fn config_store<C2: ConfigStore>(self, config: Arc<C2>) -> AuthServerBuilder<C2, D, G> {
-        AuthServerBuilder {
-            config,
-            base_url: self.base_url,
-            directory: self.directory,
-            grants: self.grants,
-            key_material: self.key_material,
-            clock: self.clock,
-            random: self.random,
-            events: self.events,
-            rotation: self.rotation,
-            org: self.org,
-            rfc9068_servers: self.rfc9068_servers,
-        }
+        let (directory, grants) = (Arc::clone(&self.directory), Arc::clone(&self.grants));
+        self.with_stores(config, directory, grants)
     }
 
     /// Looks clients, users and groups up in `directory`.
     pub fn directory<D2: Directory>(self, directory: Arc<D2>) -> AuthServerBuilder<C, D2, G> {
-        AuthServerBuilder {
-            directory,
-            base_url: self.base_url,
-            config: self.config,
-            grants: self.grants,
-            key_material: self.key_material,
-            clock: self.clock,
-            random: self.random,
-            events: self.events,
-            rotation: self.rotation,
-            org: self.org,
-            rfc9068_servers: self.rfc9068_servers,
-        }
+        let (config, grants) = (Arc::clone(&self.config), Arc::clone(&self.grants));
+        self.with_stores(config, directory, grants)
     }
 
     /// Keeps codes, refresh tokens and revocations in `grants`.
     pub fn grant_store<G2: GrantStore>(self, grants: Arc<G2>) -> AuthServerBuilder<C, D, G2> {
+        let (config, directory) = (Arc::clone(&self.config), Arc::clone(&self.directory));
+        self.with_stores(config, directory, grants)
+    }
+
+    /// The same builder over other stores.
+    fn with_stores<C2, D2, G2>(
+        self,
+        config: Arc<C2>,
+        directory: Arc<D2>,
+        grants: Arc<G2>,
+    ) -> AuthServerBuilder<C2, D2, G2> {
         AuthServerBuilder {
-            grants,
             base_url: self.base_url,
-            config: self.config,
-            directory: self.directory,
+            config,
+            directory,
+            grants,
             key_material: self.key_material,
             clock: self.clock,
             random: self.random,

@@ -146,16 +146,55 @@ macro_rules! common_setters {
     };
 }
 
-/// An access token to mint: [`TestIssuer::access_token`]. Okta's claims (`ver`, `jti`, `iss`,
+/// Who a token is for: the client, the user and the scopes granted.
+#[derive(Debug, Clone)]
+struct Grantee {
+    client_id: String,
+    user_id: Option<String>,
+    scopes: Vec<String>,
+}
+
+impl Grantee {
+    fn new(scopes: Vec<String>) -> Self {
+        Self {
+            client_id: DEFAULT_CLIENT_ID.to_owned(),
+            user_id: None,
+            scopes,
+        }
+    }
+}
+
+macro_rules! grantee_setters {
+    () => {
+        /// The client it was issued to, `cid` in access tokens (default [`DEFAULT_CLIENT_ID`]).
+        pub fn client(mut self, client_id: impl Into<String>) -> Self {
+            self.grantee.client_id = client_id.into();
+            self
+        }
+
+        /// The user's id, `uid` in access tokens (none by default).
+        pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+            self.grantee.user_id = Some(user_id.into());
+            self
+        }
+
+        /// The scopes granted, `scp` in access tokens.
+        pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+            self.grantee.scopes = scopes.into_iter().map(Into::into).collect();
+            self
+        }
+    };
+}
+
+/// An access token to mint: [`TestIssuer::access_token`], with no scopes unless
+/// [`scopes`](Self::scopes) gives them. Okta's claims (`ver`, `jti`, `iss`,
 /// `aud`, `iat`, `exp`, `cid`, `uid`, `scp`, `sub`), one hour by default.
 #[must_use = "nothing is minted until `mint` is called"]
 pub struct AccessTokenMint<'i> {
     issuer: &'i TestIssuer,
     common: Common,
     subject: Option<String>,
-    client_id: String,
-    user_id: Option<String>,
-    scopes: Vec<String>,
+    grantee: Grantee,
     audience: Option<Audience>,
 }
 
@@ -166,23 +205,7 @@ impl<'i> AccessTokenMint<'i> {
         self
     }
 
-    /// `cid` (default [`DEFAULT_CLIENT_ID`]).
-    pub fn client(mut self, client_id: impl Into<String>) -> Self {
-        self.client_id = client_id.into();
-        self
-    }
-
-    /// `uid`, the user's id (absent by default).
-    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
-        self.user_id = Some(user_id.into());
-        self
-    }
-
-    /// `scp` (empty by default).
-    pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
-        self.scopes = scopes.into_iter().map(Into::into).collect();
-        self
-    }
+    grantee_setters!();
 
     /// `aud` (default: the server's audience, `api://default`).
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
@@ -209,12 +232,17 @@ impl<'i> AccessTokenMint<'i> {
             json!(self.common.issuer.clone().unwrap_or_else(|| issuer.issuer())),
         );
         claims.insert("aud".into(), json!(audience));
-        claims.insert("cid".into(), json!(self.client_id));
-        if let Some(uid) = self.user_id {
+        let Grantee {
+            client_id,
+            user_id,
+            scopes,
+        } = self.grantee;
+        claims.insert("cid".into(), json!(client_id));
+        if let Some(uid) = user_id {
             claims.insert("uid".into(), json!(uid));
         }
-        claims.insert("scp".into(), json!(self.scopes));
-        claims.insert("sub".into(), json!(self.subject.unwrap_or(self.client_id)));
+        claims.insert("scp".into(), json!(scopes));
+        claims.insert("sub".into(), json!(self.subject.unwrap_or(client_id)));
         self.common.finish(issuer, claims)
     }
 }
@@ -285,36 +313,19 @@ impl<'i> IdTokenMint<'i> {
     }
 }
 
-/// A refresh token to mint: [`TestIssuer::refresh_token`]. Stored as the server stores its own,
+/// A refresh token to mint: [`TestIssuer::refresh_token`], for `offline_access` unless
+/// [`scopes`](Self::scopes) says otherwise. Stored as the server stores its own,
 /// so the `refresh_token` grant redeems it (for a client that exists), rotation and reuse
 /// detection included.
 #[must_use = "nothing is minted until `mint` is called"]
 pub struct RefreshTokenMint<'i> {
     issuer: &'i TestIssuer,
-    client_id: String,
-    user_id: Option<String>,
-    scopes: Vec<String>,
+    grantee: Grantee,
     lifetime: Option<Duration>,
 }
 
 impl<'i> RefreshTokenMint<'i> {
-    /// The client it belongs to (default [`DEFAULT_CLIENT_ID`]).
-    pub fn client(mut self, client_id: impl Into<String>) -> Self {
-        self.client_id = client_id.into();
-        self
-    }
-
-    /// The user it was granted to (none by default).
-    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
-        self.user_id = Some(user_id.into());
-        self
-    }
-
-    /// The scopes granted (default `offline_access`).
-    pub fn scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
-        self.scopes = scopes.into_iter().map(Into::into).collect();
-        self
-    }
+    grantee_setters!();
 
     /// An absolute lifetime (default: none, as the default rule's "unlimited").
     pub fn lifetime(mut self, lifetime: Duration) -> Self {
@@ -334,9 +345,9 @@ impl<'i> RefreshTokenMint<'i> {
         let grant = Grant {
             id: GrantId::generate(random).expect("the seeded source draws"),
             authorization_server_id: SERVER_ID.to_owned(),
-            client_id: self.client_id,
-            user_id: self.user_id,
-            scopes: self.scopes,
+            client_id: self.grantee.client_id,
+            user_id: self.grantee.user_id,
+            scopes: self.grantee.scopes,
             grant_type: "authorization_code".to_owned(),
             policy_id: String::new(),
             rule_id: String::new(),
@@ -368,9 +379,7 @@ impl TestIssuer {
             issuer: self,
             common: Common::new(Duration::hours(1)),
             subject: None,
-            client_id: DEFAULT_CLIENT_ID.to_owned(),
-            user_id: None,
-            scopes: Vec::new(),
+            grantee: Grantee::new(Vec::new()),
             audience: None,
         }
     }
@@ -391,9 +400,7 @@ impl TestIssuer {
     pub fn refresh_token(&self) -> RefreshTokenMint<'_> {
         RefreshTokenMint {
             issuer: self,
-            client_id: DEFAULT_CLIENT_ID.to_owned(),
-            user_id: None,
-            scopes: vec!["offline_access".to_owned()],
+            grantee: Grantee::new(vec!["offline_access".to_owned()]),
             lifetime: None,
         }
     }
