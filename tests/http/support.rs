@@ -104,6 +104,8 @@ impl TestHost {
 pub struct TestServer {
     /// `http://127.0.0.1:{port}`.
     pub base_url: String,
+    /// The address it listens on.
+    pub address: SocketAddr,
     /// The server behind it, to look inside.
     pub host: TestHost,
     /// A client for plain requests; it never follows redirects.
@@ -119,7 +121,8 @@ impl TestServer {
     /// The sample org, with `configure` changing the options first.
     pub async fn start_with(configure: impl FnOnce(&mut Options)) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let address = listener.local_addr().unwrap();
+        let base_url = format!("http://{address}");
         let mut options = Options::default();
         configure(&mut options);
         let hasher = options.password_hasher;
@@ -161,7 +164,12 @@ impl TestServer {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Self { base_url, host, http }
+        Self {
+            base_url,
+            address,
+            host,
+            http,
+        }
     }
 
     /// The issuer of server `id`.
@@ -219,6 +227,36 @@ impl TestServer {
         let location = redirect.headers()[LOCATION].to_str().unwrap().to_owned();
         (location, cookie)
     }
+}
+
+/// Sends `request` as it is over a new connection and reads the answer until the server closes
+/// the connection (send `Connection: close`), or at most ten seconds: the answer as text (bytes
+/// that are not UTF-8 replaced).
+pub async fn raw_exchange(address: SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut answer));
+    read.await
+        .expect("the server closes the connection")
+        .expect("the answer is read");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// The status code of a raw HTTP/1.1 answer.
+pub fn raw_status(answer: &str) -> u16 {
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"))
+}
+
+/// The JSON body of a raw HTTP/1.1 answer (not chunked).
+pub fn raw_json(answer: &str) -> Value {
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    serde_json::from_str(body).unwrap_or_else(|_| panic!("not a JSON answer: {answer:?}"))
 }
 
 /// Loads the sample org into a server over the given stores and serves `authserver::axum` on
