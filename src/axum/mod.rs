@@ -46,11 +46,18 @@
 //!
 //! `{id}` is any authorization server's id, Okta's `default` included (`/oauth2/default/v1/…`).
 //!
+//! A request the adapter refuses before the library sees it is answered in the shape of its
+//! path, never as the framework's bare text: on the OAuth endpoints an OAuth error
+//! (`{"error": "invalid_request", "error_description"}`, `Cache-Control: no-store`), on Okta's API
+//! (`/api/v1/…`, `/oauth2/v1/clients…`) Okta's error object. That is `405` with `Allow` for a
+//! method the path does not take (`E0000022` on Okta's API), `400` for a form or header that is
+//! not UTF-8, and `413` for a body over 1 MiB (`E0000003` with a cause on Okta's API).
+//!
 //! # The mapping, for adapters to other frameworks
 //!
 //! The library decides; an adapter only moves bytes. Per request this one:
 //!
-//! 1. reads the body (at most 1 MiB, else `413`) and turns the request into the library's value:
+//! 1. reads the body (at most 1 MiB) and turns the request into the library's value:
 //!    [`EndpointRequest::from_http`](crate::endpoint::EndpointRequest::from_http) for the OAuth
 //!    endpoints, [`ApiRequest::from_http`](crate::admin::ApiRequest::from_http) for the
 //!    management API (feature `http`; any framework that speaks the `http` crate's types can do
@@ -140,7 +147,7 @@ use limits::{LimitHeaders, Limiter, unauthenticated_key};
 use logs::SystemLog;
 use metrics::Observation;
 use sessions::Sessions;
-use wire::{api_error, read};
+use wire::{Shape, api_error, read};
 
 /// Okta's HTTP API over an [`AuthServer`], as an axum [`Router`]: configure it with the builder
 /// methods, then mount [`router`](Self::router). See the [module documentation](self).
@@ -314,7 +321,7 @@ async fn admit<C, D, G>(shared: &Shared<C, D, G>, category: &str, request: Reque
         return Err(api_error(&crate::admin::ApiError::invalid_token()));
     };
     let headers = shared.limiter.check(category, &caller.id).map_err(|refusal| *refusal)?;
-    let (parts, body) = read(Request::from_parts(parts, body)).await?;
+    let (parts, body) = read(Request::from_parts(parts, body), Shape::Okta).await?;
     Ok(Admitted {
         parts,
         body,

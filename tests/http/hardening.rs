@@ -1,0 +1,304 @@
+//! What the host answers when the request never reaches the library (issue 14): a method the
+//! path does not take, a body that is not UTF-8 or too large, a body that arrives too slowly.
+//! On OAuth paths the answer is an OAuth error (`{"error", "error_description"}`, RFC 6749
+//! §5.2, `Cache-Control: no-store`); on Okta's API paths it is Okta's error object
+//! (`errorCode`, `errorSummary`, `errorLink`, `errorId`, `errorCauses`; reference §4.3); never
+//! the framework's bare text.
+
+use reqwest::Method;
+use reqwest::header::{ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
+use serde_json::Value;
+
+use crate::support::{API_TOKEN, SERVICE, TestServer};
+
+/// The answer's status, `Allow`, `Cache-Control` and JSON body.
+async fn send(request: reqwest::RequestBuilder) -> (u16, Option<String>, Option<String>, Value) {
+    let response = request.send().await.unwrap();
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .map(|value: &reqwest::header::HeaderValue| value.to_str().unwrap().to_owned())
+    };
+    let (allow, cache) = (header(ALLOW), header(CACHE_CONTROL));
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    // A `HEAD` answer has no body.
+    let body = match text.is_empty() {
+        true => Value::Null,
+        false => serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: not JSON: {text:?}")),
+    };
+    (status, allow, cache, body)
+}
+
+/// An OAuth error body with `error`.
+fn assert_oauth_error(body: &Value, error: &str) {
+    assert_eq!(body["error"], error, "{body}");
+    assert!(
+        body["error_description"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
+}
+
+/// Okta's error object with `code`.
+fn assert_okta_error(body: &Value, code: &str) {
+    assert_eq!(body["errorCode"], code, "{body}");
+    assert_eq!(body["errorLink"], code, "{body}");
+    assert!(body["errorSummary"].as_str().is_some_and(|s| !s.is_empty()), "{body}");
+    assert!(
+        body["errorId"].as_str().is_some_and(|id| id.starts_with("oae")),
+        "{body}"
+    );
+    assert!(body["errorCauses"].is_array(), "{body}");
+}
+
+/// A method an OAuth endpoint does not take: `405` with `Allow` and an OAuth error, not
+/// cacheable (RFC 9110 §15.5.6: a 405 must list the methods the resource takes).
+#[tokio::test]
+async fn a_wrong_method_at_an_oauth_endpoint_is_an_oauth_405() {
+    let server = TestServer::start().await;
+    let issuer = server.issuer("default");
+    for (method, path, allow) in [
+        (Method::GET, "/v1/token", "POST"),
+        (Method::PUT, "/v1/introspect", "POST"),
+        (Method::DELETE, "/v1/revoke", "POST"),
+        (Method::DELETE, "/v1/keys", "GET, HEAD"),
+        (Method::POST, "/.well-known/openid-configuration", "GET, HEAD"),
+        (Method::PUT, "/v1/authorize", "GET, POST"),
+        (Method::HEAD, "/v1/authorize", "GET, POST"),
+        (Method::PATCH, "/v1/userinfo", "GET, POST"),
+        (Method::OPTIONS, "/v1/logout", "GET, POST"),
+    ] {
+        let (status, allowed, cache, body) = send(server.http.request(method.clone(), format!("{issuer}{path}"))).await;
+        assert_eq!(status, 405, "{method} {path}");
+        assert_eq!(allowed.as_deref(), Some(allow), "{method} {path}");
+        assert_eq!(cache.as_deref(), Some("no-store"), "{method} {path}");
+        if method != Method::HEAD {
+            assert_oauth_error(&body, "invalid_request");
+        }
+    }
+}
+
+/// A method a path of Okta's API does not take: `405 E0000022` with `Allow`, whether the adapter
+/// (`/api/v1/authn`, `/api/v1/logs`) or the management API decides it.
+#[tokio::test]
+async fn a_wrong_method_at_an_okta_api_path_is_e0000022_with_allow() {
+    let server = TestServer::start().await;
+    let base = &server.base_url;
+    for (method, path, allow) in [
+        (Method::GET, "/api/v1/authn", "POST"),
+        (Method::POST, "/api/v1/logs", "GET, HEAD"),
+        (Method::DELETE, "/api/v1/authorizationServers", "GET, POST"),
+        (Method::PATCH, "/api/v1/authorizationServers", "GET, POST"),
+        (Method::POST, "/api/v1/authorizationServers/default", "GET, PUT, DELETE"),
+        (
+            Method::PATCH,
+            "/api/v1/authorizationServers/default",
+            "GET, PUT, DELETE",
+        ),
+        (
+            Method::GET,
+            "/api/v1/authorizationServers/default/lifecycle/activate",
+            "POST",
+        ),
+        (Method::PUT, "/api/v1/authorizationServers/default/scopes", "GET, POST"),
+        (
+            Method::POST,
+            "/api/v1/authorizationServers/default/credentials/keys",
+            "GET",
+        ),
+        (
+            Method::GET,
+            "/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate",
+            "POST",
+        ),
+        (Method::DELETE, "/oauth2/v1/clients", "GET, POST"),
+        (Method::POST, "/oauth2/v1/clients/web-app", "GET, PUT, DELETE"),
+        (Method::DELETE, "/oauth2/v1/clients/web-app/lifecycle/newSecret", "POST"),
+    ] {
+        let request = server
+            .http
+            .request(method.clone(), format!("{base}{path}"))
+            .header(AUTHORIZATION, format!("SSWS {API_TOKEN}"));
+        let (status, allowed, _, body) = send(request).await;
+        assert_eq!(status, 405, "{method} {path}");
+        assert_eq!(allowed.as_deref(), Some(allow), "{method} {path}");
+        assert_okta_error(&body, "E0000022");
+    }
+    // The refused method changed nothing.
+    let (status, _) = server.admin(Method::GET, "/oauth2/v1/clients/web-app", None).await;
+    assert_eq!(status, 200);
+}
+
+/// A form that is not UTF-8 (RFC 6749 appendix B: forms are UTF-8) is an OAuth `400`; a
+/// management body that is not UTF-8 (so not JSON) is Okta's `400 E0000003`.
+#[tokio::test]
+async fn a_body_that_is_not_utf8_is_a_400_in_the_paths_shape() {
+    let server = TestServer::start().await;
+    let token = server
+        .http
+        .post(format!("{}/v1/token", server.issuer("default")))
+        .basic_auth(SERVICE.0, Some(SERVICE.1))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(b"grant_type=client_credentials&scope=\xff\xfe".to_vec());
+    let (status, _, cache, body) = send(token).await;
+    assert_eq!(status, 400);
+    assert_eq!(cache.as_deref(), Some("no-store"));
+    assert_oauth_error(&body, "invalid_request");
+
+    let management = server
+        .http
+        .post(format!("{}/api/v1/authorizationServers", server.base_url))
+        .header(AUTHORIZATION, format!("SSWS {API_TOKEN}"))
+        .header(CONTENT_TYPE, "application/json")
+        .body(b"{\"name\": \"\xff\xfe\"}".to_vec());
+    let (status, _, _, body) = send(management).await;
+    assert_eq!(status, 400);
+    assert_okta_error(&body, "E0000003");
+
+    let authn = server
+        .http
+        .post(format!("{}/api/v1/authn", server.base_url))
+        .header(CONTENT_TYPE, "application/json")
+        .body(b"{\"username\": \"\xff\"}".to_vec());
+    let (status, _, _, body) = send(authn).await;
+    assert_eq!(status, 400);
+    assert_okta_error(&body, "E0000003");
+}
+
+/// A body over the adapter's limit (1 MiB) is a `413` in the path's shape.
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_413_in_the_paths_shape() {
+    let server = TestServer::start().await;
+    let mut form = b"grant_type=client_credentials&scope=".to_vec();
+    form.resize(1024 * 1024 + 1, b'a');
+    let token = server
+        .http
+        .post(format!("{}/v1/token", server.issuer("default")))
+        .basic_auth(SERVICE.0, Some(SERVICE.1))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form.clone());
+    let (status, _, cache, body) = send(token).await;
+    assert_eq!(status, 413);
+    assert_eq!(cache.as_deref(), Some("no-store"));
+    assert_oauth_error(&body, "invalid_request");
+
+    let mut json = b"{\"name\": \"".to_vec();
+    json.resize(1024 * 1024 + 1, b'a');
+    for path in ["/api/v1/authorizationServers", "/oauth2/v1/clients", "/api/v1/authn"] {
+        let request = server
+            .http
+            .post(format!("{}{path}", server.base_url))
+            .header(AUTHORIZATION, format!("SSWS {API_TOKEN}"))
+            .header(CONTENT_TYPE, "application/json")
+            .body(json.clone());
+        let (status, _, _, body) = send(request).await;
+        assert_eq!(status, 413, "{path}");
+        assert_okta_error(&body, "E0000003");
+    }
+}
+
+/// Every kind of management path, with real ids: the methods its `Allow` leaves out are refused
+/// with `405 E0000022` and that same `Allow` (so the adapter's list and the management API's
+/// routes agree), and `GET`, where listed, answers.
+#[tokio::test]
+async fn the_management_apis_405s_list_what_each_path_takes() {
+    let server = TestServer::start().await;
+    let first_id = |list: &Value, field: &str| list[0][field].as_str().unwrap().to_owned();
+    let servers = "/api/v1/authorizationServers";
+    let (_, policies) = server
+        .admin(Method::GET, &format!("{servers}/default/policies"), None)
+        .await;
+    let policy = first_id(&policies, "id");
+    let (_, rules) = server
+        .admin(Method::GET, &format!("{servers}/default/policies/{policy}/rules"), None)
+        .await;
+    let rule = first_id(&rules, "id");
+    let (_, scopes) = server
+        .admin(Method::GET, &format!("{servers}/default/scopes"), None)
+        .await;
+    let scope = first_id(&scopes, "id");
+    let (_, keys) = server
+        .admin(Method::GET, &format!("{servers}/default/credentials/keys"), None)
+        .await;
+    let kid = first_id(&keys, "kid");
+    let paths = [
+        servers.to_owned(),
+        format!("{servers}/default"),
+        format!("{servers}/default/lifecycle/activate"),
+        format!("{servers}/default/policies"),
+        format!("{servers}/default/policies/{policy}"),
+        format!("{servers}/default/policies/{policy}/lifecycle/activate"),
+        format!("{servers}/default/policies/{policy}/rules"),
+        format!("{servers}/default/policies/{policy}/rules/{rule}"),
+        format!("{servers}/default/policies/{policy}/rules/{rule}/lifecycle/activate"),
+        format!("{servers}/default/scopes"),
+        format!("{servers}/default/scopes/{scope}"),
+        format!("{servers}/default/claims"),
+        format!("{servers}/default/credentials/keys"),
+        format!("{servers}/default/credentials/keys/{kid}"),
+        format!("{servers}/default/credentials/lifecycle/keyRotate"),
+        "/oauth2/v1/clients".to_owned(),
+        "/oauth2/v1/clients/web-app".to_owned(),
+        "/oauth2/v1/clients/web-app/lifecycle/newSecret".to_owned(),
+    ];
+    let send = |method: Method, path: &str| {
+        server
+            .http
+            .request(method, format!("{}{path}", server.base_url))
+            .header(AUTHORIZATION, format!("SSWS {API_TOKEN}"))
+            .send()
+    };
+    let allow_of = |response: &reqwest::Response| {
+        let allow = response
+            .headers()
+            .get(ALLOW)
+            .map(|value| value.to_str().unwrap().to_owned());
+        allow.unwrap_or_else(|| panic!("{}: 405 without Allow", response.url()))
+    };
+    let mut allows = Vec::new();
+    for path in &paths {
+        // PATCH is taken nowhere: its 405 says what is.
+        let refused = send(Method::PATCH, path).await.unwrap();
+        assert_eq!(refused.status(), 405, "PATCH {path}");
+        let allow = allow_of(&refused);
+        assert_okta_error(&refused.json().await.unwrap(), "E0000022");
+        // Bodiless POSTs and PUTs change nothing (E0000003 where taken); DELETEs come last.
+        for method in [Method::GET, Method::POST, Method::PUT] {
+            let listed = allow.split(", ").any(|taken| taken == method.as_str());
+            let response = send(method.clone(), path).await.unwrap();
+            match (listed, response.status().as_u16()) {
+                (false, 405) => assert_eq!(allow_of(&response), allow, "{method} {path}"),
+                (false, status) => panic!("{method} {path}: {status}, yet Allow is {allow}"),
+                (true, 405) => panic!("{method} {path}: 405, yet Allow is {allow}"),
+                (true, status) if method == Method::GET => assert_eq!(status, 200, "GET {path}"),
+                (true, _) => {}
+            }
+        }
+        allows.push(allow);
+    }
+    // Members before what holds them.
+    for (path, allow) in paths.iter().zip(&allows).rev() {
+        let listed = allow.split(", ").any(|taken| taken == "DELETE");
+        let response = send(Method::DELETE, path).await.unwrap();
+        assert_eq!(response.status() == 405, !listed, "DELETE {path}: Allow is {allow}");
+    }
+}
+
+/// A server id that is not UTF-8 once percent-decoded names no server: the library answers,
+/// not the framework's plain-text `400`.
+#[tokio::test]
+async fn a_server_id_that_is_not_utf8_is_an_unknown_server() {
+    let server = TestServer::start().await;
+    for path in ["/oauth2/%FF/v1/keys", "/oauth2/%FF%FE/.well-known/openid-configuration"] {
+        let response = server
+            .http
+            .get(format!("{}{path}", server.base_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body.is_object(), "{path}: {body}");
+    }
+}
