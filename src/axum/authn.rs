@@ -74,7 +74,7 @@ where
 {
     let observation = shared.observe(Endpoint::SignIn, &request, None);
     let answer = async {
-        let (parts, body) = match read(request, Shape::Text).await {
+        let (parts, body) = match read(request, Shape::Text, shared.body_timeout).await {
             Ok(read) => read,
             Err(response) => return response,
         };
@@ -138,7 +138,7 @@ where
 {
     let observation = shared.observe(Endpoint::Authn, &request, None);
     let answer = async {
-        let (parts, body) = match read(request, Shape::Okta).await {
+        let (parts, body) = match read(request, Shape::Okta, shared.body_timeout).await {
             Ok(read) => read,
             Err(response) => return response,
         };

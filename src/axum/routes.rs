@@ -264,7 +264,7 @@ where
     D: Directory + 'static,
     G: GrantStore + 'static,
 {
-    let (parts, body) = match read(request, Shape::OAuth).await {
+    let (parts, body) = match read(request, Shape::OAuth, shared.body_timeout).await {
         Ok(read) => read,
         Err(response) => return response,
     };
@@ -366,7 +366,7 @@ where
 {
     let observation = shared.observe(endpoint.endpoint(), &request, Some(server));
     let answer = async {
-        let (parts, body) = match read(request, Shape::OAuth).await {
+        let (parts, body) = match read(request, Shape::OAuth, shared.body_timeout).await {
             Ok(read) => read,
             Err(response) => return response,
         };
@@ -452,7 +452,7 @@ where
 {
     let observation = shared.observe(Endpoint::Logout, &request, Some(&server));
     let answer = async {
-        let (parts, body) = match read(request, Shape::OAuth).await {
+        let (parts, body) = match read(request, Shape::OAuth, shared.body_timeout).await {
             Ok(read) => read,
             Err(response) => return response,
         };

@@ -4,7 +4,9 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request};
-use axum::http::header::{ALLOW, CONTENT_TYPE, SET_COOKIE};
+use std::time::Duration;
+
+use axum::http::header::{ALLOW, CONNECTION, CONTENT_TYPE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -48,6 +50,7 @@ pub(crate) enum Shape {
 const METHOD_NOT_ALLOWED: &str = "The endpoint does not support the provided HTTP method.";
 const TOO_LARGE: &str = "The request body is too large.";
 const NOT_UTF8: &str = "The request body or a header is not valid UTF-8.";
+const TOO_SLOW: &str = "The request body was not received in time.";
 
 impl Shape {
     /// An answer with `status` in this shape: an OAuth `invalid_request` or Okta's
@@ -84,6 +87,17 @@ impl Shape {
         self.answer(StatusCode::PAYLOAD_TOO_LARGE, okta, TOO_LARGE)
     }
 
+    /// `408` for a body that did not arrive within the body timeout, with `Connection: close`
+    /// (RFC 9110 §15.5.9: the server closes the connection; its remaining bytes are not read).
+    pub(crate) fn timed_out(self) -> Response {
+        let okta = ApiError::malformed_body().with_causes(vec![FieldError::new("", TOO_SLOW)]);
+        let mut response = self.answer(StatusCode::REQUEST_TIMEOUT, okta, TOO_SLOW);
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        response
+    }
+
     /// `400` for a form or header that is not UTF-8.
     pub(crate) fn not_utf8(self) -> Response {
         let okta = ApiError::malformed_body().with_causes(vec![FieldError::new("", NOT_UTF8)]);
@@ -91,12 +105,15 @@ impl Shape {
     }
 }
 
-/// The request's parts and body, at most [`MAX_BODY`] bytes, or the `413` in the path's `shape`.
-pub(crate) async fn read(request: Request, shape: Shape) -> Result<(Parts, Bytes), Response> {
+/// The request's parts and body, at most [`MAX_BODY`] bytes received within `timeout` (from the
+/// moment the body is first read), or the `413` or `408` in the path's `shape`. The timeout
+/// bounds the whole body, so a caller dribbling a byte at a time cannot hold the connection.
+pub(crate) async fn read(request: Request, shape: Shape, timeout: Duration) -> Result<(Parts, Bytes), Response> {
     let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(bytes) => Ok((parts, bytes)),
-        Err(_) => Err(shape.too_large()),
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(bytes)) => Ok((parts, bytes)),
+        Ok(Err(_)) => Err(shape.too_large()),
+        Err(_) => Err(shape.timed_out()),
     }
 }
 

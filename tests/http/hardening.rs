@@ -5,11 +5,16 @@
 //! (`errorCode`, `errorSummary`, `errorLink`, `errorId`, `errorCauses`; reference §4.3); never
 //! the framework's bare text.
 
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
 use reqwest::Method;
 use reqwest::header::{ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
 use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
-use crate::support::{API_TOKEN, SERVICE, TestServer};
+use crate::support::{API_TOKEN, SERVICE, TestServer, raw_header, raw_json, raw_status};
 
 /// The answer's status, `Allow`, `Cache-Control` and JSON body.
 async fn send(request: reqwest::RequestBuilder) -> (u16, Option<String>, Option<String>, Value) {
@@ -301,4 +306,107 @@ async fn a_server_id_that_is_not_utf8_is_an_unknown_server() {
         let body: Value = response.json().await.unwrap();
         assert!(body.is_object(), "{path}: {body}");
     }
+}
+
+/// Opens a connection, sends `head`, then `body` one byte every `gap` (stopping when the server
+/// stops reading), and reads the answer until the server closes the connection (at most ten
+/// seconds): the answer and how long it took to arrive.
+async fn dribble(address: SocketAddr, head: String, body: &'static [u8], gap: Duration) -> (String, Duration) {
+    let stream = TcpStream::connect(address).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let started = Instant::now();
+    let sender = tokio::spawn(async move {
+        writer.write_all(head.as_bytes()).await?;
+        for byte in body {
+            tokio::time::sleep(gap).await;
+            writer.write_all(&[*byte]).await?;
+        }
+        Ok::<_, std::io::Error>(writer)
+    });
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), reader.read_to_end(&mut answer)).await;
+    let elapsed = started.elapsed();
+    sender.abort();
+    read.expect("the server answers and closes the connection within ten seconds")
+        .expect("the answer is read");
+    (String::from_utf8_lossy(&answer).into_owned(), elapsed)
+}
+
+/// A body sent a byte every 200 ms (slowloris) is cut off at the body timeout (here one second):
+/// `408` in the path's shape, and the connection closed, long before the body would be complete.
+#[tokio::test]
+async fn a_body_that_dribbles_in_is_cut_off_with_a_408() {
+    let server = TestServer::start_with(|options| options.body_timeout = Duration::from_secs(1)).await;
+    let body: &[u8] = &[b'a'; 100];
+    let host = server.address;
+
+    // An OAuth endpoint: an OAuth error.
+    let head = format!(
+        "POST /oauth2/default/v1/token HTTP/1.1\r\nHost: {host}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let (answer, elapsed) = dribble(server.address, head, body, Duration::from_millis(200)).await;
+    assert_eq!(raw_status(&answer), 408, "{answer}");
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
+    assert_eq!(raw_header(&answer, "connection"), Some("close"), "{answer}");
+    assert_eq!(raw_header(&answer, "cache-control"), Some("no-store"), "{answer}");
+    assert_eq!(raw_json(&answer)["error"], "invalid_request", "{answer}");
+
+    // Okta's API, after the administrator is admitted: Okta's error object.
+    let head = format!(
+        "POST /api/v1/authorizationServers HTTP/1.1\r\nHost: {host}\r\nAuthorization: SSWS {API_TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let (answer, elapsed) = dribble(server.address, head, body, Duration::from_millis(200)).await;
+    assert_eq!(raw_status(&answer), 408, "{answer}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert_eq!(raw_header(&answer, "connection"), Some("close"), "{answer}");
+    assert_okta_error(&raw_json(&answer), "E0000003");
+
+    // A body that arrives in time is answered as usual.
+    let quick = server
+        .http
+        .post(format!("{}/v1/token", server.issuer("default")))
+        .basic_auth(SERVICE.0, Some(SERVICE.1))
+        .form(&[("grant_type", "client_credentials"), ("scope", "reports:read")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(quick.status(), 200);
+}
+
+/// Headers sent a line every 200 ms are cut off at the header timeout (here one second) by the
+/// serving loop (`authserver::axum::serve`): the connection closes, with a `408` if anything.
+#[tokio::test]
+async fn headers_that_dribble_in_are_cut_off() {
+    let server = TestServer::start_with(|options| options.header_timeout = Duration::from_secs(1)).await;
+    let head = format!("GET /oauth2/default/v1/keys HTTP/1.1\r\nHost: {}\r\n", server.address);
+    let slow_headers: &[u8] = &[b'x'; 100];
+    let (answer, elapsed) = dribble(server.address, head, slow_headers, Duration::from_millis(200)).await;
+    assert!(
+        elapsed >= Duration::from_millis(900) && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
+    assert!(answer.is_empty() || raw_status(&answer) == 408, "{answer}");
+
+    // An idle keep-alive connection is closed after the same time.
+    let mut idle = TcpStream::connect(server.address).await.unwrap();
+    let request = format!(
+        "GET /oauth2/default/v1/keys HTTP/1.1\r\nHost: {}\r\n\r\n",
+        server.address
+    );
+    idle.write_all(request.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), idle.read_to_end(&mut answer))
+        .await
+        .expect("the idle connection is closed")
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(raw_status(&String::from_utf8_lossy(&answer)), 200);
 }

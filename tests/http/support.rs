@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use authserver::AuthServer;
 use authserver::admin::ApiResponse;
@@ -60,6 +61,10 @@ pub struct Options {
     pub metrics: Option<Arc<dyn Metrics>>,
     /// A sign-in page instead of the adapter's.
     pub sign_in_page: Option<Page>,
+    /// The adapter's body timeout.
+    pub body_timeout: Duration,
+    /// The header read timeout of the serving loop.
+    pub header_timeout: Duration,
 }
 
 impl Default for Options {
@@ -71,6 +76,8 @@ impl Default for Options {
             rate_limits: RateLimits::disabled(),
             metrics: None,
             sign_in_page: None,
+            body_timeout: authserver::axum::DEFAULT_BODY_TIMEOUT,
+            header_timeout: authserver::axum::DEFAULT_HEADER_TIMEOUT,
         }
     }
 }
@@ -259,8 +266,18 @@ pub fn raw_json(answer: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|_| panic!("not a JSON answer: {answer:?}"))
 }
 
+/// Header `name` of a raw HTTP/1.1 answer.
+pub fn raw_header<'a>(answer: &'a str, name: &str) -> Option<&'a str> {
+    let head = answer.split_once("\r\n\r\n").map_or(answer, |(head, _)| head);
+    head.lines().skip(1).find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
 /// Loads the sample org into a server over the given stores and serves `authserver::axum` on
-/// `listener`, with connection info, until the test ends.
+/// `listener` with `authserver::axum::serve` (connection info, header timeout), until the test
+/// ends.
 async fn serve<C, D, G, L>(
     listener: TcpListener,
     options: Options,
@@ -296,6 +313,7 @@ where
     let mut okta = Okta::new(Arc::clone(&server))
         .api_token(&org.api_token)
         .rate_limits(options.rate_limits)
+        .body_timeout(options.body_timeout)
         .system_log(Arc::clone(&events));
     if let Some(metrics) = options.metrics {
         okta = okta.metrics(metrics);
@@ -304,8 +322,8 @@ where
         okta = okta.sign_in_page(move |form: &SignInForm<'_>| page(form));
     }
     okta.purges().events(events).spawn();
-    let app = okta.router().into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let serving = authserver::axum::serve(listener, okta.router()).header_timeout(options.header_timeout);
+    tokio::spawn(serving.run());
     server
 }
 
