@@ -69,9 +69,13 @@
 //! 2. adds what only the host knows: the browser's [`Session`](crate::endpoint::Session)
 //!    ([`EndpointRequest::with_session`](crate::endpoint::EndpointRequest::with_session)), or the
 //!    administrator ([`Caller`]);
-//! 3. counts it against its rate limit ([`RateLimiter`](crate::ratelimit::RateLimiter): OAuth
-//!    endpoints per named client and caller address, sign-in per address, the management API and
-//!    System Log per administrator);
+//! 3. counts it against its rate limit ([`RateLimiter`](crate::ratelimit::RateLimiter)): the
+//!    OAuth endpoints per client and caller address when the answer shows the client
+//!    authenticated (a success; at `/authorize`, a known client and its own redirect URI), and
+//!    per caller address otherwise, so that made-up client ids do not each get a fresh budget
+//!    (both are charged while the library answers, and the one that does not pay is given
+//!    back); sign-in and logout per address; the management API and System Log per
+//!    administrator, refused administrators per address;
 //! 4. calls the endpoint method of [`AuthServer`], and turns the answer back with
 //!    [`EndpointResponse::into_http`](crate::endpoint::EndpointResponse::into_http) (or
 //!    [`ApiResponse::into_http`](crate::admin::ApiResponse::into_http)), adding the

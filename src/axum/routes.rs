@@ -275,11 +275,8 @@ where
     let input = request.form.unwrap_or(request.query);
     let client = limits::named_client(&request);
     observation.client_id(client.as_deref());
-    let headers = match shared
-        .limiter
-        .check(category::AUTHORIZE, &limits::client_key(&parts, client.as_deref()))
-    {
-        Ok(headers) => headers,
+    let reservation = match shared.limiter.reserve(category::AUTHORIZE, &parts, client.as_deref()) {
+        Ok(reservation) => reservation,
         Err(response) => return *response,
     };
     // A `sessionToken` decides the session: a spent, expired or unknown one signs nobody in,
@@ -300,7 +297,14 @@ where
         Some(session) => request.with_session(session),
         None => request,
     };
-    let mut response = match shared.server.authorize(server, &request).await {
+    let outcome = shared.server.authorize(server, &request).await;
+    // The client exists and the redirect URI is its own unless the answer is the error page.
+    let established = match &outcome {
+        AuthorizeOutcome::Respond(response) => response.status < 400,
+        AuthorizeOutcome::NeedsLogin(_) => true,
+    };
+    let headers = shared.limiter.settle(reservation, established);
+    let mut response = match outcome {
         AuthorizeOutcome::Respond(response) => respond(response),
         AuthorizeOutcome::NeedsLogin(login) => {
             // Back to the same request after signing in, without the spent session token.
@@ -323,7 +327,8 @@ where
     with_cookie(response, new_cookie)
 }
 
-/// The endpoints a client calls directly, each rate limited per named client and address.
+/// The endpoints a client calls directly, each rate limited per client and address when the
+/// client authenticates, per address otherwise (see `limits`).
 #[derive(Clone, Copy)]
 enum ClientEndpoint {
     Token,
@@ -379,11 +384,8 @@ where
         if let ClientEndpoint::Token = endpoint {
             observation.grant_type(request.form.and_then(|form| param(form, "grant_type")).as_deref());
         }
-        let headers = match shared
-            .limiter
-            .check(endpoint.category(), &limits::client_key(&parts, client.as_deref()))
-        {
-            Ok(headers) => headers,
+        let reservation = match shared.limiter.reserve(endpoint.category(), &parts, client.as_deref()) {
+            Ok(reservation) => reservation,
             Err(response) => return *response,
         };
         let answer = match endpoint {
@@ -392,6 +394,8 @@ where
             ClientEndpoint::Revoke => shared.server.revoke(server, &request).await,
             ClientEndpoint::Userinfo => shared.server.userinfo(server, &request).await,
         };
+        // A success at these endpoints means the client authenticated (userinfo names none).
+        let headers = shared.limiter.settle(reservation, answer.status < 400);
         let mut response = respond(answer);
         add_headers(&mut response, &headers);
         response

@@ -410,3 +410,61 @@ async fn headers_that_dribble_in_are_cut_off() {
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     assert_eq!(raw_status(&String::from_utf8_lossy(&answer)), 200);
 }
+
+/// A token request from `local` (a loopback address of the test machine) as `client` with
+/// `secret`: its status.
+async fn token_from(server: &TestServer, local: [u8; 4], client: &str, secret: &str) -> u16 {
+    let http = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(local))
+        .build()
+        .unwrap();
+    http.post(format!("{}/v1/token", server.issuer("default")))
+        .basic_auth(client, Some(secret))
+        .form(&[("grant_type", "client_credentials"), ("scope", "reports:read")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Rate limits count what is established: naming a fresh client id per request does not
+/// escape them. A request whose client did not authenticate is charged to the caller's address,
+/// so 200 requests with made-up client ids from one address are refused (`429`) once the
+/// address has spent the endpoint's limit; another address is not affected, and a client that
+/// authenticates is charged to its own bucket (client and address).
+#[tokio::test]
+async fn made_up_client_ids_do_not_escape_the_rate_limit() {
+    let server = TestServer::start_with(|options| {
+        options.rate_limits = authserver::ratelimit::RateLimits::okta_defaults().with_limit("token", 20);
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for i in 0..200 {
+        statuses.push(token_from(&server, [127, 0, 0, 2], &format!("0oabogus{i}"), "guess").await);
+    }
+    assert!(statuses[..20].iter().all(|status| *status == 401), "{statuses:?}");
+    assert!(statuses[20..].iter().all(|status| *status == 429), "{statuses:?}");
+
+    // The address is spent, whatever it names next (a known client, even with its secret);
+    // another address is not.
+    assert_eq!(
+        token_from(&server, [127, 0, 0, 2], SERVICE.0, "a wrong secret").await,
+        429
+    );
+    assert_eq!(token_from(&server, [127, 0, 0, 2], SERVICE.0, SERVICE.1).await, 429);
+    assert_eq!(token_from(&server, [127, 0, 0, 3], "0oabogus", "guess").await, 401);
+
+    // Authenticated requests spend the client's bucket, not the address's: twenty of them leave
+    // the address room for failures, and the client is refused at its own limit.
+    for _ in 0..20 {
+        assert_eq!(token_from(&server, [127, 0, 0, 4], SERVICE.0, SERVICE.1).await, 200);
+    }
+    assert_eq!(token_from(&server, [127, 0, 0, 4], SERVICE.0, SERVICE.1).await, 429);
+    assert_eq!(token_from(&server, [127, 0, 0, 4], "0oabogus", "guess").await, 401);
+    // Naming the client whose bucket is full is refused before anything is checked.
+    assert_eq!(
+        token_from(&server, [127, 0, 0, 4], SERVICE.0, "a wrong secret").await,
+        429
+    );
+}
