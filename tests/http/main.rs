@@ -12,6 +12,7 @@ mod sql_support;
 mod support;
 
 mod adapter;
+mod concurrency;
 mod hardening;
 mod host_checks;
 mod management;
