@@ -20,7 +20,8 @@
 //! ([`RateLimiter::release`]). A request is refused (`429`, with the full bucket's headers) when
 //! either bucket is full: an address that has spent its limit on failures is refused whatever
 //! client it names until its window resets, and a client over its limit is refused at that
-//! address. The answer carries the headers of the bucket that paid.
+//! address. The answer carries the headers of the bucket that paid. A request abandoned before
+//! its answer (the caller hung up) keeps both charges.
 //!
 //! The counters live in this instance's memory: a client that spreads its requests over N
 //! instances gets N times the limit.

@@ -262,7 +262,8 @@ where
     /// `Connection: close`, so that a caller sending a byte a second cannot hold a connection
     /// and a task for as long as it likes. It bounds the whole body, not the gaps between its
     /// bytes. The headers before it are the server's to time: [`serve`] does, `axum::serve`
-    /// does not.
+    /// does not. The timer is Tokio's: the runtime needs its time driver (`#[tokio::main]` and
+    /// `Builder::enable_all` turn it on).
     pub fn body_timeout(mut self, timeout: Duration) -> Self {
         self.body_timeout = timeout;
         self

@@ -1,12 +1,11 @@
 //! The routes: Okta's paths onto the handlers, and the handlers of the OAuth endpoints and the
 //! management API.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use std::convert::Infallible;
-
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::ALLOW;
 use axum::http::request::Parts;
