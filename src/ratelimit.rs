@@ -477,6 +477,28 @@ impl RateLimiter {
         })
     }
 
+    /// Gives back the request `decision` counted for `category` and `identity`, if it was allowed
+    /// and its window is still the current one (a window that has since been replaced starts
+    /// from nothing anyway). Returns whether a request was given back.
+    ///
+    /// This lets a host count a request provisionally before it knows which bucket it belongs
+    /// to, and give the charge back to the buckets it did not: the axum adapter charges both
+    /// the caller's address and the client a request names, and keeps the client's charge only
+    /// when the client authenticated.
+    pub fn release(&mut self, category: &str, identity: &str, decision: &RateLimitDecision) -> bool {
+        if !decision.allowed {
+            return false;
+        }
+        let key: Key = (category.to_owned(), Identity::new(identity));
+        match self.windows.get_mut(&key) {
+            Some(window) if window.reset == decision.reset && window.count > 0 => {
+                window.count -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Drops every window that has ended at `now`; returns how many were dropped. [`check`](Self::check)
     /// calls this by itself (see the module docs); hosts need not.
     pub fn sweep(&mut self, now: OffsetDateTime) -> usize {
@@ -546,6 +568,31 @@ mod tests {
 
     fn check(limiter: &mut RateLimiter, identity: &str, now: OffsetDateTime) -> RateLimitDecision {
         limiter.check(category::TOKEN, identity, now).expect("token is limited")
+    }
+
+    #[test]
+    fn a_released_request_is_given_back_to_its_window_only() {
+        let mut limiter = limiter(2);
+        let first = check(&mut limiter, "0oa1", T0);
+        let second = check(&mut limiter, "0oa1", T0);
+        assert!(!check(&mut limiter, "0oa1", T0).allowed, "full");
+        assert!(limiter.release(category::TOKEN, "0oa1", &second));
+        let again = check(&mut limiter, "0oa1", T0 + Duration::seconds(1));
+        assert!(again.allowed, "room again");
+        assert_eq!(again.remaining, 0);
+        // A refusal was never counted; another identity or category has nothing to give back.
+        let refused = check(&mut limiter, "0oa1", T0);
+        assert!(!limiter.release(category::TOKEN, "0oa1", &refused));
+        assert!(!limiter.release(category::TOKEN, "0oa2", &first));
+        assert!(!limiter.release(category::KEYS, "0oa1", &first));
+        // A window that has ended and been replaced keeps its new count.
+        let later = check(&mut limiter, "0oa1", T0 + Duration::minutes(2));
+        assert_eq!(later.remaining, 1);
+        assert!(
+            !limiter.release(category::TOKEN, "0oa1", &first),
+            "an old window's request"
+        );
+        assert_eq!(check(&mut limiter, "0oa1", T0 + Duration::minutes(2)).remaining, 0);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::Shared;
 use super::metrics::Endpoint;
 use super::sessions::set_cookie;
 use super::sign_in::{LOGIN_PATH, SignInForm, is_authorize_path};
-use super::wire::{add_headers, api_error, html, param, peer, read, with_cookie};
+use super::wire::{Shape, add_headers, api_error, html, param, peer, read, with_cookie};
 use crate::admin::ApiError;
 use crate::event::{Entity, Event};
 use crate::model::{User, UserStatus, timestamp};
@@ -74,7 +74,7 @@ where
 {
     let observation = shared.observe(Endpoint::SignIn, &request, None);
     let answer = async {
-        let (parts, body) = match read(request).await {
+        let (parts, body) = match read(request, Shape::Text, shared.body_timeout).await {
             Ok(read) => read,
             Err(response) => return response,
         };
@@ -138,7 +138,7 @@ where
 {
     let observation = shared.observe(Endpoint::Authn, &request, None);
     let answer = async {
-        let (parts, body) = match read(request).await {
+        let (parts, body) = match read(request, Shape::Okta, shared.body_timeout).await {
             Ok(read) => read,
             Err(response) => return response,
         };

@@ -166,8 +166,19 @@ impl OwnAddresses {
     /// Whether the request was addressed to this server by one of its own names: a web page
     /// whose name was rebound to this server's address (DNS rebinding) sends its own name, and
     /// must not reach the management API with a known development token.
+    ///
+    /// It fails closed: a `Host` that is not visible ASCII (obs-text) names none of ours, and
+    /// neither do several `Host` headers (RFC 9112 §3.2 allows exactly one). Only a request
+    /// without any (HTTP/1.0) is taken as addressed to this server.
     pub(crate) fn is_own_host(&self, parts: &Parts) -> bool {
-        header(parts, HOST).is_none_or(|host| self.authorities.iter().any(|own| host.eq_ignore_ascii_case(own)))
+        let mut hosts = parts.headers.get_all(HOST).iter();
+        match (hosts.next(), hosts.next()) {
+            (None, _) => true,
+            (Some(host), None) => host
+                .to_str()
+                .is_ok_and(|host| self.authorities.iter().any(|own| host.eq_ignore_ascii_case(own))),
+            (Some(_), Some(_)) => false,
+        }
     }
 
     /// The answer to a request addressed to another name: Okta's `401 E0000011`, with a cause
@@ -252,6 +263,16 @@ mod tests {
         own.allow("127.0.0.1:8080");
         assert_eq!(own.authorities(), ["id.example.com", "127.0.0.1:8080"]);
         assert!(own.is_own_host(&parts(&[("host", "127.0.0.1:8080")])));
+        assert!(
+            !own.is_own_host(&parts(&[("host", "127.0.0.1:8080"), ("host", "127.0.0.1:8080")])),
+            "more than one Host"
+        );
+        let mut obs_text = parts(&[]);
+        obs_text.headers.insert(
+            HOST,
+            axum::http::HeaderValue::from_bytes(b"127.0.0.1:8080\xa0").unwrap(),
+        );
+        assert!(!own.is_own_host(&obs_text), "a Host that is not text");
         for foreign in [
             "attacker.example",
             "127.0.0.1:8081",

@@ -3,7 +3,6 @@
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
-//! use std::net::SocketAddr;
 //! use std::sync::Arc;
 //!
 //! use authserver::AuthServer;
@@ -24,9 +23,14 @@
 //! let app = okta.router();
 //!
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+//! authserver::axum::serve(listener, app).run().await;
+//! # Ok(())
 //! # }
 //! ```
+//!
+//! [`serve`] is HTTP/1.1 with the callers' addresses as connection info and a timeout on
+//! reading headers; `axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())`
+//! works too, without the header timeout.
 //!
 //! # What it serves
 //!
@@ -46,11 +50,18 @@
 //!
 //! `{id}` is any authorization server's id, Okta's `default` included (`/oauth2/default/v1/…`).
 //!
+//! A request the adapter refuses before the library sees it is answered in the shape of its
+//! path, never as the framework's bare text: on the OAuth endpoints an OAuth error
+//! (`{"error": "invalid_request", "error_description"}`, `Cache-Control: no-store`), on Okta's API
+//! (`/api/v1/…`, `/oauth2/v1/clients…`) Okta's error object. That is `405` with `Allow` for a
+//! method the path does not take (`E0000022` on Okta's API), `400` for a form or header that is
+//! not UTF-8, and `413` for a body over 1 MiB (`E0000003` with a cause on Okta's API).
+//!
 //! # The mapping, for adapters to other frameworks
 //!
 //! The library decides; an adapter only moves bytes. Per request this one:
 //!
-//! 1. reads the body (at most 1 MiB, else `413`) and turns the request into the library's value:
+//! 1. reads the body (at most 1 MiB) and turns the request into the library's value:
 //!    [`EndpointRequest::from_http`](crate::endpoint::EndpointRequest::from_http) for the OAuth
 //!    endpoints, [`ApiRequest::from_http`](crate::admin::ApiRequest::from_http) for the
 //!    management API (feature `http`; any framework that speaks the `http` crate's types can do
@@ -58,9 +69,13 @@
 //! 2. adds what only the host knows: the browser's [`Session`](crate::endpoint::Session)
 //!    ([`EndpointRequest::with_session`](crate::endpoint::EndpointRequest::with_session)), or the
 //!    administrator ([`Caller`]);
-//! 3. counts it against its rate limit ([`RateLimiter`](crate::ratelimit::RateLimiter): OAuth
-//!    endpoints per named client and caller address, sign-in per address, the management API and
-//!    System Log per administrator);
+//! 3. counts it against its rate limit ([`RateLimiter`](crate::ratelimit::RateLimiter)): the
+//!    OAuth endpoints per client and caller address when the answer shows the client
+//!    authenticated (a success; at `/authorize`, a known client and its own redirect URI), and
+//!    per caller address otherwise, so that made-up client ids do not each get a fresh budget
+//!    (both are charged while the library answers, and the one that does not pay is given
+//!    back); sign-in and logout per address; the management API and System Log per
+//!    administrator, refused administrators per address;
 //! 4. calls the endpoint method of [`AuthServer`], and turns the answer back with
 //!    [`EndpointResponse::into_http`](crate::endpoint::EndpointResponse::into_http) (or
 //!    [`ApiResponse::into_http`](crate::admin::ApiResponse::into_http)), adding the
@@ -79,7 +94,11 @@
 //! - The management API and the System Log answer only requests whose `Host` names this
 //!   server: the authority of the server's base URL, or one added with
 //!   [`Okta::allowed_authority`] (the listening address, when a proxy's name is the base URL).
-//!   Anything else is `401 E0000011` with a cause that says so, against DNS rebinding.
+//!   Anything else is `401 E0000011` with a cause that says so, against DNS rebinding; so is a
+//!   `Host` that is not visible ASCII, or more than one `Host`.
+//! - Slow callers: a request body must arrive within [`Okta::body_timeout`] (10 s by default,
+//!   else `408` and the connection closed), its headers within [`Serve::header_timeout`] when
+//!   served with [`serve`] (10 s by default, also how long an idle connection is kept).
 //! - The sign-in form is accepted only from this server's own origin (`Origin`, or
 //!   `Sec-Fetch-Site`), against login CSRF, and returns only to this server's `/authorize`.
 //! - Refused administrators are rate limited per address and their bodies never read.
@@ -110,12 +129,14 @@ mod logs;
 mod metrics;
 mod purge;
 mod routes;
+mod serve;
 mod sessions;
 mod sign_in;
 mod wire;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use ::axum::Router;
 use ::axum::body::Bytes;
@@ -127,6 +148,7 @@ use tracing::Instrument;
 pub use guard::{AdminCheck, ApiToken, NoAdministrators};
 pub use metrics::{Endpoint, Metrics};
 pub use purge::{DEFAULT_PURGE_INTERVAL, EVENT_RETENTION, PurgeEvents, Purges};
+pub use serve::{DEFAULT_HEADER_TIMEOUT, Serve, serve};
 pub use sign_in::{DEFAULT_CONTENT_SECURITY_POLICY, LOGIN_PATH, PlainSignInPage, SignInForm, SignInPage, escape_html};
 
 use crate::AuthServer;
@@ -140,7 +162,10 @@ use limits::{LimitHeaders, Limiter, unauthenticated_key};
 use logs::SystemLog;
 use metrics::Observation;
 use sessions::Sessions;
-use wire::{api_error, read};
+use wire::{Shape, api_error, read};
+
+/// How long a request's body may take to arrive by default ([`Okta::body_timeout`]).
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Okta's HTTP API over an [`AuthServer`], as an axum [`Router`]: configure it with the builder
 /// methods, then mount [`router`](Self::router). See the [module documentation](self).
@@ -153,6 +178,7 @@ pub struct Okta<C, D, G> {
     sign_in_page: Box<dyn SignInPage>,
     metrics: Option<Arc<dyn Metrics>>,
     addresses: OwnAddresses,
+    body_timeout: Duration,
 }
 
 impl<C, D, G> Okta<C, D, G>
@@ -163,8 +189,9 @@ where
 {
     /// The adapter for `server`, with the defaults: no administrators ([`NoAdministrators`]:
     /// the management API answers `401`), no rate limits, no System Log (`404`), the
-    /// [`PlainSignInPage`], no metrics, and `Host` headers accepted for the server's base URL
-    /// only. Sessions, rate limits and the System Log read the server's clock.
+    /// [`PlainSignInPage`], no metrics, `Host` headers accepted for the server's base URL only,
+    /// and request bodies read within [`DEFAULT_BODY_TIMEOUT`]. Sessions, rate limits and the
+    /// System Log read the server's clock.
     pub fn new(server: Arc<AuthServer<C, D, G>>) -> Self {
         let base_url = server.base_url();
         let addresses = OwnAddresses::of_base_url(base_url).unwrap_or_else(|| {
@@ -183,6 +210,7 @@ where
             sign_in_page: Box::new(PlainSignInPage),
             metrics: None,
             addresses,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         }
     }
 
@@ -228,13 +256,26 @@ where
         self
     }
 
+    /// How long a request's body may take to arrive, from the moment the router starts reading
+    /// it ([`DEFAULT_BODY_TIMEOUT`] unless set): a body still incomplete then is answered `408`
+    /// (an OAuth error on the OAuth endpoints, Okta's `E0000003` on Okta's API) with
+    /// `Connection: close`, so that a caller sending a byte a second cannot hold a connection
+    /// and a task for as long as it likes. It bounds the whole body, not the gaps between its
+    /// bytes. The headers before it are the server's to time: [`serve`] does, `axum::serve`
+    /// does not. The timer is Tokio's: the runtime needs its time driver (`#[tokio::main]` and
+    /// `Builder::enable_all` turn it on).
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
     /// Purges of the server's expired grants (and, with [`Purges::events`], of old events), to
     /// [`spawn`](Purges::spawn).
     pub fn purges(&self) -> Purges<C, D, G> {
         Purges::new(&self.server, Arc::clone(&self.clock))
     }
 
-    /// The router. Serve it with connection info
+    /// The router. Serve it with [`serve`], or otherwise with connection info
     /// (`into_make_service_with_connect_info::<SocketAddr>()`) so that rate limits can tell
     /// callers apart by address; without it every caller shares the address `unknown`.
     pub fn router(self) -> Router {
@@ -248,6 +289,7 @@ where
             sign_in_page: self.sign_in_page,
             metrics: self.metrics,
             addresses: self.addresses,
+            body_timeout: self.body_timeout,
         });
         routes::router(shared)
     }
@@ -264,6 +306,7 @@ pub(crate) struct Shared<C, D, G> {
     metrics: Option<Arc<dyn Metrics>>,
     addresses: OwnAddresses,
     sessions: Sessions,
+    body_timeout: Duration,
 }
 
 impl<C, D, G> Shared<C, D, G> {
@@ -314,7 +357,7 @@ async fn admit<C, D, G>(shared: &Shared<C, D, G>, category: &str, request: Reque
         return Err(api_error(&crate::admin::ApiError::invalid_token()));
     };
     let headers = shared.limiter.check(category, &caller.id).map_err(|refusal| *refusal)?;
-    let (parts, body) = read(Request::from_parts(parts, body)).await?;
+    let (parts, body) = read(Request::from_parts(parts, body), Shape::Okta, shared.body_timeout).await?;
     Ok(Admitted {
         parts,
         body,

@@ -1,18 +1,22 @@
 //! The routes: Okta's paths onto the handlers, and the handlers of the OAuth endpoints and the
 //! management API.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::ALLOW;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
-use axum::routing::{any, get, post};
+use axum::routing::{MethodRouter, any, get, post};
 
 use super::metrics::{Endpoint, Observation};
 use super::sessions::{clear_cookie, set_cookie};
 use super::sign_in::{LOGIN_PATH, SignInForm, return_to};
-use super::wire::{add_headers, api_error, endpoint_request, html, param, peer, read, respond, with_cookie};
+use super::wire::{Shape, add_headers, api_error, endpoint_request, html, param, peer, read, respond, with_cookie};
 use super::{Shared, admit, authn, limits, logs};
 use crate::AuthorizeOutcome;
 use crate::admin::{ApiError, ApiRequest};
@@ -29,44 +33,150 @@ where
     D: Directory + 'static,
     G: GrantStore + 'static,
 {
+    use Endpoint as E;
+    use Shape::{OAuth, Okta};
     Router::new()
         .route(
             "/oauth2/{server}/.well-known/openid-configuration",
-            get(openid_configuration::<C, D, G>),
+            only(get(openid_configuration::<C, D, G>), E::OpenIdConfiguration, OAuth, GET),
         )
         .route(
             "/oauth2/{server}/.well-known/oauth-authorization-server",
-            get(authorization_server_metadata::<C, D, G>),
+            only(
+                get(authorization_server_metadata::<C, D, G>),
+                E::AuthorizationServerMetadata,
+                OAuth,
+                GET,
+            ),
         )
         .route(
             "/.well-known/oauth-authorization-server/oauth2/{server}",
-            get(authorization_server_metadata::<C, D, G>),
+            only(
+                get(authorization_server_metadata::<C, D, G>),
+                E::AuthorizationServerMetadata,
+                OAuth,
+                GET,
+            ),
         )
-        .route("/oauth2/{server}/v1/keys", get(keys::<C, D, G>))
+        .route(
+            "/oauth2/{server}/v1/keys",
+            only(get(keys::<C, D, G>), E::Keys, OAuth, GET),
+        )
         .route(
             "/oauth2/{server}/v1/authorize",
-            get(authorize::<C, D, G>).post(authorize::<C, D, G>),
+            only(
+                get(authorize::<C, D, G>).post(authorize::<C, D, G>),
+                E::Authorize,
+                OAuth,
+                GET_POST,
+            ),
         )
-        .route("/oauth2/{server}/v1/token", post(token::<C, D, G>))
-        .route("/oauth2/{server}/v1/introspect", post(introspect::<C, D, G>))
-        .route("/oauth2/{server}/v1/revoke", post(revoke::<C, D, G>))
+        .route(
+            "/oauth2/{server}/v1/token",
+            only(post(token::<C, D, G>), E::Token, OAuth, POST),
+        )
+        .route(
+            "/oauth2/{server}/v1/introspect",
+            only(post(introspect::<C, D, G>), E::Introspect, OAuth, POST),
+        )
+        .route(
+            "/oauth2/{server}/v1/revoke",
+            only(post(revoke::<C, D, G>), E::Revoke, OAuth, POST),
+        )
         .route(
             "/oauth2/{server}/v1/userinfo",
-            get(userinfo::<C, D, G>).post(userinfo::<C, D, G>),
+            only(
+                get(userinfo::<C, D, G>).post(userinfo::<C, D, G>),
+                E::Userinfo,
+                OAuth,
+                GET_POST,
+            ),
         )
         .route(
             "/oauth2/{server}/v1/logout",
-            get(logout::<C, D, G>).post(logout::<C, D, G>),
+            only(
+                get(logout::<C, D, G>).post(logout::<C, D, G>),
+                E::Logout,
+                OAuth,
+                GET_POST,
+            ),
         )
-        .route(LOGIN_PATH, post(authn::login::<C, D, G>))
-        .route("/api/v1/authn", post(authn::authn::<C, D, G>))
-        .route("/api/v1/logs", get(logs::logs::<C, D, G>))
+        .route(
+            LOGIN_PATH,
+            only(post(authn::login::<C, D, G>), E::SignIn, Shape::Text, POST),
+        )
+        .route(
+            "/api/v1/authn",
+            only(post(authn::authn::<C, D, G>), E::Authn, Okta, POST),
+        )
+        .route(
+            "/api/v1/logs",
+            only(get(logs::logs::<C, D, G>), E::SystemLog, Okta, GET),
+        )
         .route("/api/v1/authorizationServers", any(management::<C, D, G>))
         .route("/api/v1/authorizationServers/{*rest}", any(management::<C, D, G>))
         .route("/oauth2/v1/clients", any(management::<C, D, G>))
         .route("/oauth2/v1/clients/{*rest}", any(management::<C, D, G>))
         .fallback(not_found::<C, D, G>)
         .with_state(shared)
+}
+
+/// `Allow` of a path that takes `GET` (and so `HEAD`, which axum answers as `GET` without the body).
+const GET: &str = "GET, HEAD";
+/// `Allow` of a path that takes `POST`.
+const POST: &str = "POST";
+/// `Allow` of an OAuth endpoint that takes `GET` and `POST` (its `HEAD` is refused by
+/// [`endpoint_request`]).
+const GET_POST: &str = "GET, POST";
+
+/// `methods`, with every other method answered `405` in `shape` with `Allow: allow`, observed as
+/// a request to `endpoint`.
+fn only<C, D, G>(
+    methods: MethodRouter<Arc<Shared<C, D, G>>>,
+    endpoint: Endpoint,
+    shape: Shape,
+    allow: &'static str,
+) -> MethodRouter<Arc<Shared<C, D, G>>>
+where
+    C: ConfigStore + 'static,
+    D: Directory + 'static,
+    G: GrantStore + 'static,
+{
+    methods.fallback(
+        move |State(shared): SharedState<C, D, G>, request: Request| async move {
+            let server = server_segment(request.uri().path());
+            let observation = shared.observe(endpoint, &request, server.as_deref());
+            shared
+                .finish(&observation, async { shape.method_not_allowed(allow) })
+                .await
+        },
+    )
+}
+
+/// The authorization server an OAuth path names: the segment after the first `oauth2`,
+/// percent-decoded, with bytes that are not UTF-8 replaced by U+FFFD. Such an id names no
+/// server, so the library answers the request (`404`) rather than the framework (a plain-text
+/// `400`, as axum's `Path` extractor would).
+fn server_segment(path: &str) -> Option<String> {
+    let mut segments = path.split('/').skip_while(|segment| *segment != "oauth2");
+    segments.next()?;
+    let segment = segments.next()?;
+    Some(
+        percent_encoding::percent_decode_str(segment)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
+}
+
+/// The `{server}` of an OAuth path ([`server_segment`]): never a rejection.
+struct ServerId(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ServerId {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(ServerId(server_segment(parts.uri.path()).unwrap_or_default()))
+    }
 }
 
 async fn not_found<C, D, G>(State(shared): SharedState<C, D, G>, request: Request) -> Response {
@@ -78,7 +188,7 @@ async fn not_found<C, D, G>(State(shared): SharedState<C, D, G>, request: Reques
 
 async fn openid_configuration<C, D, G>(
     State(shared): SharedState<C, D, G>,
-    Path(server): Path<String>,
+    ServerId(server): ServerId,
     request: Request,
 ) -> Response
 where
@@ -97,7 +207,7 @@ where
 
 async fn authorization_server_metadata<C, D, G>(
     State(shared): SharedState<C, D, G>,
-    Path(server): Path<String>,
+    ServerId(server): ServerId,
     request: Request,
 ) -> Response
 where
@@ -114,7 +224,7 @@ where
     shared.finish(&observation, answer).await
 }
 
-async fn keys<C, D, G>(State(shared): SharedState<C, D, G>, Path(server): Path<String>, request: Request) -> Response
+async fn keys<C, D, G>(State(shared): SharedState<C, D, G>, ServerId(server): ServerId, request: Request) -> Response
 where
     C: ConfigStore + 'static,
     D: Directory + 'static,
@@ -129,7 +239,7 @@ where
 /// sign-in page when the library asks for a login.
 async fn authorize<C, D, G>(
     State(shared): SharedState<C, D, G>,
-    Path(server): Path<String>,
+    ServerId(server): ServerId,
     request: Request,
 ) -> Response
 where
@@ -153,7 +263,7 @@ where
     D: Directory + 'static,
     G: GrantStore + 'static,
 {
-    let (parts, body) = match read(request).await {
+    let (parts, body) = match read(request, Shape::OAuth, shared.body_timeout).await {
         Ok(read) => read,
         Err(response) => return response,
     };
@@ -164,11 +274,8 @@ where
     let input = request.form.unwrap_or(request.query);
     let client = limits::named_client(&request);
     observation.client_id(client.as_deref());
-    let headers = match shared
-        .limiter
-        .check(category::AUTHORIZE, &limits::client_key(&parts, client.as_deref()))
-    {
-        Ok(headers) => headers,
+    let reservation = match shared.limiter.reserve(category::AUTHORIZE, &parts, client.as_deref()) {
+        Ok(reservation) => reservation,
         Err(response) => return *response,
     };
     // A `sessionToken` decides the session: a spent, expired or unknown one signs nobody in,
@@ -189,7 +296,14 @@ where
         Some(session) => request.with_session(session),
         None => request,
     };
-    let mut response = match shared.server.authorize(server, &request).await {
+    let outcome = shared.server.authorize(server, &request).await;
+    // The client exists and the redirect URI is its own unless the answer is the error page.
+    let established = match &outcome {
+        AuthorizeOutcome::Respond(response) => response.status < 400,
+        AuthorizeOutcome::NeedsLogin(_) => true,
+    };
+    let headers = shared.limiter.settle(reservation, established);
+    let mut response = match outcome {
         AuthorizeOutcome::Respond(response) => respond(response),
         AuthorizeOutcome::NeedsLogin(login) => {
             // Back to the same request after signing in, without the spent session token.
@@ -212,7 +326,8 @@ where
     with_cookie(response, new_cookie)
 }
 
-/// The endpoints a client calls directly, each rate limited per named client and address.
+/// The endpoints a client calls directly, each rate limited per client and address when the
+/// client authenticates, per address otherwise (see `limits`).
 #[derive(Clone, Copy)]
 enum ClientEndpoint {
     Token,
@@ -255,7 +370,7 @@ where
 {
     let observation = shared.observe(endpoint.endpoint(), &request, Some(server));
     let answer = async {
-        let (parts, body) = match read(request).await {
+        let (parts, body) = match read(request, Shape::OAuth, shared.body_timeout).await {
             Ok(read) => read,
             Err(response) => return response,
         };
@@ -268,11 +383,8 @@ where
         if let ClientEndpoint::Token = endpoint {
             observation.grant_type(request.form.and_then(|form| param(form, "grant_type")).as_deref());
         }
-        let headers = match shared
-            .limiter
-            .check(endpoint.category(), &limits::client_key(&parts, client.as_deref()))
-        {
-            Ok(headers) => headers,
+        let reservation = match shared.limiter.reserve(endpoint.category(), &parts, client.as_deref()) {
+            Ok(reservation) => reservation,
             Err(response) => return *response,
         };
         let answer = match endpoint {
@@ -281,6 +393,8 @@ where
             ClientEndpoint::Revoke => shared.server.revoke(server, &request).await,
             ClientEndpoint::Userinfo => shared.server.userinfo(server, &request).await,
         };
+        // A success at these endpoints means the client authenticated (userinfo names none).
+        let headers = shared.limiter.settle(reservation, answer.status < 400);
         let mut response = respond(answer);
         add_headers(&mut response, &headers);
         response
@@ -288,7 +402,7 @@ where
     shared.finish(&observation, answer).await
 }
 
-async fn token<C, D, G>(State(shared): SharedState<C, D, G>, Path(server): Path<String>, request: Request) -> Response
+async fn token<C, D, G>(State(shared): SharedState<C, D, G>, ServerId(server): ServerId, request: Request) -> Response
 where
     C: ConfigStore + 'static,
     D: Directory + 'static,
@@ -299,7 +413,7 @@ where
 
 async fn introspect<C, D, G>(
     State(shared): SharedState<C, D, G>,
-    Path(server): Path<String>,
+    ServerId(server): ServerId,
     request: Request,
 ) -> Response
 where
@@ -310,7 +424,7 @@ where
     client_endpoint(&shared, &server, ClientEndpoint::Introspect, request).await
 }
 
-async fn revoke<C, D, G>(State(shared): SharedState<C, D, G>, Path(server): Path<String>, request: Request) -> Response
+async fn revoke<C, D, G>(State(shared): SharedState<C, D, G>, ServerId(server): ServerId, request: Request) -> Response
 where
     C: ConfigStore + 'static,
     D: Directory + 'static,
@@ -321,7 +435,7 @@ where
 
 async fn userinfo<C, D, G>(
     State(shared): SharedState<C, D, G>,
-    Path(server): Path<String>,
+    ServerId(server): ServerId,
     request: Request,
 ) -> Response
 where
@@ -333,7 +447,7 @@ where
 }
 
 /// `/v1/logout`: ends the browser's session when the library says so.
-async fn logout<C, D, G>(State(shared): SharedState<C, D, G>, Path(server): Path<String>, request: Request) -> Response
+async fn logout<C, D, G>(State(shared): SharedState<C, D, G>, ServerId(server): ServerId, request: Request) -> Response
 where
     C: ConfigStore + 'static,
     D: Directory + 'static,
@@ -341,7 +455,7 @@ where
 {
     let observation = shared.observe(Endpoint::Logout, &request, Some(&server));
     let answer = async {
-        let (parts, body) = match read(request).await {
+        let (parts, body) = match read(request, Shape::OAuth, shared.body_timeout).await {
             Ok(read) => read,
             Err(response) => return response,
         };
@@ -380,6 +494,7 @@ where
             Ok(admitted) => admitted,
             Err(response) => return response,
         };
+        let path = admitted.parts.uri.path();
         let mut response = match ApiRequest::from_http(&admitted.parts, &admitted.body, Some(&admitted.caller)) {
             Ok(request) => shared
                 .server
@@ -388,10 +503,86 @@ where
                 .await
                 .into_http()
                 .map(Body::from),
-            Err(_) => api_error(&ApiError::method_not_allowed()),
+            Err(_) => Shape::Okta.method_not_allowed(management_allow(path)),
         };
+        if response.status() == StatusCode::METHOD_NOT_ALLOWED && !response.headers().contains_key(ALLOW) {
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static(management_allow(path)));
+        }
         add_headers(&mut response, &admitted.headers);
         response
     };
     shared.finish(&observation, answer).await
+}
+
+/// The methods the management API takes at `path`, for the `Allow` header of its `405`s (RFC
+/// 9110 §15.5.6). Its paths alternate ids and collection names after the base
+/// (`/api/v1/authorizationServers`, `/oauth2/v1/clients`): a collection is listed and added to,
+/// a member read, replaced and deleted, a `lifecycle/{action}` posted, signing keys only read,
+/// and `credentials/lifecycle/keyRotate` posted.
+fn management_allow(path: &str) -> &'static str {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let rest = match segments.as_slice() {
+        ["api", "v1", "authorizationServers", rest @ ..] | ["oauth2", "v1", "clients", rest @ ..] => rest,
+        _ => return "GET, POST",
+    };
+    match rest {
+        [_, "credentials", "keys"] | [_, "credentials", "keys", _] => "GET",
+        [_, "credentials", "lifecycle", _] => "POST",
+        // `lifecycle` in a collection name's place (odd index), followed by the action.
+        [.., "lifecycle", _] if rest.len() % 2 == 1 => "POST",
+        // Ids sit at even indexes: an even length ends with a collection (or is the base).
+        _ if rest.len() % 2 == 0 => "GET, POST",
+        _ => "GET, PUT, DELETE",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_server_segment_follows_oauth2_and_is_decoded() {
+        assert_eq!(server_segment("/oauth2/default/v1/keys").as_deref(), Some("default"));
+        assert_eq!(
+            server_segment("/.well-known/oauth-authorization-server/oauth2/aus1").as_deref(),
+            Some("aus1")
+        );
+        assert_eq!(server_segment("/oauth2/oauth2/v1/keys").as_deref(), Some("oauth2"));
+        assert_eq!(server_segment("/oauth2/a%20b/v1/keys").as_deref(), Some("a b"));
+        assert_eq!(server_segment("/oauth2/%FF/v1/keys").as_deref(), Some("\u{FFFD}"));
+        assert_eq!(server_segment("/api/v1/logs"), None);
+    }
+
+    #[test]
+    fn management_paths_allow_what_their_kind_takes() {
+        let servers = "/api/v1/authorizationServers";
+        for (path, allow) in [
+            (servers.to_owned(), "GET, POST"),
+            (format!("{servers}/"), "GET, POST"),
+            (format!("{servers}/aus1"), "GET, PUT, DELETE"),
+            (format!("{servers}/aus1/lifecycle/activate"), "POST"),
+            (format!("{servers}/aus1/policies"), "GET, POST"),
+            (format!("{servers}/aus1/policies/lifecycle"), "GET, PUT, DELETE"),
+            (format!("{servers}/aus1/policies/p1/lifecycle/deactivate"), "POST"),
+            (format!("{servers}/aus1/policies/p1/rules"), "GET, POST"),
+            (format!("{servers}/aus1/policies/p1/rules/r1"), "GET, PUT, DELETE"),
+            (
+                format!("{servers}/aus1/policies/p1/rules/r1/lifecycle/activate"),
+                "POST",
+            ),
+            (format!("{servers}/aus1/scopes/s1"), "GET, PUT, DELETE"),
+            (format!("{servers}/aus1/claims"), "GET, POST"),
+            (format!("{servers}/aus1/credentials/keys"), "GET"),
+            (format!("{servers}/aus1/credentials/keys/kid1"), "GET"),
+            (format!("{servers}/aus1/credentials/lifecycle/keyRotate"), "POST"),
+            ("/oauth2/v1/clients".to_owned(), "GET, POST"),
+            ("/oauth2/v1/clients/web-app".to_owned(), "GET, PUT, DELETE"),
+            ("/oauth2/v1/clients/web-app/lifecycle/newSecret".to_owned(), "POST"),
+            ("/oauth2/v1/clients/lifecycle".to_owned(), "GET, PUT, DELETE"),
+        ] {
+            assert_eq!(management_allow(&path), allow, "{path}");
+        }
+    }
 }

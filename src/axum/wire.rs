@@ -4,13 +4,15 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request};
-use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
+use std::time::Duration;
+
+use axum::http::header::{ALLOW, CONNECTION, CONTENT_TYPE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::admin::{ApiError, ApiResponse};
-use crate::endpoint::{EndpointRequest, EndpointResponse, HttpRequestError};
+use crate::admin::{ApiError, ApiResponse, FieldError};
+use crate::endpoint::{EndpointRequest, EndpointResponse, ErrorCode, HttpRequestError, OAuthError};
 
 /// The largest request body read (form posts and management JSON are far smaller).
 pub(crate) const MAX_BODY: usize = 1024 * 1024;
@@ -30,24 +32,99 @@ pub(crate) fn api_error(error: &ApiError) -> Response {
     respond_api(error.response())
 }
 
-/// The request's parts and body, at most [`MAX_BODY`] bytes, or `413`.
-pub(crate) async fn read(request: Request) -> Result<(Parts, Bytes), Response> {
-    let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(bytes) => Ok((parts, bytes)),
-        Err(_) => Err((StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response()),
+/// The shape of the answers the adapter gives itself, before the library sees a request (a
+/// method the path does not take, a body that is too large or not UTF-8): the shape of the
+/// path's other answers, never the framework's bare text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// The OAuth 2.0 endpoints (`/oauth2/{id}/…`): `{"error": "invalid_request",
+    /// "error_description"}` (RFC 6749 §5.2), `Cache-Control: no-store`.
+    OAuth,
+    /// Okta's API (`/api/v1/…`, `/oauth2/v1/clients…`): Okta's error object.
+    Okta,
+    /// The sign-in form (`/login`), which browsers post: plain text.
+    Text,
+}
+
+/// Okta's summary of `E0000022`, as the OAuth error's description too.
+const METHOD_NOT_ALLOWED: &str = "The endpoint does not support the provided HTTP method.";
+const TOO_LARGE: &str = "The request body is too large.";
+const NOT_UTF8: &str = "The request body or a header is not valid UTF-8.";
+const TOO_SLOW: &str = "The request body was not received in time.";
+
+impl Shape {
+    /// An answer with `status` in this shape: an OAuth `invalid_request` or Okta's
+    /// `E0000003`/`E0000022` (`okta`), each with `text` as its description or cause.
+    fn answer(self, status: StatusCode, okta: ApiError, text: &'static str) -> Response {
+        let mut response = match self {
+            Shape::OAuth => respond(
+                OAuthError::new(ErrorCode::InvalidRequest, text)
+                    .with_status(status.as_u16())
+                    .response(),
+            ),
+            Shape::Okta => api_error(&okta),
+            Shape::Text => (status, text).into_response(),
+        };
+        *response.status_mut() = status;
+        response
+    }
+
+    /// `405` for a method the path does not take, with `Allow: allow` (RFC 9110 §15.5.6).
+    pub(crate) fn method_not_allowed(self, allow: &'static str) -> Response {
+        let mut response = self.answer(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::method_not_allowed(),
+            METHOD_NOT_ALLOWED,
+        );
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));
+        response
+    }
+
+    /// `413` for a body over [`MAX_BODY`].
+    pub(crate) fn too_large(self) -> Response {
+        let cause = FieldError::new("", "The request body is larger than 1 MiB.");
+        let okta = ApiError::malformed_body().with_causes(vec![cause]);
+        self.answer(StatusCode::PAYLOAD_TOO_LARGE, okta, TOO_LARGE)
+    }
+
+    /// `408` for a body that did not arrive within the body timeout, with `Connection: close`
+    /// (RFC 9110 §15.5.9: the server closes the connection; its remaining bytes are not read).
+    pub(crate) fn timed_out(self) -> Response {
+        let okta = ApiError::malformed_body().with_causes(vec![FieldError::new("", TOO_SLOW)]);
+        let mut response = self.answer(StatusCode::REQUEST_TIMEOUT, okta, TOO_SLOW);
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+        response
+    }
+
+    /// `400` for a form or header that is not UTF-8.
+    pub(crate) fn not_utf8(self) -> Response {
+        let okta = ApiError::malformed_body().with_causes(vec![FieldError::new("", NOT_UTF8)]);
+        self.answer(StatusCode::BAD_REQUEST, okta, NOT_UTF8)
     }
 }
 
-/// The endpoint request of `parts` and `body`, or the HTTP error that prevents one (`405` for a
-/// method no endpoint answers, `400` for input that is not UTF-8).
+/// The request's parts and body, at most [`MAX_BODY`] bytes received within `timeout` (from the
+/// moment the body is first read), or the `413` or `408` in the path's `shape`. The timeout
+/// bounds the whole body, so a caller dribbling a byte at a time cannot hold the connection.
+pub(crate) async fn read(request: Request, shape: Shape, timeout: Duration) -> Result<(Parts, Bytes), Response> {
+    let (parts, body) = request.into_parts();
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(bytes)) => Ok((parts, bytes)),
+        Ok(Err(_)) => Err(shape.too_large()),
+        Err(_) => Err(shape.timed_out()),
+    }
+}
+
+/// The endpoint request of `parts` and `body`, or the OAuth error that prevents one (`405` for a
+/// method no endpoint answers, which only `HEAD` reaches, `400` for input that is not UTF-8).
 pub(crate) fn endpoint_request<'a>(parts: &'a Parts, body: &'a [u8]) -> Result<EndpointRequest<'a>, Box<Response>> {
     EndpointRequest::from_http(parts, body).map_err(|error| {
-        let status = match error {
-            HttpRequestError::UnsupportedMethod => StatusCode::METHOD_NOT_ALLOWED,
-            _ => StatusCode::BAD_REQUEST,
-        };
-        Box::new((status, error.to_string()).into_response())
+        Box::new(match error {
+            HttpRequestError::UnsupportedMethod => Shape::OAuth.method_not_allowed("GET, POST"),
+            _ => Shape::OAuth.not_utf8(),
+        })
     })
 }
 

@@ -4,7 +4,9 @@
 use reqwest::header::{COOKIE, HOST, LOCATION, ORIGIN};
 use serde_json::json;
 
-use crate::support::{ALICE, API_TOKEN, BOB, TestServer, WEB_APP, WEB_REDIRECT, hidden_field};
+use crate::support::{
+    ALICE, API_TOKEN, BOB, TestServer, WEB_APP, WEB_REDIRECT, hidden_field, raw_exchange, raw_json, raw_status,
+};
 
 /// An authorization request of the web app (code flow; PKCE is optional for it).
 fn web_authorize_url(server: &TestServer) -> String {
@@ -163,4 +165,36 @@ async fn the_management_api_answers_only_requests_addressed_to_this_server() {
         .await
         .unwrap();
     assert_eq!(own.status(), 200);
+}
+
+/// A `Host` header that is not visible ASCII (obs-text, which HTTP/1.1 parsers let through)
+/// names no server of ours: the management API refuses it as a foreign name, however valid the
+/// token (it used to be waved through, since it could not be compared as text).
+#[tokio::test]
+async fn a_host_header_that_is_not_text_is_refused() {
+    let server = TestServer::start().await;
+    for host in [&b"\xff\xfe.example"[..], b"127.0.0.1\xa0", b"caf\xc3\xa9.example"] {
+        let mut request = b"GET /api/v1/authorizationServers HTTP/1.1\r\nHost: ".to_vec();
+        request.extend_from_slice(host);
+        request
+            .extend_from_slice(format!("\r\nAuthorization: SSWS {API_TOKEN}\r\nConnection: close\r\n\r\n").as_bytes());
+        let answer = raw_exchange(server.address, &request).await;
+        assert_eq!(raw_status(&answer), 401, "{host:?}: {answer}");
+        assert_eq!(raw_json(&answer)["errorCode"], "E0000011", "{host:?}");
+    }
+    // Two `Host` headers, the first our own: refused too (RFC 9112 §3.2 allows exactly one).
+    let own = server.address.to_string();
+    let request = format!(
+        "GET /api/v1/authorizationServers HTTP/1.1\r\nHost: {own}\r\nHost: attacker.example\r\n\
+         Authorization: SSWS {API_TOKEN}\r\nConnection: close\r\n\r\n"
+    );
+    let answer = raw_exchange(server.address, request.as_bytes()).await;
+    assert!([400, 401].contains(&raw_status(&answer)), "{answer}");
+    // The same request with one, our own, `Host` is answered.
+    let request = format!(
+        "GET /api/v1/authorizationServers HTTP/1.1\r\nHost: {own}\r\n\
+         Authorization: SSWS {API_TOKEN}\r\nConnection: close\r\n\r\n"
+    );
+    let answer = raw_exchange(server.address, request.as_bytes()).await;
+    assert_eq!(raw_status(&answer), 200, "{answer}");
 }

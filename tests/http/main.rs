@@ -12,6 +12,8 @@ mod sql_support;
 mod support;
 
 mod adapter;
+mod concurrency;
+mod hardening;
 mod host_checks;
 mod management;
 mod oauth2_flows;

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use authserver::AuthServer;
 use authserver::admin::ApiResponse;
@@ -60,6 +61,10 @@ pub struct Options {
     pub metrics: Option<Arc<dyn Metrics>>,
     /// A sign-in page instead of the adapter's.
     pub sign_in_page: Option<Page>,
+    /// The adapter's body timeout.
+    pub body_timeout: Duration,
+    /// The header read timeout of the serving loop.
+    pub header_timeout: Duration,
 }
 
 impl Default for Options {
@@ -71,6 +76,8 @@ impl Default for Options {
             rate_limits: RateLimits::disabled(),
             metrics: None,
             sign_in_page: None,
+            body_timeout: authserver::axum::DEFAULT_BODY_TIMEOUT,
+            header_timeout: authserver::axum::DEFAULT_HEADER_TIMEOUT,
         }
     }
 }
@@ -104,6 +111,8 @@ impl TestHost {
 pub struct TestServer {
     /// `http://127.0.0.1:{port}`.
     pub base_url: String,
+    /// The address it listens on.
+    pub address: SocketAddr,
     /// The server behind it, to look inside.
     pub host: TestHost,
     /// A client for plain requests; it never follows redirects.
@@ -119,7 +128,8 @@ impl TestServer {
     /// The sample org, with `configure` changing the options first.
     pub async fn start_with(configure: impl FnOnce(&mut Options)) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let address = listener.local_addr().unwrap();
+        let base_url = format!("http://{address}");
         let mut options = Options::default();
         configure(&mut options);
         let hasher = options.password_hasher;
@@ -161,7 +171,12 @@ impl TestServer {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Self { base_url, host, http }
+        Self {
+            base_url,
+            address,
+            host,
+            http,
+        }
     }
 
     /// The issuer of server `id`.
@@ -221,8 +236,48 @@ impl TestServer {
     }
 }
 
+/// Sends `request` as it is over a new connection and reads the answer until the server closes
+/// the connection (send `Connection: close`), or at most ten seconds: the answer as text (bytes
+/// that are not UTF-8 replaced).
+pub async fn raw_exchange(address: SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut answer));
+    read.await
+        .expect("the server closes the connection")
+        .expect("the answer is read");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// The status code of a raw HTTP/1.1 answer.
+pub fn raw_status(answer: &str) -> u16 {
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"))
+}
+
+/// The JSON body of a raw HTTP/1.1 answer (not chunked).
+pub fn raw_json(answer: &str) -> Value {
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    serde_json::from_str(body).unwrap_or_else(|_| panic!("not a JSON answer: {answer:?}"))
+}
+
+/// Header `name` of a raw HTTP/1.1 answer.
+pub fn raw_header<'a>(answer: &'a str, name: &str) -> Option<&'a str> {
+    let head = answer.split_once("\r\n\r\n").map_or(answer, |(head, _)| head);
+    head.lines().skip(1).find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
 /// Loads the sample org into a server over the given stores and serves `authserver::axum` on
-/// `listener`, with connection info, until the test ends.
+/// `listener` with `authserver::axum::serve` (connection info, header timeout), until the test
+/// ends.
 async fn serve<C, D, G, L>(
     listener: TcpListener,
     options: Options,
@@ -258,6 +313,7 @@ where
     let mut okta = Okta::new(Arc::clone(&server))
         .api_token(&org.api_token)
         .rate_limits(options.rate_limits)
+        .body_timeout(options.body_timeout)
         .system_log(Arc::clone(&events));
     if let Some(metrics) = options.metrics {
         okta = okta.metrics(metrics);
@@ -266,8 +322,8 @@ where
         okta = okta.sign_in_page(move |form: &SignInForm<'_>| page(form));
     }
     okta.purges().events(events).spawn();
-    let app = okta.router().into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let serving = authserver::axum::serve(listener, okta.router()).header_timeout(options.header_timeout);
+    tokio::spawn(serving.run());
     server
 }
 

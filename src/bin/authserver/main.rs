@@ -13,7 +13,6 @@ mod banner;
 mod database;
 mod stores;
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -144,10 +143,11 @@ where
     }
     let _purges = okta.purges().events(stores.events).spawn();
     banner::print(&server, base_url, &api_token, &org, applied_before).await;
-    let app = okta.router().into_make_service_with_connect_info::<SocketAddr>();
-    if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(stop_signal()).await {
-        return fail(&error.to_string());
-    }
+    // The library's serving loop rather than `axum::serve`: it times out slow headers (and idle
+    // keep-alive connections) at `DEFAULT_HEADER_TIMEOUT`; the router times out slow bodies.
+    authserver::axum::serve(listener, okta.router())
+        .run_until(stop_signal())
+        .await;
     ExitCode::SUCCESS
 }
 

@@ -64,15 +64,13 @@ impl TestIssuerBuilder {
         let issuer = self.base_url(base_url.clone()).start();
         let router = Okta::new(Arc::clone(issuer.server()))
             .admin(ApiToken::new(API_TOKEN))
-            .router()
-            .into_make_service_with_connect_info::<SocketAddr>();
+            .router();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            // A failing accept loop ends the task; requests then fail to connect, which the test sees.
-            let _ = ::axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+            crate::axum::serve(listener, router).run_until(shutdown).await;
         });
         Ok(ServedIssuer {
             issuer,
