@@ -73,7 +73,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 pub(crate) use claims::claim_from_json;
 pub(crate) use clients::imported_client_from_json;
@@ -97,6 +97,13 @@ type Answer = Result<ApiResponse, ApiError>;
 
 /// How often a compare-and-swap save is retried when other writers keep winning.
 const SAVE_ATTEMPTS: usize = 5;
+
+/// Shortest key rotation interval [`ManagementApi::with_rotation_settings`] keeps: one hour.
+pub const MIN_ROTATION_INTERVAL: Duration = Duration::hours(1);
+/// Longest key rotation interval, and longest retention of an `EXPIRED` key, that
+/// [`ManagementApi::with_rotation_settings`] keeps: five years (2 628 000 minutes, the longest
+/// lifetime a rule can give a refresh token).
+pub const MAX_ROTATION_PERIOD: Duration = Duration::minutes(2_628_000);
 
 /// The management API over a configuration store and a directory.
 pub struct ManagementApi<C, D> {
@@ -137,9 +144,17 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         self
     }
 
-    /// Uses `settings` for the keys of servers created from now on and for rotations.
+    /// Uses `settings` for the keys of servers created from now on and for rotations. The
+    /// interval is kept between [`MIN_ROTATION_INTERVAL`] and [`MAX_ROTATION_PERIOD`] and the
+    /// retention of `EXPIRED` keys between zero and [`MAX_ROTATION_PERIOD`]: a value outside is
+    /// moved to the nearest bound, so that scheduling the next rotation can neither overflow a
+    /// timestamp nor rotate on every request.
     pub fn with_rotation_settings(mut self, settings: RotationSettings) -> Self {
-        self.rotation = settings;
+        self.rotation = RotationSettings {
+            interval: settings.interval.clamp(MIN_ROTATION_INTERVAL, MAX_ROTATION_PERIOD),
+            expired_retention: settings.expired_retention.clamp(Duration::ZERO, MAX_ROTATION_PERIOD),
+            ..settings
+        };
         self
     }
 

@@ -301,6 +301,7 @@ pub(crate) fn rule_from_json(object: Map<String, Value>) -> Result<RuleInput, Ap
             ));
         }
     }
+    unrepresentable_lifetimes(&mut map, &mut errors);
     if let Some(conflict) = token_conflict(&map)? {
         map.remove("token");
         errors.push(conflict);
@@ -313,6 +314,64 @@ pub(crate) fn rule_from_json(object: Map<String, Value>) -> Result<RuleInput, Ap
         has_status,
         errors,
     })
+}
+
+/// Lifetimes given as numbers no `u32` holds (negative, fractional, 2³² or more): each is a
+/// validation error naming its field, with the message of its range, and is dropped so that the
+/// rest of the body still reads. Numbers a `u32` holds are checked against Okta's limits later
+/// ([`Rule::validate_lifetimes`]); values that are not numbers are wrong types (`E0000003`).
+fn unrepresentable_lifetimes(map: &mut Map<String, Value>, errors: &mut Vec<FieldError>) {
+    use crate::model::LifetimeField;
+    use crate::model::lifetimes::{
+        ACCESS_TOKEN_LIFETIME_MINUTES as ACCESS, MAX_REFRESH_TOKEN_LIFETIME_MINUTES,
+        REFRESH_TOKEN_WINDOW_MINUTES as WINDOW,
+    };
+    let fields = [
+        (
+            LifetimeField::AccessTokenLifetimeMinutes,
+            format!("must be between {} and {} minutes", ACCESS.start(), ACCESS.end()),
+        ),
+        (
+            LifetimeField::RefreshTokenLifetimeMinutes,
+            format!("must be 0 (unlimited) or at most {MAX_REFRESH_TOKEN_LIFETIME_MINUTES} minutes (five years)"),
+        ),
+        (
+            LifetimeField::RefreshTokenWindowMinutes,
+            format!("must be between {} and {} minutes", WINDOW.start(), WINDOW.end()),
+        ),
+    ];
+    let mut reported = Vec::new();
+    for token in token_objects(map) {
+        for (field, message) in &fields {
+            let bad = token
+                .get(field.name())
+                .is_some_and(|v| v.is_number() && v.as_u64().is_none_or(|n| u32::try_from(n).is_err()));
+            if bad {
+                token.remove(field.name());
+                if !reported.contains(field) {
+                    reported.push(*field);
+                    errors.push(FieldError::new(field.path(), message.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// The token objects of a rule body: `actions.token` and the 2017 layout's `token`, where given.
+fn token_objects(map: &mut Map<String, Value>) -> Vec<&mut Map<String, Value>> {
+    let mut objects = Vec::new();
+    let mut legacy = None;
+    let mut current = None;
+    for (key, value) in map.iter_mut() {
+        match key.as_str() {
+            "token" => legacy = value.as_object_mut(),
+            "actions" => current = value.get_mut("token").and_then(Value::as_object_mut),
+            _ => {}
+        }
+    }
+    objects.extend(current);
+    objects.extend(legacy);
+    objects
 }
 
 /// A validation error when the 2017 layout's top-level `token` and the current `actions.token`
@@ -713,6 +772,56 @@ mod tests {
         )
         .await;
         request["actions"] = json!({"token": {"accessTokenLifetimeMinutes": 1440, "refreshTokenLifetimeMinutes": 0}});
+        create(&api, &path, request).await;
+    }
+
+    #[tokio::test]
+    async fn lifetimes_beyond_what_time_arithmetic_holds_are_refused() {
+        // Issue 14: a refresh lifetime of 4294967295 minutes was stored, and every grant that
+        // issues a refresh token then panicked computing the expiry. Okta: refresh lifetimes are
+        // unlimited (0) or up to five years; numbers no u32 holds name their field too.
+        let (api, _) = api();
+        with_default_server(&api).await;
+        let path = rules_path(&api).await;
+        let five_years = "must be 0 (unlimited) or at most 2628000 minutes (five years)";
+        let refresh = format!("actions.token.refreshTokenLifetimeMinutes: {five_years}");
+        let mut request = rule("r", None);
+        for value in [
+            json!(4_294_967_295_u64),
+            json!(2_628_001),
+            json!(4_294_967_296_u64),
+            json!(-1),
+            json!(1.5),
+        ] {
+            request["actions"] = json!({"token": {"refreshTokenLifetimeMinutes": value}});
+            rejected(&api, Method::Post, &path, request.clone(), &[refresh.as_str()]).await;
+        }
+        request["actions"] = json!({"token": {"accessTokenLifetimeMinutes": 1e12, "refreshTokenWindowMinutes": -10}});
+        rejected(
+            &api,
+            Method::Post,
+            &path,
+            request.clone(),
+            &[
+                "actions.token.accessTokenLifetimeMinutes: must be between 5 and 1440 minutes",
+                "actions.token.refreshTokenWindowMinutes: must be between 10 and 2628000 minutes",
+            ],
+        )
+        .await;
+        // The 2017 layout's `token` is held to the same limits, under the same paths.
+        let mut seed = seed_rule();
+        seed["token"]["refreshTokenLifetimeMinutes"] = json!(4_294_967_295_u64);
+        rejected(&api, Method::Post, &path, seed, &[refresh.as_str()]).await;
+        // A replace too.
+        let created = create(&api, &path, rule("kept", None)).await;
+        let rule_path = format!("{path}/{}", created["id"].as_str().unwrap());
+        request["actions"] = json!({"token": {"refreshTokenLifetimeMinutes": 4_294_967_295_u64}});
+        rejected(&api, Method::Put, &rule_path, request.clone(), &[refresh.as_str()]).await;
+        // Five years, and unlimited, are fine.
+        request["actions"] = json!({"token": {"refreshTokenLifetimeMinutes": 2_628_000}});
+        create(&api, &path, request.clone()).await;
+        request["name"] = json!("unlimited");
+        request["actions"] = json!({"token": {"refreshTokenLifetimeMinutes": 0}});
         create(&api, &path, request).await;
     }
 
