@@ -42,11 +42,15 @@ use serde_json::{Map, Value};
 
 use super::fields::parse_object;
 use super::ids::{CLIENT, object_id};
+use super::limits::{
+    FORBIDDEN_URI_SCHEMES, JWKS_BYTES_MAX, JWKS_KEYS_MAX, NAME_MAX, REDIRECT_URIS_MAX, TYPES_MAX, URI_MAX,
+};
 use super::paging::{CursorPlace, Page, PageRequest};
 use super::{
     Answer, ApiError, ApiRequest, ApiResponse, FieldError, ManagementApi, Method, no_content, respond, to_json,
 };
 use crate::jose::Jwks;
+use crate::model::client::MAX_LEEWAY_SECONDS;
 use crate::model::{
     ApplicationType, Client, ClientCreated, ClientRecord, GrantType, RefreshTokenSettings, ResponseType,
     TokenEndpointAuthMethod,
@@ -60,6 +64,8 @@ const KIND: &str = "OAuth2Client";
 const DEFAULT_LIMIT: usize = 20;
 /// How many fresh ids are tried before registration gives up.
 const ID_ATTEMPTS: usize = 3;
+/// The problem with a `refresh_token.leeway` outside 0–60 seconds (Okta's refresh token guide).
+const LEEWAY_RANGE: &str = "The leeway must be between 0 and 60 seconds.";
 
 /// The problems of a client registration, gathered for one RFC 7591 §3.2.2 error.
 struct Metadata {
@@ -460,7 +466,14 @@ fn client_from_object(mut object: Map<String, Value>) -> Result<Client, ApiError
     check_field::<TokenEndpointAuthMethod>(&object, "token_endpoint_auth_method", &mut failure);
     check_field::<Vec<GrantType>>(&object, "grant_types", &mut failure);
     check_field::<Vec<ResponseType>>(&object, "response_types", &mut failure);
-    check_field::<RefreshTokenSettings>(&object, "refresh_token", &mut failure);
+    let leeway = object.get("refresh_token").and_then(|settings| settings.get("leeway"));
+    let leeway_in_range = |value: &Value| value.as_u64().is_some_and(|n| n <= u64::from(MAX_LEEWAY_SECONDS));
+    match leeway {
+        Some(value) if value.is_number() && !leeway_in_range(value) => {
+            failure.add("refresh_token.leeway", LEEWAY_RANGE)
+        }
+        _ => check_field::<RefreshTokenSettings>(&object, "refresh_token", &mut failure),
+    }
     failure.into_result()?;
     let response_types_given = object.get("response_types").is_some_and(|v| !v.is_null());
     for read_only in [
@@ -503,12 +516,45 @@ fn derived_response_types(grants: &[GrantType]) -> Vec<ResponseType> {
     types
 }
 
-/// Whether `uri` is an absolute URI; `Some(problem)` when it is not acceptable.
+/// Why `uri` is not acceptable as a client URI, if it is not: longer than [`URI_MAX`], not an
+/// absolute URI, holding whitespace or control characters (which URL parsers drop, so the URI
+/// would not be matched as registered), using one of the [`FORBIDDEN_URI_SCHEMES`] (compared
+/// case-insensitively), or, unless `allow_fragment`, with a fragment.
 fn uri_problem(uri: &str, allow_fragment: bool) -> Option<String> {
-    match url::Url::parse(uri) {
-        Err(_) => Some(format!("'{uri}' is not an absolute URI.")),
-        Ok(url) if !allow_fragment && url.fragment().is_some() => Some(format!("'{uri}' must not contain a fragment.")),
-        Ok(_) => None,
+    if uri.chars().count() > URI_MAX {
+        return Some(format!("A URI cannot be longer than {URI_MAX} characters."));
+    }
+    let url = match url::Url::parse(uri) {
+        Err(_) => return Some(format!("'{uri}' is not an absolute URI.")),
+        Ok(url) => url,
+    };
+    if uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("A URI cannot contain whitespace or control characters.".to_owned());
+    }
+    let scheme = url.scheme();
+    if FORBIDDEN_URI_SCHEMES
+        .iter()
+        .any(|forbidden| scheme.eq_ignore_ascii_case(forbidden))
+    {
+        return Some(format!("'{uri}' uses the '{scheme}' scheme, which is not allowed."));
+    }
+    if !allow_fragment && url.fragment().is_some() {
+        return Some(format!("'{uri}' must not contain a fragment."));
+    }
+    None
+}
+
+/// Checks a list of redirect URIs of `field`: at most [`REDIRECT_URIS_MAX`], each acceptable
+/// to [`uri_problem`] without a fragment.
+fn check_redirect_uris(failure: &mut Metadata, field: &str, uris: &[String]) {
+    if uris.len() > REDIRECT_URIS_MAX {
+        failure.add(field, format!("At most {REDIRECT_URIS_MAX} URIs are allowed."));
+        return;
+    }
+    for uri in uris {
+        if let Some(problem) = uri_problem(uri, false) {
+            failure.add(field, problem);
+        }
     }
 }
 
@@ -528,16 +574,12 @@ fn validate(client: &Client) -> Result<(), ApiError> {
             "At least one redirect URI is required for the authorization_code and implicit grants.",
         );
     }
-    for uri in &client.redirect_uris {
-        if let Some(problem) = uri_problem(uri, false) {
-            failure.add("redirect_uris", problem);
-        }
-    }
-    for uri in &client.post_logout_redirect_uris {
-        if let Some(problem) = uri_problem(uri, false) {
-            failure.add("post_logout_redirect_uris", problem);
-        }
-    }
+    check_redirect_uris(&mut failure, "redirect_uris", &client.redirect_uris);
+    check_redirect_uris(
+        &mut failure,
+        "post_logout_redirect_uris",
+        &client.post_logout_redirect_uris,
+    );
     let single_uris = [
         ("client_uri", &client.client_uri),
         ("logo_uri", &client.logo_uri),
@@ -548,6 +590,32 @@ fn validate(client: &Client) -> Result<(), ApiError> {
         if let Some(problem) = uri.as_deref().and_then(|uri| uri_problem(uri, true)) {
             failure.add(field, problem);
         }
+    }
+    let name = &client.client_name;
+    if name.trim().is_empty() {
+        failure.add("client_name", "The field can't be left blank.");
+    } else if name.chars().count() > NAME_MAX {
+        failure.add(
+            "client_name",
+            format!("The name cannot be longer than {NAME_MAX} characters."),
+        );
+    } else if name.chars().any(char::is_control) {
+        failure.add("client_name", "The name cannot contain control characters.");
+    }
+    if grants.len() > TYPES_MAX {
+        failure.add("grant_types", format!("At most {TYPES_MAX} grant types are allowed."));
+    }
+    if responses.len() > TYPES_MAX {
+        failure.add(
+            "response_types",
+            format!("At most {TYPES_MAX} response types are allowed."),
+        );
+    }
+    if client
+        .refresh_token
+        .is_some_and(|settings| settings.leeway > MAX_LEEWAY_SECONDS)
+    {
+        failure.add("refresh_token.leeway", LEEWAY_RANGE);
     }
 
     if grants.is_empty() {
@@ -632,8 +700,16 @@ fn validate(client: &Client) -> Result<(), ApiError> {
         }
     }
     if let Some(jwks) = &client.jwks {
-        let usable = serde_json::from_value::<Jwks>(jwks.clone()).is_ok_and(|set| !set.keys.is_empty());
-        if !usable {
+        let size = serde_json::to_vec(jwks).map_or(usize::MAX, |json| json.len());
+        let set = serde_json::from_value::<Jwks>(jwks.clone());
+        if size > JWKS_BYTES_MAX {
+            failure.add(
+                "jwks",
+                format!("A JWK Set cannot be larger than {JWKS_BYTES_MAX} bytes."),
+            );
+        } else if set.as_ref().is_ok_and(|set| set.keys.len() > JWKS_KEYS_MAX) {
+            failure.add("jwks", format!("A JWK Set cannot hold more than {JWKS_KEYS_MAX} keys."));
+        } else if !set.is_ok_and(|set| !set.keys.is_empty()) {
             failure.add("jwks", "Expected a JWK Set with at least one key.");
         }
     }
@@ -975,6 +1051,203 @@ mod tests {
         // Not JSON at all is Okta's E0000003.
         let response = call_raw(&api, Method::Post, CLIENTS, b"{nope").await;
         assert_eq!(response.body.unwrap()["errorCode"], "E0000003");
+    }
+
+    #[tokio::test]
+    async fn script_and_file_schemes_are_refused_in_every_uri() {
+        // Issue 14: `javascript:`, `data:` and `vbscript:` URIs were registered as redirect URIs
+        // (and post-logout redirect URIs, and `initiate_login_uri`): the server would send
+        // browsers to them. RFC 7591 §3.2.2: `invalid_redirect_uri`. `file:` too, any case.
+        let (api, _) = api();
+        let hostile = [
+            "javascript:alert(document.domain)",
+            "JavaScript://example.com/%0Aalert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "DATA:text/html;base64,PHNjcmlwdD4=",
+            "vbscript:msgbox(1)",
+            "VBScript:msgbox(1)",
+            "file:///etc/passwd",
+            "FILE://host/share",
+        ];
+        for uri in hostile {
+            for field in ["redirect_uris", "post_logout_redirect_uris"] {
+                let response = register(&api, with(json!({ field: [uri] }))).await;
+                let (error, description) = rejection(&response);
+                assert_eq!(error, "invalid_redirect_uri", "{field} {uri}");
+                assert!(description.starts_with(&format!("`{field}`:")), "{description}");
+                assert!(description.contains("scheme, which is not allowed"), "{description}");
+            }
+            let (error, description) = rejection(&register(&api, with(json!({"initiate_login_uri": uri}))).await);
+            assert_eq!(error, "invalid_redirect_uri", "initiate_login_uri {uri}");
+            assert!(description.starts_with("`initiate_login_uri`:"), "{description}");
+            for field in ["client_uri", "logo_uri"] {
+                let (error, description) = rejection(&register(&api, with(json!({ field: uri }))).await);
+                assert_eq!(error, "invalid_client_metadata", "{field} {uri}");
+                assert!(description.starts_with(&format!("`{field}`:")), "{description}");
+            }
+        }
+        // Whitespace and control characters, which URL parsers drop before reading the scheme.
+        for uri in [
+            " javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "https://a.example/cb\n",
+            "https://a.example/c b",
+        ] {
+            let (error, _) = rejection(&register(&api, with(json!({"redirect_uris": [uri]}))).await);
+            assert_eq!(error, "invalid_redirect_uri", "{uri:?}");
+        }
+        // A replace is held to the same rules.
+        let id = register(&api, web_request()).await.body.unwrap()["client_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let before = api.directory.client(&id).await.unwrap();
+        let replaced = call(
+            &api,
+            Method::Put,
+            &format!("{CLIENTS}/{id}"),
+            Some(with(json!({"redirect_uris": ["javascript:alert(1)"]}))),
+        )
+        .await;
+        assert_eq!(rejection(&replaced).0, "invalid_redirect_uri");
+        assert_eq!(api.directory.client(&id).await.unwrap(), before);
+        assert_eq!(
+            api.directory.clients().await.unwrap().len(),
+            1,
+            "refusals store nothing"
+        );
+    }
+
+    #[tokio::test]
+    async fn native_apps_keep_their_custom_schemes() {
+        // Okta (and RFC 8252 §7.1) let native apps redirect to private-use schemes.
+        let (api, _) = api();
+        let native = json!({
+            "client_name": "Native app", "application_type": "native", "token_endpoint_auth_method": "none",
+            "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+            "redirect_uris": ["com.example.app:/callback", "com.okta.dev-123:/oauth2/cb", "http://127.0.0.1:8080/cb"],
+            "post_logout_redirect_uris": ["com.example.app:/signed-out"]
+        });
+        let response = register(&api, native).await;
+        assert_eq!(response.status, 201, "{:?}", response.body);
+        assert_eq!(response.body.unwrap()["redirect_uris"][0], "com.example.app:/callback");
+    }
+
+    #[tokio::test]
+    async fn sizes_and_counts_are_bounded() {
+        use crate::admin::limits::{NAME_MAX, REDIRECT_URIS_MAX, URI_MAX};
+        // Issue 14: no field had a size limit. See the Limits table of the module docs.
+        let (api, _) = api();
+        let long_uri = format!("https://a.example/{}", "x".repeat(URI_MAX));
+        let many: Vec<String> = (0..=REDIRECT_URIS_MAX)
+            .map(|n| format!("https://a.example/{n}"))
+            .collect();
+        let key = json!({"kty": "RSA", "kid": "k", "e": "AQAB", "n": "AJnc"});
+        let cases = [
+            (
+                json!({"client_name": "n".repeat(NAME_MAX + 1)}),
+                "invalid_client_metadata",
+                "`client_name`: The name cannot be longer than 255 characters.",
+            ),
+            (
+                json!({"client_name": "tab\tname"}),
+                "invalid_client_metadata",
+                "`client_name`: The name cannot contain control characters.",
+            ),
+            (
+                json!({"redirect_uris": [long_uri]}),
+                "invalid_redirect_uri",
+                "`redirect_uris`: A URI cannot be longer than 1024 characters.",
+            ),
+            (
+                json!({"redirect_uris": many}),
+                "invalid_redirect_uri",
+                "`redirect_uris`: At most 100 URIs are allowed.",
+            ),
+            (
+                json!({"post_logout_redirect_uris": many}),
+                "invalid_redirect_uri",
+                "`post_logout_redirect_uris`: At most 100 URIs are allowed.",
+            ),
+            (
+                json!({"logo_uri": long_uri}),
+                "invalid_client_metadata",
+                "`logo_uri`: A URI cannot be longer than 1024 characters.",
+            ),
+            (
+                json!({"grant_types": vec!["authorization_code"; 17]}),
+                "invalid_client_metadata",
+                "`grant_types`: At most 16 grant types are allowed.",
+            ),
+            (
+                json!({"response_types": vec!["code"; 17], "grant_types": ["authorization_code"]}),
+                "invalid_client_metadata",
+                "`response_types`: At most 16 response types are allowed.",
+            ),
+            (
+                json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": vec![key.clone(); 21]}}),
+                "invalid_client_metadata",
+                "`jwks`: A JWK Set cannot hold more than 20 keys.",
+            ),
+            (
+                json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "RSA", "kid": "k", "e": "AQAB", "n": "A".repeat(40_000)}]}}),
+                "invalid_client_metadata",
+                "`jwks`: A JWK Set cannot be larger than 32768 bytes.",
+            ),
+        ];
+        for (changes, error, description) in cases {
+            let response = register(&api, with(changes.clone())).await;
+            assert_eq!(
+                rejection(&response),
+                (error.to_owned(), description.to_owned()),
+                "{changes}"
+            );
+        }
+        assert!(
+            api.directory.clients().await.unwrap().is_empty(),
+            "refusals store nothing"
+        );
+        let at_limit = with(json!({"client_name": "n".repeat(NAME_MAX), "redirect_uris": many[..REDIRECT_URIS_MAX]}));
+        assert_eq!(register(&api, at_limit).await.status, 201);
+    }
+
+    #[tokio::test]
+    async fn refresh_token_leeway_is_0_to_60_seconds_through_either_door() {
+        // Okta's refresh token guide: `leeway` 0–60 s. The JSON door refused larger values, the
+        // typed one stored any u8 (up to 255 s of reuse grace).
+        let (api, _) = api();
+        for leeway in [
+            json!(61),
+            json!(300),
+            json!(-1),
+            json!(1e9),
+            json!(18_446_744_073_709_551_615_u64),
+        ] {
+            let body = with(json!({"refresh_token": {"rotation_type": "ROTATE", "leeway": leeway}}));
+            let (error, description) = rejection(&register(&api, body).await);
+            assert_eq!(
+                (error.as_str(), description.as_str()),
+                (
+                    "invalid_client_metadata",
+                    "`refresh_token.leeway`: The leeway must be between 0 and 60 seconds."
+                ),
+                "{leeway}"
+            );
+        }
+        let mut client: crate::model::Client = serde_json::from_value(web_request()).unwrap();
+        client.refresh_token = Some(crate::model::RefreshTokenSettings {
+            rotation_type: crate::model::RotationType::Rotate,
+            leeway: 255,
+        });
+        let refused = api.create_client(client.clone()).await.unwrap_err();
+        assert_eq!(refused.code, crate::admin::ApiErrorCode::InvalidClientMetadata);
+        assert_eq!(refused.causes[0].field, "refresh_token.leeway");
+        assert!(api.directory.clients().await.unwrap().is_empty());
+        client.refresh_token = Some(crate::model::RefreshTokenSettings {
+            rotation_type: crate::model::RotationType::Rotate,
+            leeway: 60,
+        });
+        api.create_client(client).await.unwrap();
     }
 
     #[tokio::test]

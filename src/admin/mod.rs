@@ -59,6 +59,7 @@ mod error;
 mod fields;
 pub mod ids;
 mod keys;
+pub mod limits;
 pub mod links;
 mod members;
 mod paging;
