@@ -7,8 +7,13 @@
 
 use serde_json::{Map, Value, json};
 
-use super::fields::{BLANK, check_text, fail_on, parse_object, writable};
+use super::fields::{
+    BLANK, check_entries, check_optional_text, check_room, check_text, fail_on, parse_object, writable,
+};
 use super::ids::index_of;
+use super::limits::{
+    CONDITION_ENTRIES_MAX, CONDITION_ENTRY_MAX, NAME_MAX, RULES_PER_POLICY_MAX, SCOPES_PER_SERVER_MAX, TYPES_MAX,
+};
 use super::links::object_links;
 use super::policies::{insert_ranked, normalize, policy_index};
 use super::{Answer, ApiError, ApiRequest, FieldError, ManagementApi, Method, ids, lifecycle, no_content, respond};
@@ -17,8 +22,8 @@ use crate::store::{ConfigStore, Directory, ServerConfig};
 
 /// The resource name in rule `E0000007` errors.
 const RULE_KIND: &str = "AuthorizationServerPolicyRule";
-/// Longest rule name. Okta documents no limit; this one keeps names sane.
-const NAME_MAX: usize = 255;
+/// How many unknown scopes a refusal names at most.
+const UNKNOWN_SHOWN: usize = 20;
 /// Grant types that act for a user and so need `conditions.people`.
 const USER_GRANTS: [GrantType; 3] = [GrantType::AuthorizationCode, GrantType::Implicit, GrantType::Password];
 /// Okta's message for a user grant without people (quotes undoubled).
@@ -190,6 +195,8 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             .edit(server_id, |config, now| {
                 let p = policy_index(config, pid)?;
                 fail_on(validate_rule(&input, &config.scopes))?;
+                let count = config.policies[p].rules.len();
+                check_room("rules", count, RULES_PER_POLICY_MAX, "rules per policy")?;
                 let id = ids::object_id(ids::RULE, self.random());
                 if config.policies.iter().flat_map(|p| &p.rules).any(|r| r.id == id) {
                     return Err(ApiError::internal());
@@ -410,6 +417,22 @@ fn validate_rule(input: &RuleInput, scopes: &[Scope]) -> Vec<FieldError> {
             .map(|g| g.include.as_slice())
             .unwrap_or_default();
         let grants_reported = input.errors.iter().any(|e| e.field == "conditions.grantTypes");
+        if grants.len() > TYPES_MAX {
+            errors.push(FieldError::new(
+                "conditions.grantTypes",
+                format!("The list cannot have more than {TYPES_MAX} entries"),
+            ));
+        }
+        if let Some(people) = &conditions.people {
+            for (field, entries) in [
+                ("conditions.people.users.include", &people.users.include),
+                ("conditions.people.users.exclude", &people.users.exclude),
+                ("conditions.people.groups.include", &people.groups.include),
+                ("conditions.people.groups.exclude", &people.groups.exclude),
+            ] {
+                check_entries(&mut errors, field, entries, CONDITION_ENTRIES_MAX, CONDITION_ENTRY_MAX);
+            }
+        }
         if grants.is_empty() && !grants_reported {
             errors.push(FieldError::new(
                 "conditions.grantTypes",
@@ -427,14 +450,31 @@ fn validate_rule(input: &RuleInput, scopes: &[Scope]) -> Vec<FieldError> {
         if !has_people && grants.iter().any(|g| USER_GRANTS.contains(g)) {
             errors.push(FieldError::new("conditions.people", PEOPLE_REQUIRED));
         }
-        if let Some(condition) = &conditions.scopes {
-            let unknown: Vec<&str> = condition
+        let scope_entries = conditions
+            .scopes
+            .as_ref()
+            .map(|c| c.include.as_slice())
+            .unwrap_or_default();
+        let before = errors.len();
+        check_entries(
+            &mut errors,
+            "conditions.scopes",
+            scope_entries,
+            SCOPES_PER_SERVER_MAX,
+            CONDITION_ENTRY_MAX,
+        );
+        if let Some(condition) = conditions.scopes.as_ref().filter(|_| errors.len() == before) {
+            let mut unknown: Vec<&str> = condition
                 .include
                 .iter()
                 .map(String::as_str)
                 .filter(|name| *name != crate::model::ALL_SCOPES && !is_oidc_scope(name))
                 .filter(|name| !scopes.iter().any(|s| s.name == *name))
                 .collect();
+            if unknown.len() > UNKNOWN_SHOWN {
+                unknown.truncate(UNKNOWN_SHOWN);
+                unknown.push("…");
+            }
             if !unknown.is_empty() {
                 errors.push(FieldError::new(
                     "conditions.scopes",
@@ -447,6 +487,14 @@ fn validate_rule(input: &RuleInput, scopes: &[Scope]) -> Vec<FieldError> {
             }
         }
     }
+    let hook = rule.actions.token.inline_hook.as_ref().map(|hook| hook.id.as_str());
+    check_optional_text(
+        &mut errors,
+        "actions.token.inlineHook.id",
+        hook,
+        CONDITION_ENTRY_MAX,
+        false,
+    );
     errors.extend(input.errors.iter().cloned());
     if let Err(violations) = rule.validate_lifetimes() {
         for violation in violations.0 {
