@@ -31,8 +31,15 @@
 //! switches to a secret method (`200`), with `client_secret_expires_at: 0`. Otherwise a replace
 //! keeps the secret (unlike Okta's example, the response cannot echo it). Reads show
 //! `client_secret_expires_at: 0` for clients with a secret, never the secret. Every change stamps
-//! the record's `lastUpdated`, which implicitly revokes tokens minted before it. Directory writes
-//! are not compare-and-swap, so a replace racing a delete may re-create the client.
+//! the record's `lastUpdated`, which implicitly revokes tokens minted before it.
+//!
+//! Writes are compare-and-swap on the client's revision (see [`crate::store::directory`]): a
+//! replace or a new secret reads the client, builds the new record and writes it only if no other
+//! write came between, else reads again and retries (a few times, then `E0000009`). So a new
+//! secret and a replace racing each other both take effect, in some order, and the secret the
+//! new-secret answer shows is the one that works; a replace or new secret racing a delete answers
+//! `E0000007` and does not bring the client back. Registration inserts only under a free id. A
+//! `client_secret_jwt` client's key is written with its record, in one step.
 //!
 //! `GET /oauth2/v1/clients` takes `q` (case-insensitive prefix of `client_name`), `limit` (1–200,
 //! default 20) and `after` (the last `client_id` of the previous page).
@@ -47,7 +54,8 @@ use super::limits::{
 };
 use super::paging::{CursorPlace, Page, PageRequest};
 use super::{
-    Answer, ApiError, ApiRequest, ApiResponse, FieldError, ManagementApi, Method, no_content, respond, to_json,
+    Answer, ApiError, ApiRequest, ApiResponse, FieldError, ManagementApi, Method, SAVE_ATTEMPTS, no_content, respond,
+    to_json,
 };
 use crate::jose::Jwks;
 use crate::model::client::MAX_LEEWAY_SECONDS;
@@ -56,7 +64,8 @@ use crate::model::{
     TokenEndpointAuthMethod,
 };
 use crate::secret::ClientSecret;
-use crate::store::{ConfigStore, Directory};
+use crate::store::directory::JwtKeyChange;
+use crate::store::{ConfigStore, Directory, Saved, StoreError};
 
 /// The `not_found` kind of clients.
 const KIND: &str = "OAuth2Client";
@@ -115,10 +124,12 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     /// registration rules refuse; `E0000009` when the directory fails.
     pub async fn create_client(&self, client: Client) -> Result<ClientCreated, ApiError> {
         validate(&client)?;
+        self.check_jwt_keys_kept(&client)?;
         for _ in 0..ID_ATTEMPTS {
             let client_id = object_id(CLIENT, self.random());
-            if self.directory.client(&client_id).await?.is_none() {
-                return self.register(client, client_id, None).await;
+            // `None`: an id collision; draw another.
+            if let Some(created) = self.register(client.clone(), client_id, None).await? {
+                return Ok(created);
             }
         }
         Err(ApiError::internal())
@@ -156,11 +167,11 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
                 ),
             ));
         }
-        if self.directory.client(&client.client_id).await?.is_some() {
-            return Err(metadata("client_id", "A client with this client_id already exists."));
-        }
+        self.check_jwt_keys_kept(&client)?;
         let client_id = client.client_id.clone();
-        self.register(client, client_id, secret).await
+        self.register(client, client_id, secret)
+            .await?
+            .ok_or_else(|| metadata("client_id", "A client with this client_id already exists."))
     }
 
     /// [`import_client`](Self::import_client) from the client's registration JSON with its
@@ -194,42 +205,65 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     /// `E0000007` for an unknown client; `invalid_client_metadata` or `invalid_redirect_uri` for
     /// refused metadata or another `client_id`; `E0000009` when the directory fails.
     pub async fn replace_client(&self, client_id: &str, client: Client) -> Result<ClientCreated, ApiError> {
-        let stored = self.get_client(client_id).await?;
+        let mut loaded = Some(self.client_and_revision(client_id).await?);
         check_same_id(&client.client_id, client_id)?;
         validate(&client)?;
-        let client = Client {
-            client_id: stored.client.client_id.clone(),
-            client_id_issued_at: stored.client.client_id_issued_at,
-            ..client
-        };
-        // A client switching to client_secret_jwt needs a secret whose key the directory keeps, so
-        // it gets a fresh one (the stored digest cannot verify an HMAC).
-        let becomes_jwt = client.token_endpoint_auth_method == TokenEndpointAuthMethod::ClientSecretJwt
-            && stored.client.token_endpoint_auth_method != TokenEndpointAuthMethod::ClientSecretJwt;
-        let stored_hash = stored.client_secret_hash.filter(|_| !becomes_jwt);
-        let mut secret = None;
-        let (hash, expires_at) = match (client.token_endpoint_auth_method.uses_secret(), stored_hash) {
-            (true, Some(hash)) => (Some(hash), stored.client_secret_expires_at.or(Some(0))),
-            (true, None) => {
-                let fresh = generate_secret(self.random())?;
-                let hash = fresh.hash();
-                secret = Some(fresh);
-                (Some(hash), Some(0))
+        self.check_jwt_keys_kept(&client)?;
+        // A secret issued by this replace, kept across retries (it is shown only on success).
+        let mut fresh: Option<ClientSecret> = None;
+        for _ in 0..SAVE_ATTEMPTS {
+            let (stored, revision) = match loaded.take() {
+                Some(loaded) => loaded,
+                None => self.client_and_revision(client_id).await?,
+            };
+            let client = Client {
+                client_id: stored.client.client_id.clone(),
+                client_id_issued_at: stored.client.client_id_issued_at,
+                ..client.clone()
+            };
+            // A client switching to client_secret_jwt needs a secret whose key the directory
+            // keeps, so it gets a fresh one (the stored digest cannot verify an HMAC).
+            let method = client.token_endpoint_auth_method;
+            let becomes_jwt = method == TokenEndpointAuthMethod::ClientSecretJwt
+                && stored.client.token_endpoint_auth_method != TokenEndpointAuthMethod::ClientSecretJwt;
+            let stored_hash = stored.client_secret_hash.filter(|_| !becomes_jwt);
+            let mut issued = None;
+            let (hash, expires_at) = match (method.uses_secret(), stored_hash) {
+                (true, Some(hash)) => (Some(hash), stored.client_secret_expires_at.or(Some(0))),
+                (true, None) => {
+                    let secret = match &fresh {
+                        Some(secret) => secret.clone(),
+                        None => fresh.insert(generate_secret(self.random())?).clone(),
+                    };
+                    let hash = secret.hash();
+                    issued = Some(secret);
+                    (Some(hash), Some(0))
+                }
+                (false, _) => (None, None),
+            };
+            let record = ClientRecord {
+                client: client.clone(),
+                client_secret_hash: hash,
+                client_secret_expires_at: expires_at,
+                last_updated: Some(self.now()),
+            };
+            let key = match (&issued, method) {
+                (_, m) if m != TokenEndpointAuthMethod::ClientSecretJwt => JwtKeyChange::Forget,
+                (Some(secret), _) => JwtKeyChange::Set(secret),
+                (None, _) => JwtKeyChange::Keep,
+            };
+            match self.directory.replace_client(record.clone(), key, revision).await? {
+                Saved::Saved { .. } => {
+                    return Ok(match issued {
+                        Some(secret) => created(client, Some(secret)),
+                        None => shown(record),
+                    });
+                }
+                Saved::Stale => continue,
+                Saved::Missing => return Err(ApiError::not_found(client_id, KIND)),
             }
-            (false, _) => (None, None),
-        };
-        let record = ClientRecord {
-            client: client.clone(),
-            client_secret_hash: hash,
-            client_secret_expires_at: expires_at,
-            last_updated: Some(self.now()),
-        };
-        self.keep_jwt_key(&client, secret.as_ref()).await?;
-        self.directory.put_client(record.clone()).await?;
-        Ok(match secret {
-            Some(secret) => created(client, Some(secret)),
-            None => shown(record),
-        })
+        }
+        Err(ApiError::internal())
     }
 
     /// `DELETE /oauth2/v1/clients/{clientId}`.
@@ -251,24 +285,40 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     /// `E0000007` for an unknown client; `invalid_client_metadata` for a client without a secret
     /// method; `E0000009` when the directory fails.
     pub async fn new_client_secret(&self, client_id: &str) -> Result<ClientCreated, ApiError> {
-        let mut record = self.get_client(client_id).await?;
-        if !record.client.token_endpoint_auth_method.uses_secret() {
-            return Err(metadata(
-                "token_endpoint_auth_method",
-                format!(
-                    "A client that authenticates with {} has no client secret.",
-                    wire(&record.client.token_endpoint_auth_method)
-                ),
-            ));
+        // The new secret, kept across retries (it is shown only on success).
+        let mut fresh: Option<ClientSecret> = None;
+        for _ in 0..SAVE_ATTEMPTS {
+            let (mut record, revision) = self.client_and_revision(client_id).await?;
+            let method = record.client.token_endpoint_auth_method;
+            if !method.uses_secret() {
+                return Err(metadata(
+                    "token_endpoint_auth_method",
+                    format!(
+                        "A client that authenticates with {} has no client secret.",
+                        wire(&method)
+                    ),
+                ));
+            }
+            let secret = match &fresh {
+                Some(secret) => secret.clone(),
+                None => fresh.insert(generate_secret(self.random())?).clone(),
+            };
+            record.client_secret_hash = Some(secret.hash());
+            record.client_secret_expires_at = Some(0);
+            record.last_updated = Some(self.now());
+            let client = record.client.clone();
+            let key = if method == TokenEndpointAuthMethod::ClientSecretJwt {
+                JwtKeyChange::Set(&secret)
+            } else {
+                JwtKeyChange::Forget
+            };
+            match self.directory.replace_client(record, key, revision).await? {
+                Saved::Saved { .. } => return Ok(created(client, Some(secret))),
+                Saved::Stale => continue,
+                Saved::Missing => return Err(ApiError::not_found(client_id, KIND)),
+            }
         }
-        let secret = generate_secret(self.random())?;
-        record.client_secret_hash = Some(secret.hash());
-        record.client_secret_expires_at = Some(0);
-        record.last_updated = Some(self.now());
-        let client = record.client.clone();
-        self.keep_jwt_key(&client, Some(&secret)).await?;
-        self.directory.put_client(record).await?;
-        Ok(created(client, Some(secret)))
+        Err(ApiError::internal())
     }
 
     /// Routes `/oauth2/v1/clients{rest}`.
@@ -321,16 +371,18 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     }
 
     /// Stores a validated new `client` as `client_id` with `secret` (generated when its method
-    /// uses one and none is given): the client and the secret, shown this once.
+    /// uses one and none is given), if no client has that id: the client and the secret, shown
+    /// this once; `None` when the id is taken.
     async fn register(
         &self,
         mut client: Client,
         client_id: String,
         secret: Option<ClientSecret>,
-    ) -> Result<ClientCreated, ApiError> {
+    ) -> Result<Option<ClientCreated>, ApiError> {
         client.client_id = client_id;
         client.client_id_issued_at = Some(self.now().unix_timestamp());
-        let secret = match (client.token_endpoint_auth_method.uses_secret(), secret) {
+        let method = client.token_endpoint_auth_method;
+        let secret = match (method.uses_secret(), secret) {
             (false, _) => None,
             (true, Some(secret)) => Some(secret),
             (true, None) => Some(generate_secret(self.random())?),
@@ -341,37 +393,37 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             client_secret_expires_at: secret.as_ref().map(|_| 0),
             last_updated: Some(self.now()),
         };
-        self.keep_jwt_key(&client, secret.as_ref()).await?;
-        self.directory.put_client(record).await?;
-        Ok(created(client, secret))
+        let jwt_key = secret
+            .as_ref()
+            .filter(|_| method == TokenEndpointAuthMethod::ClientSecretJwt);
+        match self.directory.insert_client(record, jwt_key).await {
+            Ok(_) => Ok(Some(created(client, secret))),
+            Err(StoreError::Conflict) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
     }
 
-    /// Keeps the key a `client_secret_jwt` client's assertions are verified with (its new
-    /// `secret`), or forgets any such key for a client using another method. A directory that
-    /// cannot keep the key makes registering `client_secret_jwt` fail: the client could never
-    /// authenticate. Without a new secret a `client_secret_jwt` client keeps its key.
-    async fn keep_jwt_key(&self, client: &Client, secret: Option<&ClientSecret>) -> Result<(), ApiError> {
-        if client.token_endpoint_auth_method != TokenEndpointAuthMethod::ClientSecretJwt {
-            self.directory
-                .store_client_secret_jwt_key(&client.client_id, None)
-                .await?;
-            return Ok(());
-        }
-        let Some(secret) = secret else {
-            return Ok(());
-        };
-        if self
-            .directory
-            .store_client_secret_jwt_key(&client.client_id, Some(secret))
+    /// The stored client `client_id` with its revision, or `E0000007`.
+    async fn client_and_revision(&self, client_id: &str) -> Result<(ClientRecord, u64), ApiError> {
+        self.directory
+            .client_revision(client_id)
             .await?
+            .ok_or_else(|| ApiError::not_found(client_id, KIND))
+    }
+
+    /// `invalid_client_metadata` for a `client_secret_jwt` client when the directory keeps no
+    /// keys for such clients ([`Directory::keeps_client_secret_jwt_keys`]): the client could
+    /// never authenticate.
+    fn check_jwt_keys_kept(&self, client: &Client) -> Result<(), ApiError> {
+        if client.token_endpoint_auth_method == TokenEndpointAuthMethod::ClientSecretJwt
+            && !self.directory.keeps_client_secret_jwt_keys()
         {
-            Ok(())
-        } else {
-            Err(metadata(
+            return Err(metadata(
                 "token_endpoint_auth_method",
                 "This server's directory cannot keep the keys client_secret_jwt needs; register the client with private_key_jwt or client_secret_basic.",
-            ))
+            ));
         }
+        Ok(())
     }
 }
 
@@ -1248,6 +1300,107 @@ mod tests {
             leeway: 60,
         });
         api.create_client(client).await.unwrap();
+    }
+
+    /// Runs `first`, then after `delay` yields `second`, concurrently on this task.
+    async fn race<A: std::future::Future, B: std::future::Future>(
+        first: A,
+        second: B,
+        delay: usize,
+    ) -> (A::Output, B::Output) {
+        let second = async {
+            for _ in 0..delay {
+                tokio::task::yield_now().await;
+            }
+            second.await
+        };
+        tokio::join!(first, second)
+    }
+
+    #[tokio::test]
+    async fn a_new_secret_racing_a_replace_is_the_secret_that_works() {
+        // Issue 14: `newSecret` racing a `PUT` of the same client sometimes answered 200 with a
+        // secret that never worked, while the old secret kept working: the PUT wrote back the
+        // record it had read before the rotation. Client writes are compare-and-swap now.
+        use crate::admin::tests::yielding_api;
+        for method in ["client_secret_basic", "client_secret_jwt"] {
+            for delay in 0..8 {
+                let api = yielding_api();
+                let request = with(json!({"token_endpoint_auth_method": method}));
+                let created = api
+                    .create_client(serde_json::from_value(request.clone()).unwrap())
+                    .await
+                    .unwrap();
+                let id = created.client.client_id.clone();
+                let old = created.client_secret.unwrap();
+                let mut renamed: crate::model::Client = serde_json::from_value(request).unwrap();
+                renamed.client_name = "Renamed".into();
+                let (rotated, replaced) =
+                    race(api.new_client_secret(&id), api.replace_client(&id, renamed), delay).await;
+                let new = rotated.unwrap().client_secret.unwrap();
+                replaced.unwrap();
+                let stored = api.get_client(&id).await.unwrap();
+                let hash = stored.client_secret_hash.unwrap();
+                assert!(
+                    new.verify(&hash),
+                    "{method}, delay {delay}: the secret newSecret answered must work"
+                );
+                assert!(
+                    !old.verify(&hash),
+                    "{method}, delay {delay}: the old secret must stop working"
+                );
+                assert_eq!(
+                    stored.client.client_name, "Renamed",
+                    "{method}, delay {delay}: the replace is kept"
+                );
+                if method == "client_secret_jwt" {
+                    let key = api.directory().client_secret_jwt_key(&id).await.unwrap();
+                    assert_eq!(
+                        key,
+                        Some(new),
+                        "{method}, delay {delay}: the HMAC key is the new secret"
+                    );
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_replace_racing_a_delete_does_not_bring_the_client_back() {
+        // Issue 14: DELETE racing a PUT answered 204, yet the PUT then wrote the client back and
+        // its old secret kept working.
+        use crate::admin::tests::yielding_api;
+        for delay in 0..8 {
+            let api = yielding_api();
+            let created = api
+                .create_client(serde_json::from_value(web_request()).unwrap())
+                .await
+                .unwrap();
+            let id = created.client.client_id.clone();
+            let replacement: crate::model::Client = serde_json::from_value(web_request()).unwrap();
+            let (replaced, deleted) = race(api.replace_client(&id, replacement), api.delete_client(&id), delay).await;
+            deleted.unwrap();
+            if let Err(error) = replaced {
+                assert!(error.is_not_found(), "delay {delay}: {error:?}");
+            }
+            assert!(
+                api.get_client(&id).await.unwrap_err().is_not_found(),
+                "delay {delay}: a deleted client stays deleted"
+            );
+            // The same for a new secret racing the delete.
+            let created = api
+                .create_client(serde_json::from_value(web_request()).unwrap())
+                .await
+                .unwrap();
+            let id = created.client.client_id.clone();
+            let (rotated, deleted) = race(api.new_client_secret(&id), api.delete_client(&id), delay).await;
+            deleted.unwrap();
+            if let Err(error) = rotated {
+                assert!(error.is_not_found(), "delay {delay}: {error:?}");
+            }
+            assert!(api.get_client(&id).await.unwrap_err().is_not_found(), "delay {delay}");
+            assert!(api.directory().client_secret_jwt_key(&id).await.unwrap().is_none());
+        }
     }
 
     #[tokio::test]

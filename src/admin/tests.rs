@@ -523,3 +523,123 @@ async fn sizes_and_counts_are_bounded_with_a_cause_per_field() {
         rejected(&api, Method::Post, &path, request, &[expected]).await;
     }
 }
+
+/// A directory that yields to the executor before every call, so that management operations
+/// run concurrently with `join!` interleave at each directory access, as they do over a
+/// database.
+pub(super) struct YieldingDirectory(pub(super) MemoryDirectory);
+
+impl YieldingDirectory {
+    async fn pause<T>(&self, answer: T) -> T {
+        tokio::task::yield_now().await;
+        answer
+    }
+}
+
+impl crate::store::Directory for YieldingDirectory {
+    async fn client(&self, client_id: &str) -> Result<Option<crate::model::ClientRecord>, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.client(client_id).await
+    }
+
+    async fn clients(&self) -> Result<Vec<crate::model::ClientRecord>, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.clients().await
+    }
+
+    async fn put_client(&self, client: crate::model::ClientRecord) -> Result<(), crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.put_client(client).await
+    }
+
+    async fn delete_client(&self, client_id: &str) -> Result<bool, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.delete_client(client_id).await
+    }
+
+    async fn client_secret_jwt_key(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<crate::secret::ClientSecret>, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.client_secret_jwt_key(client_id).await
+    }
+
+    async fn store_client_secret_jwt_key(
+        &self,
+        client_id: &str,
+        key: Option<&crate::secret::ClientSecret>,
+    ) -> Result<bool, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.store_client_secret_jwt_key(client_id, key).await
+    }
+
+    async fn client_revision(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<(crate::model::ClientRecord, u64)>, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.client_revision(client_id).await
+    }
+
+    async fn insert_client(
+        &self,
+        client: crate::model::ClientRecord,
+        jwt_key: Option<&crate::secret::ClientSecret>,
+    ) -> Result<u64, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.insert_client(client, jwt_key).await
+    }
+
+    async fn replace_client(
+        &self,
+        client: crate::model::ClientRecord,
+        jwt_key: crate::store::directory::JwtKeyChange<'_>,
+        expected_revision: u64,
+    ) -> Result<crate::store::Saved, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.replace_client(client, jwt_key, expected_revision).await
+    }
+
+    fn keeps_client_secret_jwt_keys(&self) -> bool {
+        self.0.keeps_client_secret_jwt_keys()
+    }
+
+    async fn user(&self, id: &str) -> Result<Option<crate::model::User>, crate::store::StoreError> {
+        self.0.user(id).await
+    }
+
+    async fn user_by_login(&self, login: &str) -> Result<Option<crate::model::User>, crate::store::StoreError> {
+        self.0.user_by_login(login).await
+    }
+
+    async fn user_groups(&self, user_id: &str) -> Result<Vec<crate::model::Group>, crate::store::StoreError> {
+        self.0.user_groups(user_id).await
+    }
+
+    async fn is_assigned(&self, client_id: &str, user_id: &str) -> Result<bool, crate::store::StoreError> {
+        self.0.is_assigned(client_id, user_id).await
+    }
+
+    async fn check_password(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<Option<crate::model::User>, crate::store::StoreError> {
+        self.0.check_password(login, password).await
+    }
+}
+
+/// An API like [`api`]'s over a [`YieldingDirectory`].
+pub(super) fn yielding_api() -> ManagementApi<MemoryConfigStore, YieldingDirectory> {
+    let clock = Arc::new(ManualClock::new(datetime!(2024-01-01 0:00 UTC)));
+    ManagementApi::new(
+        Arc::new(MemoryConfigStore::new()),
+        Arc::new(YieldingDirectory(MemoryDirectory::new(
+            PasswordHasher::with_iterations(1_000),
+        ))),
+        Arc::new(crate::keys::SoftwareKeys),
+        clock,
+        "https://id.example.com/",
+    )
+}
