@@ -21,7 +21,8 @@
 use serde_json::{Map, Value};
 
 use super::error::FieldError;
-use super::fields::{BLANK, check_enum, fail_on, from_object, required};
+use super::fields::{BLANK, check_entries, check_enum, check_room, check_text, fail_on, from_object, required};
+use super::limits::{CLAIM_VALUE_MAX, CLAIMS_PER_SERVER_MAX, CONDITION_ENTRIES_MAX, CONDITION_ENTRY_MAX, NAME_MAX};
 use super::members::{Member, member_operations};
 use super::{Answer, ApiError, ApiRequest, ManagementApi, Method, respond};
 use crate::claims::{ClaimDefinitionError, compile_claim};
@@ -29,7 +30,7 @@ use crate::model::{Claim, ClaimConditions, ClaimType, ClaimValueType, GroupFilte
 use crate::store::{ConfigStore, Directory, ServerConfig};
 
 /// Longest claim value, in characters (Okta's limit for claim expressions).
-pub const MAX_VALUE_CHARS: usize = 1024;
+pub const MAX_VALUE_CHARS: usize = CLAIM_VALUE_MAX;
 
 impl Member for Claim {
     fn new_member(input: Self) -> Self {
@@ -45,7 +46,13 @@ impl Member for Claim {
     }
 
     fn check_new(config: &ServerConfig, new: &Self) -> Result<(), ApiError> {
-        validate(config, new, None)
+        validate(config, new, None)?;
+        check_room(
+            "claims",
+            config.claims.len(),
+            CLAIMS_PER_SERVER_MAX,
+            "claims per authorization server",
+        )
     }
 
     fn replacement(config: &ServerConfig, stored: &Self, input: &Self) -> Result<Self, ApiError> {
@@ -146,7 +153,14 @@ fn replace_system(stored: &Claim, input: &Claim) -> Result<Claim, ApiError> {
 /// `config` (`except` is its own id on replace).
 fn validate(config: &ServerConfig, claim: &Claim, except: Option<&str>) -> Result<(), ApiError> {
     let mut failures = Vec::new();
-    required(&mut failures, "name", Some(&claim.name));
+    check_text(&mut failures, "name", Some(&claim.name), NAME_MAX);
+    check_entries(
+        &mut failures,
+        "conditions.scopes",
+        claim.condition_scopes(),
+        CONDITION_ENTRIES_MAX,
+        CONDITION_ENTRY_MAX,
+    );
     match claim.value_type {
         ClaimValueType::Expression | ClaimValueType::Groups => {
             let value = required(&mut failures, "value", Some(&claim.value));
@@ -185,7 +199,12 @@ fn validate(config: &ServerConfig, claim: &Claim, except: Option<&str>) -> Resul
             ),
         ));
     }
-    for scope in claim.condition_scopes() {
+    let listed = if failures.iter().any(|f| f.field == "conditions.scopes") {
+        &[][..]
+    } else {
+        claim.condition_scopes()
+    };
+    for scope in listed {
         if !is_oidc_scope(scope) && !config.scopes.iter().any(|s| &s.name == scope) {
             failures.push(FieldError::new(
                 "conditions.scopes",

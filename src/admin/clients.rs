@@ -31,8 +31,15 @@
 //! switches to a secret method (`200`), with `client_secret_expires_at: 0`. Otherwise a replace
 //! keeps the secret (unlike Okta's example, the response cannot echo it). Reads show
 //! `client_secret_expires_at: 0` for clients with a secret, never the secret. Every change stamps
-//! the record's `lastUpdated`, which implicitly revokes tokens minted before it. Directory writes
-//! are not compare-and-swap, so a replace racing a delete may re-create the client.
+//! the record's `lastUpdated`, which implicitly revokes tokens minted before it.
+//!
+//! Writes are compare-and-swap on the client's revision (see [`crate::store::directory`]): a
+//! replace or a new secret reads the client, builds the new record and writes it only if no other
+//! write came between, else reads again and retries (a few times, then `E0000009`). So a new
+//! secret and a replace racing each other both take effect, in some order, and the secret the
+//! new-secret answer shows is the one that works; a replace or new secret racing a delete answers
+//! `E0000007` and does not bring the client back. Registration inserts only under a free id. A
+//! `client_secret_jwt` client's key is written with its record, in one step.
 //!
 //! `GET /oauth2/v1/clients` takes `q` (case-insensitive prefix of `client_name`), `limit` (1–200,
 //! default 20) and `after` (the last `client_id` of the previous page).
@@ -42,17 +49,23 @@ use serde_json::{Map, Value};
 
 use super::fields::parse_object;
 use super::ids::{CLIENT, object_id};
+use super::limits::{
+    FORBIDDEN_URI_SCHEMES, JWKS_BYTES_MAX, JWKS_KEYS_MAX, NAME_MAX, REDIRECT_URIS_MAX, TYPES_MAX, URI_MAX,
+};
 use super::paging::{CursorPlace, Page, PageRequest};
 use super::{
-    Answer, ApiError, ApiRequest, ApiResponse, FieldError, ManagementApi, Method, no_content, respond, to_json,
+    Answer, ApiError, ApiRequest, ApiResponse, FieldError, ManagementApi, Method, SAVE_ATTEMPTS, no_content, respond,
+    to_json,
 };
 use crate::jose::Jwks;
+use crate::model::client::MAX_LEEWAY_SECONDS;
 use crate::model::{
     ApplicationType, Client, ClientCreated, ClientRecord, GrantType, RefreshTokenSettings, ResponseType,
     TokenEndpointAuthMethod,
 };
 use crate::secret::ClientSecret;
-use crate::store::{ConfigStore, Directory};
+use crate::store::directory::JwtKeyChange;
+use crate::store::{ConfigStore, Directory, Saved, StoreError};
 
 /// The `not_found` kind of clients.
 const KIND: &str = "OAuth2Client";
@@ -60,6 +73,8 @@ const KIND: &str = "OAuth2Client";
 const DEFAULT_LIMIT: usize = 20;
 /// How many fresh ids are tried before registration gives up.
 const ID_ATTEMPTS: usize = 3;
+/// The problem with a `refresh_token.leeway` outside 0–60 seconds (Okta's refresh token guide).
+const LEEWAY_RANGE: &str = "The leeway must be between 0 and 60 seconds.";
 
 /// The problems of a client registration, gathered for one RFC 7591 §3.2.2 error.
 struct Metadata {
@@ -109,10 +124,12 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     /// registration rules refuse; `E0000009` when the directory fails.
     pub async fn create_client(&self, client: Client) -> Result<ClientCreated, ApiError> {
         validate(&client)?;
+        self.check_jwt_keys_kept(&client)?;
         for _ in 0..ID_ATTEMPTS {
             let client_id = object_id(CLIENT, self.random());
-            if self.directory.client(&client_id).await?.is_none() {
-                return self.register(client, client_id, None).await;
+            // `None`: an id collision; draw another.
+            if let Some(created) = self.register(client.clone(), client_id, None).await? {
+                return Ok(created);
             }
         }
         Err(ApiError::internal())
@@ -150,11 +167,11 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
                 ),
             ));
         }
-        if self.directory.client(&client.client_id).await?.is_some() {
-            return Err(metadata("client_id", "A client with this client_id already exists."));
-        }
+        self.check_jwt_keys_kept(&client)?;
         let client_id = client.client_id.clone();
-        self.register(client, client_id, secret).await
+        self.register(client, client_id, secret)
+            .await?
+            .ok_or_else(|| metadata("client_id", "A client with this client_id already exists."))
     }
 
     /// [`import_client`](Self::import_client) from the client's registration JSON with its
@@ -188,42 +205,65 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     /// `E0000007` for an unknown client; `invalid_client_metadata` or `invalid_redirect_uri` for
     /// refused metadata or another `client_id`; `E0000009` when the directory fails.
     pub async fn replace_client(&self, client_id: &str, client: Client) -> Result<ClientCreated, ApiError> {
-        let stored = self.get_client(client_id).await?;
+        let mut loaded = Some(self.client_and_revision(client_id).await?);
         check_same_id(&client.client_id, client_id)?;
         validate(&client)?;
-        let client = Client {
-            client_id: stored.client.client_id.clone(),
-            client_id_issued_at: stored.client.client_id_issued_at,
-            ..client
-        };
-        // A client switching to client_secret_jwt needs a secret whose key the directory keeps, so
-        // it gets a fresh one (the stored digest cannot verify an HMAC).
-        let becomes_jwt = client.token_endpoint_auth_method == TokenEndpointAuthMethod::ClientSecretJwt
-            && stored.client.token_endpoint_auth_method != TokenEndpointAuthMethod::ClientSecretJwt;
-        let stored_hash = stored.client_secret_hash.filter(|_| !becomes_jwt);
-        let mut secret = None;
-        let (hash, expires_at) = match (client.token_endpoint_auth_method.uses_secret(), stored_hash) {
-            (true, Some(hash)) => (Some(hash), stored.client_secret_expires_at.or(Some(0))),
-            (true, None) => {
-                let fresh = generate_secret(self.random())?;
-                let hash = fresh.hash();
-                secret = Some(fresh);
-                (Some(hash), Some(0))
+        self.check_jwt_keys_kept(&client)?;
+        // A secret issued by this replace, kept across retries (it is shown only on success).
+        let mut fresh: Option<ClientSecret> = None;
+        for _ in 0..SAVE_ATTEMPTS {
+            let (stored, revision) = match loaded.take() {
+                Some(loaded) => loaded,
+                None => self.client_and_revision(client_id).await?,
+            };
+            let client = Client {
+                client_id: stored.client.client_id.clone(),
+                client_id_issued_at: stored.client.client_id_issued_at,
+                ..client.clone()
+            };
+            // A client switching to client_secret_jwt needs a secret whose key the directory
+            // keeps, so it gets a fresh one (the stored digest cannot verify an HMAC).
+            let method = client.token_endpoint_auth_method;
+            let becomes_jwt = method == TokenEndpointAuthMethod::ClientSecretJwt
+                && stored.client.token_endpoint_auth_method != TokenEndpointAuthMethod::ClientSecretJwt;
+            let stored_hash = stored.client_secret_hash.filter(|_| !becomes_jwt);
+            let mut issued = None;
+            let (hash, expires_at) = match (method.uses_secret(), stored_hash) {
+                (true, Some(hash)) => (Some(hash), stored.client_secret_expires_at.or(Some(0))),
+                (true, None) => {
+                    let secret = match &fresh {
+                        Some(secret) => secret.clone(),
+                        None => fresh.insert(generate_secret(self.random())?).clone(),
+                    };
+                    let hash = secret.hash();
+                    issued = Some(secret);
+                    (Some(hash), Some(0))
+                }
+                (false, _) => (None, None),
+            };
+            let record = ClientRecord {
+                client: client.clone(),
+                client_secret_hash: hash,
+                client_secret_expires_at: expires_at,
+                last_updated: Some(self.now()),
+            };
+            let key = match (&issued, method) {
+                (_, m) if m != TokenEndpointAuthMethod::ClientSecretJwt => JwtKeyChange::Forget,
+                (Some(secret), _) => JwtKeyChange::Set(secret),
+                (None, _) => JwtKeyChange::Keep,
+            };
+            match self.directory.replace_client(record.clone(), key, revision).await? {
+                Saved::Saved { .. } => {
+                    return Ok(match issued {
+                        Some(secret) => created(client, Some(secret)),
+                        None => shown(record),
+                    });
+                }
+                Saved::Stale => continue,
+                Saved::Missing => return Err(ApiError::not_found(client_id, KIND)),
             }
-            (false, _) => (None, None),
-        };
-        let record = ClientRecord {
-            client: client.clone(),
-            client_secret_hash: hash,
-            client_secret_expires_at: expires_at,
-            last_updated: Some(self.now()),
-        };
-        self.keep_jwt_key(&client, secret.as_ref()).await?;
-        self.directory.put_client(record.clone()).await?;
-        Ok(match secret {
-            Some(secret) => created(client, Some(secret)),
-            None => shown(record),
-        })
+        }
+        Err(ApiError::internal())
     }
 
     /// `DELETE /oauth2/v1/clients/{clientId}`.
@@ -245,24 +285,40 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     /// `E0000007` for an unknown client; `invalid_client_metadata` for a client without a secret
     /// method; `E0000009` when the directory fails.
     pub async fn new_client_secret(&self, client_id: &str) -> Result<ClientCreated, ApiError> {
-        let mut record = self.get_client(client_id).await?;
-        if !record.client.token_endpoint_auth_method.uses_secret() {
-            return Err(metadata(
-                "token_endpoint_auth_method",
-                format!(
-                    "A client that authenticates with {} has no client secret.",
-                    wire(&record.client.token_endpoint_auth_method)
-                ),
-            ));
+        // The new secret, kept across retries (it is shown only on success).
+        let mut fresh: Option<ClientSecret> = None;
+        for _ in 0..SAVE_ATTEMPTS {
+            let (mut record, revision) = self.client_and_revision(client_id).await?;
+            let method = record.client.token_endpoint_auth_method;
+            if !method.uses_secret() {
+                return Err(metadata(
+                    "token_endpoint_auth_method",
+                    format!(
+                        "A client that authenticates with {} has no client secret.",
+                        wire(&method)
+                    ),
+                ));
+            }
+            let secret = match &fresh {
+                Some(secret) => secret.clone(),
+                None => fresh.insert(generate_secret(self.random())?).clone(),
+            };
+            record.client_secret_hash = Some(secret.hash());
+            record.client_secret_expires_at = Some(0);
+            record.last_updated = Some(self.now());
+            let client = record.client.clone();
+            let key = if method == TokenEndpointAuthMethod::ClientSecretJwt {
+                JwtKeyChange::Set(&secret)
+            } else {
+                JwtKeyChange::Forget
+            };
+            match self.directory.replace_client(record, key, revision).await? {
+                Saved::Saved { .. } => return Ok(created(client, Some(secret))),
+                Saved::Stale => continue,
+                Saved::Missing => return Err(ApiError::not_found(client_id, KIND)),
+            }
         }
-        let secret = generate_secret(self.random())?;
-        record.client_secret_hash = Some(secret.hash());
-        record.client_secret_expires_at = Some(0);
-        record.last_updated = Some(self.now());
-        let client = record.client.clone();
-        self.keep_jwt_key(&client, Some(&secret)).await?;
-        self.directory.put_client(record).await?;
-        Ok(created(client, Some(secret)))
+        Err(ApiError::internal())
     }
 
     /// Routes `/oauth2/v1/clients{rest}`.
@@ -315,16 +371,18 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     }
 
     /// Stores a validated new `client` as `client_id` with `secret` (generated when its method
-    /// uses one and none is given): the client and the secret, shown this once.
+    /// uses one and none is given), if no client has that id: the client and the secret, shown
+    /// this once; `None` when the id is taken.
     async fn register(
         &self,
         mut client: Client,
         client_id: String,
         secret: Option<ClientSecret>,
-    ) -> Result<ClientCreated, ApiError> {
+    ) -> Result<Option<ClientCreated>, ApiError> {
         client.client_id = client_id;
         client.client_id_issued_at = Some(self.now().unix_timestamp());
-        let secret = match (client.token_endpoint_auth_method.uses_secret(), secret) {
+        let method = client.token_endpoint_auth_method;
+        let secret = match (method.uses_secret(), secret) {
             (false, _) => None,
             (true, Some(secret)) => Some(secret),
             (true, None) => Some(generate_secret(self.random())?),
@@ -335,37 +393,37 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             client_secret_expires_at: secret.as_ref().map(|_| 0),
             last_updated: Some(self.now()),
         };
-        self.keep_jwt_key(&client, secret.as_ref()).await?;
-        self.directory.put_client(record).await?;
-        Ok(created(client, secret))
+        let jwt_key = secret
+            .as_ref()
+            .filter(|_| method == TokenEndpointAuthMethod::ClientSecretJwt);
+        match self.directory.insert_client(record, jwt_key).await {
+            Ok(_) => Ok(Some(created(client, secret))),
+            Err(StoreError::Conflict) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
     }
 
-    /// Keeps the key a `client_secret_jwt` client's assertions are verified with (its new
-    /// `secret`), or forgets any such key for a client using another method. A directory that
-    /// cannot keep the key makes registering `client_secret_jwt` fail: the client could never
-    /// authenticate. Without a new secret a `client_secret_jwt` client keeps its key.
-    async fn keep_jwt_key(&self, client: &Client, secret: Option<&ClientSecret>) -> Result<(), ApiError> {
-        if client.token_endpoint_auth_method != TokenEndpointAuthMethod::ClientSecretJwt {
-            self.directory
-                .store_client_secret_jwt_key(&client.client_id, None)
-                .await?;
-            return Ok(());
-        }
-        let Some(secret) = secret else {
-            return Ok(());
-        };
-        if self
-            .directory
-            .store_client_secret_jwt_key(&client.client_id, Some(secret))
+    /// The stored client `client_id` with its revision, or `E0000007`.
+    async fn client_and_revision(&self, client_id: &str) -> Result<(ClientRecord, u64), ApiError> {
+        self.directory
+            .client_revision(client_id)
             .await?
+            .ok_or_else(|| ApiError::not_found(client_id, KIND))
+    }
+
+    /// `invalid_client_metadata` for a `client_secret_jwt` client when the directory keeps no
+    /// keys for such clients ([`Directory::keeps_client_secret_jwt_keys`]): the client could
+    /// never authenticate.
+    fn check_jwt_keys_kept(&self, client: &Client) -> Result<(), ApiError> {
+        if client.token_endpoint_auth_method == TokenEndpointAuthMethod::ClientSecretJwt
+            && !self.directory.keeps_client_secret_jwt_keys()
         {
-            Ok(())
-        } else {
-            Err(metadata(
+            return Err(metadata(
                 "token_endpoint_auth_method",
                 "This server's directory cannot keep the keys client_secret_jwt needs; register the client with private_key_jwt or client_secret_basic.",
-            ))
+            ));
         }
+        Ok(())
     }
 }
 
@@ -460,7 +518,14 @@ fn client_from_object(mut object: Map<String, Value>) -> Result<Client, ApiError
     check_field::<TokenEndpointAuthMethod>(&object, "token_endpoint_auth_method", &mut failure);
     check_field::<Vec<GrantType>>(&object, "grant_types", &mut failure);
     check_field::<Vec<ResponseType>>(&object, "response_types", &mut failure);
-    check_field::<RefreshTokenSettings>(&object, "refresh_token", &mut failure);
+    let leeway = object.get("refresh_token").and_then(|settings| settings.get("leeway"));
+    let leeway_in_range = |value: &Value| value.as_u64().is_some_and(|n| n <= u64::from(MAX_LEEWAY_SECONDS));
+    match leeway {
+        Some(value) if value.is_number() && !leeway_in_range(value) => {
+            failure.add("refresh_token.leeway", LEEWAY_RANGE)
+        }
+        _ => check_field::<RefreshTokenSettings>(&object, "refresh_token", &mut failure),
+    }
     failure.into_result()?;
     let response_types_given = object.get("response_types").is_some_and(|v| !v.is_null());
     for read_only in [
@@ -503,12 +568,45 @@ fn derived_response_types(grants: &[GrantType]) -> Vec<ResponseType> {
     types
 }
 
-/// Whether `uri` is an absolute URI; `Some(problem)` when it is not acceptable.
+/// Why `uri` is not acceptable as a client URI, if it is not: longer than [`URI_MAX`], not an
+/// absolute URI, holding whitespace or control characters (which URL parsers drop, so the URI
+/// would not be matched as registered), using one of the [`FORBIDDEN_URI_SCHEMES`] (compared
+/// case-insensitively), or, unless `allow_fragment`, with a fragment.
 fn uri_problem(uri: &str, allow_fragment: bool) -> Option<String> {
-    match url::Url::parse(uri) {
-        Err(_) => Some(format!("'{uri}' is not an absolute URI.")),
-        Ok(url) if !allow_fragment && url.fragment().is_some() => Some(format!("'{uri}' must not contain a fragment.")),
-        Ok(_) => None,
+    if uri.chars().count() > URI_MAX {
+        return Some(format!("A URI cannot be longer than {URI_MAX} characters."));
+    }
+    let url = match url::Url::parse(uri) {
+        Err(_) => return Some(format!("'{uri}' is not an absolute URI.")),
+        Ok(url) => url,
+    };
+    if uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Some("A URI cannot contain whitespace or control characters.".to_owned());
+    }
+    let scheme = url.scheme();
+    if FORBIDDEN_URI_SCHEMES
+        .iter()
+        .any(|forbidden| scheme.eq_ignore_ascii_case(forbidden))
+    {
+        return Some(format!("'{uri}' uses the '{scheme}' scheme, which is not allowed."));
+    }
+    if !allow_fragment && url.fragment().is_some() {
+        return Some(format!("'{uri}' must not contain a fragment."));
+    }
+    None
+}
+
+/// Checks a list of redirect URIs of `field`: at most [`REDIRECT_URIS_MAX`], each acceptable
+/// to [`uri_problem`] without a fragment.
+fn check_redirect_uris(failure: &mut Metadata, field: &str, uris: &[String]) {
+    if uris.len() > REDIRECT_URIS_MAX {
+        failure.add(field, format!("At most {REDIRECT_URIS_MAX} URIs are allowed."));
+        return;
+    }
+    for uri in uris {
+        if let Some(problem) = uri_problem(uri, false) {
+            failure.add(field, problem);
+        }
     }
 }
 
@@ -528,16 +626,12 @@ fn validate(client: &Client) -> Result<(), ApiError> {
             "At least one redirect URI is required for the authorization_code and implicit grants.",
         );
     }
-    for uri in &client.redirect_uris {
-        if let Some(problem) = uri_problem(uri, false) {
-            failure.add("redirect_uris", problem);
-        }
-    }
-    for uri in &client.post_logout_redirect_uris {
-        if let Some(problem) = uri_problem(uri, false) {
-            failure.add("post_logout_redirect_uris", problem);
-        }
-    }
+    check_redirect_uris(&mut failure, "redirect_uris", &client.redirect_uris);
+    check_redirect_uris(
+        &mut failure,
+        "post_logout_redirect_uris",
+        &client.post_logout_redirect_uris,
+    );
     let single_uris = [
         ("client_uri", &client.client_uri),
         ("logo_uri", &client.logo_uri),
@@ -548,6 +642,32 @@ fn validate(client: &Client) -> Result<(), ApiError> {
         if let Some(problem) = uri.as_deref().and_then(|uri| uri_problem(uri, true)) {
             failure.add(field, problem);
         }
+    }
+    let name = &client.client_name;
+    if name.trim().is_empty() {
+        failure.add("client_name", "The field can't be left blank.");
+    } else if name.chars().count() > NAME_MAX {
+        failure.add(
+            "client_name",
+            format!("The name cannot be longer than {NAME_MAX} characters."),
+        );
+    } else if name.chars().any(char::is_control) {
+        failure.add("client_name", "The name cannot contain control characters.");
+    }
+    if grants.len() > TYPES_MAX {
+        failure.add("grant_types", format!("At most {TYPES_MAX} grant types are allowed."));
+    }
+    if responses.len() > TYPES_MAX {
+        failure.add(
+            "response_types",
+            format!("At most {TYPES_MAX} response types are allowed."),
+        );
+    }
+    if client
+        .refresh_token
+        .is_some_and(|settings| settings.leeway > MAX_LEEWAY_SECONDS)
+    {
+        failure.add("refresh_token.leeway", LEEWAY_RANGE);
     }
 
     if grants.is_empty() {
@@ -632,8 +752,16 @@ fn validate(client: &Client) -> Result<(), ApiError> {
         }
     }
     if let Some(jwks) = &client.jwks {
-        let usable = serde_json::from_value::<Jwks>(jwks.clone()).is_ok_and(|set| !set.keys.is_empty());
-        if !usable {
+        let size = serde_json::to_vec(jwks).map_or(usize::MAX, |json| json.len());
+        let set = serde_json::from_value::<Jwks>(jwks.clone());
+        if size > JWKS_BYTES_MAX {
+            failure.add(
+                "jwks",
+                format!("A JWK Set cannot be larger than {JWKS_BYTES_MAX} bytes."),
+            );
+        } else if set.as_ref().is_ok_and(|set| set.keys.len() > JWKS_KEYS_MAX) {
+            failure.add("jwks", format!("A JWK Set cannot hold more than {JWKS_KEYS_MAX} keys."));
+        } else if !set.is_ok_and(|set| !set.keys.is_empty()) {
             failure.add("jwks", "Expected a JWK Set with at least one key.");
         }
     }
@@ -975,6 +1103,304 @@ mod tests {
         // Not JSON at all is Okta's E0000003.
         let response = call_raw(&api, Method::Post, CLIENTS, b"{nope").await;
         assert_eq!(response.body.unwrap()["errorCode"], "E0000003");
+    }
+
+    #[tokio::test]
+    async fn script_and_file_schemes_are_refused_in_every_uri() {
+        // Issue 14: `javascript:`, `data:` and `vbscript:` URIs were registered as redirect URIs
+        // (and post-logout redirect URIs, and `initiate_login_uri`): the server would send
+        // browsers to them. RFC 7591 §3.2.2: `invalid_redirect_uri`. `file:` too, any case.
+        let (api, _) = api();
+        let hostile = [
+            "javascript:alert(document.domain)",
+            "JavaScript://example.com/%0Aalert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "DATA:text/html;base64,PHNjcmlwdD4=",
+            "vbscript:msgbox(1)",
+            "VBScript:msgbox(1)",
+            "file:///etc/passwd",
+            "FILE://host/share",
+        ];
+        for uri in hostile {
+            for field in ["redirect_uris", "post_logout_redirect_uris"] {
+                let response = register(&api, with(json!({ field: [uri] }))).await;
+                let (error, description) = rejection(&response);
+                assert_eq!(error, "invalid_redirect_uri", "{field} {uri}");
+                assert!(description.starts_with(&format!("`{field}`:")), "{description}");
+                assert!(description.contains("scheme, which is not allowed"), "{description}");
+            }
+            let (error, description) = rejection(&register(&api, with(json!({"initiate_login_uri": uri}))).await);
+            assert_eq!(error, "invalid_redirect_uri", "initiate_login_uri {uri}");
+            assert!(description.starts_with("`initiate_login_uri`:"), "{description}");
+            for field in ["client_uri", "logo_uri"] {
+                let (error, description) = rejection(&register(&api, with(json!({ field: uri }))).await);
+                assert_eq!(error, "invalid_client_metadata", "{field} {uri}");
+                assert!(description.starts_with(&format!("`{field}`:")), "{description}");
+            }
+        }
+        // Whitespace and control characters, which URL parsers drop before reading the scheme.
+        for uri in [
+            " javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "https://a.example/cb\n",
+            "https://a.example/c b",
+        ] {
+            let (error, _) = rejection(&register(&api, with(json!({"redirect_uris": [uri]}))).await);
+            assert_eq!(error, "invalid_redirect_uri", "{uri:?}");
+        }
+        // A replace is held to the same rules.
+        let id = register(&api, web_request()).await.body.unwrap()["client_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let before = api.directory.client(&id).await.unwrap();
+        let replaced = call(
+            &api,
+            Method::Put,
+            &format!("{CLIENTS}/{id}"),
+            Some(with(json!({"redirect_uris": ["javascript:alert(1)"]}))),
+        )
+        .await;
+        assert_eq!(rejection(&replaced).0, "invalid_redirect_uri");
+        assert_eq!(api.directory.client(&id).await.unwrap(), before);
+        assert_eq!(
+            api.directory.clients().await.unwrap().len(),
+            1,
+            "refusals store nothing"
+        );
+    }
+
+    #[tokio::test]
+    async fn native_apps_keep_their_custom_schemes() {
+        // Okta (and RFC 8252 §7.1) let native apps redirect to private-use schemes.
+        let (api, _) = api();
+        let native = json!({
+            "client_name": "Native app", "application_type": "native", "token_endpoint_auth_method": "none",
+            "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+            "redirect_uris": ["com.example.app:/callback", "com.okta.dev-123:/oauth2/cb", "http://127.0.0.1:8080/cb"],
+            "post_logout_redirect_uris": ["com.example.app:/signed-out"]
+        });
+        let response = register(&api, native).await;
+        assert_eq!(response.status, 201, "{:?}", response.body);
+        assert_eq!(response.body.unwrap()["redirect_uris"][0], "com.example.app:/callback");
+    }
+
+    #[tokio::test]
+    async fn sizes_and_counts_are_bounded() {
+        use crate::admin::limits::{NAME_MAX, REDIRECT_URIS_MAX, URI_MAX};
+        // Issue 14: no field had a size limit. See the Limits table of the module docs.
+        let (api, _) = api();
+        let long_uri = format!("https://a.example/{}", "x".repeat(URI_MAX));
+        let many: Vec<String> = (0..=REDIRECT_URIS_MAX)
+            .map(|n| format!("https://a.example/{n}"))
+            .collect();
+        let key = json!({"kty": "RSA", "kid": "k", "e": "AQAB", "n": "AJnc"});
+        let cases = [
+            (
+                json!({"client_name": "n".repeat(NAME_MAX + 1)}),
+                "invalid_client_metadata",
+                "`client_name`: The name cannot be longer than 255 characters.",
+            ),
+            (
+                json!({"client_name": "tab\tname"}),
+                "invalid_client_metadata",
+                "`client_name`: The name cannot contain control characters.",
+            ),
+            (
+                json!({"redirect_uris": [long_uri]}),
+                "invalid_redirect_uri",
+                "`redirect_uris`: A URI cannot be longer than 1024 characters.",
+            ),
+            (
+                json!({"redirect_uris": many}),
+                "invalid_redirect_uri",
+                "`redirect_uris`: At most 100 URIs are allowed.",
+            ),
+            (
+                json!({"post_logout_redirect_uris": many}),
+                "invalid_redirect_uri",
+                "`post_logout_redirect_uris`: At most 100 URIs are allowed.",
+            ),
+            (
+                json!({"logo_uri": long_uri}),
+                "invalid_client_metadata",
+                "`logo_uri`: A URI cannot be longer than 1024 characters.",
+            ),
+            (
+                json!({"grant_types": vec!["authorization_code"; 17]}),
+                "invalid_client_metadata",
+                "`grant_types`: At most 16 grant types are allowed.",
+            ),
+            (
+                json!({"response_types": vec!["code"; 17], "grant_types": ["authorization_code"]}),
+                "invalid_client_metadata",
+                "`response_types`: At most 16 response types are allowed.",
+            ),
+            (
+                json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": vec![key.clone(); 21]}}),
+                "invalid_client_metadata",
+                "`jwks`: A JWK Set cannot hold more than 20 keys.",
+            ),
+            (
+                json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "RSA", "kid": "k", "e": "AQAB", "n": "A".repeat(40_000)}]}}),
+                "invalid_client_metadata",
+                "`jwks`: A JWK Set cannot be larger than 32768 bytes.",
+            ),
+        ];
+        for (changes, error, description) in cases {
+            let response = register(&api, with(changes.clone())).await;
+            assert_eq!(
+                rejection(&response),
+                (error.to_owned(), description.to_owned()),
+                "{changes}"
+            );
+        }
+        assert!(
+            api.directory.clients().await.unwrap().is_empty(),
+            "refusals store nothing"
+        );
+        let at_limit = with(json!({"client_name": "n".repeat(NAME_MAX), "redirect_uris": many[..REDIRECT_URIS_MAX]}));
+        assert_eq!(register(&api, at_limit).await.status, 201);
+    }
+
+    #[tokio::test]
+    async fn refresh_token_leeway_is_0_to_60_seconds_through_either_door() {
+        // Okta's refresh token guide: `leeway` 0–60 s. The JSON door refused larger values, the
+        // typed one stored any u8 (up to 255 s of reuse grace).
+        let (api, _) = api();
+        for leeway in [
+            json!(61),
+            json!(300),
+            json!(-1),
+            json!(1e9),
+            json!(18_446_744_073_709_551_615_u64),
+        ] {
+            let body = with(json!({"refresh_token": {"rotation_type": "ROTATE", "leeway": leeway}}));
+            let (error, description) = rejection(&register(&api, body).await);
+            assert_eq!(
+                (error.as_str(), description.as_str()),
+                (
+                    "invalid_client_metadata",
+                    "`refresh_token.leeway`: The leeway must be between 0 and 60 seconds."
+                ),
+                "{leeway}"
+            );
+        }
+        let mut client: crate::model::Client = serde_json::from_value(web_request()).unwrap();
+        client.refresh_token = Some(crate::model::RefreshTokenSettings {
+            rotation_type: crate::model::RotationType::Rotate,
+            leeway: 255,
+        });
+        let refused = api.create_client(client.clone()).await.unwrap_err();
+        assert_eq!(refused.code, crate::admin::ApiErrorCode::InvalidClientMetadata);
+        assert_eq!(refused.causes[0].field, "refresh_token.leeway");
+        assert!(api.directory.clients().await.unwrap().is_empty());
+        client.refresh_token = Some(crate::model::RefreshTokenSettings {
+            rotation_type: crate::model::RotationType::Rotate,
+            leeway: 60,
+        });
+        api.create_client(client).await.unwrap();
+    }
+
+    /// Runs `first`, then after `delay` yields `second`, concurrently on this task.
+    async fn race<A: std::future::Future, B: std::future::Future>(
+        first: A,
+        second: B,
+        delay: usize,
+    ) -> (A::Output, B::Output) {
+        let second = async {
+            for _ in 0..delay {
+                tokio::task::yield_now().await;
+            }
+            second.await
+        };
+        tokio::join!(first, second)
+    }
+
+    #[tokio::test]
+    async fn a_new_secret_racing_a_replace_is_the_secret_that_works() {
+        // Issue 14: `newSecret` racing a `PUT` of the same client sometimes answered 200 with a
+        // secret that never worked, while the old secret kept working: the PUT wrote back the
+        // record it had read before the rotation. Client writes are compare-and-swap now.
+        use crate::admin::tests::yielding_api;
+        for method in ["client_secret_basic", "client_secret_jwt"] {
+            for delay in 0..8 {
+                let api = yielding_api();
+                let request = with(json!({"token_endpoint_auth_method": method}));
+                let created = api
+                    .create_client(serde_json::from_value(request.clone()).unwrap())
+                    .await
+                    .unwrap();
+                let id = created.client.client_id.clone();
+                let old = created.client_secret.unwrap();
+                let mut renamed: crate::model::Client = serde_json::from_value(request).unwrap();
+                renamed.client_name = "Renamed".into();
+                let (rotated, replaced) =
+                    race(api.new_client_secret(&id), api.replace_client(&id, renamed), delay).await;
+                let new = rotated.unwrap().client_secret.unwrap();
+                replaced.unwrap();
+                let stored = api.get_client(&id).await.unwrap();
+                let hash = stored.client_secret_hash.unwrap();
+                assert!(
+                    new.verify(&hash),
+                    "{method}, delay {delay}: the secret newSecret answered must work"
+                );
+                assert!(
+                    !old.verify(&hash),
+                    "{method}, delay {delay}: the old secret must stop working"
+                );
+                assert_eq!(
+                    stored.client.client_name, "Renamed",
+                    "{method}, delay {delay}: the replace is kept"
+                );
+                if method == "client_secret_jwt" {
+                    let key = api.directory().client_secret_jwt_key(&id).await.unwrap();
+                    assert_eq!(
+                        key,
+                        Some(new),
+                        "{method}, delay {delay}: the HMAC key is the new secret"
+                    );
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_replace_racing_a_delete_does_not_bring_the_client_back() {
+        // Issue 14: DELETE racing a PUT answered 204, yet the PUT then wrote the client back and
+        // its old secret kept working.
+        use crate::admin::tests::yielding_api;
+        for delay in 0..8 {
+            let api = yielding_api();
+            let created = api
+                .create_client(serde_json::from_value(web_request()).unwrap())
+                .await
+                .unwrap();
+            let id = created.client.client_id.clone();
+            let replacement: crate::model::Client = serde_json::from_value(web_request()).unwrap();
+            let (replaced, deleted) = race(api.replace_client(&id, replacement), api.delete_client(&id), delay).await;
+            deleted.unwrap();
+            if let Err(error) = replaced {
+                assert!(error.is_not_found(), "delay {delay}: {error:?}");
+            }
+            assert!(
+                api.get_client(&id).await.unwrap_err().is_not_found(),
+                "delay {delay}: a deleted client stays deleted"
+            );
+            // The same for a new secret racing the delete.
+            let created = api
+                .create_client(serde_json::from_value(web_request()).unwrap())
+                .await
+                .unwrap();
+            let id = created.client.client_id.clone();
+            let (rotated, deleted) = race(api.new_client_secret(&id), api.delete_client(&id), delay).await;
+            deleted.unwrap();
+            if let Err(error) = rotated {
+                assert!(error.is_not_found(), "delay {delay}: {error:?}");
+            }
+            assert!(api.get_client(&id).await.unwrap_err().is_not_found(), "delay {delay}");
+            assert!(api.directory().client_secret_jwt_key(&id).await.unwrap().is_none());
+        }
     }
 
     #[tokio::test]

@@ -56,7 +56,7 @@ pub enum ApiErrorCode {
     /// (RFC 7591 §3.2.2).
     InvalidClientMetadata,
     /// `invalid_redirect_uri`, `400`: a client registration whose first problem is a redirect
-    /// URI (RFC 7591 §3.2.2).
+    /// URI, a post-logout redirect URI or the `initiate_login_uri` (RFC 7591 §3.2.2).
     InvalidRedirectUri,
 }
 
@@ -209,11 +209,13 @@ impl ApiError {
     }
 
     /// `400` RFC 7591 §3.2.2 error for a client registration: `invalid_redirect_uri` when the
-    /// first problem is about `redirect_uris`, otherwise `invalid_client_metadata`; the
-    /// `error_description` lists every problem as `` `<field>`: <message> ``.
+    /// first problem is about a URI a browser is sent to (`redirect_uris`,
+    /// `post_logout_redirect_uris`, `initiate_login_uri`), otherwise `invalid_client_metadata`;
+    /// the `error_description` lists every problem as `` `<field>`: <message> ``.
     pub fn client_metadata(problems: Vec<FieldError>) -> Self {
+        const REDIRECTS: [&str; 3] = ["redirect_uris", "post_logout_redirect_uris", "initiate_login_uri"];
         let code = match problems.first() {
-            Some(first) if first.field == "redirect_uris" => ApiErrorCode::InvalidRedirectUri,
+            Some(first) if REDIRECTS.contains(&first.field.as_str()) => ApiErrorCode::InvalidRedirectUri,
             _ => ApiErrorCode::InvalidClientMetadata,
         };
         let description: Vec<String> = problems.iter().map(FieldError::registration_summary).collect();

@@ -60,13 +60,103 @@ pub(super) fn required<'a>(failures: &mut Vec<FieldError>, field: &str, value: O
     value
 }
 
-/// A required text of 1 to `max` characters (blank = empty after trimming).
+/// The message for text with control characters.
+pub(super) const CONTROL: &str = "The field cannot contain control characters";
+
+/// A required text of 1 to `max` characters (blank = empty after trimming) without control
+/// characters: a name.
 pub(super) fn check_text(failures: &mut Vec<FieldError>, field: &str, value: Option<&str>, max: usize) {
-    if required(failures, field, value).is_some_and(|text| text.chars().count() > max) {
+    let Some(text) = required(failures, field, value) else {
+        return;
+    };
+    if text.chars().count() > max {
         failures.push(FieldError::new(
             field,
             format!("The field must be between 1 and {max} characters long"),
         ));
+    } else if text.chars().any(char::is_control) {
+        failures.push(FieldError::new(field, CONTROL));
+    }
+}
+
+/// A required text of 1 to `max` characters that may span lines (tabs and line breaks are
+/// allowed, other control characters are not): a description.
+pub(super) fn check_description(failures: &mut Vec<FieldError>, field: &str, value: Option<&str>, max: usize) {
+    let Some(text) = required(failures, field, value) else {
+        return;
+    };
+    if text.chars().count() > max {
+        failures.push(FieldError::new(
+            field,
+            format!("The field must be between 1 and {max} characters long"),
+        ));
+    } else if has_control_beyond_whitespace(text) {
+        failures.push(FieldError::new(field, CONTROL));
+    }
+}
+
+/// An optional text of at most `max` characters; `multiline` allows tabs and line breaks, other
+/// control characters are refused.
+pub(super) fn check_optional_text(
+    failures: &mut Vec<FieldError>,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+    multiline: bool,
+) {
+    let Some(text) = value else {
+        return;
+    };
+    if text.chars().count() > max {
+        failures.push(FieldError::new(
+            field,
+            format!("The field cannot be longer than {max} characters"),
+        ));
+    } else if if multiline {
+        has_control_beyond_whitespace(text)
+    } else {
+        text.chars().any(char::is_control)
+    } {
+        failures.push(FieldError::new(field, CONTROL));
+    }
+}
+
+/// Whether `text` holds a control character other than a tab or a line break.
+fn has_control_beyond_whitespace(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// A list of at most `max_entries` ids or names, each of at most `max_chars` characters without
+/// control characters: one failure for the list, at most.
+pub(super) fn check_entries(
+    failures: &mut Vec<FieldError>,
+    field: &str,
+    entries: &[String],
+    max_entries: usize,
+    max_chars: usize,
+) {
+    if entries.len() > max_entries {
+        failures.push(FieldError::new(
+            field,
+            format!("The list cannot have more than {max_entries} entries"),
+        ));
+    } else if entries.iter().any(|entry| entry.chars().count() > max_chars) {
+        failures.push(FieldError::new(
+            field,
+            format!("An entry cannot be longer than {max_chars} characters"),
+        ));
+    } else if entries.iter().any(|entry| entry.chars().any(char::is_control)) {
+        failures.push(FieldError::new(field, "An entry cannot contain control characters"));
+    }
+}
+
+/// A failure of `field` (a list of a server's or policy's members) when it already holds `count`
+/// of at most `max`, so one more does not fit.
+pub(super) fn check_room(field: &str, count: usize, max: usize, what: &str) -> Result<(), ApiError> {
+    if count >= max {
+        Err(ApiError::invalid(field, format!("At most {max} {what} are allowed")))
+    } else {
+        Ok(())
     }
 }
 

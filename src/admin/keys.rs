@@ -482,6 +482,45 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn rotation_settings_are_kept_within_bounds() {
+        // Issue 14: a huge interval made creating a server panic (scheduling its first rotation
+        // overflowed the timestamp), and a zero or negative interval would rotate on every
+        // check. The settings are clamped to one hour … five years.
+        let (api, clock) = api();
+        let hostile = RotationSettings {
+            interval: Duration::MAX,
+            expired_retention: Duration::MAX,
+            ..*api.rotation()
+        };
+        let api = api.with_rotation_settings(hostile);
+        assert_eq!(api.rotation().interval, crate::admin::MAX_ROTATION_PERIOD);
+        assert_eq!(api.rotation().expired_retention, crate::admin::MAX_ROTATION_PERIOD);
+        api.ensure_default_server().await.unwrap();
+        assert_eq!(
+            call(&api, Method::Post, ROTATE, Some(json!({"use": "sig"})))
+                .await
+                .status,
+            200
+        );
+        clock.advance(Duration::days(5 * 366));
+        assert!(api.rotate_keys_if_due("default").await.unwrap());
+
+        let (api, clock) = crate::admin::tests::api();
+        let negative = RotationSettings {
+            interval: Duration::seconds(-5),
+            expired_retention: Duration::seconds(-5),
+            ..*api.rotation()
+        };
+        let api = api.with_rotation_settings(negative);
+        assert_eq!(api.rotation().interval, Duration::hours(1));
+        assert_eq!(api.rotation().expired_retention, Duration::ZERO);
+        api.ensure_default_server().await.unwrap();
+        assert!(!api.rotate_keys_if_due("default").await.unwrap(), "not due at once");
+        clock.advance(Duration::hours(1));
+        assert!(api.rotate_keys_if_due("default").await.unwrap());
+    }
+
+    #[tokio::test]
     async fn unsupported_methods_and_paths() {
         let (api, _) = api();
         with_default_server(&api).await;

@@ -49,8 +49,62 @@
 //!
 //! Every change loads the server's configuration document, edits it with pure functions,
 //! stamps `changed_at` (which implicitly revokes tokens minted before it) and saves it with
-//! compare-and-swap, retrying when another writer won the race. A failed operation changes
+//! compare-and-swap, retrying when another writer won the race. Client writes are
+//! compare-and-swap too, on the client's revision in the directory. A failed operation changes
 //! nothing.
+//!
+//! # Limits
+//!
+//! Every size, count and time the API accepts is bounded; the constants are in [`limits`].
+//! Lengths are in characters. "Okta" marks Okta's documented figure; the others are this
+//! library's choice where Okta documents none. Refusals of the Authorization Servers API are
+//! `400 E0000001` with one `errorCauses` entry naming the field (`<field>: <message>`); those of
+//! client registration are RFC 7591 errors whose `error_description` starts with the field.
+//!
+//! | Object | Field | Limit | Error | Source |
+//! |---|---|---|---|---|
+//! | server | `name` | 1–255, no control characters | `E0000001 name` | ours |
+//! | server | `description` | 1–1024, no control characters but tabs and line breaks | `E0000001 description` | ours |
+//! | server | `audiences` | exactly one; at most 1024, no control characters; a URI if it holds `:` | `E0000001 audiences` | Okta (one audience, a URI); length ours |
+//! | server | `id` of an import | 1–64 letters, digits, `-`, `_` | `E0000001 id` | ours |
+//! | scope | `name` | 1–255 printable ASCII but space, `"` and `\`; not `okta`, `okta.…`, `okta:…` or `*`; not both `<` and `>`; unique | `E0000001 name` | Okta; length ours |
+//! | scope | `displayName` | at most 255, no control characters | `E0000001 displayName` | ours |
+//! | scope | `description` | at most 1024, no control characters but tabs and line breaks | `E0000001 description` | ours |
+//! | scopes | per server | at most 1000, system scopes included | `E0000001 scopes` | ours |
+//! | claim | `name` | 1–255, no control characters, not a reserved claim, unique per token type | `E0000001 name` | length ours |
+//! | claim | `value` | 1–1024 | `E0000001 value` | Okta |
+//! | claim | `conditions.scopes` | at most 100 entries of at most 255 | `E0000001 conditions.scopes` | ours |
+//! | claims | per server | at most 200, system claims included | `E0000001 claims` | ours |
+//! | policy | `name` | 1–100, no control characters | `E0000001 name` | Okta |
+//! | policy | `description` | 1–255, no control characters but tabs and line breaks | `E0000001 description` | Okta |
+//! | policy | `conditions.clients.include`, `.exclude` | at least one included; at most 100 entries of 1–255 | `E0000001 conditions.clients.include` (`.exclude`) | ours |
+//! | policies | per server | at most 100 | `E0000001 policies` | ours |
+//! | rule | `name` | 1–255, no control characters | `E0000001 name` | ours |
+//! | rule | `conditions.people.users`, `.groups` (`include`, `exclude`) | at most 100 entries of at most 255 | `E0000001 conditions.people.…` | ours |
+//! | rule | `conditions.grantTypes.include` | 1–16 known grant types | `E0000001 conditions.grantTypes` | ours |
+//! | rule | `conditions.scopes.include` | at most 1000 entries of at most 255 | `E0000001 conditions.scopes` | ours |
+//! | rule | `actions.token.inlineHook.id` | at most 255, no control characters | `E0000001 actions.token.inlineHook.id` | ours |
+//! | rule | `actions.token.accessTokenLifetimeMinutes` | 5–1440 | `E0000001 actions.token.accessTokenLifetimeMinutes` | Okta |
+//! | rule | `actions.token.refreshTokenLifetimeMinutes` | `0` or absent (unlimited), or the access-token lifetime to 2 628 000 (five years) | `E0000001 actions.token.refreshTokenLifetimeMinutes` | Okta (minimum; "10 minutes to 5 years or unlimited") |
+//! | rule | `actions.token.refreshTokenWindowMinutes` | 10–2 628 000 | `E0000001 actions.token.refreshTokenWindowMinutes` | Okta |
+//! | rules | per policy | at most 100 | `E0000001 rules` | ours |
+//! | keys | rotation interval ([`ManagementApi::with_rotation_settings`]) | one hour to five years, clamped | none: moved to the bound | ours |
+//! | keys | retention of `EXPIRED` keys | zero to five years, clamped | none: moved to the bound | ours |
+//! | client | `client_name` | 1–255, no control characters | `invalid_client_metadata` | ours |
+//! | client | `redirect_uris`, `post_logout_redirect_uris` | at most 100, each at most 1024, absolute, no fragment, whitespace or control characters, scheme not `javascript`, `data`, `vbscript` or `file` (any case); private-use schemes of native apps are fine | `invalid_redirect_uri` | RFC 7591, RFC 8252; sizes ours |
+//! | client | `initiate_login_uri` | as a redirect URI, but a fragment is allowed | `invalid_redirect_uri` | ours |
+//! | client | `client_uri`, `logo_uri`, `jwks_uri` | at most 1024, absolute, no whitespace or control characters, scheme not `javascript`, `data`, `vbscript` or `file` | `invalid_client_metadata` | ours |
+//! | client | `grant_types`, `response_types` | at most 16 each | `invalid_client_metadata` | ours |
+//! | client | `jwks` | 1–20 keys, at most 32 KiB of JSON | `invalid_client_metadata` | ours |
+//! | client | `refresh_token.leeway` | 0–60 seconds | `invalid_client_metadata` | Okta |
+//! | client | `client_id` of an import | 1–100 letters, digits, `-`, `_`, `.` | `invalid_client_metadata` | ours |
+//! | client | `client_secret` of an import | 14–100 | `invalid_client_metadata` | ours |
+//! | lists | `limit` | a positive integer; larger than 200 reads as 200 | `E0000029` | Okta |
+//!
+//! Numbers a field's type cannot hold (a negative or fractional lifetime, one of 2³² minutes or
+//! more) are refused as out of range, naming the field; values of the wrong JSON type (a string
+//! for a number) make the body malformed (`E0000003`). The size of a request body as a whole is
+//! the host's to bound (the axum adapter takes at most 1 MiB).
 
 mod claims;
 mod clients;
@@ -59,6 +113,7 @@ mod error;
 mod fields;
 pub mod ids;
 mod keys;
+pub mod limits;
 pub mod links;
 mod members;
 mod paging;
@@ -73,7 +128,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 pub(crate) use claims::claim_from_json;
 pub(crate) use clients::imported_client_from_json;
@@ -97,6 +152,13 @@ type Answer = Result<ApiResponse, ApiError>;
 
 /// How often a compare-and-swap save is retried when other writers keep winning.
 const SAVE_ATTEMPTS: usize = 5;
+
+/// Shortest key rotation interval [`ManagementApi::with_rotation_settings`] keeps: one hour.
+pub const MIN_ROTATION_INTERVAL: Duration = Duration::hours(1);
+/// Longest key rotation interval, and longest retention of an `EXPIRED` key, that
+/// [`ManagementApi::with_rotation_settings`] keeps: five years (2 628 000 minutes, the longest
+/// lifetime a rule can give a refresh token).
+pub const MAX_ROTATION_PERIOD: Duration = Duration::minutes(2_628_000);
 
 /// The management API over a configuration store and a directory.
 pub struct ManagementApi<C, D> {
@@ -137,9 +199,17 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         self
     }
 
-    /// Uses `settings` for the keys of servers created from now on and for rotations.
+    /// Uses `settings` for the keys of servers created from now on and for rotations. The
+    /// interval is kept between [`MIN_ROTATION_INTERVAL`] and [`MAX_ROTATION_PERIOD`] and the
+    /// retention of `EXPIRED` keys between zero and [`MAX_ROTATION_PERIOD`]: a value outside is
+    /// moved to the nearest bound, so that scheduling the next rotation can neither overflow a
+    /// timestamp nor rotate on every request.
     pub fn with_rotation_settings(mut self, settings: RotationSettings) -> Self {
-        self.rotation = settings;
+        self.rotation = RotationSettings {
+            interval: settings.interval.clamp(MIN_ROTATION_INTERVAL, MAX_ROTATION_PERIOD),
+            expired_retention: settings.expired_retention.clamp(Duration::ZERO, MAX_ROTATION_PERIOD),
+            ..settings
+        };
         self
     }
 

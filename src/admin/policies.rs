@@ -8,8 +8,13 @@
 
 use serde_json::{Map, Value, json};
 
-use super::fields::{BLANK, check_text, fail_on, from_object, parse_object, writable};
+use super::fields::{
+    BLANK, check_description, check_entries, check_room, check_text, fail_on, from_object, parse_object, writable,
+};
 use super::ids::index_of;
+use super::limits::{
+    CONDITION_ENTRIES_MAX, CONDITION_ENTRY_MAX, POLICIES_PER_SERVER_MAX, POLICY_DESCRIPTION_MAX, POLICY_NAME_MAX,
+};
 use super::links::{link, object_links, server_href};
 use super::{Answer, ApiError, ApiRequest, FieldError, ManagementApi, Method, ids, lifecycle, no_content, respond};
 use crate::model::{Policy, PolicyType, Rule, Status};
@@ -18,10 +23,6 @@ use crate::store::{ConfigStore, Directory, ServerConfig};
 
 /// The resource name in policy `E0000007` errors.
 pub(super) const POLICY_KIND: &str = "AuthorizationServerPolicy";
-/// Longest policy name (Okta's policy object).
-const NAME_MAX: usize = 100;
-/// Longest policy description (Okta's policy object).
-const DESCRIPTION_MAX: usize = 255;
 
 impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     /// `GET /api/v1/authorizationServers/{serverId}/policies`: the access policies of server
@@ -48,6 +49,12 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         let created = self
             .edit(server_id, |config, now| {
                 fail_on(validate_policy(&policy))?;
+                check_room(
+                    "policies",
+                    config.policies.len(),
+                    POLICIES_PER_SERVER_MAX,
+                    "policies per authorization server",
+                )?;
                 let id = ids::object_id(ids::POLICY, self.random());
                 if config.policies.iter().any(|p| p.policy.id == id) {
                     return Err(ApiError::internal());
@@ -212,13 +219,21 @@ fn parse_policy(body: Option<&[u8]>) -> Result<Policy, ApiError> {
 /// required).
 fn validate_policy(policy: &Policy) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    check_text(&mut errors, "name", Some(&policy.name), NAME_MAX);
-    check_text(
+    check_text(&mut errors, "name", Some(&policy.name), POLICY_NAME_MAX);
+    check_description(
         &mut errors,
         "description",
         policy.description.as_deref(),
-        DESCRIPTION_MAX,
+        POLICY_DESCRIPTION_MAX,
     );
+    if let Some(clients) = policy.client_condition() {
+        for (field, entries) in [
+            ("conditions.clients.include", &clients.include),
+            ("conditions.clients.exclude", &clients.exclude),
+        ] {
+            check_entries(&mut errors, field, entries, CONDITION_ENTRIES_MAX, CONDITION_ENTRY_MAX);
+        }
+    }
     match policy.client_condition() {
         None => errors.push(FieldError::new("conditions.clients.include", BLANK)),
         Some(clients) if clients.include.is_empty() => errors.push(FieldError::new(

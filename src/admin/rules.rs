@@ -7,8 +7,13 @@
 
 use serde_json::{Map, Value, json};
 
-use super::fields::{BLANK, check_text, fail_on, parse_object, writable};
+use super::fields::{
+    BLANK, check_entries, check_optional_text, check_room, check_text, fail_on, parse_object, writable,
+};
 use super::ids::index_of;
+use super::limits::{
+    CONDITION_ENTRIES_MAX, CONDITION_ENTRY_MAX, NAME_MAX, RULES_PER_POLICY_MAX, SCOPES_PER_SERVER_MAX, TYPES_MAX,
+};
 use super::links::object_links;
 use super::policies::{insert_ranked, normalize, policy_index};
 use super::{Answer, ApiError, ApiRequest, FieldError, ManagementApi, Method, ids, lifecycle, no_content, respond};
@@ -17,8 +22,8 @@ use crate::store::{ConfigStore, Directory, ServerConfig};
 
 /// The resource name in rule `E0000007` errors.
 const RULE_KIND: &str = "AuthorizationServerPolicyRule";
-/// Longest rule name. Okta documents no limit; this one keeps names sane.
-const NAME_MAX: usize = 255;
+/// How many unknown scopes a refusal names at most.
+const UNKNOWN_SHOWN: usize = 20;
 /// Grant types that act for a user and so need `conditions.people`.
 const USER_GRANTS: [GrantType; 3] = [GrantType::AuthorizationCode, GrantType::Implicit, GrantType::Password];
 /// Okta's message for a user grant without people (quotes undoubled).
@@ -190,6 +195,8 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             .edit(server_id, |config, now| {
                 let p = policy_index(config, pid)?;
                 fail_on(validate_rule(&input, &config.scopes))?;
+                let count = config.policies[p].rules.len();
+                check_room("rules", count, RULES_PER_POLICY_MAX, "rules per policy")?;
                 let id = ids::object_id(ids::RULE, self.random());
                 if config.policies.iter().flat_map(|p| &p.rules).any(|r| r.id == id) {
                     return Err(ApiError::internal());
@@ -301,6 +308,7 @@ pub(crate) fn rule_from_json(object: Map<String, Value>) -> Result<RuleInput, Ap
             ));
         }
     }
+    unrepresentable_lifetimes(&mut map, &mut errors);
     if let Some(conflict) = token_conflict(&map)? {
         map.remove("token");
         errors.push(conflict);
@@ -313,6 +321,64 @@ pub(crate) fn rule_from_json(object: Map<String, Value>) -> Result<RuleInput, Ap
         has_status,
         errors,
     })
+}
+
+/// Lifetimes given as numbers no `u32` holds (negative, fractional, 2³² or more): each is a
+/// validation error naming its field, with the message of its range, and is dropped so that the
+/// rest of the body still reads. Numbers a `u32` holds are checked against Okta's limits later
+/// ([`Rule::validate_lifetimes`]); values that are not numbers are wrong types (`E0000003`).
+fn unrepresentable_lifetimes(map: &mut Map<String, Value>, errors: &mut Vec<FieldError>) {
+    use crate::model::LifetimeField;
+    use crate::model::lifetimes::{
+        ACCESS_TOKEN_LIFETIME_MINUTES as ACCESS, MAX_REFRESH_TOKEN_LIFETIME_MINUTES,
+        REFRESH_TOKEN_WINDOW_MINUTES as WINDOW,
+    };
+    let fields = [
+        (
+            LifetimeField::AccessTokenLifetimeMinutes,
+            format!("must be between {} and {} minutes", ACCESS.start(), ACCESS.end()),
+        ),
+        (
+            LifetimeField::RefreshTokenLifetimeMinutes,
+            format!("must be 0 (unlimited) or at most {MAX_REFRESH_TOKEN_LIFETIME_MINUTES} minutes (five years)"),
+        ),
+        (
+            LifetimeField::RefreshTokenWindowMinutes,
+            format!("must be between {} and {} minutes", WINDOW.start(), WINDOW.end()),
+        ),
+    ];
+    let mut reported = Vec::new();
+    for token in token_objects(map) {
+        for (field, message) in &fields {
+            let bad = token
+                .get(field.name())
+                .is_some_and(|v| v.is_number() && v.as_u64().is_none_or(|n| u32::try_from(n).is_err()));
+            if bad {
+                token.remove(field.name());
+                if !reported.contains(field) {
+                    reported.push(*field);
+                    errors.push(FieldError::new(field.path(), message.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// The token objects of a rule body: `actions.token` and the 2017 layout's `token`, where given.
+fn token_objects(map: &mut Map<String, Value>) -> Vec<&mut Map<String, Value>> {
+    let mut objects = Vec::new();
+    let mut legacy = None;
+    let mut current = None;
+    for (key, value) in map.iter_mut() {
+        match key.as_str() {
+            "token" => legacy = value.as_object_mut(),
+            "actions" => current = value.get_mut("token").and_then(Value::as_object_mut),
+            _ => {}
+        }
+    }
+    objects.extend(current);
+    objects.extend(legacy);
+    objects
 }
 
 /// A validation error when the 2017 layout's top-level `token` and the current `actions.token`
@@ -351,6 +417,22 @@ fn validate_rule(input: &RuleInput, scopes: &[Scope]) -> Vec<FieldError> {
             .map(|g| g.include.as_slice())
             .unwrap_or_default();
         let grants_reported = input.errors.iter().any(|e| e.field == "conditions.grantTypes");
+        if grants.len() > TYPES_MAX {
+            errors.push(FieldError::new(
+                "conditions.grantTypes",
+                format!("The list cannot have more than {TYPES_MAX} entries"),
+            ));
+        }
+        if let Some(people) = &conditions.people {
+            for (field, entries) in [
+                ("conditions.people.users.include", &people.users.include),
+                ("conditions.people.users.exclude", &people.users.exclude),
+                ("conditions.people.groups.include", &people.groups.include),
+                ("conditions.people.groups.exclude", &people.groups.exclude),
+            ] {
+                check_entries(&mut errors, field, entries, CONDITION_ENTRIES_MAX, CONDITION_ENTRY_MAX);
+            }
+        }
         if grants.is_empty() && !grants_reported {
             errors.push(FieldError::new(
                 "conditions.grantTypes",
@@ -368,14 +450,31 @@ fn validate_rule(input: &RuleInput, scopes: &[Scope]) -> Vec<FieldError> {
         if !has_people && grants.iter().any(|g| USER_GRANTS.contains(g)) {
             errors.push(FieldError::new("conditions.people", PEOPLE_REQUIRED));
         }
-        if let Some(condition) = &conditions.scopes {
-            let unknown: Vec<&str> = condition
+        let scope_entries = conditions
+            .scopes
+            .as_ref()
+            .map(|c| c.include.as_slice())
+            .unwrap_or_default();
+        let before = errors.len();
+        check_entries(
+            &mut errors,
+            "conditions.scopes",
+            scope_entries,
+            SCOPES_PER_SERVER_MAX,
+            CONDITION_ENTRY_MAX,
+        );
+        if let Some(condition) = conditions.scopes.as_ref().filter(|_| errors.len() == before) {
+            let mut unknown: Vec<&str> = condition
                 .include
                 .iter()
                 .map(String::as_str)
                 .filter(|name| *name != crate::model::ALL_SCOPES && !is_oidc_scope(name))
                 .filter(|name| !scopes.iter().any(|s| s.name == *name))
                 .collect();
+            if unknown.len() > UNKNOWN_SHOWN {
+                unknown.truncate(UNKNOWN_SHOWN);
+                unknown.push("…");
+            }
             if !unknown.is_empty() {
                 errors.push(FieldError::new(
                     "conditions.scopes",
@@ -388,6 +487,14 @@ fn validate_rule(input: &RuleInput, scopes: &[Scope]) -> Vec<FieldError> {
             }
         }
     }
+    let hook = rule.actions.token.inline_hook.as_ref().map(|hook| hook.id.as_str());
+    check_optional_text(
+        &mut errors,
+        "actions.token.inlineHook.id",
+        hook,
+        CONDITION_ENTRY_MAX,
+        false,
+    );
     errors.extend(input.errors.iter().cloned());
     if let Err(violations) = rule.validate_lifetimes() {
         for violation in violations.0 {
@@ -713,6 +820,56 @@ mod tests {
         )
         .await;
         request["actions"] = json!({"token": {"accessTokenLifetimeMinutes": 1440, "refreshTokenLifetimeMinutes": 0}});
+        create(&api, &path, request).await;
+    }
+
+    #[tokio::test]
+    async fn lifetimes_beyond_what_time_arithmetic_holds_are_refused() {
+        // Issue 14: a refresh lifetime of 4294967295 minutes was stored, and every grant that
+        // issues a refresh token then panicked computing the expiry. Okta: refresh lifetimes are
+        // unlimited (0) or up to five years; numbers no u32 holds name their field too.
+        let (api, _) = api();
+        with_default_server(&api).await;
+        let path = rules_path(&api).await;
+        let five_years = "must be 0 (unlimited) or at most 2628000 minutes (five years)";
+        let refresh = format!("actions.token.refreshTokenLifetimeMinutes: {five_years}");
+        let mut request = rule("r", None);
+        for value in [
+            json!(4_294_967_295_u64),
+            json!(2_628_001),
+            json!(4_294_967_296_u64),
+            json!(-1),
+            json!(1.5),
+        ] {
+            request["actions"] = json!({"token": {"refreshTokenLifetimeMinutes": value}});
+            rejected(&api, Method::Post, &path, request.clone(), &[refresh.as_str()]).await;
+        }
+        request["actions"] = json!({"token": {"accessTokenLifetimeMinutes": 1e12, "refreshTokenWindowMinutes": -10}});
+        rejected(
+            &api,
+            Method::Post,
+            &path,
+            request.clone(),
+            &[
+                "actions.token.accessTokenLifetimeMinutes: must be between 5 and 1440 minutes",
+                "actions.token.refreshTokenWindowMinutes: must be between 10 and 2628000 minutes",
+            ],
+        )
+        .await;
+        // The 2017 layout's `token` is held to the same limits, under the same paths.
+        let mut seed = seed_rule();
+        seed["token"]["refreshTokenLifetimeMinutes"] = json!(4_294_967_295_u64);
+        rejected(&api, Method::Post, &path, seed, &[refresh.as_str()]).await;
+        // A replace too.
+        let created = create(&api, &path, rule("kept", None)).await;
+        let rule_path = format!("{path}/{}", created["id"].as_str().unwrap());
+        request["actions"] = json!({"token": {"refreshTokenLifetimeMinutes": 4_294_967_295_u64}});
+        rejected(&api, Method::Put, &rule_path, request.clone(), &[refresh.as_str()]).await;
+        // Five years, and unlimited, are fine.
+        request["actions"] = json!({"token": {"refreshTokenLifetimeMinutes": 2_628_000}});
+        create(&api, &path, request.clone()).await;
+        request["name"] = json!("unlimited");
+        request["actions"] = json!({"token": {"refreshTokenLifetimeMinutes": 0}});
         create(&api, &path, request).await;
     }
 

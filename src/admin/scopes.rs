@@ -21,7 +21,8 @@
 use serde_json::{Map, Value};
 
 use super::error::FieldError;
-use super::fields::{BLANK, check_enum, fail_on, from_object};
+use super::fields::{BLANK, check_enum, check_optional_text, check_room, fail_on, from_object};
+use super::limits::{DESCRIPTION_MAX, NAME_MAX, SCOPES_PER_SERVER_MAX};
 use super::links::server_href;
 use super::members::{Member, member_operations};
 use super::paging::{CursorPlace, MAX_LIMIT, Page, PageRequest};
@@ -40,12 +41,18 @@ impl Member for Scope {
     }
 
     fn check_new(config: &ServerConfig, new: &Self) -> Result<(), ApiError> {
-        check_name(&new.name)?;
-        check_unique(config, &new.name, None)
+        check_scope(new)?;
+        check_unique(config, &new.name, None)?;
+        check_room(
+            "scopes",
+            config.scopes.len(),
+            SCOPES_PER_SERVER_MAX,
+            "scopes per authorization server",
+        )
     }
 
     fn replacement(config: &ServerConfig, stored: &Self, input: &Self) -> Result<Self, ApiError> {
-        check_name(&input.name)?;
+        check_scope(input)?;
         if input.name != stored.name {
             if stored.system {
                 return Err(ApiError::invalid(
@@ -109,12 +116,29 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     }
 }
 
-/// `E0000001` for a name that [`scope_name_problem`] refuses.
-fn check_name(name: &str) -> Result<(), ApiError> {
-    match scope_name_problem(name) {
-        Some(problem) => Err(ApiError::invalid("name", problem)),
-        None => Ok(()),
+/// `E0000001` for a name that [`scope_name_problem`] refuses, a `displayName` longer than
+/// [`NAME_MAX`] or a `description` longer than [`DESCRIPTION_MAX`], or either with control
+/// characters (line breaks and tabs are allowed in descriptions).
+fn check_scope(scope: &Scope) -> Result<(), ApiError> {
+    let mut failures = Vec::new();
+    if let Some(problem) = scope_name_problem(&scope.name) {
+        failures.push(FieldError::new("name", problem));
     }
+    check_optional_text(
+        &mut failures,
+        "displayName",
+        scope.display_name.as_deref(),
+        NAME_MAX,
+        false,
+    );
+    check_optional_text(
+        &mut failures,
+        "description",
+        scope.description.as_deref(),
+        DESCRIPTION_MAX,
+        true,
+    );
+    fail_on(failures)
 }
 
 /// `E0000001` if another scope of the server (other than `except`) is called `name`.
@@ -192,6 +216,9 @@ pub(crate) fn scope_from_json(object: Map<String, Value>) -> Result<Scope, ApiEr
 pub(super) fn scope_name_problem(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some(BLANK.to_owned());
+    }
+    if name.chars().count() > NAME_MAX {
+        return Some(format!("Scope names cannot be longer than {NAME_MAX} characters"));
     }
     if let Some(bad) = name
         .chars()

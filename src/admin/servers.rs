@@ -30,8 +30,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::defaults::{DEFAULT_SERVER_ID, default_server_config, system_claims, system_scopes};
-use super::fields::{BLANK, fail_on, from_object, parse_object, required};
+use super::fields::{BLANK, CONTROL, check_description, check_text, fail_on, from_object, parse_object};
 use super::ids::{SERVER, object_id};
+use super::limits::{AUDIENCE_MAX, DESCRIPTION_MAX, NAME_MAX};
 use super::links::{issuer, link, server_href};
 use super::paging::{CursorPlace, MAX_LIMIT, Page, PageRequest};
 use super::{
@@ -124,12 +125,15 @@ fn parse_server(body: Option<&[u8]>) -> Result<AuthorizationServer, ApiError> {
 /// with one cause per field.
 fn validate(server: &AuthorizationServer) -> Result<ServerInput, ApiError> {
     let mut failures = Vec::new();
-    let name = required(&mut failures, "name", Some(&server.name))
-        .unwrap_or_default()
-        .to_owned();
-    let description = required(&mut failures, "description", server.description.as_deref())
-        .unwrap_or_default()
-        .to_owned();
+    check_text(&mut failures, "name", Some(&server.name), NAME_MAX);
+    check_description(
+        &mut failures,
+        "description",
+        server.description.as_deref(),
+        DESCRIPTION_MAX,
+    );
+    let name = server.name.clone();
+    let description = server.description.clone().unwrap_or_default();
     let audience = match server.audiences.as_slice() {
         [] => {
             failures.push(FieldError::new("audiences", BLANK));
@@ -137,6 +141,15 @@ fn validate(server: &AuthorizationServer) -> Result<ServerInput, ApiError> {
         }
         [one] if one.trim().is_empty() => {
             failures.push(FieldError::new("audiences", "An audience cannot be blank"));
+            String::new()
+        }
+        [one] if one.chars().count() > AUDIENCE_MAX => {
+            let message = format!("An audience cannot be longer than {AUDIENCE_MAX} characters");
+            failures.push(FieldError::new("audiences", message));
+            String::new()
+        }
+        [one] if one.chars().any(char::is_control) => {
+            failures.push(FieldError::new("audiences", CONTROL));
             String::new()
         }
         [one] => {

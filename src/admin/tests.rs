@@ -330,3 +330,316 @@ async fn typed_imports_keep_the_given_ids_and_secret() {
     let rotated = api.new_client_secret("reporting").await.unwrap();
     assert!(rotated.client_secret.is_some_and(|new| new != secret));
 }
+
+/// Fills the `default` server's lists directly through the store (faster than the API) so that
+/// each holds as many members as its limit allows.
+async fn fill_default_server_to_the_limits(api: &TestApi) {
+    use serde_json::json;
+
+    use super::limits::{CLAIMS_PER_SERVER_MAX, POLICIES_PER_SERVER_MAX, RULES_PER_POLICY_MAX, SCOPES_PER_SERVER_MAX};
+    use crate::policy::PolicyWithRules;
+    let mut config = stored(api, "default").await;
+    let expected = config.revision;
+    for n in config.scopes.len()..SCOPES_PER_SERVER_MAX {
+        let mut scope = crate::model::Scope::named(format!("filler:{n}"));
+        scope.id = format!("scpfiller{n}");
+        config.scopes.push(scope);
+    }
+    for n in config.claims.len()..CLAIMS_PER_SERVER_MAX {
+        config.claims.push(model(json!({
+            "id": format!("oclfiller{n}"), "name": format!("filler{n}"), "claimType": "RESOURCE",
+            "valueType": "EXPRESSION", "value": "\"x\"", "conditions": {"scopes": []}
+        })));
+    }
+    let rules = &mut config.policies[0].rules;
+    for n in rules.len()..RULES_PER_POLICY_MAX {
+        rules.push(model(json!({
+            "id": format!("0prfiller{n}"), "name": format!("filler {n}"), "priority": n + 1, "type": "RESOURCE_ACCESS",
+            "conditions": {"grantTypes": {"include": ["client_credentials"]}, "scopes": {"include": ["*"]}}
+        })));
+    }
+    for n in config.policies.len()..POLICIES_PER_SERVER_MAX {
+        config.policies.push(PolicyWithRules {
+            policy: model(json!({
+                "id": format!("00pfiller{n}"), "name": format!("filler {n}"), "description": "d", "priority": n + 1,
+                "conditions": {"clients": {"include": ["ALL_CLIENTS"]}}
+            })),
+            rules: Vec::new(),
+        });
+    }
+    let saved = api.config.save(config, expected).await.unwrap();
+    assert!(matches!(saved, crate::store::Saved::Saved { .. }));
+}
+
+#[tokio::test]
+async fn sizes_and_counts_are_bounded_with_a_cause_per_field() {
+    // Issue 14: no configuration string had a length limit and no list a size. Each limit of the
+    // module documentation's Limits table is refused with `400 E0000001` naming the field, and
+    // changes nothing.
+    use serde_json::json;
+    let (api, _) = api();
+    with_default_server(&api).await;
+    let servers = "/api/v1/authorizationServers";
+    let base = "/api/v1/authorizationServers/default";
+    let policy = stored(&api, "default").await.policies[0].policy.id.clone();
+    let rules = format!("{base}/policies/{policy}/rules");
+    let long = |n: usize| "x".repeat(n);
+    let ids = |n: usize| (0..n).map(|i| format!("id{i}")).collect::<Vec<_>>();
+    let server = |name: String, description: String, audience: String| json!({"name": name, "description": description, "audiences": [audience]});
+    let rule = |conditions: Value, actions: Value| json!({"type": "RESOURCE_ACCESS", "name": "r", "conditions": conditions, "actions": actions});
+    let machines = |extra: Value| {
+        let mut conditions = json!({"grantTypes": {"include": ["client_credentials"]}, "scopes": {"include": ["*"]}});
+        for (key, value) in extra.as_object().unwrap() {
+            conditions[key] = value.clone();
+        }
+        conditions
+    };
+    let cases: Vec<(String, Value, Vec<&str>)> = vec![
+        (
+            servers.into(),
+            server(long(256), "d".into(), "api://a".into()),
+            vec!["name: The field must be between 1 and 255 characters long"],
+        ),
+        (
+            servers.into(),
+            server("n".into(), long(1025), "api://a".into()),
+            vec!["description: The field must be between 1 and 1024 characters long"],
+        ),
+        (
+            servers.into(),
+            server("a\u{0}b".into(), "d\u{1b}[31m".into(), format!("api://{}", long(1020))),
+            vec![
+                "name: The field cannot contain control characters",
+                "description: The field cannot contain control characters",
+                "audiences: An audience cannot be longer than 1024 characters",
+            ],
+        ),
+        (
+            servers.into(),
+            server("n".into(), "d".into(), "aud\nience".into()),
+            vec!["audiences: The field cannot contain control characters"],
+        ),
+        (
+            format!("{base}/scopes"),
+            json!({"name": long(256)}),
+            vec!["name: Scope names cannot be longer than 255 characters"],
+        ),
+        (
+            format!("{base}/scopes"),
+            json!({"name": "s", "displayName": long(256), "description": long(1025)}),
+            vec![
+                "displayName: The field cannot be longer than 255 characters",
+                "description: The field cannot be longer than 1024 characters",
+            ],
+        ),
+        (
+            format!("{base}/scopes"),
+            json!({"name": "s", "displayName": "bell\u{7}"}),
+            vec!["displayName: The field cannot contain control characters"],
+        ),
+        (
+            format!("{base}/claims"),
+            json!({"name": long(256), "claimType": "RESOURCE", "valueType": "EXPRESSION", "value": "\"v\""}),
+            vec!["name: The field must be between 1 and 255 characters long"],
+        ),
+        (
+            format!("{base}/claims"),
+            json!({"name": "c", "claimType": "RESOURCE", "valueType": "EXPRESSION", "value": "\"v\"",
+                   "conditions": {"scopes": vec!["openid"; 101]}}),
+            vec!["conditions.scopes: The list cannot have more than 100 entries"],
+        ),
+        (
+            format!("{base}/policies"),
+            json!({"name": "p", "description": "d", "conditions": {"clients": {"include": ids(101)}}}),
+            vec!["conditions.clients.include: The list cannot have more than 100 entries"],
+        ),
+        (
+            format!("{base}/policies"),
+            json!({"name": "p", "description": "d\u{0}", "conditions": {"clients": {"include": ["ALL_CLIENTS"], "exclude": [long(256)]}}}),
+            vec![
+                "description: The field cannot contain control characters",
+                "conditions.clients.exclude: An entry cannot be longer than 255 characters",
+            ],
+        ),
+        (
+            rules.clone(),
+            rule(
+                json!({"grantTypes": {"include": vec!["authorization_code"; 17]},
+                       "people": {"users": {"include": ids(101)}, "groups": {"include": ["EVERYONE"], "exclude": ["g\r\u{0}"]}},
+                       "scopes": {"include": vec!["openid"; 1001]}}),
+                json!({}),
+            ),
+            vec![
+                "conditions.grantTypes: The list cannot have more than 16 entries",
+                "conditions.people.users.include: The list cannot have more than 100 entries",
+                "conditions.people.groups.exclude: An entry cannot contain control characters",
+                "conditions.scopes: The list cannot have more than 1000 entries",
+            ],
+        ),
+        (
+            rules.clone(),
+            rule(machines(json!({})), json!({"token": {"inlineHook": {"id": long(256)}}})),
+            vec!["actions.token.inlineHook.id: The field cannot be longer than 255 characters"],
+        ),
+    ];
+    for (path, request, expected) in cases {
+        let servers_before = api.list_servers(None).await.unwrap();
+        rejected(&api, Method::Post, &path, request, &expected).await;
+        assert_eq!(api.list_servers(None).await.unwrap(), servers_before, "{path}");
+    }
+    // At the limits, and with line breaks in descriptions, everything is accepted.
+    let accepted = server(
+        long(255),
+        "two\nlines\tand a tab".into(),
+        format!("api://{}", long(1018)),
+    );
+    assert_eq!(call(&api, Method::Post, servers, Some(accepted)).await.status, 201);
+
+    // Counts: a full list takes no more.
+    fill_default_server_to_the_limits(&api).await;
+    let full: [(String, Value, &str); 4] = [
+        (
+            format!("{base}/scopes"),
+            json!({"name": "one:more"}),
+            "scopes: At most 1000 scopes per authorization server are allowed",
+        ),
+        (
+            format!("{base}/claims"),
+            json!({"name": "oneMore", "claimType": "RESOURCE", "valueType": "EXPRESSION", "value": "\"v\""}),
+            "claims: At most 200 claims per authorization server are allowed",
+        ),
+        (
+            format!("{base}/policies"),
+            json!({"name": "p", "description": "d", "conditions": {"clients": {"include": ["ALL_CLIENTS"]}}}),
+            "policies: At most 100 policies per authorization server are allowed",
+        ),
+        (
+            rules,
+            rule(machines(json!({})), json!({})),
+            "rules: At most 100 rules per policy are allowed",
+        ),
+    ];
+    for (path, request, expected) in full {
+        rejected(&api, Method::Post, &path, request, &[expected]).await;
+    }
+}
+
+/// A directory that yields to the executor before every call, so that management operations
+/// run concurrently with `join!` interleave at each directory access, as they do over a
+/// database.
+pub(super) struct YieldingDirectory(pub(super) MemoryDirectory);
+
+impl YieldingDirectory {
+    async fn pause<T>(&self, answer: T) -> T {
+        tokio::task::yield_now().await;
+        answer
+    }
+}
+
+impl crate::store::Directory for YieldingDirectory {
+    async fn client(&self, client_id: &str) -> Result<Option<crate::model::ClientRecord>, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.client(client_id).await
+    }
+
+    async fn clients(&self) -> Result<Vec<crate::model::ClientRecord>, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.clients().await
+    }
+
+    async fn put_client(&self, client: crate::model::ClientRecord) -> Result<(), crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.put_client(client).await
+    }
+
+    async fn delete_client(&self, client_id: &str) -> Result<bool, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.delete_client(client_id).await
+    }
+
+    async fn client_secret_jwt_key(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<crate::secret::ClientSecret>, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.client_secret_jwt_key(client_id).await
+    }
+
+    async fn store_client_secret_jwt_key(
+        &self,
+        client_id: &str,
+        key: Option<&crate::secret::ClientSecret>,
+    ) -> Result<bool, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.store_client_secret_jwt_key(client_id, key).await
+    }
+
+    async fn client_revision(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<(crate::model::ClientRecord, u64)>, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.client_revision(client_id).await
+    }
+
+    async fn insert_client(
+        &self,
+        client: crate::model::ClientRecord,
+        jwt_key: Option<&crate::secret::ClientSecret>,
+    ) -> Result<u64, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.insert_client(client, jwt_key).await
+    }
+
+    async fn replace_client(
+        &self,
+        client: crate::model::ClientRecord,
+        jwt_key: crate::store::directory::JwtKeyChange<'_>,
+        expected_revision: u64,
+    ) -> Result<crate::store::Saved, crate::store::StoreError> {
+        self.pause(()).await;
+        self.0.replace_client(client, jwt_key, expected_revision).await
+    }
+
+    fn keeps_client_secret_jwt_keys(&self) -> bool {
+        self.0.keeps_client_secret_jwt_keys()
+    }
+
+    async fn user(&self, id: &str) -> Result<Option<crate::model::User>, crate::store::StoreError> {
+        self.0.user(id).await
+    }
+
+    async fn user_by_login(&self, login: &str) -> Result<Option<crate::model::User>, crate::store::StoreError> {
+        self.0.user_by_login(login).await
+    }
+
+    async fn user_groups(&self, user_id: &str) -> Result<Vec<crate::model::Group>, crate::store::StoreError> {
+        self.0.user_groups(user_id).await
+    }
+
+    async fn is_assigned(&self, client_id: &str, user_id: &str) -> Result<bool, crate::store::StoreError> {
+        self.0.is_assigned(client_id, user_id).await
+    }
+
+    async fn check_password(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<Option<crate::model::User>, crate::store::StoreError> {
+        self.0.check_password(login, password).await
+    }
+}
+
+/// An API like [`api`]'s over a [`YieldingDirectory`].
+pub(super) fn yielding_api() -> ManagementApi<MemoryConfigStore, YieldingDirectory> {
+    let clock = Arc::new(ManualClock::new(datetime!(2024-01-01 0:00 UTC)));
+    ManagementApi::new(
+        Arc::new(MemoryConfigStore::new()),
+        Arc::new(YieldingDirectory(MemoryDirectory::new(
+            PasswordHasher::with_iterations(1_000),
+        ))),
+        Arc::new(crate::keys::SoftwareKeys),
+        clock,
+        "https://id.example.com/",
+    )
+}

@@ -3,9 +3,12 @@
 //! Limits (Okta's Management API, <https://developer.okta.com/docs/api/openapi/okta-management/>,
 //! rule `actions.token`; the "Limits" of Okta's "Troubleshooting for API Access Management"):
 //! * `accessTokenLifetimeMinutes`: 5 to 1440 (one day);
-//! * `refreshTokenLifetimeMinutes`: unlimited (`0`/absent), or at least the access-token lifetime.
-//!   No upper bound: Okta's troubleshooting page says "no limits", which wins over a support
-//!   article's "5 years";
+//! * `refreshTokenLifetimeMinutes`: unlimited (`0`/absent), or from the access-token lifetime up
+//!   to 2 628 000 (five years). The Management API states only the minimum, and Okta's
+//!   troubleshooting page says "no limits"; the upper bound is Okta's support article on refresh
+//!   token expiry ("10 minutes to 5 years or unlimited") and the idle window's own maximum. An
+//!   unbounded value would put expiry times past what a timestamp can hold (`4294967295`
+//!   minutes is over 8 000 years), and "unlimited" is spelled `0`;
 //! * `refreshTokenWindowMinutes`: 10 to 2 628 000 (five years). The older "maximum 90 days" of
 //!   Okta's 2017 OAuth 2.0 API reference and Terraform's minimum of 5 are not used (the current
 //!   Management API's range wins).
@@ -13,16 +16,31 @@
 //! Terraform's extra `access ≤ window ≤ refresh lifetime` check is not Okta's and is not applied.
 //! Every violated limit is reported, so the management layer can emit one `errorCauses` entry per
 //! field.
+//!
+//! The conversions to [`Duration`] and the expiry arithmetic ([`TokenAction::access_token_lifetime`],
+//! [`after_minutes`], …) clamp to these ranges and saturate, so a value stored before the limits
+//! were enforced (or written to a store by hand) yields a bounded time, never a panic.
 
 use std::fmt;
 use std::ops::RangeInclusive;
+
+use time::{Duration, OffsetDateTime};
 
 use super::{Rule, TokenAction};
 
 /// Allowed `accessTokenLifetimeMinutes`.
 pub const ACCESS_TOKEN_LIFETIME_MINUTES: RangeInclusive<u32> = 5..=1440;
+/// Largest `refreshTokenLifetimeMinutes` other than `0` (unlimited): five years. The smallest is
+/// the rule's access-token lifetime.
+pub const MAX_REFRESH_TOKEN_LIFETIME_MINUTES: u32 = 2_628_000;
 /// Allowed `refreshTokenWindowMinutes`.
 pub const REFRESH_TOKEN_WINDOW_MINUTES: RangeInclusive<u32> = 10..=2_628_000;
+
+/// `now` plus `minutes`, saturating at the largest (or smallest) time [`OffsetDateTime`] holds
+/// instead of panicking: for expiry times computed from configured lifetimes.
+pub fn after_minutes(now: OffsetDateTime, minutes: u32) -> OffsetDateTime {
+    now.saturating_add(Duration::minutes(i64::from(minutes)))
+}
 
 /// A lifetime field of `actions.token`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -73,6 +91,12 @@ pub struct LifetimeViolation {
 impl fmt::Display for LifetimeViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.field, self.max) {
+            (LifetimeField::RefreshTokenLifetimeMinutes, Some(max)) if self.value > max => write!(
+                f,
+                "{}: must be 0 (unlimited) or at most {} minutes (five years)",
+                self.field.path(),
+                max
+            ),
             (LifetimeField::RefreshTokenLifetimeMinutes, _) => write!(
                 f,
                 "{}: must be 0 (unlimited) or at least the access token lifetime ({} minutes)",
@@ -123,12 +147,14 @@ pub fn validate(token: &TokenAction) -> Result<(), LifetimeErrors> {
         });
     }
     match token.refresh_token_lifetime() {
-        Some(refresh) if refresh < access => out.push(LifetimeViolation {
-            field: LifetimeField::RefreshTokenLifetimeMinutes,
-            value: refresh,
-            min: access,
-            max: None,
-        }),
+        Some(refresh) if refresh < access || refresh > MAX_REFRESH_TOKEN_LIFETIME_MINUTES => {
+            out.push(LifetimeViolation {
+                field: LifetimeField::RefreshTokenLifetimeMinutes,
+                value: refresh,
+                min: access,
+                max: Some(MAX_REFRESH_TOKEN_LIFETIME_MINUTES),
+            });
+        }
         _ => {}
     }
     let window = token.refresh_token_window_minutes;
@@ -152,6 +178,36 @@ impl TokenAction {
     pub fn validate(&self) -> Result<(), LifetimeErrors> {
         validate(self)
     }
+
+    /// The access-token lifetime, clamped to [`ACCESS_TOKEN_LIFETIME_MINUTES`].
+    pub fn access_token_lifetime(&self) -> Duration {
+        minutes(clamp(
+            self.access_token_lifetime_minutes,
+            &ACCESS_TOKEN_LIFETIME_MINUTES,
+        ))
+    }
+
+    /// The refresh-token lifetime (`None` = unlimited), at most
+    /// [`MAX_REFRESH_TOKEN_LIFETIME_MINUTES`].
+    pub fn refresh_token_lifetime_duration(&self) -> Option<Duration> {
+        self.refresh_token_lifetime()
+            .map(|m| minutes(m.min(MAX_REFRESH_TOKEN_LIFETIME_MINUTES)))
+    }
+
+    /// The refresh-token idle window, clamped to [`REFRESH_TOKEN_WINDOW_MINUTES`].
+    pub fn refresh_token_window(&self) -> Duration {
+        minutes(clamp(self.refresh_token_window_minutes, &REFRESH_TOKEN_WINDOW_MINUTES))
+    }
+}
+
+/// `value` moved into `range`.
+fn clamp(value: u32, range: &RangeInclusive<u32>) -> u32 {
+    value.clamp(*range.start(), *range.end())
+}
+
+/// `value` minutes.
+fn minutes(value: u32) -> Duration {
+    Duration::minutes(i64::from(value))
 }
 
 impl Rule {
@@ -180,8 +236,60 @@ mod tests {
         assert_eq!(validate(&TokenAction::default()), Ok(()));
         assert_eq!(validate(&token(5, Some(5), 10)), Ok(()));
         assert_eq!(validate(&token(1440, None, 2_628_000)), Ok(()));
-        // "No limits" on the refresh lifetime (seed 000).
-        assert_eq!(validate(&token(60, Some(u32::MAX), 10)), Ok(()));
+        // Five years is the longest finite refresh lifetime; 0 is unlimited.
+        assert_eq!(validate(&token(60, Some(2_628_000), 10)), Ok(()));
+        assert_eq!(validate(&token(60, Some(0), 10)), Ok(()));
+    }
+
+    #[test]
+    fn refresh_lifetime_beyond_five_years_is_reported() {
+        // Issue 14: `4294967295` minutes was accepted and every grant issuing a refresh token
+        // then panicked computing its expiry (8 000 years on). Okta's support article on refresh
+        // token expiry: "10 minutes to 5 years or unlimited".
+        for bad in [2_628_001, u32::MAX] {
+            let err = validate(&token(60, Some(bad), 10080)).unwrap_err();
+            assert_eq!(
+                err.0,
+                vec![LifetimeViolation {
+                    field: LifetimeField::RefreshTokenLifetimeMinutes,
+                    value: bad,
+                    min: 60,
+                    max: Some(2_628_000)
+                }]
+            );
+            assert_eq!(
+                err.to_string(),
+                "actions.token.refreshTokenLifetimeMinutes: must be 0 (unlimited) or at most 2628000 minutes \
+                 (five years)"
+            );
+        }
+    }
+
+    #[test]
+    fn conversions_clamp_and_expiry_saturates() {
+        // A rule stored before the limits were enforced must not make time arithmetic panic.
+        let hostile = token(u32::MAX, Some(u32::MAX), u32::MAX);
+        assert_eq!(hostile.access_token_lifetime(), Duration::days(1));
+        assert_eq!(
+            hostile.refresh_token_lifetime_duration(),
+            Some(Duration::minutes(2_628_000))
+        );
+        assert_eq!(hostile.refresh_token_window(), Duration::minutes(2_628_000));
+        let tiny = token(0, Some(0), 0);
+        assert_eq!(tiny.access_token_lifetime(), Duration::minutes(5));
+        assert_eq!(tiny.refresh_token_lifetime_duration(), None);
+        assert_eq!(tiny.refresh_token_window(), Duration::minutes(10));
+        let defaults = TokenAction::default();
+        assert_eq!(defaults.access_token_lifetime(), Duration::hours(1));
+        assert_eq!(defaults.refresh_token_window(), Duration::days(7));
+
+        let now = time::macros::datetime!(2024-01-01 0:00 UTC);
+        assert_eq!(after_minutes(now, 60), time::macros::datetime!(2024-01-01 1:00 UTC));
+        let end = time::macros::datetime!(9999-12-31 23:59:59.999_999_999 UTC);
+        assert_eq!(
+            after_minutes(end, u32::MAX),
+            OffsetDateTime::new_utc(time::Date::MAX, time::Time::MAX)
+        );
     }
 
     #[test]
@@ -210,7 +318,7 @@ mod tests {
         // lifetime".
         let err = validate(&token(60, Some(59), 10080)).unwrap_err();
         assert_eq!(err.0[0].field, LifetimeField::RefreshTokenLifetimeMinutes);
-        assert_eq!((err.0[0].min, err.0[0].max), (60, None));
+        assert_eq!((err.0[0].min, err.0[0].max), (60, Some(2_628_000)));
         assert!(err.to_string().contains("0 (unlimited)"));
         // Some(0) is the unlimited spelling, not "0 minutes".
         assert_eq!(validate(&token(60, Some(0), 10080)), Ok(()));

@@ -9,13 +9,41 @@
 //! A directory that can also be written to, as loading an org document
 //! ([`crate::org`]) or a test harness needs, implements [`DirectoryWrites`]: users with their
 //! passwords, groups, memberships and client assignments.
+//!
+//! # Client writes
+//!
+//! The client registration API changes clients by compare-and-swap, as the configuration store
+//! changes servers: it reads a client with its revision ([`Directory::client_revision`]), builds
+//! the new record, and writes it only if the revision is still the one it read
+//! ([`Directory::replace_client`]); a lost race answers [`Saved::Stale`] and the caller reloads
+//! and retries, and a client deleted meanwhile answers [`Saved::Missing`] and is not written
+//! back. New clients are inserted only if their id is free ([`Directory::insert_client`]). A
+//! client's `client_secret_jwt` key is written in the same atomic step as its record, so the key
+//! always belongs to the secret whose digest the record holds.
+//!
+//! Revisions are never reused for a `client_id`, not even after the client is deleted and a new
+//! one registered with the same id, so a write prepared against the old client cannot land on
+//! the new one. In SQL the revision is a column beside the record and a replace is
+//! `UPDATE clients SET record = $1, revision = $2 WHERE client_id = $3 AND revision = $4`.
 
 use std::future::Future;
 
-use super::StoreError;
+use super::{Saved, StoreError};
 use crate::crypto::PasswordHash;
 use crate::model::{ClientRecord, Group, User};
 use crate::secret::ClientSecret;
+
+/// What a [`Directory::replace_client`] does with the key that verifies the client's
+/// `client_secret_jwt` assertions ([`Directory::client_secret_jwt_key`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JwtKeyChange<'a> {
+    /// The key stays as it is.
+    Keep,
+    /// The key becomes this secret (the client's new secret).
+    Set(&'a ClientSecret),
+    /// The client has no key any more.
+    Forget,
+}
 
 /// Read access to users and groups, password checks, and storage for OAuth clients.
 pub trait Directory: Send + Sync {
@@ -25,11 +53,59 @@ pub trait Directory: Send + Sync {
     /// Every client, in registration order.
     fn clients(&self) -> impl Future<Output = Result<Vec<ClientRecord>, StoreError>> + Send;
 
-    /// Stores a client, replacing any with the same `client_id`.
+    /// Stores a client, replacing any with the same `client_id`, unconditionally, with a new
+    /// revision; its `client_secret_jwt` key is left as it is. For loading clients (an org
+    /// document, a test fixture); the client registration API writes with
+    /// [`insert_client`](Self::insert_client) and [`replace_client`](Self::replace_client).
     fn put_client(&self, client: ClientRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Deletes a client. Returns whether it existed.
+    /// Deletes a client. Returns whether it existed. A later
+    /// [`replace_client`](Self::replace_client) of it answers [`Saved::Missing`] and writes
+    /// nothing.
     fn delete_client(&self, client_id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The client with `client_id` and its current revision, read from the store itself (not
+    /// from a cache), for a [`replace_client`](Self::replace_client) to follow.
+    fn client_revision(
+        &self,
+        client_id: &str,
+    ) -> impl Future<Output = Result<Option<(ClientRecord, u64)>, StoreError>> + Send;
+
+    /// Stores a new client, atomically, if no client has its `client_id`, with `jwt_key` as the
+    /// key that verifies its `client_secret_jwt` assertions (`None`: no key, and any key left
+    /// under that id is dropped). Returns the client's revision. A new client comes last in
+    /// [`clients`](Self::clients). A directory that keeps no such keys
+    /// ([`keeps_client_secret_jwt_keys`](Self::keeps_client_secret_jwt_keys) is `false`)
+    /// ignores `jwt_key`.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] if a client with that id exists; nothing is written then.
+    fn insert_client(
+        &self,
+        client: ClientRecord,
+        jwt_key: Option<&ClientSecret>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Replaces client `client.client.client_id` and applies `jwt_key` to its
+    /// `client_secret_jwt` key, atomically, if the client's revision is `expected_revision`:
+    /// [`Saved::Saved`] with the new revision (greater than any the client had). Otherwise
+    /// nothing is written: [`Saved::Stale`] if another write changed the client since, or
+    /// [`Saved::Missing`] if it does not exist (it was deleted). A replaced client keeps its
+    /// place in [`clients`](Self::clients).
+    fn replace_client(
+        &self,
+        client: ClientRecord,
+        jwt_key: JwtKeyChange<'_>,
+        expected_revision: u64,
+    ) -> impl Future<Output = Result<Saved, StoreError>> + Send;
+
+    /// Whether this directory keeps the keys that verify `client_secret_jwt` assertions (see
+    /// [`client_secret_jwt_key`](Self::client_secret_jwt_key)). The default is `false`; client
+    /// registration then refuses `client_secret_jwt`, since such a client could never
+    /// authenticate.
+    fn keeps_client_secret_jwt_keys(&self) -> bool {
+        false
+    }
 
     /// The user with `id`.
     fn user(&self, id: &str) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;

@@ -7,7 +7,10 @@
 //! that data, written however the implementation writes (SQL inserts, LDAP entries, the
 //! in-memory store's methods). Each check then reads the store through the trait and compares
 //! with the facts the fixture implies. Clients are the exception: the library writes them, so
-//! the client check also writes through [`Directory::put_client`].
+//! the client checks also write through [`Directory::put_client`], [`Directory::insert_client`]
+//! and [`Directory::replace_client`], and race concurrent writes against each other (as the
+//! grant store suite races redemptions): exactly one of many inserts of one id, and one of many
+//! replaces of one revision, may win.
 //!
 //! A loader must store, for a fresh store each time it is called:
 //! * every [`DirectoryFixture::clients`] record, in order (so `clients()` lists them first, in
@@ -67,14 +70,15 @@
 
 use std::future::Future;
 
+use futures::future::join_all;
 use serde_json::json;
 
 use crate::crypto::PasswordHasher;
 use crate::model::{ClientRecord, Group, User};
 use crate::secret::ClientSecret;
-use crate::store::StoreError;
-use crate::store::directory::Directory;
+use crate::store::directory::{Directory, JwtKeyChange};
 use crate::store::memory::MemoryDirectory;
+use crate::store::{Saved, StoreError};
 
 /// A small directory described as data, for a loader to store (see the [module](self) docs).
 #[derive(Debug, Clone)]
@@ -538,6 +542,354 @@ pub async fn clients_are_stored<S: Directory>(store: &S, fixture: &DirectoryFixt
     );
 }
 
+/// How many concurrent writers the client race checks use.
+pub const RACERS: usize = 16;
+
+/// A fresh client record for the client write checks, named `name`, with `secret`'s digest.
+fn racer(id: &str, name: &str, secret: Option<&ClientSecret>) -> ClientRecord {
+    let mut record = fixture_client(id, name, None);
+    record.client_secret_hash = secret.map(ClientSecret::hash);
+    record
+}
+
+fn revision_of(found: Option<(ClientRecord, u64)>, id: &str) -> (ClientRecord, u64) {
+    match found {
+        Some(found) => found,
+        None => panic!("Directory: client_revision({id:?}) must find the client just written"),
+    }
+}
+
+/// Client writes are compare-and-swap: [`Directory::insert_client`] stores a client only under a
+/// free id (`Conflict` otherwise, exactly one winner among concurrent inserts);
+/// [`Directory::replace_client`] writes only over the revision it names (`Stale` otherwise,
+/// exactly one winner among concurrent replaces of one revision, and the stored client is the
+/// winner's); a deleted client is `Missing` to a replace, which writes nothing back; revisions
+/// grow with every write, [`Directory::put_client`] included, and are not reused when a deleted
+/// id is registered again; [`Directory::client`] shows each write at once.
+pub async fn client_writes_are_compare_and_swap<S: Directory>(store: &S, fixture: &DirectoryFixture) {
+    let id = "0oa-testkit-cas";
+    let first = racer(id, "CAS one", None);
+    let r1 = ok(store.insert_client(first.clone(), None).await, "insert_client");
+    assert_eq!(
+        ok(store.client_revision(id).await, "client_revision"),
+        Some((first.clone(), r1)),
+        "Directory: client_revision must answer the inserted client with the revision insert_client returned"
+    );
+    assert!(
+        matches!(
+            store.insert_client(racer(id, "CAS taken", None), None).await,
+            Err(StoreError::Conflict)
+        ),
+        "Directory: insert_client under a taken id must be a Conflict"
+    );
+    assert_eq!(
+        ok(store.client(id).await, "client"),
+        Some(first.clone()),
+        "Directory: a refused insert_client must change nothing"
+    );
+
+    let second = racer(id, "CAS two", None);
+    let r2 = match ok(
+        store.replace_client(second.clone(), JwtKeyChange::Keep, r1).await,
+        "replace_client",
+    ) {
+        Saved::Saved { revision } => revision,
+        other => panic!("Directory: replace_client over the current revision must save, not {other:?}"),
+    };
+    assert!(
+        r2 > r1,
+        "Directory: a replace must move the revision forward ({r1} → {r2})"
+    );
+    assert_eq!(ok(store.client(id).await, "client"), Some(second.clone()));
+    assert_eq!(
+        ok(
+            store
+                .replace_client(racer(id, "CAS stale", None), JwtKeyChange::Keep, r1)
+                .await,
+            "replace_client"
+        ),
+        Saved::Stale,
+        "Directory: replace_client over an old revision must be Stale"
+    );
+    assert_eq!(
+        ok(store.client_revision(id).await, "client_revision"),
+        Some((second.clone(), r2)),
+        "Directory: a Stale replace_client must change nothing"
+    );
+
+    // Concurrent replaces of one revision: exactly one wins, and its client is stored.
+    let contenders: Vec<ClientRecord> = (0..RACERS)
+        .map(|n| racer(id, &format!("CAS racer {n}"), None))
+        .collect();
+    let outcomes = join_all(
+        contenders
+            .iter()
+            .map(|c| store.replace_client(c.clone(), JwtKeyChange::Keep, r2)),
+    )
+    .await;
+    let mut winners = Vec::new();
+    for (contender, outcome) in contenders.iter().zip(outcomes) {
+        match ok(outcome, "replace_client") {
+            Saved::Saved { revision } => winners.push((contender.clone(), revision)),
+            Saved::Stale => {}
+            Saved::Missing => panic!("Directory: a concurrent replace_client found an existing client Missing"),
+        }
+    }
+    assert_eq!(
+        winners.len(),
+        1,
+        "Directory: exactly one of {RACERS} concurrent replace_client calls over one revision must win"
+    );
+    let (winner, r3) = winners.remove(0);
+    assert_eq!(
+        ok(store.client_revision(id).await, "client_revision"),
+        Some((winner.clone(), r3)),
+        "Directory: the winning replace_client's client must be stored"
+    );
+    assert_eq!(ok(store.client(id).await, "client"), Some(winner.clone()));
+
+    // put_client writes unconditionally, with a new revision.
+    let put = racer(id, "CAS put", None);
+    ok(store.put_client(put.clone()).await, "put_client");
+    let (stored, r4) = revision_of(ok(store.client_revision(id).await, "client_revision"), id);
+    assert_eq!(stored, put);
+    assert!(
+        r4 > r3,
+        "Directory: put_client must move the revision forward ({r3} → {r4})"
+    );
+    assert_eq!(
+        ok(
+            store
+                .replace_client(racer(id, "CAS late", None), JwtKeyChange::Keep, r3)
+                .await,
+            "replace_client"
+        ),
+        Saved::Stale,
+        "Directory: a replace prepared before a put_client must be Stale"
+    );
+
+    // A deleted client is Missing to a replace, which does not bring it back.
+    assert!(ok(store.delete_client(id).await, "delete_client"));
+    assert_eq!(
+        ok(
+            store
+                .replace_client(racer(id, "CAS ghost", None), JwtKeyChange::Keep, r4)
+                .await,
+            "replace_client"
+        ),
+        Saved::Missing,
+        "Directory: replace_client of a deleted client must be Missing"
+    );
+    assert_eq!(
+        ok(store.client(id).await, "client"),
+        None,
+        "Directory: a replace after a delete must not recreate the client"
+    );
+    assert_eq!(ok(store.client_revision(id).await, "client_revision"), None);
+    assert!(!client_ids(&listed(store).await).contains(&id));
+
+    // The same id registered again gets a revision no earlier write had.
+    let again = racer(id, "CAS again", None);
+    let r5 = ok(store.insert_client(again.clone(), None).await, "insert_client");
+    assert!(
+        r5 > r4,
+        "Directory: revisions must not be reused for a client id after a delete ({r4} then {r5})"
+    );
+    for old in [r1, r2, r3, r4] {
+        assert_eq!(
+            ok(
+                store
+                    .replace_client(racer(id, "CAS old", None), JwtKeyChange::Keep, old)
+                    .await,
+                "replace_client"
+            ),
+            Saved::Stale,
+            "Directory: a write prepared against the deleted client (revision {old}) must not land on the new one"
+        );
+    }
+    assert_eq!(ok(store.client(id).await, "client"), Some(again));
+
+    // Concurrent inserts of one new id: exactly one wins.
+    let fresh_id = "0oa-testkit-cas-insert";
+    let contenders: Vec<ClientRecord> = (0..RACERS)
+        .map(|n| racer(fresh_id, &format!("insert racer {n}"), None))
+        .collect();
+    let outcomes = join_all(contenders.iter().map(|c| store.insert_client(c.clone(), None))).await;
+    let mut inserted = Vec::new();
+    for (contender, outcome) in contenders.iter().zip(outcomes) {
+        match outcome {
+            Ok(revision) => inserted.push((contender.clone(), revision)),
+            Err(StoreError::Conflict) => {}
+            Err(error) => panic!("Directory: a concurrent insert_client failed: {error:?}"),
+        }
+    }
+    assert_eq!(
+        inserted.len(),
+        1,
+        "Directory: exactly one of {RACERS} concurrent insert_client calls of one id must win"
+    );
+    assert_eq!(
+        ok(store.client_revision(fresh_id).await, "client_revision"),
+        Some(inserted.remove(0)),
+        "Directory: the winning insert_client's client must be stored"
+    );
+
+    // The fixture's clients are untouched, and listed first.
+    let listed_ids = client_ids(&listed(store).await)
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect::<Vec<_>>();
+    let fixture_ids: Vec<String> = client_ids(&fixture.clients).iter().map(|s| (*s).to_owned()).collect();
+    assert_eq!(listed_ids[..fixture_ids.len()], fixture_ids[..]);
+}
+
+/// A client's `client_secret_jwt` key is written in the same step as its record: set by
+/// [`Directory::insert_client`] (and dropped when it gives none), kept, set or forgotten by a
+/// [`Directory::replace_client`] that saves, untouched by one that does not, and, among
+/// concurrent replaces each setting its own key, the stored key is the winner's, whose digest the
+/// stored record holds. Skipped for a directory that keeps no keys
+/// ([`Directory::keeps_client_secret_jwt_keys`]).
+pub async fn client_secret_jwt_keys_are_written_with_their_client<S: Directory>(store: &S) {
+    if !store.keeps_client_secret_jwt_keys() {
+        return;
+    }
+    let id = "0oa-testkit-jwt";
+    let key = |n: usize| ClientSecret::from_received(format!("testkit-jwt-secret-{n:04}-0123456789abcdef"));
+    let stored_key =
+        |id: &'static str| async move { ok(store.client_secret_jwt_key(id).await, "client_secret_jwt_key") };
+    let (k1, k2, k3) = (key(1), key(2), key(3));
+    let r1 = ok(
+        store.insert_client(racer(id, "JWT", Some(&k1)), Some(&k1)).await,
+        "insert_client",
+    );
+    assert_eq!(
+        stored_key(id).await,
+        Some(k1.clone()),
+        "Directory: insert_client must store the key it is given"
+    );
+    let r2 = match ok(
+        store
+            .replace_client(racer(id, "JWT kept", Some(&k1)), JwtKeyChange::Keep, r1)
+            .await,
+        "replace_client",
+    ) {
+        Saved::Saved { revision } => revision,
+        other => panic!("Directory: replace_client must save, not {other:?}"),
+    };
+    assert_eq!(
+        stored_key(id).await,
+        Some(k1.clone()),
+        "Directory: JwtKeyChange::Keep must keep the key"
+    );
+    assert_eq!(
+        ok(
+            store
+                .replace_client(racer(id, "JWT stale", Some(&k3)), JwtKeyChange::Set(&k3), r1)
+                .await,
+            "replace_client"
+        ),
+        Saved::Stale
+    );
+    assert_eq!(
+        stored_key(id).await,
+        Some(k1.clone()),
+        "Directory: a Stale replace_client must not touch the key"
+    );
+    let r3 = match ok(
+        store
+            .replace_client(racer(id, "JWT set", Some(&k2)), JwtKeyChange::Set(&k2), r2)
+            .await,
+        "replace_client",
+    ) {
+        Saved::Saved { revision } => revision,
+        other => panic!("Directory: replace_client must save, not {other:?}"),
+    };
+    assert_eq!(
+        stored_key(id).await,
+        Some(k2.clone()),
+        "Directory: JwtKeyChange::Set must set the key"
+    );
+
+    // Racing replaces, each with its own secret: the stored key is the winner's.
+    let keys: Vec<ClientSecret> = (10..10 + RACERS).map(key).collect();
+    let outcomes =
+        join_all(keys.iter().enumerate().map(|(n, k)| {
+            store.replace_client(racer(id, &format!("JWT racer {n}"), Some(k)), JwtKeyChange::Set(k), r3)
+        }))
+        .await;
+    let won: Vec<usize> = outcomes
+        .into_iter()
+        .enumerate()
+        .filter_map(|(n, outcome)| matches!(ok(outcome, "replace_client"), Saved::Saved { .. }).then_some(n))
+        .collect();
+    assert_eq!(
+        won.len(),
+        1,
+        "Directory: exactly one concurrent replace_client must win"
+    );
+    let record = ok(store.client(id).await, "client").unwrap_or_else(|| panic!("Directory: the client is stored"));
+    let winner = &keys[won[0]];
+    assert_eq!(
+        stored_key(id).await.as_ref(),
+        Some(winner),
+        "Directory: the stored key must be the winner's"
+    );
+    assert!(
+        record
+            .client_secret_hash
+            .as_ref()
+            .is_some_and(|hash| winner.verify(hash)),
+        "Directory: the stored key must be the secret whose digest the stored record holds"
+    );
+
+    let (_, r4) = revision_of(ok(store.client_revision(id).await, "client_revision"), id);
+    assert!(matches!(
+        ok(
+            store
+                .replace_client(racer(id, "JWT forgotten", None), JwtKeyChange::Forget, r4)
+                .await,
+            "replace_client"
+        ),
+        Saved::Saved { .. }
+    ));
+    assert_eq!(
+        stored_key(id).await,
+        None,
+        "Directory: JwtKeyChange::Forget must drop the key"
+    );
+
+    // A delete drops the key; an insert without one leaves none, even over a stray key.
+    let (_, r5) = revision_of(ok(store.client_revision(id).await, "client_revision"), id);
+    assert!(matches!(
+        ok(
+            store
+                .replace_client(racer(id, "JWT again", Some(&k3)), JwtKeyChange::Set(&k3), r5)
+                .await,
+            "replace_client"
+        ),
+        Saved::Saved { .. }
+    ));
+    assert!(ok(store.delete_client(id).await, "delete_client"));
+    assert_eq!(
+        stored_key(id).await,
+        None,
+        "Directory: delete_client must drop the client's key"
+    );
+    ok(
+        store.store_client_secret_jwt_key(id, Some(&k1)).await,
+        "store_client_secret_jwt_key",
+    );
+    ok(
+        store.insert_client(racer(id, "JWT plain", None), None).await,
+        "insert_client",
+    );
+    assert_eq!(
+        stored_key(id).await,
+        None,
+        "Directory: insert_client without a key must leave the new client none"
+    );
+}
+
 /// Users: [`Directory::user`] finds each fixture user by id, unchanged;
 /// [`Directory::user_by_login`] finds them by login in any letter case (Okta logins are
 /// case-insensitive) and by nothing else (not by id, not by a prefix of the login).
@@ -727,6 +1079,8 @@ where
     groups_of_a_user(&load(fixture.clone()).await, &fixture).await;
     assignment_direct_and_through_groups(&load(fixture.clone()).await, &fixture).await;
     password_checks(&load(fixture.clone()).await, &fixture).await;
+    client_writes_are_compare_and_swap(&load(fixture.clone()).await, &fixture).await;
+    client_secret_jwt_keys_are_written_with_their_client(&load(fixture.clone()).await).await;
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@ use crate::crypto::{CryptoError, PasswordHash, PasswordHasher};
 use crate::model::{ClientRecord, Group, User};
 use crate::offload::on_own_thread;
 use crate::secret::ClientSecret;
-use crate::store::StoreError;
-use crate::store::directory::{Directory, DirectoryWrites, dummy_hash, fold_login};
+use crate::store::directory::{Directory, DirectoryWrites, JwtKeyChange, dummy_hash, fold_login};
+use crate::store::{Saved, StoreError};
 
 /// A [`Directory`] in process memory, populated by the host or test harness with the inherent
 /// methods ([`add_user`](Self::add_user), [`add_group`](Self::add_group),
@@ -74,9 +74,12 @@ pub struct MemoryDirectory {
 
 #[derive(Default)]
 struct State {
-    /// Client id → the client and its registration sequence number.
-    clients: HashMap<String, Sequenced<ClientRecord>>,
+    /// Client id → the client with its revision, and its registration sequence number.
+    clients: HashMap<String, Sequenced<ClientEntry>>,
     next_client: u64,
+    /// The revision the next client write stamps: one counter for every client, so that a
+    /// revision is never reused for a client id, even after a delete.
+    next_revision: u64,
     /// User id → the user and their password hash.
     users: HashMap<String, UserEntry>,
     /// Case-folded login → user id.
@@ -96,6 +99,45 @@ struct State {
 struct Sequenced<T> {
     value: T,
     sequence: u64,
+}
+
+/// A stored client and its revision.
+#[derive(Clone)]
+struct ClientEntry {
+    record: ClientRecord,
+    revision: u64,
+}
+
+impl State {
+    /// A fresh client revision.
+    fn revision(&mut self) -> u64 {
+        self.next_revision = self.next_revision.saturating_add(1);
+        self.next_revision
+    }
+
+    /// Stores `record` with a fresh revision (in place if its id is taken, else last); returns
+    /// the revision.
+    fn store_client(&mut self, record: ClientRecord) -> u64 {
+        let revision = self.revision();
+        let State {
+            clients, next_client, ..
+        } = self;
+        let id = record.client.client_id.clone();
+        insert_sequenced(clients, next_client, id, ClientEntry { record, revision });
+        revision
+    }
+
+    /// Sets (`Some`) or forgets (`None`) client `client_id`'s `client_secret_jwt` key.
+    fn set_jwt_key(&mut self, client_id: &str, key: Option<ClientSecret>) {
+        match key {
+            Some(key) => {
+                self.client_secret_jwt_keys.insert(client_id.to_owned(), key);
+            }
+            None => {
+                self.client_secret_jwt_keys.remove(client_id);
+            }
+        }
+    }
 }
 
 struct UserEntry {
@@ -328,15 +370,7 @@ impl MemoryDirectory {
     /// (see [`Directory::client_secret_jwt_key`]), or forgets it with `None`. In memory, like
     /// everything this directory holds; the client need not be registered yet.
     pub fn set_client_secret_jwt_key(&self, client_id: &str, secret: Option<ClientSecret>) {
-        let mut state = self.write();
-        match secret {
-            Some(secret) => {
-                state.client_secret_jwt_keys.insert(client_id.to_owned(), secret);
-            }
-            None => {
-                state.client_secret_jwt_keys.remove(client_id);
-            }
-        }
+        self.write().set_jwt_key(client_id, secret);
     }
 
     /// Assigns user `user_id` to client `client_id` directly. The client need not be
@@ -431,20 +465,66 @@ impl fmt::Debug for MemoryDirectory {
 
 impl Directory for MemoryDirectory {
     async fn client(&self, client_id: &str) -> Result<Option<ClientRecord>, StoreError> {
-        Ok(self.read().clients.get(client_id).map(|entry| entry.value.clone()))
+        Ok(self
+            .read()
+            .clients
+            .get(client_id)
+            .map(|entry| entry.value.record.clone()))
     }
 
     async fn clients(&self) -> Result<Vec<ClientRecord>, StoreError> {
-        Ok(in_order(self.read().clients.values()))
+        let entries = in_order(self.read().clients.values());
+        Ok(entries.into_iter().map(|entry| entry.record).collect())
     }
 
     async fn put_client(&self, client: ClientRecord) -> Result<(), StoreError> {
-        let mut state = self.write();
-        let State {
-            clients, next_client, ..
-        } = &mut *state;
-        insert_sequenced(clients, next_client, client.client.client_id.clone(), client);
+        self.write().store_client(client);
         Ok(())
+    }
+
+    async fn client_revision(&self, client_id: &str) -> Result<Option<(ClientRecord, u64)>, StoreError> {
+        Ok(self
+            .read()
+            .clients
+            .get(client_id)
+            .map(|entry| (entry.value.record.clone(), entry.value.revision)))
+    }
+
+    async fn insert_client(&self, client: ClientRecord, jwt_key: Option<&ClientSecret>) -> Result<u64, StoreError> {
+        let mut state = self.write();
+        let id = client.client.client_id.clone();
+        if state.clients.contains_key(&id) {
+            return Err(StoreError::Conflict);
+        }
+        let revision = state.store_client(client);
+        state.set_jwt_key(&id, jwt_key.cloned());
+        Ok(revision)
+    }
+
+    async fn replace_client(
+        &self,
+        client: ClientRecord,
+        jwt_key: JwtKeyChange<'_>,
+        expected_revision: u64,
+    ) -> Result<Saved, StoreError> {
+        let mut state = self.write();
+        let id = client.client.client_id.clone();
+        match state.clients.get(&id) {
+            None => return Ok(Saved::Missing),
+            Some(entry) if entry.value.revision != expected_revision => return Ok(Saved::Stale),
+            Some(_) => {}
+        }
+        let revision = state.store_client(client);
+        match jwt_key {
+            JwtKeyChange::Keep => {}
+            JwtKeyChange::Set(key) => state.set_jwt_key(&id, Some(key.clone())),
+            JwtKeyChange::Forget => state.set_jwt_key(&id, None),
+        }
+        Ok(Saved::Saved { revision })
+    }
+
+    fn keeps_client_secret_jwt_keys(&self) -> bool {
+        true
     }
 
     /// Also removes the client's user and group assignments and its `client_secret_jwt` key,

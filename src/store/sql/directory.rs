@@ -10,15 +10,15 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use zeroize::Zeroizing;
 
-use super::{Shared, column, corrupt, from_json, revision_from_db, store_error, to_json};
+use super::{Shared, column, corrupt, from_json, revision_from_db, revision_to_db, store_error, to_json};
 use crate::crypto::{CryptoError, PasswordHash, PasswordHasher};
 use crate::model::{ClientRecord, Group, User};
 use crate::offload::on_own_thread;
 use crate::secret::ClientSecret;
-use crate::store::StoreError;
-use crate::store::directory::{Directory, DirectoryWrites};
+use crate::store::directory::{Directory, DirectoryWrites, JwtKeyChange};
 use crate::store::directory::{dummy_hash, fold_login};
 use crate::store::sealing::Sealed;
+use crate::store::{Saved, StoreError};
 
 /// Most clients the cache holds; it is emptied when full.
 const CACHE_CAPACITY: usize = 10_000;
@@ -132,6 +132,30 @@ fn jwt_key_context(client_id: &str) -> String {
     format!("authserver client_secret_jwt\0{client_id}")
 }
 
+/// Stores client `client_id`'s sealed `client_secret_jwt` key in `write`, or deletes it
+/// (`None`). Returns how many rows changed.
+async fn write_jwt_key(write: &mut Write<'_>, client_id: &str, sealed: Option<Sealed>) -> Result<u64, StoreError> {
+    match sealed {
+        Some(sealed) => {
+            write
+                .execute(
+                    sqlx::query(
+                        "INSERT INTO client_secret_jwt_keys (client_id, sealed) VALUES ($1, $2) \
+                         ON CONFLICT (client_id) DO UPDATE SET sealed = excluded.sealed",
+                    )
+                    .bind(client_id)
+                    .bind(sealed.encode()),
+                )
+                .await
+        }
+        None => {
+            write
+                .execute(sqlx::query("DELETE FROM client_secret_jwt_keys WHERE client_id = $1").bind(client_id))
+                .await
+        }
+    }
+}
+
 /// A background computation that ended without an answer, as a store error.
 fn interrupted(error: crate::offload::Interrupted) -> StoreError {
     StoreError::Other(Box::new(error))
@@ -214,6 +238,17 @@ impl SqlDirectory {
     async fn refuse<T>(write: Write<'_>, error: SqlDirectoryError) -> Result<T, SqlDirectoryError> {
         write.rollback().await?;
         Err(error)
+    }
+
+    /// `key` sealed for client `client_id`, as it is stored.
+    fn seal_jwt_key(&self, client_id: &str, key: Option<&ClientSecret>) -> Result<Option<Sealed>, StoreError> {
+        key.map(|key| {
+            self.shared
+                .keys
+                .seal(&jwt_key_context(client_id), key.expose().as_bytes())
+                .map_err(|error| StoreError::Other(Box::new(error)))
+        })
+        .transpose()
     }
 
     /// Hashes `password` on a thread of its own.
@@ -447,25 +482,7 @@ impl SqlDirectory {
             })
             .transpose()?;
         let mut write = self.begin_write().await?;
-        let changed = match sealed {
-            Some(sealed) => {
-                write
-                    .execute(
-                        sqlx::query(
-                            "INSERT INTO client_secret_jwt_keys (client_id, sealed) VALUES ($1, $2) \
-                             ON CONFLICT (client_id) DO UPDATE SET sealed = excluded.sealed",
-                        )
-                        .bind(client_id)
-                        .bind(sealed.encode()),
-                    )
-                    .await?
-            }
-            None => {
-                write
-                    .execute(sqlx::query("DELETE FROM client_secret_jwt_keys WHERE client_id = $1").bind(client_id))
-                    .await?
-            }
-        };
+        let changed = write_jwt_key(&mut write, client_id, sealed).await?;
         self.finish(write, changed > 0).await?;
         Ok(())
     }
@@ -632,22 +649,108 @@ impl Directory for SqlDirectory {
     }
 
     /// A new client comes last in [`clients`](Directory::clients); a replaced one keeps its
-    /// place.
+    /// place. The revision is the directory counter's value at the write.
     async fn put_client(&self, client: ClientRecord) -> Result<(), StoreError> {
         let document = to_json("client", &client)?;
         let mut write = self.begin_write().await?;
+        let revision = revision_to_db(write.counter)?;
         write
             .execute(
                 sqlx::query(
-                    "INSERT INTO clients (client_id, position, record) \
-                     VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM clients), $2) \
-                     ON CONFLICT (client_id) DO UPDATE SET record = excluded.record",
+                    "INSERT INTO clients (client_id, position, record, revision) \
+                     VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM clients), $2, $3) \
+                     ON CONFLICT (client_id) DO UPDATE SET record = excluded.record, revision = excluded.revision",
                 )
                 .bind(&client.client.client_id)
-                .bind(document),
+                .bind(document)
+                .bind(revision),
             )
             .await?;
         self.commit(write).await
+    }
+
+    /// Read from the database, never from the cache.
+    async fn client_revision(&self, client_id: &str) -> Result<Option<(ClientRecord, u64)>, StoreError> {
+        let row = sqlx::query("SELECT record, revision FROM clients WHERE client_id = $1")
+            .bind(client_id)
+            .fetch_optional(self.shared.pool())
+            .await
+            .map_err(store_error)?;
+        row.map(|row| Ok((record("client", &row)?, revision_from_db(column(&row, "revision")?)?)))
+            .transpose()
+    }
+
+    /// One transaction: the insert (its revision is the directory counter's value) and the key,
+    /// sealed as [`set_client_secret_jwt_key`](SqlDirectory::set_client_secret_jwt_key) seals it.
+    async fn insert_client(&self, client: ClientRecord, jwt_key: Option<&ClientSecret>) -> Result<u64, StoreError> {
+        let document = to_json("client", &client)?;
+        let client_id = client.client.client_id.as_str();
+        let sealed = self.seal_jwt_key(client_id, jwt_key)?;
+        let mut write = self.begin_write().await?;
+        let revision = write.counter;
+        let inserted = write
+            .execute(
+                sqlx::query(
+                    "INSERT INTO clients (client_id, position, record, revision) \
+                     VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM clients), $2, $3) \
+                     ON CONFLICT (client_id) DO NOTHING",
+                )
+                .bind(client_id)
+                .bind(document)
+                .bind(revision_to_db(revision)?),
+            )
+            .await?;
+        if inserted == 0 {
+            write.rollback().await?;
+            return Err(StoreError::Conflict);
+        }
+        write_jwt_key(&mut write, client_id, sealed).await?;
+        self.commit(write).await?;
+        Ok(revision)
+    }
+
+    /// One transaction: the conditional update (`… WHERE client_id = $3 AND revision = $4`,
+    /// the new revision being the directory counter's value) and the key change.
+    async fn replace_client(
+        &self,
+        client: ClientRecord,
+        jwt_key: JwtKeyChange<'_>,
+        expected_revision: u64,
+    ) -> Result<Saved, StoreError> {
+        let document = to_json("client", &client)?;
+        let client_id = client.client.client_id.as_str();
+        let sealed = match jwt_key {
+            JwtKeyChange::Set(key) => self.seal_jwt_key(client_id, Some(key))?,
+            JwtKeyChange::Keep | JwtKeyChange::Forget => None,
+        };
+        let mut write = self.begin_write().await?;
+        let revision = write.counter;
+        let updated = write
+            .execute(
+                sqlx::query("UPDATE clients SET record = $1, revision = $2 WHERE client_id = $3 AND revision = $4")
+                    .bind(document)
+                    .bind(revision_to_db(revision)?)
+                    .bind(client_id)
+                    .bind(revision_to_db(expected_revision)?),
+            )
+            .await?;
+        if updated == 0 {
+            let exists = write
+                .fetch_optional(sqlx::query("SELECT client_id FROM clients WHERE client_id = $1").bind(client_id))
+                .await?
+                .is_some();
+            write.rollback().await?;
+            return Ok(if exists { Saved::Stale } else { Saved::Missing });
+        }
+        if jwt_key != JwtKeyChange::Keep {
+            write_jwt_key(&mut write, client_id, sealed).await?;
+        }
+        self.commit(write).await?;
+        Ok(Saved::Saved { revision })
+    }
+
+    fn keeps_client_secret_jwt_keys(&self) -> bool {
+        true
     }
 
     /// Also removes the client's user and group assignments and its `client_secret_jwt` key,
@@ -834,6 +937,44 @@ mod tests {
     async fn writes_through_the_trait_repeat_harmlessly() {
         let (db, _dir) = super::super::test_database().await;
         crate::store::directory::check_directory_writes(&db.directory(PasswordHasher::with_iterations(10))).await;
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn clients_stored_before_revisions_existed_can_be_replaced() {
+        // Migration 3 adds `clients.revision` with 0 for the rows already there; the first
+        // compare-and-swap over 0 saves, and revisions then come from the directory counter.
+        let (db, _dir) = super::super::test_database().await;
+        let directory = db.directory(PasswordHasher::with_iterations(10));
+        let record: ClientRecord =
+            serde_json::from_value(serde_json::json!({"client_id": "old", "client_name": "Old"})).unwrap();
+        directory.put_client(record.clone()).await.unwrap();
+        sqlx::query("UPDATE clients SET revision = 0")
+            .execute(&db.shared.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            directory.client_revision("old").await.unwrap(),
+            Some((record.clone(), 0))
+        );
+        let saved = directory
+            .replace_client(record.clone(), JwtKeyChange::Keep, 0)
+            .await
+            .unwrap();
+        let counter: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'directory'")
+            .fetch_one(&db.shared.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            saved,
+            Saved::Saved {
+                revision: u64::try_from(counter).unwrap()
+            }
+        );
+        assert_eq!(
+            directory.replace_client(record, JwtKeyChange::Keep, 0).await.unwrap(),
+            Saved::Stale
+        );
     }
 
     #[cfg(feature = "sqlite")]

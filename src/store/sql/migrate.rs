@@ -37,6 +37,12 @@ const VERSIONS: &[Version] = &[
         sqlite: include_str!("migrations/sqlite/0002_key_checks_and_metadata.sql"),
         postgres: include_str!("migrations/postgres/0002_key_checks_and_metadata.sql"),
     },
+    Version {
+        version: 3,
+        description: "client revisions",
+        sqlite: include_str!("migrations/sqlite/0003_client_revisions.sql"),
+        postgres: include_str!("migrations/postgres/0003_client_revisions.sql"),
+    },
 ];
 
 /// The migrations of one backend, as sqlx's migrator takes them.
