@@ -371,10 +371,10 @@ fn check_assertion_claims(
     if expires_at <= now {
         return Err(Reason::AssertionExpired);
     }
-    if expires_at > now + MAX_ASSERTION_LIFETIME + ASSERTION_CLOCK_SKEW {
+    if expires_at > now.saturating_add(MAX_ASSERTION_LIFETIME + ASSERTION_CLOCK_SKEW) {
         return Err(Reason::AssertionExpTooFar);
     }
-    let latest = (now + ASSERTION_CLOCK_SKEW).unix_timestamp();
+    let latest = now.saturating_add(ASSERTION_CLOCK_SKEW).unix_timestamp();
     if claims.iat.is_some_and(|iat| iat > latest) {
         return Err(Reason::AssertionIssuedInFuture);
     }

@@ -181,7 +181,7 @@ pub(crate) fn check_access_token(
     if claims.exp <= now.unix_timestamp() {
         return Err(TokenInvalid::Expired);
     }
-    if claims.iat > (now + MAX_CLOCK_SKEW).unix_timestamp() {
+    if claims.iat > now.saturating_add(MAX_CLOCK_SKEW).unix_timestamp() {
         return Err(TokenInvalid::IssuedInFuture);
     }
     issued_after_change(issuer, claims.iat)?;

@@ -150,8 +150,10 @@ use crate::store::{ConfigStore, Directory, Saved, ServerConfig};
 /// What the router answers: a response, or the error it is rendered from.
 type Answer = Result<ApiResponse, ApiError>;
 
-/// How often a compare-and-swap save is retried when other writers keep winning.
-const SAVE_ATTEMPTS: usize = 5;
+/// How often a compare-and-swap save is retried when other writers keep winning. Each lost
+/// attempt means another write succeeded, so a writer loses at most once per concurrent writer;
+/// this covers dozens of writers racing on one object before answering `E0000009`.
+const SAVE_ATTEMPTS: usize = 64;
 
 /// Shortest key rotation interval [`ManagementApi::with_rotation_settings`] keeps: one hour.
 pub const MIN_ROTATION_INTERVAL: Duration = Duration::hours(1);

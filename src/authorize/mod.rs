@@ -259,7 +259,7 @@ pub(crate) fn code_record(
         redirect_uri: Some(delivery.redirect_uri.as_str().to_owned()),
         code_challenge: valid.code_challenge.map(str::to_owned),
         nonce: valid.nonce.map(str::to_owned),
-        expires_at: now + AUTHORIZATION_CODE_LIFETIME,
+        expires_at: now.saturating_add(AUTHORIZATION_CODE_LIFETIME),
     }
 }
 

@@ -263,7 +263,7 @@ pub(crate) fn first_refresh_token(token: &RefreshToken, grant: &Grant, now: Offs
         issued_at: now,
         expires_at: grant
             .refresh_token_lifetime_minutes
-            .map(|minutes| now + Duration::minutes(i64::from(minutes))),
+            .map(|minutes| now.saturating_add(Duration::minutes(i64::from(minutes)))),
         last_used_at: now,
     }
 }

@@ -65,7 +65,7 @@ pub(crate) fn check_presented(
         return Err(refused(Reason::RefreshTokenExpired));
     }
     let window = Duration::minutes(i64::from(record.grant.refresh_token_window_minutes));
-    if record.last_used_at + window <= now {
+    if record.last_used_at.saturating_add(window) <= now {
         return Err(refused(Reason::RefreshTokenIdle));
     }
     Ok(())

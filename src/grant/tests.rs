@@ -520,3 +520,25 @@ fn the_token_request_is_a_post_with_single_parameters_and_no_query_credentials()
     let fine = crate::endpoint::EndpointRequest::post("grant_type=password");
     assert_eq!(token_form(&fine).unwrap().get("grant_type"), Some("password"));
 }
+
+#[test]
+fn lifetimes_past_what_time_holds_saturate_instead_of_panicking() {
+    // A rule stored before the management API bounded lifetimes (or written to the store
+    // directly) may carry u32::MAX minutes: the family then lasts as long as time goes, and
+    // neither issuing nor checking the idle window panics.
+    let mut huge = grant(&["offline_access"]);
+    huge.refresh_token_lifetime_minutes = Some(u32::MAX);
+    huge.refresh_token_window_minutes = u32::MAX;
+    let now = OffsetDateTime::new_utc(time::Date::MAX, time::Time::MIDNIGHT);
+    let token = crate::secret::RefreshToken::from_received("t");
+    let record = first_refresh_token(&token, &huge, now);
+    assert_eq!(
+        record.expires_at,
+        Some(now.saturating_add(Duration::minutes(i64::from(u32::MAX))))
+    );
+    assert!(record.expires_at.unwrap() >= now);
+    assert_eq!(
+        crate::validity::refresh_token_expiry(&record),
+        record.expires_at.unwrap()
+    );
+}

@@ -400,7 +400,7 @@ fn possibly_last(calls: &[Answered], status: u16) -> Vec<&Answered> {
 /// compare-and-swap on client writes, a PUT that read the client before a newSecret (or a
 /// DELETE) and wrote after it brings the old record back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "needs client-write compare-and-swap (adminfix branch)"]
+
 async fn concurrent_client_writes_keep_every_answer_true() {
     let server = TestServer::start().await;
     let path = format!("/oauth2/v1/clients/{}", SERVICE.0);

@@ -263,7 +263,9 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         what: &'static str,
         now: OffsetDateTime,
     ) -> Result<(), Reason> {
-        self.grants.revoke_grant(grant, now + REVOCATION_HORIZON).await?;
+        self.grants
+            .revoke_grant(grant, now.saturating_add(REVOCATION_HORIZON))
+            .await?;
         self.record(
             Event::failure(
                 REUSE_EVENT_TYPE,
