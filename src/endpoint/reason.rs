@@ -225,9 +225,10 @@ pub enum Reason {
     /// No such client, for a client that sent credentials.
     #[error("Client authentication failed. Either the client or the client credentials are invalid.")]
     UnknownClient,
-    /// No such client, for a client that sent only its `client_id` (Okta's answer names the
-    /// parameter).
-    #[error("Invalid value for 'client_id' parameter.")]
+    /// No such client, for a client that sent only its `client_id`. Okta names the parameter
+    /// here; we answer as for every failed authentication, so that whether a client id exists
+    /// cannot be told from the answer.
+    #[error("Client authentication failed. Either the client or the client credentials are invalid.")]
     UnknownPublicClient,
     /// The client is not `ACTIVE`.
     #[error("Client authentication failed. Either the client or the client credentials are invalid.")]
@@ -235,17 +236,21 @@ pub enum Reason {
     /// The client used another method than its `token_endpoint_auth_method`.
     #[error("Client authentication failed. Either the client or the client credentials are invalid.")]
     AuthMethodMismatch,
-    /// A confidential client sent no secret.
-    #[error("The client secret supplied for a confidential client is invalid.")]
+    /// A confidential client sent no secret. Okta answers "The client secret supplied for a confidential client is
+    /// invalid."; we answer as for an unknown client, so client ids cannot be enumerated.
+    #[error("Client authentication failed. Either the client or the client credentials are invalid.")]
     MissingClientSecret,
-    /// The client has no secret to compare with.
-    #[error("The client secret supplied for a confidential client is invalid.")]
+    /// The client has no secret to compare with. Okta answers "The client secret supplied for a confidential client is
+    /// invalid."; we answer as for an unknown client, so client ids cannot be enumerated.
+    #[error("Client authentication failed. Either the client or the client credentials are invalid.")]
     ClientHasNoSecret,
-    /// The secret does not match.
-    #[error("The client secret supplied for a confidential client is invalid.")]
+    /// The secret does not match. Okta answers "The client secret supplied for a confidential client is
+    /// invalid."; we answer as for an unknown client, so client ids cannot be enumerated.
+    #[error("Client authentication failed. Either the client or the client credentials are invalid.")]
     InvalidClientSecret,
-    /// The secret expired (`client_secret_expires_at`).
-    #[error("The client secret supplied for a confidential client is invalid.")]
+    /// The secret expired (`client_secret_expires_at`). Okta answers "The client secret supplied for a confidential client is
+    /// invalid."; we answer as for an unknown client, so client ids cannot be enumerated.
+    #[error("Client authentication failed. Either the client or the client credentials are invalid.")]
     ClientSecretExpired,
     /// The directory keeps no `client_secret_jwt` key for the client.
     #[error("Client authentication failed. Either the client or the client credentials are invalid.")]
@@ -839,21 +844,28 @@ mod tests {
     }
 
     #[test]
-    fn a_split_reason_keeps_its_event_code_and_differs_on_the_wire() {
-        // Okta answers an unknown public client with the parameter's name, a confidential one
-        // with the generic text, so that a wrong secret and an unknown client read alike.
-        let public = wire(&Reason::UnknownPublicClient);
-        let confidential = wire(&Reason::UnknownClient);
-        assert_eq!(public.0, confidential.0);
-        assert_eq!(public.3, "Invalid value for 'client_id' parameter.");
-        assert_eq!(
-            confidential.3,
-            "Client authentication failed. Either the client or the client credentials are invalid."
-        );
+    fn an_unknown_client_and_bad_credentials_read_alike() {
+        // Different answers would let anyone enumerate client ids: an unknown client, with or
+        // without a secret, and a known one with a missing, wrong or expired secret all get the
+        // same error, status and description. The event log keeps the precise reason.
+        let reasons = [
+            Reason::UnknownClient,
+            Reason::UnknownPublicClient,
+            Reason::ClientInactive,
+            Reason::MissingClientSecret,
+            Reason::ClientHasNoSecret,
+            Reason::InvalidClientSecret,
+            Reason::ClientSecretExpired,
+        ];
+        for reason in &reasons {
+            assert_eq!(reason.error(), Reason::UnknownClient.error(), "{reason:?}");
+        }
         assert_eq!(
             wire(&Reason::InvalidClientSecret).3,
-            "The client secret supplied for a confidential client is invalid."
+            "Client authentication failed. Either the client or the client credentials are invalid."
         );
+        assert_eq!(Reason::InvalidClientSecret.code(), "invalid_client_secret");
+        assert_eq!(Reason::UnknownPublicClient.code(), Reason::UnknownClient.code());
     }
 
     #[test]

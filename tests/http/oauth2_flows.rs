@@ -389,7 +389,8 @@ async fn wrong_client_secret_is_invalid_client_401() {
         &oauth_error(result),
         &http,
         BasicErrorResponseType::InvalidClient,
-        "The client secret supplied for a confidential client is invalid.",
+        // A wrong secret reads like an unknown client (issue 14: no client-id enumeration).
+        "Client authentication failed. Either the client or the client credentials are invalid.",
         401,
     );
     let challenge = http

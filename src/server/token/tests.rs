@@ -232,7 +232,8 @@ async fn client_secret_basic_authenticates_and_a_wrong_secret_gets_a_basic_chall
         &bad,
         401,
         "invalid_client",
-        "The client secret supplied for a confidential client is invalid.",
+        // Issue 14: a wrong secret reads like an unknown client, so ids cannot be enumerated.
+        "Client authentication failed. Either the client or the client credentials are invalid.",
     );
     assert_eq!(bad.header("WWW-Authenticate"), Some("Basic realm=\"authserver\""));
     let malformed = h.post(CC, Some("Basic !!!")).await;
@@ -267,7 +268,8 @@ async fn client_secret_post_authenticates_without_a_challenge_header() {
         &bad,
         401,
         "invalid_client",
-        "The client secret supplied for a confidential client is invalid.",
+        // Issue 14: a wrong secret reads like an unknown client, so ids cannot be enumerated.
+        "Client authentication failed. Either the client or the client credentials are invalid.",
     );
     assert_eq!(bad.header("WWW-Authenticate"), None, "no Authorization header was used");
 }
@@ -350,8 +352,11 @@ async fn missing_unknown_and_inactive_clients_are_invalid_client() {
         &public_unknown,
         401,
         "invalid_client",
-        "Invalid value for 'client_id' parameter.",
+        "Client authentication failed. Either the client or the client credentials are invalid.",
     );
+    // A known confidential client that sent no secret reads the same.
+    let no_secret = h.post(&format!("{CC}&client_id=svc"), None).await;
+    assert_eq!(body(&no_secret), body(&public_unknown));
 }
 
 #[tokio::test]
