@@ -398,9 +398,12 @@ pub trait GrantStore: Send + Sync {
 
     /// Forgets what has expired at `now` and returns how many entries were removed: unredeemed
     /// codes with `expires_at <= now`; tombstones of redeemed codes with `expires_at +`
-    /// [`CODE_TOMBSTONE_RETENTION`] `<= now`; refresh tokens with `expires_at <= now` (never
-    /// those with `None`); revocations with `until <= now`; assertion `jti`s with `expires_at
-    /// <= now`. Live entries are kept.
+    /// [`CODE_TOMBSTONE_RETENTION`] `<= now`; refresh tokens with `expires_at <= now`, or unused
+    /// for their grant's `refresh_token_window_minutes` (`last_used_at + window <= now`, also
+    /// when `expires_at` is `None`); revocations with `until <= now`; assertion `jti`s with
+    /// `expires_at <= now`. Live entries are kept. An implementation may bound the work of one
+    /// call (the SQL stores delete at most `PURGE_BATCH` rows per table) and leave the rest to
+    /// the next.
     ///
     /// # Errors
     /// [`StoreError`] if the store fails.

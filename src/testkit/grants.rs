@@ -705,15 +705,30 @@ pub async fn purge_removes_expired_and_keeps_live<S: GrantStore>(store: &S) {
             .await,
         "record_assertion_jti"
     ));
-    let far = NOW + Duration::days(3650);
-    ok(store.purge_expired(far).await, "purge_expired");
+    // A family without an absolute lifetime still has an idle window (the rule's
+    // refreshTokenWindowMinutes, 10080 here): a token unused past it goes, one used since stays.
+    assert!(ok(
+        store.touch_refresh_token(&unlimited_token.hash(), minutes(100)).await,
+        "touch_refresh_token"
+    ));
+    let window = 10080;
+    ok(store.purge_expired(minutes(window + 50)).await, "purge_expired");
     assert!(
         ok(
             store.find_refresh_token(&unlimited_token.hash()).await,
             "find_refresh_token"
         )
         .is_some(),
-        "GrantStore: purge_expired must never drop a refresh token without expiry"
+        "GrantStore: purge_expired must keep a refresh token used within its idle window"
+    );
+    ok(store.purge_expired(minutes(window + 100)).await, "purge_expired");
+    assert_eq!(
+        ok(
+            store.find_refresh_token(&unlimited_token.hash()).await,
+            "find_refresh_token"
+        ),
+        None,
+        "GrantStore: purge_expired must drop a refresh token unused past its idle window"
     );
 }
 

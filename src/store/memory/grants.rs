@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::Serialize;
@@ -24,13 +25,23 @@ use crate::store::grants::{
 /// panic, and none panics.
 ///
 /// `Debug` shows how many entries are stored, nothing else.
+///
+/// It purges itself: every [`PURGE_EVERY`] writes of codes and refresh tokens, what has expired
+/// by the written record's time is forgotten, as [`GrantStore::purge_expired`] does, so the
+/// store stays bounded by what is live even when the host never purges.
 #[derive(Default)]
 pub struct MemoryGrantStore {
     codes: Mutex<HashMap<SecretHash, CodeEntry>>,
     refresh: Mutex<RefreshState>,
     revoked_access_tokens: Mutex<HashMap<String, OffsetDateTime>>,
     assertion_jtis: Mutex<HashMap<JtiKey, OffsetDateTime>>,
+    /// Writes since the store was made, for the automatic purge.
+    writes: AtomicU64,
 }
+
+/// How many writes of codes and refresh tokens pass between two automatic purges: a purge visits
+/// every entry, so its cost spread over the writes is a few entries per write.
+pub const PURGE_EVERY: u64 = 1024;
 
 /// A stored code, or the tombstone a redemption leaves.
 #[derive(Debug, Serialize)]
@@ -126,6 +137,7 @@ impl fmt::Debug for MemoryGrantStore {
 
 impl GrantStore for MemoryGrantStore {
     async fn insert_code(&self, record: AuthorizationCodeRecord) -> Result<(), StoreError> {
+        self.purge_now_and_then(record.grant.issued_at);
         match lock(&self.codes).entry(record.code_hash) {
             Entry::Occupied(_) => Err(StoreError::Conflict),
             Entry::Vacant(slot) => {
@@ -160,6 +172,7 @@ impl GrantStore for MemoryGrantStore {
     }
 
     async fn insert_refresh_token(&self, record: RefreshTokenRecord) -> Result<(), StoreError> {
+        self.purge_now_and_then(record.issued_at);
         let mut refresh = lock(&self.refresh);
         let family_revoked = refresh.revoked_grants.contains_key(&record.grant.id);
         match refresh.tokens.entry(record.token_hash) {
@@ -298,6 +311,21 @@ impl GrantStore for MemoryGrantStore {
     }
 
     async fn purge_expired(&self, now: OffsetDateTime) -> Result<usize, StoreError> {
+        Ok(self.purge(now))
+    }
+}
+
+impl MemoryGrantStore {
+    /// Every [`PURGE_EVERY`]th write purges what has expired at `now`.
+    fn purge_now_and_then(&self, now: OffsetDateTime) {
+        if self.writes.fetch_add(1, Ordering::Relaxed) % PURGE_EVERY == PURGE_EVERY - 1 {
+            self.purge(now);
+        }
+    }
+
+    /// Forgets what has expired at `now`; returns how many entries went. A refresh token goes
+    /// when its family's lifetime or its idle window has passed, whichever comes first.
+    fn purge(&self, now: OffsetDateTime) -> usize {
         let mut removed = 0;
         {
             let mut codes = lock(&self.codes);
@@ -313,7 +341,7 @@ impl GrantStore for MemoryGrantStore {
             let before = refresh.tokens.len() + refresh.revoked_grants.len();
             refresh
                 .tokens
-                .retain(|_, entry| entry.record.expires_at.is_none_or(|end| end > now));
+                .retain(|_, entry| crate::validity::refresh_token_expiry(&entry.record) > now);
             refresh.revoked_grants.retain(|_, until| *until > now);
             removed += before - (refresh.tokens.len() + refresh.revoked_grants.len());
         }
@@ -329,7 +357,7 @@ impl GrantStore for MemoryGrantStore {
             jtis.retain(|_, expires_at| *expires_at > now);
             removed += before - jtis.len();
         }
-        Ok(removed)
+        removed
     }
 }
 
@@ -680,5 +708,31 @@ mod tests {
         tokio::spawn(crate::testkit::grants::run_all(MemoryGrantStore::new))
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_store_purges_itself_as_it_is_written() {
+        // Issue 14: nothing purged expired codes when the host never called purge_expired. Codes
+        // live five minutes; writing PURGE_EVERY more a day later forgets the first ones.
+        let store = MemoryGrantStore::new();
+        let old: Vec<AuthorizationCode> = (0..10)
+            .map(|i| AuthorizationCode::from_received(format!("old-{i}")))
+            .collect();
+        for code in &old {
+            store.insert_code(code_record(code, "g-old")).await.unwrap();
+        }
+        let later = NOW + Duration::days(1);
+        for i in 0..PURGE_EVERY {
+            let mut record = code_record(&AuthorizationCode::from_received(format!("new-{i}")), "g-new");
+            record.grant.issued_at = later;
+            record.expires_at = later + Duration::minutes(5);
+            store.insert_code(record).await.unwrap();
+        }
+        let codes = lock(&store.codes);
+        assert!(
+            old.iter().all(|code| !codes.contains_key(&code.hash())),
+            "expired codes are gone"
+        );
+        assert!(codes.len() as u64 >= PURGE_EVERY - 10, "live codes stay");
     }
 }

@@ -54,9 +54,17 @@ const FIND_REFRESH_TOKEN: &str = "SELECT t.record, t.last_used_at, t.consumed_at
 
 /// Inserts a refresh token, born revoked if its family has a revocation.
 const INSERT_REFRESH_TOKEN: &str = "INSERT INTO refresh_tokens \
-     (hash, grant_id, record, expires_at, last_used_at, consumed_at, successor, revoked) \
+     (hash, grant_id, record, expires_at, last_used_at, consumed_at, successor, revoked, idle_window) \
      VALUES ($1, $2, $3, $4, $5, NULL, NULL, \
-     CASE WHEN EXISTS (SELECT 1 FROM revoked_grants WHERE grant_id = $2) THEN 1 ELSE 0 END)";
+     CASE WHEN EXISTS (SELECT 1 FROM revoked_grants WHERE grant_id = $2) THEN 1 ELSE 0 END, $6)";
+
+/// The longest idle window a row records: ten years, in minutes (the management API allows five),
+/// so that adding it to a time in nanoseconds cannot overflow.
+const MAX_IDLE_WINDOW_MINUTES: i64 = 5_256_000;
+
+/// The most rows of one table a purge deletes, so one run's cost is bounded; what is left goes at
+/// the next run.
+pub const PURGE_BATCH: i64 = 10_000;
 
 /// How often a rotation is attempted when its compare-and-swap matched nothing yet the token
 /// reads as usable (which the monotonic states should rule out).
@@ -316,24 +324,33 @@ impl GrantStore for SqlGrantStore {
         .map_err(store_error)?;
         self.shared.round_trip();
         let codes = sqlx::query(
-            "DELETE FROM codes WHERE (redeemed = 0 AND expires_at <= $1) OR (redeemed = 1 AND expires_at <= $2)",
+            "DELETE FROM codes WHERE hash IN (SELECT hash FROM codes \
+             WHERE (redeemed = 0 AND expires_at <= $1) OR (redeemed = 1 AND expires_at <= $2) LIMIT $3)",
         )
         .bind(now_db)
         .bind(tombstones_before)
+        .bind(PURGE_BATCH)
         .execute(&mut *tx)
         .await
         .map_err(store_error)?
         .rows_affected();
         let mut removed = codes;
         for statement in [
-            "DELETE FROM refresh_tokens WHERE expires_at IS NOT NULL AND expires_at <= $1",
-            "DELETE FROM revoked_grants WHERE until <= $1",
-            "DELETE FROM revoked_access_tokens WHERE until <= $1",
-            "DELETE FROM assertion_jtis WHERE expires_at <= $1",
+            // Past the family's lifetime, or unused past the idle window.
+            "DELETE FROM refresh_tokens WHERE hash IN (SELECT hash FROM refresh_tokens \
+             WHERE (expires_at IS NOT NULL AND expires_at <= $1) \
+             OR (idle_window IS NOT NULL AND last_used_at <= $1 - idle_window) LIMIT $2)",
+            "DELETE FROM revoked_grants WHERE grant_id IN \
+             (SELECT grant_id FROM revoked_grants WHERE until <= $1 LIMIT $2)",
+            "DELETE FROM revoked_access_tokens WHERE jti IN \
+             (SELECT jti FROM revoked_access_tokens WHERE until <= $1 LIMIT $2)",
+            "DELETE FROM assertion_jtis WHERE (client_id, jti) IN \
+             (SELECT client_id, jti FROM assertion_jtis WHERE expires_at <= $1 LIMIT $2)",
         ] {
             self.shared.round_trip();
             let deleted = sqlx::query(statement)
                 .bind(now_db)
+                .bind(PURGE_BATCH)
                 .execute(&mut *tx)
                 .await
                 .map_err(store_error)?
@@ -358,6 +375,31 @@ fn hash_from_db(bytes: Vec<u8>) -> Result<SecretHash, StoreError> {
         .map_err(|bytes| corrupt("hash", format!("a hash of {} bytes", bytes.len())))
 }
 
+/// Purges the grant tables every [`SqlOptions::purge_interval`](super::SqlOptions), by the system
+/// clock, for as long as the database is open. A failed purge is tried again at the next tick.
+pub(super) fn spawn_purges(shared: &Arc<Shared>) {
+    let Some(interval) = shared.options.purge_interval else {
+        return;
+    };
+    let weak = Arc::downgrade(shared);
+    let interval = interval.max(std::time::Duration::from_secs(1));
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let Some(shared) = weak.upgrade() else { break };
+            if shared.pool.is_closed() {
+                break;
+            }
+            let _ = SqlGrantStore::new(shared)
+                .purge_expired(OffsetDateTime::now_utc())
+                .await;
+        }
+    });
+}
+
 /// Binds a refresh token's columns to [`INSERT_REFRESH_TOKEN`].
 fn bind_refresh_token<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
@@ -368,7 +410,13 @@ fn bind_refresh_token<'q>(
         .bind(record.grant.id.as_str().to_owned())
         .bind(to_json("refresh token", record)?)
         .bind(record.expires_at.map(nanos))
-        .bind(nanos(record.last_used_at)))
+        .bind(nanos(record.last_used_at))
+        .bind(idle_window_nanos(record)))
+}
+
+/// The idle window of `record`'s grant in nanoseconds, at most [`MAX_IDLE_WINDOW_MINUTES`].
+fn idle_window_nanos(record: &RefreshTokenRecord) -> i64 {
+    i64::from(record.grant.refresh_token_window_minutes).min(MAX_IDLE_WINDOW_MINUTES) * 60_000_000_000
 }
 
 /// A refresh token's record from a row with `record` and `last_used_at`, with the latter (which

@@ -43,6 +43,12 @@ const VERSIONS: &[Version] = &[
         sqlite: include_str!("migrations/sqlite/0003_client_revisions.sql"),
         postgres: include_str!("migrations/postgres/0003_client_revisions.sql"),
     },
+    Version {
+        version: 4,
+        description: "refresh idle windows",
+        sqlite: include_str!("migrations/sqlite/0004_refresh_idle_windows.sql"),
+        postgres: include_str!("migrations/postgres/0004_refresh_idle_windows.sql"),
+    },
 ];
 
 /// The migrations of one backend, as sqlx's migrator takes them.
@@ -114,6 +120,51 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(applied, i64::try_from(VERSIONS.len()).unwrap());
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn version_4_gives_stored_refresh_tokens_their_idle_window() {
+        use crate::secret::RefreshToken;
+        use crate::store::GrantStore;
+        use crate::store::grants::{Grant, GrantId, RefreshTokenRecord};
+        let (db, _dir) = crate::store::sql::test_database().await;
+        let now = time::macros::datetime!(2026-01-01 0:00 UTC);
+        let record = RefreshTokenRecord {
+            token_hash: RefreshToken::from_received("t").hash(),
+            grant: Grant {
+                id: GrantId::new("g"),
+                authorization_server_id: "default".into(),
+                client_id: "c".into(),
+                user_id: None,
+                scopes: vec!["offline_access".into()],
+                grant_type: "authorization_code".into(),
+                policy_id: "p".into(),
+                rule_id: "r".into(),
+                access_token_lifetime_minutes: 60,
+                refresh_token_lifetime_minutes: None,
+                refresh_token_window_minutes: 90,
+                auth_time: None,
+                amr: Vec::new(),
+                issued_at: now,
+            },
+            issued_at: now,
+            expires_at: None,
+            last_used_at: now,
+        };
+        db.grant_store().insert_refresh_token(record).await.unwrap();
+        // As a row stored before version 4 would be, then the migration's backfill.
+        sqlx::query("UPDATE refresh_tokens SET idle_window = NULL")
+            .execute(&db.shared.pool)
+            .await
+            .unwrap();
+        let backfill = VERSIONS[3].sqlite.split(';').find(|s| s.contains("UPDATE")).unwrap();
+        sqlx::query(backfill).execute(&db.shared.pool).await.unwrap();
+        let window: i64 = sqlx::query_scalar("SELECT idle_window FROM refresh_tokens")
+            .fetch_one(&db.shared.pool)
+            .await
+            .unwrap();
+        assert_eq!(window, 90 * 60_000_000_000);
     }
 
     #[cfg(feature = "sqlite")]

@@ -133,6 +133,12 @@ pub struct SqlOptions {
     /// dead connection. `false` saves a round trip per operation on PostgreSQL; dead connections
     /// are then found by the request that uses them (it fails once) and dropped.
     pub test_before_acquire: bool,
+    /// How often expired codes, refresh tokens (past their lifetime or idle window),
+    /// revocations and assertion `jti`s are purged in the background, a bounded batch at a time
+    /// ([`GrantStore::purge_expired`](crate::store::GrantStore::purge_expired) by the system
+    /// clock); the first purge runs one interval after connecting. `None` leaves purging to the
+    /// host. Default: every 10 minutes.
+    pub purge_interval: Option<Duration>,
 }
 
 impl Default for SqlOptions {
@@ -146,6 +152,7 @@ impl Default for SqlOptions {
             sqlite_full_sync: true,
             statement_timeout: Duration::from_secs(10),
             test_before_acquire: true,
+            purge_interval: Some(Duration::from_secs(600)),
         }
     }
 }
@@ -278,6 +285,7 @@ impl SqlDatabase {
         });
         shared.poll_revisions().await.map_err(SqlError::Read)?;
         watch::spawn_poller(&shared);
+        grants::spawn_purges(&shared);
         Ok(Self { shared })
     }
 
