@@ -285,3 +285,28 @@ fn discovery_names_the_issuer_and_its_keys() {
     assert_eq!(discovery["issuer"], "https://login.acme.test/oauth2/default");
     assert_eq!(discovery["jwks_uri"], "https://login.acme.test/oauth2/default/v1/keys");
 }
+
+#[test]
+fn rfc_9068_typ_is_a_per_server_option_kept_in_its_configuration() {
+    // Off by default (Okta's header is exactly kid and alg); RFC 9068 §2.1 when a server asks.
+    let issuer = TestIssuer::new();
+    issuer.add_scope("reports:read");
+    let service = issuer.add_client("reports", ClientKind::Service);
+    let typ = |issuer: &TestIssuer| {
+        let token = issuer
+            .client_credentials(&service.client_id, &["reports:read"])
+            .unwrap()
+            .access_token;
+        decode_header(&token).unwrap().typ
+    };
+    assert_eq!(typ(&issuer), None);
+    let admin = issuer.server().management();
+    let options = authserver::store::ServerOptions::new().rfc9068_access_tokens(true);
+    futures::executor::block_on(admin.set_server_options("default", options)).unwrap();
+    assert_eq!(typ(&issuer).as_deref(), Some("at+jwt"));
+    assert!(
+        futures::executor::block_on(admin.server_options("default"))
+            .unwrap()
+            .rfc9068_access_tokens
+    );
+}

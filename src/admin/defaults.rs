@@ -115,6 +115,7 @@ pub fn default_server_config(base_url: &str, now: OffsetDateTime, random: &dyn R
         claims: system_claims(random),
         revision: 0,
         changed_at: now,
+        options: Default::default(),
     }
 }
 

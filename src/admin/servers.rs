@@ -41,7 +41,7 @@ use super::{
 };
 use crate::keys::{KeyRing, RotationMode};
 use crate::model::{AuthorizationServer, Credentials, IssuerMode, Status};
-use crate::store::{ConfigStore, Directory, ServerConfig, StoreError};
+use crate::store::{ConfigStore, Directory, ServerConfig, ServerOptions, StoreError};
 
 /// The `not_found` kind of servers.
 pub(super) const SERVER_KIND: &str = "AuthorizationServer";
@@ -361,6 +361,32 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         Ok(())
     }
 
+    /// The options of server `id` that Okta's server object has no field for.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server; `E0000009` when the store fails.
+    pub async fn server_options(&self, id: &str) -> Result<ServerOptions, ApiError> {
+        Ok(self.load(id).await?.options)
+    }
+
+    /// Sets the options of server `id` that Okta's server object has no field for (an extension
+    /// of this library, with no management URL). Like every configuration change it revokes the
+    /// tokens minted before it; setting the options a server already has saves nothing, so a
+    /// host may call it at every start.
+    ///
+    /// # Errors
+    /// `E0000007` for an unknown server; `E0000009` when the store fails.
+    pub async fn set_server_options(&self, id: &str, options: ServerOptions) -> Result<(), ApiError> {
+        if self.load(id).await?.options != options {
+            self.edit(id, |config, _| {
+                config.options = options;
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Creates the `default` server (as Okta ships it, with generated `AUTO` keys) unless it
     /// exists. Idempotent and safe to race: hosts call it at startup.
     ///
@@ -452,6 +478,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             claims: system_claims(self.random()),
             revision: 0,
             changed_at: now,
+            options: Default::default(),
         };
         self.config.create(config, ring).await?;
         Ok(shown)

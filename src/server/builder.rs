@@ -1,6 +1,6 @@
 //! [`AuthServerBuilder`]: an [`AuthServer`] from named parts, each with a default.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use super::{AuthServer, default_org};
@@ -52,7 +52,6 @@ pub struct AuthServerBuilder<C = MemoryConfigStore, D = MemoryDirectory, G = Mem
     events: Option<Arc<dyn EventSink>>,
     rotation: RotationSettings,
     org: Option<(String, JsonMap)>,
-    rfc9068_servers: HashSet<String>,
 }
 
 impl AuthServerBuilder {
@@ -68,7 +67,6 @@ impl AuthServerBuilder {
             events: None,
             rotation: RotationSettings::default(),
             org: None,
-            rfc9068_servers: HashSet::new(),
         }
     }
 }
@@ -110,7 +108,6 @@ impl<C, D, G> AuthServerBuilder<C, D, G> {
             events: self.events,
             rotation: self.rotation,
             org: self.org,
-            rfc9068_servers: self.rfc9068_servers,
         }
     }
 
@@ -151,14 +148,6 @@ impl<C, D, G> AuthServerBuilder<C, D, G> {
         self.org = Some((org_id.into(), org));
         self
     }
-
-    /// Makes server `id` write `typ: at+jwt` in its access tokens' header (RFC 9068 §2.1).
-    /// Off by default: Okta's header is exactly `{"kid", "alg"}` and older Okta verifiers reject
-    /// any other member.
-    pub fn rfc9068_access_tokens(mut self, id: impl Into<String>) -> Self {
-        self.rfc9068_servers.insert(id.into());
-        self
-    }
 }
 
 impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServerBuilder<C, D, G> {
@@ -181,7 +170,6 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServerBuilder<C, D, G> {
             events,
             org_id,
             org,
-            rfc9068_servers: self.rfc9068_servers,
             states: RwLock::new(HashMap::new()),
         }
     }

@@ -88,7 +88,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         };
         let claims = access_token_claims(claims, self.subject(identity), &params)
             .map_err(|error| self.claim_failure(error, &identity.client.client.client_id, context.now))?;
-        let typ = self.rfc9068_servers.contains(&state.config.server.id).then_some(AT_JWT);
+        let typ = state.config.options.rfc9068_access_tokens.then_some(AT_JWT);
         let token = jose::sign(state.signer.as_ref(), typ, &claims).map_err(ServerFailure::Signing)?;
         Ok(MintedAccessToken { token, claims })
     }

@@ -20,7 +20,7 @@ mod token;
 mod userinfo;
 mod validate;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use time::OffsetDateTime;
@@ -56,7 +56,6 @@ pub struct AuthServer<C = MemoryConfigStore, D = MemoryDirectory, G = MemoryGran
     events: Arc<dyn EventSink>,
     org_id: String,
     org: JsonMap,
-    rfc9068_servers: HashSet<String>,
     states: RwLock<HashMap<String, Arc<ServerState>>>,
 }
 

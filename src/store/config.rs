@@ -44,6 +44,34 @@ pub struct ServerConfig {
     /// revoked.
     #[serde(with = "timestamp")]
     pub changed_at: OffsetDateTime,
+    /// Options of this library that Okta's server object has no field for.
+    #[serde(default)]
+    pub options: ServerOptions,
+}
+
+/// Per-server options beyond Okta's server object, kept with the server's configuration; set
+/// them with [`ManagementApi::set_server_options`](crate::admin::ManagementApi::set_server_options).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ServerOptions {
+    /// Write `typ: at+jwt` in access tokens' JOSE header (RFC 9068 §2.1). Off by default: Okta's
+    /// header is exactly `{"kid", "alg"}`, and older Okta verifiers reject any other member.
+    #[serde(default)]
+    pub rfc9068_access_tokens: bool,
+}
+
+impl ServerOptions {
+    /// Okta's behaviour: no option on.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With or without `typ: at+jwt` in access tokens (RFC 9068 §2.1).
+    pub fn rfc9068_access_tokens(mut self, on: bool) -> Self {
+        self.rfc9068_access_tokens = on;
+        self
+    }
 }
 
 /// The current revisions of a server's configuration and key ring.

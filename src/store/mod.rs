@@ -20,7 +20,7 @@ pub mod sealing;
 #[cfg(feature = "sql")]
 pub mod sql;
 
-pub use config::{ConfigStore, Revisions, Saved, ServerConfig};
+pub use config::{ConfigStore, Revisions, Saved, ServerConfig, ServerOptions};
 pub use directory::{Directory, DirectoryWrites};
 pub use grants::GrantStore;
 pub use memory::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};

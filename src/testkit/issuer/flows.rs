@@ -51,11 +51,13 @@ impl TestIssuer {
     /// # Errors
     /// The endpoint's refusal, e.g. `invalid_scope` for a scope no policy grants.
     pub fn client_credentials(&self, client_id: &str, scopes: &[&str]) -> Result<Tokens, TokenFailure> {
-        let form = Serializer::new(String::new())
-            .append_pair("grant_type", "client_credentials")
-            .append_pair("scope", &scopes.join(" "))
-            .finish();
-        self.token(client_id, form)
+        let mut form = Serializer::new(String::new());
+        form.append_pair("grant_type", "client_credentials");
+        if !scopes.is_empty() {
+            // No `scope` at all asks for the server's default scopes (RFC 6749 §3.3).
+            form.append_pair("scope", &scopes.join(" "));
+        }
+        self.token(client_id, form.finish())
     }
 
     /// The resource owner password grant (RFC 6749 §4.3) for user `login` at client `client_id`.
