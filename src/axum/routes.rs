@@ -2,6 +2,7 @@
 //! management API.
 
 use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::Router;
@@ -38,12 +39,17 @@ where
     Router::new()
         .route(
             "/oauth2/{server}/.well-known/openid-configuration",
-            only(get(openid_configuration::<C, D, G>), E::OpenIdConfiguration, OAuth, GET),
+            only(
+                get(discovery_handler(Discovery::OpenId)),
+                E::OpenIdConfiguration,
+                OAuth,
+                GET,
+            ),
         )
         .route(
             "/oauth2/{server}/.well-known/oauth-authorization-server",
             only(
-                get(authorization_server_metadata::<C, D, G>),
+                get(discovery_handler(Discovery::Rfc8414)),
                 E::AuthorizationServerMetadata,
                 OAuth,
                 GET,
@@ -52,7 +58,7 @@ where
         .route(
             "/.well-known/oauth-authorization-server/oauth2/{server}",
             only(
-                get(authorization_server_metadata::<C, D, G>),
+                get(discovery_handler(Discovery::Rfc8414)),
                 E::AuthorizationServerMetadata,
                 OAuth,
                 GET,
@@ -73,20 +79,25 @@ where
         )
         .route(
             "/oauth2/{server}/v1/token",
-            only(post(token::<C, D, G>), E::Token, OAuth, POST),
+            only(post(client_handler(ClientEndpoint::Token)), E::Token, OAuth, POST),
         )
         .route(
             "/oauth2/{server}/v1/introspect",
-            only(post(introspect::<C, D, G>), E::Introspect, OAuth, POST),
+            only(
+                post(client_handler(ClientEndpoint::Introspect)),
+                E::Introspect,
+                OAuth,
+                POST,
+            ),
         )
         .route(
             "/oauth2/{server}/v1/revoke",
-            only(post(revoke::<C, D, G>), E::Revoke, OAuth, POST),
+            only(post(client_handler(ClientEndpoint::Revoke)), E::Revoke, OAuth, POST),
         )
         .route(
             "/oauth2/{server}/v1/userinfo",
             only(
-                get(userinfo::<C, D, G>).post(userinfo::<C, D, G>),
+                get(client_handler(ClientEndpoint::Userinfo)).post(client_handler(ClientEndpoint::Userinfo)),
                 E::Userinfo,
                 OAuth,
                 GET_POST,
@@ -186,42 +197,42 @@ async fn not_found<C, D, G>(State(shared): SharedState<C, D, G>, request: Reques
         .await
 }
 
-async fn openid_configuration<C, D, G>(
-    State(shared): SharedState<C, D, G>,
-    ServerId(server): ServerId,
-    request: Request,
-) -> Response
-where
-    C: ConfigStore + 'static,
-    D: Directory + 'static,
-    G: GrantStore + 'static,
-{
-    let observation = shared.observe(Endpoint::OpenIdConfiguration, &request, Some(&server));
-    let query = request.uri().query().unwrap_or("");
-    let answer = async {
-        let request = EndpointRequest::get(query);
-        respond(shared.server.openid_configuration(&server, &request).await)
-    };
-    shared.finish(&observation, answer).await
+/// Which discovery document a route serves.
+#[derive(Clone, Copy)]
+enum Discovery {
+    /// OpenID Connect Discovery's `openid-configuration`.
+    OpenId,
+    /// RFC 8414's `oauth-authorization-server`.
+    Rfc8414,
 }
 
-async fn authorization_server_metadata<C, D, G>(
-    State(shared): SharedState<C, D, G>,
-    ServerId(server): ServerId,
-    request: Request,
-) -> Response
+/// The handler of discovery document `which`.
+fn discovery_handler<C, D, G>(
+    which: Discovery,
+) -> impl Fn(SharedState<C, D, G>, ServerId, Request) -> BoxedResponse + Clone + Send + Sync + 'static
 where
     C: ConfigStore + 'static,
     D: Directory + 'static,
     G: GrantStore + 'static,
 {
-    let observation = shared.observe(Endpoint::AuthorizationServerMetadata, &request, Some(&server));
-    let query = request.uri().query().unwrap_or("");
-    let answer = async {
-        let request = EndpointRequest::get(query);
-        respond(shared.server.authorization_server_metadata(&server, &request).await)
-    };
-    shared.finish(&observation, answer).await
+    move |State(shared), ServerId(server), request| {
+        Box::pin(async move {
+            let endpoint = match which {
+                Discovery::OpenId => Endpoint::OpenIdConfiguration,
+                Discovery::Rfc8414 => Endpoint::AuthorizationServerMetadata,
+            };
+            let observation = shared.observe(endpoint, &request, Some(&server));
+            let query = request.uri().query().unwrap_or("");
+            let answer = async {
+                let request = EndpointRequest::get(query);
+                respond(match which {
+                    Discovery::OpenId => shared.server.openid_configuration(&server, &request).await,
+                    Discovery::Rfc8414 => shared.server.authorization_server_metadata(&server, &request).await,
+                })
+            };
+            shared.finish(&observation, answer).await
+        })
+    }
 }
 
 async fn keys<C, D, G>(State(shared): SharedState<C, D, G>, ServerId(server): ServerId, request: Request) -> Response
@@ -402,48 +413,21 @@ where
     shared.finish(&observation, answer).await
 }
 
-async fn token<C, D, G>(State(shared): SharedState<C, D, G>, ServerId(server): ServerId, request: Request) -> Response
-where
-    C: ConfigStore + 'static,
-    D: Directory + 'static,
-    G: GrantStore + 'static,
-{
-    client_endpoint(&shared, &server, ClientEndpoint::Token, request).await
-}
+/// A handler's answer, boxed so handlers can be made by functions.
+type BoxedResponse = Pin<Box<dyn Future<Output = Response> + Send>>;
 
-async fn introspect<C, D, G>(
-    State(shared): SharedState<C, D, G>,
-    ServerId(server): ServerId,
-    request: Request,
-) -> Response
+/// The handler of client endpoint `which` (token, introspection, revocation or userinfo).
+fn client_handler<C, D, G>(
+    which: ClientEndpoint,
+) -> impl Fn(SharedState<C, D, G>, ServerId, Request) -> BoxedResponse + Clone + Send + Sync + 'static
 where
     C: ConfigStore + 'static,
     D: Directory + 'static,
     G: GrantStore + 'static,
 {
-    client_endpoint(&shared, &server, ClientEndpoint::Introspect, request).await
-}
-
-async fn revoke<C, D, G>(State(shared): SharedState<C, D, G>, ServerId(server): ServerId, request: Request) -> Response
-where
-    C: ConfigStore + 'static,
-    D: Directory + 'static,
-    G: GrantStore + 'static,
-{
-    client_endpoint(&shared, &server, ClientEndpoint::Revoke, request).await
-}
-
-async fn userinfo<C, D, G>(
-    State(shared): SharedState<C, D, G>,
-    ServerId(server): ServerId,
-    request: Request,
-) -> Response
-where
-    C: ConfigStore + 'static,
-    D: Directory + 'static,
-    G: GrantStore + 'static,
-{
-    client_endpoint(&shared, &server, ClientEndpoint::Userinfo, request).await
+    move |State(shared), ServerId(server), request| {
+        Box::pin(async move { client_endpoint(&shared, &server, which, request).await })
+    }
 }
 
 /// `/v1/logout`: ends the browser's session when the library says so.

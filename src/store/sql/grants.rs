@@ -381,22 +381,11 @@ pub(super) fn spawn_purges(shared: &Arc<Shared>) {
     let Some(interval) = shared.options.purge_interval else {
         return;
     };
-    let weak = Arc::downgrade(shared);
     let interval = interval.max(std::time::Duration::from_secs(1));
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        ticks.tick().await;
-        loop {
-            ticks.tick().await;
-            let Some(shared) = weak.upgrade() else { break };
-            if shared.pool.is_closed() {
-                break;
-            }
-            let _ = SqlGrantStore::new(shared)
-                .purge_expired(OffsetDateTime::now_utc())
-                .await;
-        }
+    super::watch::spawn_periodic(shared, interval, |shared| async move {
+        let _ = SqlGrantStore::new(shared)
+            .purge_expired(OffsetDateTime::now_utc())
+            .await;
     });
 }
 

@@ -109,8 +109,21 @@ impl Shared {
 /// Starts the task that polls the revisions every refresh interval, for as long as a store of
 /// this database is alive.
 pub(crate) fn spawn_poller(shared: &Arc<Shared>) {
-    let weak: Weak<Shared> = Arc::downgrade(shared);
     let interval = shared.options.refresh_interval.max(Duration::from_millis(10));
+    // A failed poll leaves the snapshot to age; past `stale_after` reads go to the database.
+    spawn_periodic(shared, interval, |shared| async move {
+        let _ = shared.poll_revisions().await;
+    });
+}
+
+/// Runs `work` every `interval`, first one interval from now, for as long as the database is
+/// open (its last handle not dropped, its pool not closed).
+pub(crate) fn spawn_periodic<F, Fut>(shared: &Arc<Shared>, interval: Duration, work: F)
+where
+    F: Fn(Arc<Shared>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let weak: Weak<Shared> = Arc::downgrade(shared);
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -121,8 +134,7 @@ pub(crate) fn spawn_poller(shared: &Arc<Shared>) {
             if shared.pool.is_closed() {
                 break;
             }
-            // A failed poll leaves the snapshot to age; past `stale_after` reads go to the database.
-            let _ = shared.poll_revisions().await;
+            work(shared).await;
         }
     });
 }
