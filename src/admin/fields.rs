@@ -66,22 +66,23 @@ pub(super) const CONTROL: &str = "The field cannot contain control characters";
 /// A required text of 1 to `max` characters (blank = empty after trimming) without control
 /// characters: a name.
 pub(super) fn check_text(failures: &mut Vec<FieldError>, field: &str, value: Option<&str>, max: usize) {
-    let Some(text) = required(failures, field, value) else {
-        return;
-    };
-    if text.chars().count() > max {
-        failures.push(FieldError::new(
-            field,
-            format!("The field must be between 1 and {max} characters long"),
-        ));
-    } else if text.chars().any(char::is_control) {
-        failures.push(FieldError::new(field, CONTROL));
-    }
+    check_required_text(failures, field, value, max, |text| text.chars().any(char::is_control));
 }
 
 /// A required text of 1 to `max` characters that may span lines (tabs and line breaks are
 /// allowed, other control characters are not): a description.
 pub(super) fn check_description(failures: &mut Vec<FieldError>, field: &str, value: Option<&str>, max: usize) {
+    check_required_text(failures, field, value, max, has_control_beyond_whitespace);
+}
+
+/// A required text of 1 to `max` characters for which `refused` finds no forbidden character.
+fn check_required_text(
+    failures: &mut Vec<FieldError>,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+    refused: fn(&str) -> bool,
+) {
     let Some(text) = required(failures, field, value) else {
         return;
     };
@@ -90,7 +91,7 @@ pub(super) fn check_description(failures: &mut Vec<FieldError>, field: &str, val
             field,
             format!("The field must be between 1 and {max} characters long"),
         ));
-    } else if has_control_beyond_whitespace(text) {
+    } else if refused(text) {
         failures.push(FieldError::new(field, CONTROL));
     }
 }
