@@ -515,6 +515,12 @@ mod tests {
     use serde_json::{Value, json};
     use time::Duration;
 
+    /// The causes of an access-token lifetime and a refresh window out of Okta's ranges.
+    const OUT_OF_RANGE: [&str; 2] = [
+        "actions.token.accessTokenLifetimeMinutes: must be between 5 and 1440 minutes",
+        "actions.token.refreshTokenWindowMinutes: must be between 10 and 2628000 minutes",
+    ];
+
     use crate::admin::Method;
     use crate::admin::tests::{
         TestApi, api, body, call, create, deactivated, keys, listed, rejected, stored, with_default_server,
@@ -788,17 +794,7 @@ mod tests {
         let path = rules_path(&api).await;
         let mut request = rule("r", None);
         request["actions"] = json!({"token": {"accessTokenLifetimeMinutes": 4, "refreshTokenWindowMinutes": 9}});
-        rejected(
-            &api,
-            Method::Post,
-            &path,
-            request.clone(),
-            &[
-                "actions.token.accessTokenLifetimeMinutes: must be between 5 and 1440 minutes",
-                "actions.token.refreshTokenWindowMinutes: must be between 10 and 2628000 minutes",
-            ],
-        )
-        .await;
+        rejected(&api, Method::Post, &path, request.clone(), &OUT_OF_RANGE).await;
         request["actions"] = json!({"token": {"accessTokenLifetimeMinutes": 60, "refreshTokenLifetimeMinutes": 59}});
         rejected(
             &api,
@@ -845,17 +841,7 @@ mod tests {
             rejected(&api, Method::Post, &path, request.clone(), &[refresh.as_str()]).await;
         }
         request["actions"] = json!({"token": {"accessTokenLifetimeMinutes": 1e12, "refreshTokenWindowMinutes": -10}});
-        rejected(
-            &api,
-            Method::Post,
-            &path,
-            request.clone(),
-            &[
-                "actions.token.accessTokenLifetimeMinutes: must be between 5 and 1440 minutes",
-                "actions.token.refreshTokenWindowMinutes: must be between 10 and 2628000 minutes",
-            ],
-        )
-        .await;
+        rejected(&api, Method::Post, &path, request.clone(), &OUT_OF_RANGE).await;
         // The 2017 layout's `token` is held to the same limits, under the same paths.
         let mut seed = seed_rule();
         seed["token"]["refreshTokenLifetimeMinutes"] = json!(4_294_967_295_u64);
