@@ -127,13 +127,17 @@ mod tests {
     use crate::policy::{PolicyRequest, UserContext, evaluate};
     use time::macros::datetime;
 
-    #[test]
-    fn default_server_matches_oktas() {
-        let config = default_server_config(
+    fn config() -> ServerConfig {
+        default_server_config(
             "https://id.example.com",
             datetime!(2024-01-01 0:00 UTC),
             &crate::random::SystemRandom,
-        );
+        )
+    }
+
+    #[test]
+    fn default_server_matches_oktas() {
+        let config = config();
         assert_eq!(config.server.id, "default");
         assert_eq!(
             config.server.issuer.as_deref(),
@@ -153,11 +157,7 @@ mod tests {
 
     #[test]
     fn default_rule_grants_every_user_and_client_credentials() {
-        let config = default_server_config(
-            "https://id.example.com",
-            datetime!(2024-01-01 0:00 UTC),
-            &crate::random::SystemRandom,
-        );
+        let config = config();
         let want = vec!["openid".to_owned(), "profile".to_owned()];
         let user = UserContext {
             id: "00u1",
