@@ -1438,16 +1438,7 @@ mod tests {
         for name in ["Alpha app", "alpine", "Beta"] {
             assert_eq!(register(&api, with(json!({"client_name": name}))).await.status, 201);
         }
-        let found = call(&api, Method::Get, &format!("{CLIENTS}?q=alp"), None)
-            .await
-            .body
-            .unwrap();
-        let names: Vec<&str> = found
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["client_name"].as_str().unwrap())
-            .collect();
+        let names = crate::admin::tests::listed_field(&api, &format!("{CLIENTS}?q=alp"), "client_name").await;
         assert_eq!(names, ["Alpha app", "alpine"]);
         let first = call(&api, Method::Get, &format!("{CLIENTS}?limit=2"), None).await;
         assert_eq!(first.body.as_ref().unwrap().as_array().unwrap().len(), 2);

@@ -470,16 +470,7 @@ mod tests {
         for name in ["car:drive", "car:order", "boat:sail"] {
             assert_eq!(create(&api, json!({"name": name})).await.status, 201);
         }
-        let found = call(&api, Method::Get, &format!("{SCOPES}?q=CAR"), None)
-            .await
-            .body
-            .unwrap();
-        let names: Vec<&str> = found
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["name"].as_str().unwrap())
-            .collect();
+        let names = crate::admin::tests::listed_field(&api, &format!("{SCOPES}?q=CAR"), "name").await;
         assert_eq!(names, ["car:drive", "car:order"]);
 
         let first = call(&api, Method::Get, &format!("{SCOPES}?q=car&limit=1"), None).await;

@@ -83,6 +83,17 @@ pub(super) fn causes(response: &ApiResponse) -> Vec<String> {
 }
 
 /// The stored configuration of server `server_id`, read from the store.
+/// The `field` of every object `GET path` lists.
+pub(super) async fn listed_field(api: &TestApi, path: &str, field: &str) -> Vec<String> {
+    let found = call(api, Method::Get, path, None).await.body.unwrap();
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|object| object[field].as_str().unwrap().to_owned())
+        .collect()
+}
+
 pub(super) async fn stored(api: &TestApi, server_id: &str) -> ServerConfig {
     api.config.load(server_id).await.unwrap().unwrap()
 }
