@@ -47,19 +47,21 @@
 //! # }
 //! ```
 //!
-//! - **Over HTTP:** the `axum` feature's [`axum::Okta`] router carries Okta's paths, sessions and
+//! - **Over HTTP:** the `axum` feature's `authserver::axum::Okta` router carries Okta's paths, sessions and
 //!   sign-in, the management API's guard, rate limits and the System Log; mount it in one call.
 //!   Other frameworks map their request onto [`endpoint::EndpointRequest`] and back.
 //! - **Durable:** the SQL stores ([`store::sql`], SQLite by default, PostgreSQL for several
 //!   instances) plug into the builder.
-//! - **In tests:** the `testkit` feature's [`testkit::TestIssuer`] starts a real issuer in one
+//! - **In tests:** the `testkit` feature's `authserver::testkit::TestIssuer` starts a real issuer in one
 //!   line, with fixed keys, a manual clock and seeded ids, and mints any token.
 //! - **Debug builds of your crate:** with the default `ring` feature, RSA keys come from the
 //!   RustCrypto `rsa` crate, which takes seconds per key unoptimised; set
 //!   `[profile.dev.package.rsa] opt-level = 3` (and the same for `num-bigint-dig`) in your
 //!   `Cargo.toml`, or use the `aws-lc-rs` feature.
 //!
-//! ## The functional core
+#![cfg_attr(feature = "axum", doc = include_str!("docs/axum.md"))]
+#![doc = ""]
+#![doc = "## The functional core"]
 //!
 //! The crate is a functional core with a thin shell. Everything that decides is a pure,
 //! synchronous function of plain data and `now`:
@@ -167,8 +169,8 @@
 //! - `aws-lc-rs`: crypto through aws-lc-rs (faster RS256 and Ed25519 signing); used when both are on.
 //! - `http` (default): conversions to and from the `http` crate's request and response types.
 //! - `sqlite` (default), `postgres`, `postgres-tls`: the SQL stores ([`store::sql`]).
-//! - `testkit`: [`testkit::TestIssuer`], fixed test keys and the storage conformance suites.
-//! - `axum`: [`axum`], Okta's HTTP API over an [`AuthServer`] as one axum router.
+//! - `testkit`: `testkit::TestIssuer`, fixed test keys and the storage conformance suites.
+//! - `axum`: `authserver::axum`, Okta's HTTP API over an [`AuthServer`] as one axum router.
 //! - `server`: the `authserver` binary (`cargo run -F server`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -26,7 +26,7 @@ use crate::store::grants::{
 ///
 /// `Debug` shows how many entries are stored, nothing else.
 ///
-/// It purges itself: every [`PURGE_EVERY`] writes of codes and refresh tokens, what has expired
+/// It purges itself: every 1024 writes of codes and refresh tokens, what has expired
 /// by the written record's time is forgotten, as [`GrantStore::purge_expired`] does, so the
 /// store stays bounded by what is live even when the host never purges.
 #[derive(Default)]
@@ -41,7 +41,7 @@ pub struct MemoryGrantStore {
 
 /// How many writes of codes and refresh tokens pass between two automatic purges: a purge visits
 /// every entry, so its cost spread over the writes is a few entries per write.
-pub const PURGE_EVERY: u64 = 1024;
+pub(crate) const PURGE_EVERY: u64 = 1024;
 
 /// A stored code, or the tombstone a redemption leaves.
 #[derive(Debug, Serialize)]
