@@ -13,9 +13,9 @@ target="${1:?usage: fuzz/run.sh TARGET [SECONDS] [libFuzzer flags…]}"
 seconds="${2:-600}"
 shift $(($# < 2 ? $# : 2))
 work="${FUZZ_WORK_DIR:-$fuzz_dir/work}"
-mkdir -p "$work/corpus/$target" "$fuzz_dir/artifacts/$target"
-# libFuzzer writes fuzz-0.log into the working directory when -jobs is given.
-cd "$work"
+mkdir -p "$work/corpus/$target" "$work/logs/$target" "$fuzz_dir/artifacts/$target"
+# With -jobs, libFuzzer's worker writes its output to fuzz-0.log in the working directory.
+cd "$work/logs/$target"
 exec cargo +nightly fuzz run --fuzz-dir "$fuzz_dir" "$target" \
     "$work/corpus/$target" "$fuzz_dir/corpus/$target" -- \
     -jobs=1 -workers=1 -max_total_time="$seconds" -timeout=2 -report_slow_units=1 \

@@ -20,10 +20,7 @@ fn main() {
     let corpus = fuzz.join("corpus");
 
     let expr_tests = read(&root.join("src/expr/tests.rs"));
-    let mut expressions = literal_arguments(
-        &expr_tests,
-        &["eval(", "eval_err(", "run(", "Expression::parse("],
-    );
+    let mut expressions = literal_arguments(&expr_tests, &["eval(", "eval_err(", "run(", "Expression::parse("]);
     // The doctest of `authserver::expr` and a few shapes the tests build with `format!`.
     expressions.extend(
         [
@@ -38,7 +35,10 @@ fn main() {
         ]
         .map(String::from),
     );
-    write_all(&corpus.join("expression"), expressions.iter().map(|s| s.as_bytes().to_vec()));
+    write_all(
+        &corpus.join("expression"),
+        expressions.iter().map(|s| s.as_bytes().to_vec()),
+    );
 
     let filter_src = read(&root.join("src/event/filter.rs"));
     let tests = filter_src.split("mod tests").nth(1).unwrap_or_default();
@@ -53,8 +53,15 @@ fn main() {
         ]
         .map(String::from),
     );
-    let mut system_log: Vec<Vec<u8>> = filters.iter().map(|f| authserver_fuzz::events::filter_input(f)).collect();
-    system_log.extend(authserver_fuzz::events::query_seeds().into_iter().map(String::into_bytes));
+    let mut system_log: Vec<Vec<u8>> = filters
+        .iter()
+        .map(|f| authserver_fuzz::events::filter_input(f))
+        .collect();
+    system_log.extend(
+        authserver_fuzz::events::query_seeds()
+            .into_iter()
+            .map(String::into_bytes),
+    );
     write_all(&corpus.join("system_log_filter"), system_log);
 
     write_all(&corpus.join("jose"), authserver_fuzz::jose::seeds());

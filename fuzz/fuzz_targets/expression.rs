@@ -31,6 +31,10 @@ fuzz_target!(|data: &[u8]| {
     }
     // Evaluation is a pure function of the expression and the context.
     let second = fixture.with_context(|ctx| expression.evaluate(ctx));
-    assert_eq!(format!("{first:?}"), format!("{second:?}"), "evaluation is not deterministic");
+    assert_eq!(
+        format!("{first:?}"),
+        format!("{second:?}"),
+        "evaluation is not deterministic"
+    );
     let _ = Fixture::with_empty_context(|ctx| expression.evaluate(ctx));
 });

@@ -15,7 +15,10 @@ fn check(verified: &Verified, asymmetric: bool) {
     if asymmetric {
         assert!(alg.parse::<Algorithm>().is_ok(), "verified under {alg}");
     } else {
-        assert!(HmacAlgorithm::ALL.iter().any(|h| h.as_str() == alg), "HMAC-verified under {alg}");
+        assert!(
+            HmacAlgorithm::ALL.iter().any(|h| h.as_str() == alg),
+            "HMAC-verified under {alg}"
+        );
     }
     let _ = verified.claims::<serde_json::Value>();
 }

@@ -21,7 +21,12 @@ fuzz_target!(|data: &[u8]| {
         let mut before = snapshot(&api).await;
         for request in &requests {
             let response = send(&api, request, &before).await;
-            assert!(response.status < 500, "{request:?}: {} {:?}", response.status, response.body);
+            assert!(
+                response.status < 500,
+                "{request:?}: {} {:?}",
+                response.status,
+                response.body
+            );
             let after = snapshot(&api).await;
             if response.status >= 400 || request.method == Method::Get {
                 assert!(

@@ -197,7 +197,11 @@ impl Setup {
             return text.to_owned();
         }
         let basic = |client: &RegisteredClient| {
-            let pair = format!("{}:{}", client.client_id, client.client_secret.as_deref().unwrap_or_default());
+            let pair = format!(
+                "{}:{}",
+                client.client_id,
+                client.client_secret.as_deref().unwrap_or_default()
+            );
             format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
         };
         let secret = |client: &RegisteredClient| client.client_secret.clone().unwrap_or_default();
@@ -381,6 +385,10 @@ pub fn seeds() -> Vec<String> {
     ];
     let mut out: Vec<String> = singles.iter().map(|s| (*s).to_owned()).collect();
     out.push(format!("{authorize}\n---\n{redeem}"));
+    out.push(
+        "token POST\nAuthorization: {web_basic}\n\ngrant_type=password&username={login}&password={password}&scope=openid\n---\nlogout GET default ?id_token_hint={last_id_token}\nSession: {user_id}\n---\nuserinfo GET\nAuthorization: Bearer {last_access_token}"
+            .to_owned(),
+    );
     out.push(format!(
         "{authorize}\n---\n{redeem}\n---\ntoken POST\nAuthorization: {{web_basic}}\n\ngrant_type=refresh_token&refresh_token={{last_refresh_token}}\n---\nintrospect POST\nAuthorization: {{web_basic}}\n\ntoken={{last_access_token}}\n---\nrevoke POST\nAuthorization: {{web_basic}}\n\ntoken={{last_refresh_token}}\n---\n{redeem}"
     ));

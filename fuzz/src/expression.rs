@@ -67,9 +67,24 @@ impl Fixture {
         };
         let groups = [
             group("00gak46y5hydV6NdM0g4", "Everyone", "BUILT_IN", "0oazmqPIbHiVJBG4C0g3"),
-            group("00g1emaKYZTWRYYRRTSK", "West Coast Users", "OKTA_GROUP", "0a81509410bdf807f680"),
-            group("00garwpuyxHaWOkdV0g4", "West Coast Admins", "OKTA_GROUP", "0a03d062d3918fd34742"),
-            group("00gjitX9HqABSoqTB0g3", "Engineering Users", "APP_GROUP", "0aae4be2456eb62f7c3d"),
+            group(
+                "00g1emaKYZTWRYYRRTSK",
+                "West Coast Users",
+                "OKTA_GROUP",
+                "0a81509410bdf807f680",
+            ),
+            group(
+                "00garwpuyxHaWOkdV0g4",
+                "West Coast Admins",
+                "OKTA_GROUP",
+                "0a03d062d3918fd34742",
+            ),
+            group(
+                "00gjitX9HqABSoqTB0g3",
+                "Engineering Users",
+                "APP_GROUP",
+                "0aae4be2456eb62f7c3d",
+            ),
             group("00gIT", "IT", "OKTA_GROUP", "0orgid"),
             GroupData {
                 object_class: Some("okta:windows_security_principal"),

@@ -53,7 +53,8 @@ const HS256_VECTOR: &str = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJ
 /// Seeds: tokens the fixed keys signed (valid ones, so mutations start past the signature check
 /// in the header and payload parsing), the standards' vectors, and malformed shapes.
 pub fn seeds() -> Vec<Vec<u8>> {
-    let claims = json!({"iss": "https://issuer.example.com/oauth2/default", "sub": "ada", "scp": ["a"], "exp": 4102448400_u64});
+    let claims =
+        json!({"iss": "https://issuer.example.com/oauth2/default", "sub": "ada", "scp": ["a"], "exp": 4102448400_u64});
     let mut tokens: Vec<String> = Vec::new();
     for alg in Algorithm::ALL {
         let key = fixed_signing_key(alg, 0);

@@ -135,7 +135,13 @@ pub fn seeded_api() -> Api {
             json!({"name": "tier", "claimType": "RESOURCE", "valueType": "EXPRESSION", "value": "\"gold\""}),
         )
         .await;
-        let config = api.config_store().load("default").await.ok().flatten().expect("default");
+        let config = api
+            .config_store()
+            .load("default")
+            .await
+            .ok()
+            .flatten()
+            .expect("default");
         let policy = config.policies[0].policy.id.clone();
         post(
             format!("{DEFAULT}/policies/{policy}/rules"),
@@ -214,7 +220,10 @@ pub fn resolve(target: &str, snapshot: &Snapshot) -> String {
                 .iter()
                 .find(|p| p.policy.id == named_policy)
                 .or(config.policies.last());
-            let id = policy.and_then(|p| p.rules.last()).map(|r| r.id.clone()).unwrap_or_default();
+            let id = policy
+                .and_then(|p| p.rules.last())
+                .map(|r| r.id.clone())
+                .unwrap_or_default();
             out = out.replace("{rule}", &id);
         }
         if let Some(scope) = config.scopes.last() {
@@ -278,7 +287,13 @@ pub fn seeds() -> Vec<String> {
         ("GET", s.to_owned(), None),
         ("GET", format!("{s}?limit=1&after=default"), None),
         ("POST", s.to_owned(), Some(server.clone())),
-        ("PUT", d.to_owned(), Some(json!({"name": "default", "description": "Default Authorization Server", "audiences": ["api://default"], "issuerMode": "ORG_URL"}))),
+        (
+            "PUT",
+            d.to_owned(),
+            Some(
+                json!({"name": "default", "description": "Default Authorization Server", "audiences": ["api://default"], "issuerMode": "ORG_URL"}),
+            ),
+        ),
         ("DELETE", format!("{s}/{{server}}"), None),
         ("POST", format!("{s}/{{server}}/lifecycle/deactivate"), None),
         ("GET", format!("{d}/policies"), None),
@@ -289,11 +304,25 @@ pub fn seeds() -> Vec<String> {
         ("GET", format!("{d}/policies/{{policy}}/rules"), None),
         ("POST", format!("{d}/policies/{{policy}}/rules"), Some(rule.clone())),
         ("PUT", format!("{d}/policies/{{policy}}/rules/{{rule}}"), Some(rule)),
-        ("POST", format!("{d}/policies/{{policy}}/rules/{{rule}}/lifecycle/activate"), None),
+        (
+            "POST",
+            format!("{d}/policies/{{policy}}/rules/{{rule}}/lifecycle/activate"),
+            None,
+        ),
         ("DELETE", format!("{d}/policies/{{policy}}/rules/{{rule}}"), None),
         ("GET", format!("{d}/scopes?q=orders&limit=2"), None),
-        ("POST", format!("{d}/scopes"), Some(json!({"name": "reports:read", "displayName": "Reports", "description": "Read reports", "consent": "REQUIRED", "metadataPublish": "ALL_CLIENTS", "default": true}))),
-        ("PUT", format!("{d}/scopes/{{scope}}"), Some(json!({"name": "orders:write"}))),
+        (
+            "POST",
+            format!("{d}/scopes"),
+            Some(
+                json!({"name": "reports:read", "displayName": "Reports", "description": "Read reports", "consent": "REQUIRED", "metadataPublish": "ALL_CLIENTS", "default": true}),
+            ),
+        ),
+        (
+            "PUT",
+            format!("{d}/scopes/{{scope}}"),
+            Some(json!({"name": "orders:write"})),
+        ),
         ("DELETE", format!("{d}/scopes/{{scope}}"), None),
         ("GET", format!("{d}/claims"), None),
         ("POST", format!("{d}/claims"), Some(claim.clone())),
@@ -302,7 +331,11 @@ pub fn seeds() -> Vec<String> {
         ("DELETE", format!("{d}/claims/{{claim}}"), None),
         ("GET", format!("{d}/credentials/keys"), None),
         ("GET", format!("{d}/credentials/keys/{{key}}"), None),
-        ("POST", format!("{d}/credentials/lifecycle/keyRotate"), Some(json!({"use": "sig"}))),
+        (
+            "POST",
+            format!("{d}/credentials/lifecycle/keyRotate"),
+            Some(json!({"use": "sig"})),
+        ),
         ("GET", format!("{c}?q=web&limit=1"), None),
         ("POST", c.to_owned(), Some(client.clone())),
         ("POST", c.to_owned(), Some(jwks_client)),
@@ -328,9 +361,25 @@ pub fn seeds() -> Vec<String> {
         ("POST", s.to_owned(), Some("{not json")),
         ("POST", s.to_owned(), Some("[]")),
         ("POST", format!("{d}/scopes"), Some(r#"{"name": "okta.users.read"}"#)),
-        ("POST", format!("{d}/claims"), Some(r#"{"name": "c", "claimType": "RESOURCE", "valueType": "EXPRESSION", "value": "user.("}"#)),
-        ("POST", format!("{d}/policies/{{policy}}/rules"), Some(r#"{"type": "RESOURCE_ACCESS", "name": "r", "conditions": {"grantTypes": {"include": ["client_credentials"]}, "scopes": {"include": ["*"]}}, "actions": {"token": {"refreshTokenLifetimeMinutes": 18446744073709551615}}}"#)),
-        ("POST", c.to_owned(), Some(r#"{"client_name": "x", "application_type": "web", "redirect_uris": ["javascript:alert(1)"], "grant_types": ["authorization_code"]}"#)),
+        (
+            "POST",
+            format!("{d}/claims"),
+            Some(r#"{"name": "c", "claimType": "RESOURCE", "valueType": "EXPRESSION", "value": "user.("}"#),
+        ),
+        (
+            "POST",
+            format!("{d}/policies/{{policy}}/rules"),
+            Some(
+                r#"{"type": "RESOURCE_ACCESS", "name": "r", "conditions": {"grantTypes": {"include": ["client_credentials"]}, "scopes": {"include": ["*"]}}, "actions": {"token": {"refreshTokenLifetimeMinutes": 18446744073709551615}}}"#,
+            ),
+        ),
+        (
+            "POST",
+            c.to_owned(),
+            Some(
+                r#"{"client_name": "x", "application_type": "web", "redirect_uris": ["javascript:alert(1)"], "grant_types": ["authorization_code"]}"#,
+            ),
+        ),
         ("POST", format!("{c}/spa/lifecycle/newSecret"), None),
         ("DELETE", d.to_owned(), None),
         ("GET", format!("{c}?limit=0"), None),
