@@ -16,7 +16,14 @@ work="${FUZZ_WORK_DIR:-$fuzz_dir/work}"
 mkdir -p "$work/corpus/$target" "$work/logs/$target" "$fuzz_dir/artifacts/$target"
 # With -jobs, libFuzzer's worker writes its output to fuzz-0.log in the working directory.
 cd "$work/logs/$target"
-exec cargo +nightly fuzz run --fuzz-dir "$fuzz_dir" "$target" \
+status=0
+cargo +nightly fuzz run --fuzz-dir "$fuzz_dir" "$target" \
     "$work/corpus/$target" "$fuzz_dir/corpus/$target" -- \
     -jobs=1 -workers=1 -max_total_time="$seconds" -timeout=2 -report_slow_units=1 \
-    -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$fuzz_dir/artifacts/$target/" "$@"
+    -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$fuzz_dir/artifacts/$target/" "$@" || status=$?
+# The worker's closing lines: executions (`#N DONE`, stat::number_of_executed_units) or the
+# crash with its stack.
+if [ -f fuzz-0.log ]; then
+    tail -n 40 fuzz-0.log | grep -v -E '^#[0-9]+\s+(NEW|REDUCE|pulse)' || true
+fi
+exit "$status"
