@@ -8,6 +8,8 @@ use axum::extract::{MatchedPath, Request};
 use axum::response::Response;
 use tracing::field::Empty;
 
+use crate::event::bounded_str;
+
 /// The endpoints of the router, as [`Metrics`] names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -136,7 +138,7 @@ impl Observation {
             server = Empty,
         );
         if let Some(server) = server {
-            span.record("server", server);
+            span.record("server", &*bounded_str(server));
         }
         Self {
             inner: Arc::new(Inner {
@@ -154,17 +156,19 @@ impl Observation {
         self.inner.span.clone()
     }
 
-    /// The client the request names, once known (the first one given counts).
+    /// The client the request names, once known (the first one given counts), cut to
+    /// [`MAX_TEXT_BYTES`](crate::event::MAX_TEXT_BYTES) as events are: it is whatever the client
+    /// sent.
     pub(crate) fn client_id(&self, client_id: Option<&str>) {
         if let Some(id) = client_id.filter(|id| !id.is_empty()) {
-            let _ = self.inner.client_id.set(id.to_owned());
+            let _ = self.inner.client_id.set(bounded_str(id).into_owned());
         }
     }
 
     /// The grant type the request asks for, once known (the first one given counts).
     pub(crate) fn grant_type(&self, grant_type: Option<&str>) {
         if let Some(grant_type) = grant_type.filter(|grant| !grant.is_empty()) {
-            let _ = self.inner.grant_type.set(grant_type.to_owned());
+            let _ = self.inner.grant_type.set(bounded_str(grant_type).into_owned());
         }
     }
 
@@ -217,6 +221,18 @@ mod tests {
         let metrics = Recorded::default();
         observation.finish(&response, Some(&metrics));
         assert_eq!(*metrics.0.lock().unwrap(), [(Endpoint::Token, 429)]);
+    }
+
+    /// Issue 14: a 60 KB `client_id` was written whole to the request log, once per request.
+    #[test]
+    fn a_long_client_id_is_logged_cut() {
+        let request = Request::new(axum::body::Body::empty());
+        let observation = Observation::start(Endpoint::Token, &request, Some(&"s".repeat(4096)));
+        observation.client_id(Some(&"A".repeat(60 * 1024)));
+        observation.grant_type(Some(&"g".repeat(60 * 1024)));
+        let longest = crate::event::MAX_TEXT_BYTES + '…'.len_utf8();
+        assert!(observation.inner.client_id.get().unwrap().len() <= longest);
+        assert!(observation.inner.grant_type.get().unwrap().len() <= longest);
     }
 
     #[test]

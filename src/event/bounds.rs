@@ -3,6 +3,8 @@
 //! in an event is cut to [`MAX_TEXT_BYTES`], every list to [`MAX_LIST_ITEMS`] and every nesting
 //! to [`MAX_DEPTH`] before it is kept, so an event costs at most a few kilobytes whatever arrives.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::{Entity, Event};
@@ -20,17 +22,29 @@ pub const MAX_OBJECT_KEYS: usize = 50;
 /// How deep an event's debug data may nest; deeper values become `null`.
 pub const MAX_DEPTH: usize = 8;
 
-/// `text` cut to [`MAX_TEXT_BYTES`] on a character boundary, with `…` when it was longer.
-pub fn bounded_text(mut text: String) -> String {
-    if text.len() > MAX_TEXT_BYTES {
-        let mut end = MAX_TEXT_BYTES;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-        text.push('…');
+/// `text` cut to [`MAX_TEXT_BYTES`] on a character boundary, with `…` when it was longer. A cut
+/// text is a new, small allocation: truncating in place would keep the whole buffer alive (a
+/// 60 KB `client_id` would still cost 60 KB in every event kept).
+pub fn bounded_text(text: String) -> String {
+    if text.len() <= MAX_TEXT_BYTES {
+        return text;
     }
-    text
+    bounded_str(&text).into_owned()
+}
+
+/// `text` cut as [`bounded_text`] does, borrowed when it is short enough.
+pub(crate) fn bounded_str(text: &str) -> Cow<'_, str> {
+    if text.len() <= MAX_TEXT_BYTES {
+        return Cow::Borrowed(text);
+    }
+    let mut end = MAX_TEXT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut cut = String::with_capacity(end + '…'.len_utf8());
+    cut.push_str(&text[..end]);
+    cut.push('…');
+    Cow::Owned(cut)
 }
 
 impl Event {
@@ -115,6 +129,14 @@ mod tests {
         assert!(cut.len() <= MAX_TEXT_BYTES + '…'.len_utf8());
         assert!(cut.ends_with('…'));
         assert!(cut.trim_end_matches('…').chars().all(|c| c == 'é'));
+    }
+
+    /// Issue 14: 2,000 refused requests naming a 60 KB `client_id` took the host from 10 MB to
+    /// 490 MB, because a truncated `String` keeps its whole buffer.
+    #[test]
+    fn a_cut_text_does_not_keep_the_long_buffer() {
+        let cut = bounded_text("x".repeat(60 * 1024));
+        assert!(cut.capacity() <= MAX_TEXT_BYTES + '…'.len_utf8(), "{}", cut.capacity());
     }
 
     /// A refused token request whose reason is `reason`.

@@ -16,6 +16,7 @@ mod filter;
 mod log;
 pub mod system_log;
 
+pub(crate) use bounds::bounded_str;
 pub use bounds::{MAX_DEPTH, MAX_LIST_ITEMS, MAX_OBJECT_KEYS, MAX_TEXT_BYTES, bounded_text};
 pub use filter::{EventFilter, FilterError};
 pub use log::EventLog;

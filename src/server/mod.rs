@@ -29,7 +29,7 @@ use crate::admin::{ApiError, ManagementApi};
 use crate::clock::Clock;
 use crate::endpoint::{EndpointResponse, OAuthError, Reason, ServerFailure};
 use crate::event::Entity;
-use crate::event::{Event, EventSink, Severity};
+use crate::event::{Event, EventSink, Severity, bounded_str};
 use crate::expr::JsonMap;
 use crate::policy::{self, Decision, PolicyRequest};
 use crate::random::Randomness;
@@ -276,17 +276,21 @@ pub(crate) fn trace_failure(reason: &Reason) {
 /// (which names the endpoint), the authorization server, client and grant type where the event
 /// names them, the outcome and the reason code, at the event's severity.
 fn trace_decision(event: &Event) {
+    // Events are bounded when a sink keeps them; what is traced here is cut the same way, since
+    // a refused request's client id or grant type is whatever the client sent.
     let server = event
         .target
         .iter()
         .find(|target| target.kind == "AuthorizationServer")
-        .map(|target| target.id.as_str());
-    let client = event.client.as_ref().map(|client| client.id.as_str());
+        .map(|target| bounded_str(&target.id));
+    let client = event.client.as_ref().map(|client| bounded_str(&client.id));
     let grant_type = event
         .debug_context
         .debug_data
         .get("grantType")
-        .and_then(serde_json::Value::as_str);
+        .and_then(serde_json::Value::as_str)
+        .map(bounded_str);
+    let message = bounded_str(&event.display_message);
     let outcome = event.outcome.result.as_str();
     let reason = event.reason_code();
     macro_rules! decision {
@@ -295,13 +299,13 @@ fn trace_decision(event: &Event) {
                 target: "authserver::decision",
                 $level,
                 event_type = %event.event_type,
-                server,
-                client,
-                grant_type,
+                server = server.as_deref(),
+                client = client.as_deref(),
+                grant_type = grant_type.as_deref(),
                 outcome,
                 reason,
                 "{}",
-                event.display_message
+                message
             )
         };
     }
