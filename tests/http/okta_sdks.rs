@@ -2,7 +2,8 @@
 //! (`okta-jwt-verifier`), the Node management SDK (`@okta/okta-sdk-nodejs`), JWT verifier
 //! (`@okta/jwt-verifier`) and `@okta/okta-auth-js`. What they send is what real Okta deployments
 //! send; each test runs one script of `tests/http/okta_sdks/` with the SDK and checks what it
-//! printed and what the server holds afterwards.
+//! printed and what the server holds afterwards. Authlib's metadata validators (a strict reading
+//! of RFC 8414 and OpenID Connect Discovery) check the discovery documents the same way.
 //!
 //! The SDKs come from `.ci/okta-sdks DIR` (pinned versions, idempotent), which `.ci/run` runs;
 //! `AUTHSERVER_OKTA_SDKS` names that directory. Without it the tests print why and pass, except
@@ -67,8 +68,9 @@ async fn run(sdks: &Path, runtime: Runtime, script: &str, args: Vec<String>) -> 
             Runtime::Python => {
                 let mut command = Command::new(sdks.join("python/bin/python"));
                 command.arg(&source);
-                // The host serves plain http on loopback: the SDK's own switch for that.
+                // The host serves plain http on loopback: the SDKs' own switches for that.
                 command.env("OKTA_TESTING_TESTINGDISABLEHTTPSCHECK", "true");
+                command.env("AUTHLIB_INSECURE_TRANSPORT", "1");
                 command
             }
             Runtime::Node => {
@@ -309,4 +311,19 @@ async fn okta_auth_js_sign_out_revokes_and_logs_out_a_public_client() {
     assert_eq!(response.status(), 302);
     let location = response.headers()[LOCATION].to_str().unwrap();
     assert_eq!(location, format!("{SPA_POST_LOGOUT}?state=bye"));
+}
+
+/// Authlib 1.9.10's `AuthorizationServerMetadata` (RFC 8414 §2) and `OpenIDProviderMetadata`
+/// (OpenID Connect Discovery 1.0 §3, with RP-Initiated Logout's `end_session_endpoint`) accept
+/// both documents: among their rules, `*_endpoint_auth_signing_alg_values_supported` must be
+/// present when `client_secret_jwt` or `private_key_jwt` is advertised, and never list `none`.
+#[tokio::test]
+async fn authlib_accepts_both_discovery_documents() {
+    let Some(sdks) = sdks() else { return };
+    let server = TestServer::start().await;
+    for id in ["default", "orders"] {
+        let printed = run(&sdks, Runtime::Python, "discovery.py", vec![server.issuer(id)]).await;
+        assert_eq!(printed["oauth-authorization-server"], "ok", "{id}: {printed}");
+        assert_eq!(printed["openid-configuration"], "ok", "{id}: {printed}");
+    }
 }
