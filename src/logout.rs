@@ -71,7 +71,7 @@ fn id_token_hint(hint: &str, jwks: &Jwks, issuer: &str) -> Result<IdTokenClaims,
 
 /// A `post_logout_redirect_uri` needs a client to be registered on: without a hint or a
 /// `client_id` it is refused (RP-Initiated Logout §3).
-pub(crate) fn redirect_client<'n>(named: &'n Named) -> Result<&'n str, Reason> {
+pub(crate) fn redirect_client(named: &Named) -> Result<&str, Reason> {
     named.client_id.as_deref().ok_or(Reason::MissingIdTokenHint)
 }
 
