@@ -8,7 +8,7 @@
 //! | `client_secret_post` | `client_id` and `client_secret` in the form |
 //! | `client_secret_jwt` | `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer` and a `client_assertion` signed HS256/384/512 with the secret |
 //! | `private_key_jwt` | the same, signed with a key of the client's registered `jwks` |
-//! | `none` | `client_id` only (public clients) |
+//! | `none` | `client_id` only (public clients); at `/introspect` and `/revoke` also `Authorization: Basic base64(client_id)`, no colon and no secret |
 //!
 //! Rules:
 //! * **One method per request.** The header together with a form secret or an assertion, or a
@@ -22,6 +22,13 @@
 //!   wrong secret read alike, so the answer does not tell whether a client exists. The precise
 //!   [`Reason`] goes to the event log.
 //! * **Credentials in the query string** are refused ([`refuse_query_credentials`]).
+//! * **`Authorization: Basic base64(client_id)`** (no `:`, no secret) identifies a public client
+//!   at `/introspect` and `/revoke`: `@okta/okta-auth-js` sends exactly that for a client
+//!   without a secret (`btoa(clientId)` in `lib/oidc/revokeToken.ts` and
+//!   `lib/oidc/introspect.ts`), its `signOut()` revokes with it, and Okta accepts it. It counts
+//!   as the `none` method, so a confidential client sending it is still refused.
+//! * The algorithms assertions may be signed with ([`assertion_signing_algorithms`]) are what
+//!   the metadata documents advertise (RFC 8414 §2).
 //!
 //! # Client assertions
 //!
@@ -55,7 +62,7 @@ use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
 use crate::endpoint::{Params, Reason};
-use crate::jose::{self, HmacAlgorithm, JoseError, Jwks};
+use crate::jose::{self, Algorithm, HmacAlgorithm, JoseError, Jwks};
 use crate::model::{ClientRecord, TokenEndpointAuthMethod};
 use crate::secret::ClientSecret;
 
@@ -70,6 +77,18 @@ pub(crate) const MAX_ASSERTION_LIFETIME: Duration = Duration::hours(1);
 
 /// The longest `jti` accepted, in bytes (it is stored until the assertion expires).
 pub(crate) const MAX_JTI_LEN: usize = 256;
+
+/// The `alg`s a client assertion is verified with: HS256/384/512 for `client_secret_jwt` (with
+/// the secret) and, for `private_key_jwt`, the algorithms of the keys a client can register
+/// (RSA: RS256, P-256: ES256, Ed25519: EdDSA). What the metadata documents advertise as
+/// `*_endpoint_auth_signing_alg_values_supported` (RFC 8414 §2); never `none`.
+pub(crate) fn assertion_signing_algorithms() -> Vec<&'static str> {
+    HmacAlgorithm::ALL
+        .iter()
+        .map(|algorithm| algorithm.as_str())
+        .chain(Algorithm::ALL.iter().map(|algorithm| algorithm.as_str()))
+        .collect()
+}
 
 /// How the client presented its credentials.
 #[derive(Debug, PartialEq, Eq)]
@@ -100,13 +119,20 @@ pub(crate) enum Presented<'a> {
         /// The form's `client_id`.
         client_id: &'a str,
     },
+    /// `Authorization: Basic base64(client_id)`: a public client's id, no secret.
+    BasicClientId {
+        /// The decoded client id.
+        client_id: String,
+    },
 }
 
 impl Presented<'_> {
     /// The client the credentials claim to be.
     pub(crate) fn client_id(&self) -> &str {
         match self {
-            Presented::Basic { client_id, .. } | Presented::Assertion { client_id, .. } => client_id,
+            Presented::Basic { client_id, .. }
+            | Presented::Assertion { client_id, .. }
+            | Presented::BasicClientId { client_id } => client_id,
             Presented::Post { client_id, .. } | Presented::None { client_id } => client_id,
         }
     }
@@ -186,8 +212,27 @@ pub(crate) fn refuse_query_credentials(query: &str) -> Result<(), Reason> {
     }
 }
 
+/// The client id of `Authorization: Basic base64(client_id)`: Basic whose decoded text has no
+/// `:` (`@okta/okta-auth-js`'s `btoa(clientId)`). `None` for anything else.
+fn basic_client_id(authorization: &str) -> Option<String> {
+    use base64::Engine as _;
+    let (scheme, encoded) = authorization.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let client_id = String::from_utf8(decoded).ok()?;
+    (!client_id.is_empty() && !client_id.contains(':') && !client_id.chars().any(char::is_control)).then_some(client_id)
+}
+
 /// Works out which credentials the request carries, refusing combinations.
-pub(crate) fn presented<'p>(params: &'p Params, authorization: Option<&str>) -> Result<Presented<'p>, Reason> {
+/// `basic_client_id_allowed` admits `Authorization: Basic base64(client_id)` as a public client's
+/// identification (at `/introspect` and `/revoke`).
+pub(crate) fn presented<'p>(
+    params: &'p Params,
+    authorization: Option<&str>,
+    basic_client_id_allowed: bool,
+) -> Result<Presented<'p>, Reason> {
     let form_id = params.get("client_id");
     let form_secret = params.get("client_secret");
     let assertion_type = params.get("client_assertion_type");
@@ -198,12 +243,17 @@ pub(crate) fn presented<'p>(params: &'p Params, authorization: Option<&str>) -> 
         return Err(Reason::MultipleClientCredentials);
     }
     if let Some(header) = authorization {
-        let (client_id, secret) =
-            crate::endpoint::basic_credentials(header).ok_or(Reason::MalformedAuthorizationHeader)?;
-        if form_id.is_some_and(|id| id != client_id) {
+        let presented = match crate::endpoint::basic_credentials(header) {
+            Some((client_id, secret)) => Presented::Basic { client_id, secret },
+            None => basic_client_id(header)
+                .filter(|_| basic_client_id_allowed)
+                .map(|client_id| Presented::BasicClientId { client_id })
+                .ok_or(Reason::MalformedAuthorizationHeader)?,
+        };
+        if form_id.is_some_and(|id| id != presented.client_id()) {
             return Err(Reason::HeaderClientIdMismatch);
         }
-        return Ok(Presented::Basic { client_id, secret });
+        return Ok(presented);
     }
     if uses_assertion {
         if assertion_type != Some(JWT_BEARER_ASSERTION) {
@@ -273,8 +323,10 @@ pub(crate) fn verify_credentials(
             Ok(None)
         }
         // A confidential client that sent no secret.
-        Presented::None { .. } if registered != TokenEndpointAuthMethod::None => Err(Reason::MissingClientSecret),
-        Presented::None { .. } => Ok(None),
+        Presented::None { .. } | Presented::BasicClientId { .. } if registered != TokenEndpointAuthMethod::None => {
+            Err(Reason::MissingClientSecret)
+        }
+        Presented::None { .. } | Presented::BasicClientId { .. } => Ok(None),
         Presented::Assertion { assertion, client_id } => {
             let verified = match registered {
                 TokenEndpointAuthMethod::ClientSecretJwt => {
@@ -445,7 +497,7 @@ mod tests {
         record: ClientRecord,
     ) -> Result<Option<AssertionUse>, Reason> {
         let params = params(form);
-        let presented = presented(&params, authorization)?;
+        let presented = presented(&params, authorization, true)?;
         let client = known_active(&presented, Some(record))?;
         let key = ClientSecret::from_received(SECRET);
         let key = needs_secret_jwt_key(&presented, &client).then_some(&key);
@@ -459,29 +511,29 @@ mod tests {
         let header = basic("0oaapp", SECRET);
         let both = params("client_id=0oaapp&client_secret=x");
         assert!(matches!(
-            presented(&both, Some(&header)),
+            presented(&both, Some(&header), true),
             Err(Reason::MultipleClientCredentials)
         ));
         let other_id = params("client_id=0oaother");
         assert!(matches!(
-            presented(&other_id, Some(&header)),
+            presented(&other_id, Some(&header), true),
             Err(Reason::HeaderClientIdMismatch)
         ));
         let same_id = params("client_id=0oaapp");
         assert!(matches!(
-            presented(&same_id, Some(&header)),
+            presented(&same_id, Some(&header), true),
             Ok(Presented::Basic { .. })
         ));
         assert!(matches!(
-            presented(&params(""), None),
+            presented(&params(""), None, true),
             Err(Reason::MissingClientCredentials)
         ));
         assert!(matches!(
-            presented(&params("client_secret=x"), None),
+            presented(&params("client_secret=x"), None, true),
             Err(Reason::MissingClientId)
         ));
         assert!(matches!(
-            presented(&params(""), Some("Bearer abc")),
+            presented(&params(""), Some("Bearer abc"), true),
             Err(Reason::MalformedAuthorizationHeader)
         ));
     }
@@ -491,15 +543,21 @@ mod tests {
         // RFC 7523 §2.2.
         let wrong_type = params("client_assertion_type=saml&client_assertion=a.b.c");
         assert!(matches!(
-            presented(&wrong_type, None),
+            presented(&wrong_type, None, true),
             Err(Reason::InvalidClientAssertionType)
         ));
         let missing = params(&format!("client_assertion_type={JWT_BEARER_ASSERTION}"));
-        assert!(matches!(presented(&missing, None), Err(Reason::MissingClientAssertion)));
+        assert!(matches!(
+            presented(&missing, None, true),
+            Err(Reason::MissingClientAssertion)
+        ));
         let garbage = params(&format!(
             "client_assertion_type={JWT_BEARER_ASSERTION}&client_assertion=x.y.z"
         ));
-        assert!(matches!(presented(&garbage, None), Err(Reason::AssertionMalformed)));
+        assert!(matches!(
+            presented(&garbage, None, true),
+            Err(Reason::AssertionMalformed)
+        ));
         let mut no_sub = claims();
         no_sub["sub"] = Value::Null;
         let form = format!(
@@ -507,7 +565,7 @@ mod tests {
             hmac(&no_sub)
         );
         assert!(matches!(
-            presented(&params(&form), None),
+            presented(&params(&form), None, true),
             Err(Reason::AssertionMissingSub)
         ));
         let form = format!(
@@ -515,7 +573,7 @@ mod tests {
             hmac(&claims())
         );
         assert!(matches!(
-            presented(&params(&form), None),
+            presented(&params(&form), None, true),
             Err(Reason::AssertionClientIdMismatch)
         ));
     }
@@ -528,6 +586,70 @@ mod tests {
                 matches!(refuse_query_credentials(query), Err(Reason::QueryCredentials)),
                 "{query}"
             );
+        }
+    }
+
+    #[test]
+    fn basic_with_only_a_client_id_identifies_a_public_client_where_allowed() {
+        // @okta/okta-auth-js 8.0.1 `lib/oidc/revokeToken.ts` (esm/browser/oidc/revokeToken.js:40)
+        // and `lib/oidc/introspect.ts` (introspect.js:52): `clientSecret ? btoa(`${clientId}:
+        // ${clientSecret}`) : btoa(clientId)`, sent as `Authorization: Basic …`.
+        let header = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("0oaapp"));
+        let public = authenticate("token=t", Some(&header), client("none"));
+        assert!(matches!(public, Ok(None)), "{public:?}");
+        assert!(matches!(
+            presented(&params("client_id=0oaapp"), Some(&header), true),
+            Ok(Presented::BasicClientId { .. })
+        ));
+        assert!(matches!(
+            presented(&params("client_id=0oaother"), Some(&header), true),
+            Err(Reason::HeaderClientIdMismatch)
+        ));
+        // A confidential client must still authenticate.
+        for method in ["client_secret_basic", "client_secret_post", "private_key_jwt"] {
+            assert!(matches!(
+                authenticate("token=t", Some(&header), client(method)),
+                Err(Reason::MissingClientSecret)
+            ));
+        }
+        // Where not allowed (the token endpoint) it stays a malformed header.
+        assert!(matches!(
+            presented(&params(""), Some(&header), false),
+            Err(Reason::MalformedAuthorizationHeader)
+        ));
+        let empty = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(""));
+        assert!(matches!(
+            presented(&params(""), Some(&empty), true),
+            Err(Reason::MalformedAuthorizationHeader)
+        ));
+    }
+
+    #[test]
+    fn every_advertised_assertion_algorithm_authenticates() {
+        // RFC 8414 §2: `token_endpoint_auth_signing_alg_values_supported` lists the algorithms
+        // the server accepts for `client_secret_jwt` and `private_key_jwt`; never `none`.
+        let algorithms = assertion_signing_algorithms();
+        assert!(!algorithms.contains(&"none"));
+        for alg in algorithms {
+            let form =
+                |assertion: &str| format!("client_assertion_type={JWT_BEARER_ASSERTION}&client_assertion={assertion}");
+            let used = if let Some(hmac) = HmacAlgorithm::ALL.into_iter().find(|h| h.as_str() == alg) {
+                let assertion = jose::sign_hmac(hmac, SECRET.as_bytes(), &claims()).unwrap();
+                authenticate(&form(&assertion), None, client("client_secret_jwt"))
+            } else {
+                let algorithm: Algorithm = alg.parse().unwrap();
+                let key = match algorithm {
+                    Algorithm::RS256 => {
+                        jose::SigningKey::from_pkcs8_pem(algorithm, include_str!("testkit/keys/rsa-1.pem")).unwrap()
+                    }
+                    other => jose::SigningKey::generate(other).unwrap(),
+                };
+                let mut record = client("private_key_jwt");
+                record.client.jwks = Some(json!({"keys": [jose::Signer::public_jwk(&key)]}));
+                let assertion = jose::sign(&key, None, &claims()).unwrap();
+                authenticate(&form(&assertion), None, record)
+            };
+            assert!(matches!(used, Ok(Some(_))), "{alg}: {used:?}");
         }
     }
 
@@ -605,7 +727,7 @@ mod tests {
         assert!(matches!(single_use(false), Err(Reason::AssertionReplayed)));
         // Only that method needs the directory's key; without it the client cannot authenticate.
         let params = params(&form);
-        let presented = presented(&params, None).unwrap();
+        let presented = presented(&params, None, true).unwrap();
         assert!(!needs_secret_jwt_key(&presented, &client("private_key_jwt")));
         assert!(matches!(
             verify_credentials(&presented, &client("client_secret_jwt"), None, ENDPOINT, NOW),

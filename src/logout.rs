@@ -1,14 +1,21 @@
 //! RP-initiated logout decisions (OpenID Connect RP-Initiated Logout 1.0 §2–§3; Okta's "Logout"
 //! endpoint in the OpenID Connect & OAuth 2.0 API reference): pure functions of the request, the
-//! server's published keys, the ID token's client and the host's session.
+//! server's published keys, the client and the host's session.
 //!
-//! - `id_token_hint` is required and must be an ID token this server signed: signature against
-//!   the published JWKS and `iss`. An **expired** one is accepted, as Okta does (the user may
-//!   well sign out after the token's hour).
-//! - `post_logout_redirect_uri`, when given, must be registered (exactly) on the client the ID
-//!   token was issued to (its `aud`).
-//! - The host session to end is the request's session when its user is the ID token's subject
-//!   (Okta: "logs the user out of Okta if the subject matches the current Okta session").
+//! - `id_token_hint` is optional (§2 only RECOMMENDS it). When sent it must be an ID token this
+//!   server signed: signature against the published JWKS and `iss`, so a token signed by anyone
+//!   else or rewritten to `alg: none` is refused. An **expired** one is accepted, as Okta does
+//!   (the user may well sign out after the token's hour).
+//! - `client_id` (§2) names the client when there is no hint; with a hint it must be the
+//!   token's `aud`.
+//! - `post_logout_redirect_uri`, when given, must be registered (exactly, so no added query) on
+//!   the client the hint or `client_id` identifies; without either there is no client to check
+//!   it against and the request is refused (§3: no redirect "unless the OP has other means of
+//!   confirming the legitimacy of the post-logout redirection target"). `state` is passed back.
+//! - The host session to end: with a hint, the request's session when its user is the token's
+//!   subject (Okta: "logs the user out of Okta if the subject matches the current Okta
+//!   session"); without one, the request's session, whoever it belongs to (§2: the End-User at
+//!   the OP is the one logging out).
 
 use url::Url;
 
@@ -28,15 +35,44 @@ pub(crate) fn parameters(request: &EndpointRequest<'_>) -> Result<Params, Reason
     Params::parse(input).map_err(|_| Reason::BrowserRepeatedParameter)
 }
 
-/// The claims of the request's `id_token_hint`, if it is an ID token `issuer` signed with one of
-/// `jwks` (expiry not checked).
-pub(crate) fn id_token_hint(params: &Params, jwks: &Jwks, issuer: &str) -> Result<IdTokenClaims, Reason> {
-    let hint = params.get("id_token_hint").ok_or(Reason::MissingIdTokenHint)?;
+/// Who a logout request names: the verified ID token, if one was sent, and the client.
+#[derive(Debug)]
+pub(crate) struct Named {
+    /// The claims of the `id_token_hint`.
+    pub(crate) hint: Option<IdTokenClaims>,
+    /// The client: the hint's `aud`, else the `client_id` parameter.
+    pub(crate) client_id: Option<String>,
+}
+
+/// Verifies the request's `id_token_hint` (if any) against `jwks` and `issuer` and works out the
+/// client it names, checking `client_id` against the token's audience.
+pub(crate) fn named(params: &Params, jwks: &Jwks, issuer: &str) -> Result<Named, Reason> {
+    let hint = params
+        .get("id_token_hint")
+        .map(|hint| id_token_hint(hint, jwks, issuer))
+        .transpose()?;
+    let client_id = match (&hint, params.get("client_id")) {
+        (Some(claims), Some(client_id)) if claims.aud != client_id => return Err(Reason::LogoutClientIdMismatch),
+        (Some(claims), _) => Some(claims.aud.clone()),
+        (None, client_id) => client_id.map(str::to_owned),
+    };
+    Ok(Named { hint, client_id })
+}
+
+/// The claims of `hint` if it is an ID token `issuer` signed with one of `jwks` (expiry not
+/// checked).
+fn id_token_hint(hint: &str, jwks: &Jwks, issuer: &str) -> Result<IdTokenClaims, Reason> {
     jose::verify(hint, jwks)
         .ok()
         .and_then(|verified| verified.claims::<IdTokenClaims>().ok())
         .filter(|claims| claims.iss == issuer && claims.jti.starts_with("ID."))
         .ok_or(Reason::InvalidIdTokenHint)
+}
+
+/// A `post_logout_redirect_uri` needs a client to be registered on: without a hint or a
+/// `client_id` it is refused (RP-Initiated Logout §3).
+pub(crate) fn redirect_client(named: &Named) -> Result<&str, Reason> {
+    named.client_id.as_deref().ok_or(Reason::MissingIdTokenHint)
 }
 
 /// Where to send the browser: `uri` if it is one of `client`'s `post_logout_redirect_uris`, with
@@ -53,11 +89,10 @@ pub(crate) fn redirect_target(client: Option<&ClientRecord>, uri: &str, state: O
     Ok(target)
 }
 
-/// The host session to end: the request's, when its user is the ID token's subject.
-pub(crate) fn session_to_end(session: Option<&Session>, claims: &IdTokenClaims) -> Option<String> {
-    session
-        .filter(|session| session.user_id == claims.sub)
-        .map(|session| session.id.clone())
+/// The host session to end: with a hint, the request's when its user is the token's subject;
+/// without one, the request's.
+pub(crate) fn session_to_end<'s>(session: Option<&'s Session>, hint: Option<&IdTokenClaims>) -> Option<&'s Session> {
+    session.filter(|session| hint.is_none_or(|claims| session.user_id == claims.sub))
 }
 
 #[cfg(test)]
@@ -109,19 +144,41 @@ mod tests {
     }
 
     #[test]
-    fn the_hint_is_required_and_must_verify() {
+    fn the_hint_is_optional_but_must_verify_when_sent() {
+        // RP-Initiated Logout §2: `id_token_hint` is RECOMMENDED, not required; when present
+        // "the OP MUST validate that it was the issuer of the ID Token". The suite's
+        // `oidcc-rp-initiated-logout-no-params` sends nothing at all.
         let jwks = Jwks { keys: Vec::new() };
         let issuer = "https://id.example.com/oauth2/default";
-        let missing = Params::parse("state=x").unwrap();
-        assert!(matches!(
-            id_token_hint(&missing, &jwks, issuer),
-            Err(Reason::MissingIdTokenHint)
-        ));
-        let garbage = Params::parse("id_token_hint=x.y.z").unwrap();
-        assert!(matches!(
-            id_token_hint(&garbage, &jwks, issuer),
-            Err(Reason::InvalidIdTokenHint)
-        ));
+        let nothing = named(&Params::parse("").unwrap(), &jwks, issuer).unwrap();
+        assert!(nothing.hint.is_none() && nothing.client_id.is_none());
+        let by_id = named(&Params::parse("client_id=0oaweb&state=x").unwrap(), &jwks, issuer).unwrap();
+        assert_eq!(by_id.client_id.as_deref(), Some("0oaweb"));
+        // `oidcc-rp-initiated-logout-bad-id-token-hint` (signed by another key) and
+        // `-modified-id-token-hint` (`alg: none`).
+        let header = jose::b64_encode(br#"{"alg":"none"}"#);
+        let payload = jose::b64_encode(br#"{"iss":"https://id.example.com/oauth2/default","jti":"ID.x"}"#);
+        for bad in ["x.y.z".to_owned(), format!("{header}.{payload}.")] {
+            let params = Params::parse(&format!("id_token_hint={bad}")).unwrap();
+            assert!(matches!(named(&params, &jwks, issuer), Err(Reason::InvalidIdTokenHint)));
+        }
+    }
+
+    #[test]
+    fn a_redirect_needs_a_client_to_check_it_against() {
+        // RP-Initiated Logout §3: without the hint "the OP MUST NOT perform post-logout
+        // redirection unless the OP has other means of confirming the legitimacy of the
+        // post-logout redirection target" (suite: `oidcc-rp-initiated-logout-no-id-token-hint`).
+        let anonymous = Named {
+            hint: None,
+            client_id: None,
+        };
+        assert!(matches!(redirect_client(&anonymous), Err(Reason::MissingIdTokenHint)));
+        let by_id = Named {
+            hint: None,
+            client_id: Some("0oaweb".into()),
+        };
+        assert_eq!(redirect_client(&by_id).unwrap(), "0oaweb");
     }
 
     #[test]
@@ -142,18 +199,17 @@ mod tests {
     }
 
     #[test]
-    fn only_the_subjects_session_ends() {
+    fn with_a_hint_only_the_subjects_session_ends_without_one_the_requests() {
         let session = Session {
             id: "sess-1".into(),
             user_id: "00ualice".into(),
             auth_time: datetime!(2026-01-01 0:00 UTC),
             amr: vec!["pwd".into()],
         };
-        assert_eq!(
-            session_to_end(Some(&session), &claims("00ualice")).as_deref(),
-            Some("sess-1")
-        );
-        assert_eq!(session_to_end(Some(&session), &claims("00ubob")), None);
-        assert_eq!(session_to_end(None, &claims("00ualice")), None);
+        let ended = |hint: Option<&IdTokenClaims>| session_to_end(Some(&session), hint).map(|s| s.id.as_str());
+        assert_eq!(ended(Some(&claims("00ualice"))), Some("sess-1"));
+        assert_eq!(ended(Some(&claims("00ubob"))), None);
+        assert_eq!(ended(None), Some("sess-1"));
+        assert!(session_to_end(None, Some(&claims("00ualice"))).is_none());
     }
 }

@@ -16,11 +16,16 @@
 //! Likewise a user's tokens stay revoked after a deactivation is undone when the directory
 //! stamps the user's `statusChanged`.
 //!
-//! "After it was minted" compares whole seconds, the resolution of `iat`: a token is implicitly
-//! revoked by a change stamped in a later second than its `iat`. A token minted in the same
-//! second as a change, before or after it, survives that change; the alternative would
-//! invalidate tokens minted right after a change, which a host setting up a server and then
-//! issuing tokens would hit at random.
+//! "After it was minted" compares exact instants, not the whole seconds of `iat`: a token minted
+//! before a change is revoked by it and one minted after it is not, however close together. An
+//! access token's instant is its `iat` plus the nanoseconds its `jti` carries
+//! ([`access_token_issued_at`](crate::claims::access_token_issued_at); `iat` stays an integer, as
+//! Okta writes it); a refresh token's is the `issued_at` its stored record keeps. Configuration
+//! change instants are stored to the nanosecond. A token minted at the very instant of a change
+//! survives it. Client `lastUpdated` and user `statusChanged` come from the directory, which
+//! may keep them to the millisecond only (Okta's format): a change within the same millisecond
+//! as a mint is then decided as if it came first. An access token whose `jti` predates the
+//! nanoseconds counts as minted at the end of its `iat` second.
 //!
 //! A refresh token is valid when its hash is stored, it was not rotated away, its family is not
 //! revoked, it belongs to this server, neither its lifetime nor its idle window has run out,
@@ -28,7 +33,7 @@
 
 use time::{Duration, OffsetDateTime};
 
-use crate::claims::{AccessTokenClaims, grant_of_access_token_id};
+use crate::claims::{AccessTokenClaims, access_token_issued_at, grant_of_access_token_id};
 use crate::endpoint::{EndpointRequest, Method, Params, ParamsError, Reason, TokenInvalid};
 use crate::jose::{self, Jwks};
 use crate::keys::{KeyRing, RotationSettings};
@@ -107,10 +112,11 @@ pub(crate) fn token_param(params: &Params) -> Result<&str, Reason> {
     params.get("token").ok_or(Reason::MissingToken)
 }
 
-/// The access token of a `/userinfo` request (RFC 6750 §2.1: `Authorization: Bearer`, the only
-/// way Okta accepts): `GET` or `POST`, never in the query string, and `None` when there is none
-/// (RFC 6750 §3.1: the challenge then carries no error code).
-pub(crate) fn userinfo_bearer<'r>(request: &EndpointRequest<'r>) -> Result<Option<&'r str>, Reason> {
+/// The access token of a `/userinfo` request: in `Authorization: Bearer` (RFC 6750 §2.1, the
+/// way Okta documents) or, in a `POST`, as the form's `access_token` (§2.2), but not both (§2:
+/// one method per request, else `invalid_request`); never in the query string (§2.3, which
+/// Okta refuses). `None` when there is none (§3.1: the challenge then carries no error code).
+pub(crate) fn userinfo_access_token(request: &EndpointRequest<'_>) -> Result<Option<String>, Reason> {
     if !matches!(request.method, Method::Get | Method::Post) {
         return Err(Reason::MethodNotAllowed);
     }
@@ -126,7 +132,18 @@ pub(crate) fn userinfo_bearer<'r>(request: &EndpointRequest<'r>) -> Result<Optio
         let token = token.trim();
         (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
     });
-    Ok(bearer)
+    let in_form = match (request.method, request.form) {
+        (Method::Post, Some(form)) => Params::parse(form)
+            .map_err(|_| Reason::RepeatedParameter)?
+            .get("access_token")
+            .map(str::to_owned),
+        _ => None,
+    };
+    match (bearer, in_form) {
+        (Some(_), Some(_)) => Err(Reason::AccessTokenTwice),
+        (Some(token), None) => Ok(Some(token.to_owned())),
+        (None, in_form) => Ok(in_form),
+    }
 }
 
 /// What a server checks its own tokens against.
@@ -184,8 +201,13 @@ pub(crate) fn check_access_token(
     if claims.iat > now.saturating_add(MAX_CLOCK_SKEW).unix_timestamp() {
         return Err(TokenInvalid::IssuedInFuture);
     }
-    issued_after_change(issuer, claims.iat)?;
+    issued_after_change(issuer, access_token_minted_at(claims)?)?;
     grant_of_access_token_id(&claims.jti).ok_or(TokenInvalid::Malformed)
+}
+
+/// The exact instant an access token was minted (`iat` and its `jti`'s nanoseconds).
+pub(crate) fn access_token_minted_at(claims: &AccessTokenClaims) -> Result<OffsetDateTime, TokenInvalid> {
+    access_token_issued_at(&claims.jti, claims.iat).ok_or(TokenInvalid::Malformed)
 }
 
 /// A revoked `jti` ([`TokenInvalid::Revoked`]) or grant ([`TokenInvalid::GrantRevoked`]), as the
@@ -194,25 +216,27 @@ pub(crate) fn not_revoked(revoked: bool, reason: TokenInvalid) -> Result<(), Tok
     if revoked { Err(reason) } else { Ok(()) }
 }
 
-/// A token issued at `issued_at` (Unix seconds) before the server's configuration changed is
-/// implicitly revoked.
-pub(crate) fn issued_after_change(issuer: &TokenIssuer<'_>, issued_at: i64) -> Result<(), TokenInvalid> {
-    if issued_at < issuer.changed_at.unix_timestamp() {
+/// A token minted at `minted_at` before the server's configuration changed is implicitly
+/// revoked.
+pub(crate) fn issued_after_change(issuer: &TokenIssuer<'_>, minted_at: OffsetDateTime) -> Result<(), TokenInvalid> {
+    if minted_at < issuer.changed_at {
         Err(TokenInvalid::ConfigurationChanged)
     } else {
         Ok(())
     }
 }
 
-/// Whether a change stamped `changed` happened after a token issued at `issued_at` (Unix
-/// seconds) was minted.
-fn changed_since(changed: Option<OffsetDateTime>, issued_at: i64) -> bool {
-    changed.is_some_and(|changed| issued_at < changed.unix_timestamp())
+/// Whether a change stamped `changed` happened after a token minted at `minted_at`.
+fn changed_since(changed: Option<OffsetDateTime>, minted_at: OffsetDateTime) -> bool {
+    changed.is_some_and(|changed| minted_at < changed)
 }
 
 /// The token's client as the directory has it now: known, `ACTIVE`, and unchanged since
-/// `issued_at` (Unix seconds).
-pub(crate) fn check_client(client: Option<ClientRecord>, issued_at: i64) -> Result<ClientRecord, TokenInvalid> {
+/// `issued_at`.
+pub(crate) fn check_client(
+    client: Option<ClientRecord>,
+    issued_at: OffsetDateTime,
+) -> Result<ClientRecord, TokenInvalid> {
     match client.filter(|client| client.client.status.is_active()) {
         None => Err(TokenInvalid::ClientInactive),
         Some(client) if changed_since(client.last_updated, issued_at) => Err(TokenInvalid::ClientChanged),
@@ -222,7 +246,7 @@ pub(crate) fn check_client(client: Option<ClientRecord>, issued_at: i64) -> Resu
 
 /// The token's user as the directory has them now: known, able to sign in, and without a status
 /// change since `issued_at` (a deactivation since undone revoked the token).
-pub(crate) fn check_user(user: Option<User>, issued_at: i64) -> Result<User, TokenInvalid> {
+pub(crate) fn check_user(user: Option<User>, issued_at: OffsetDateTime) -> Result<User, TokenInvalid> {
     user.filter(|user| user.status.can_sign_in() && !changed_since(user.status_changed, issued_at))
         .ok_or(TokenInvalid::UserInactive)
 }

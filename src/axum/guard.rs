@@ -57,6 +57,10 @@ impl<A: AdminCheck> DynAdminCheck for A {
 
 /// Okta's API token: `Authorization: SSWS <token>`, compared by SHA-256 digest in constant
 /// time. Callers are recorded as `api-token`. A blank token admits nobody.
+///
+/// The space after `SSWS` is optional: Okta's Python management SDK (`okta` 3.x) sends
+/// `SSWS<token>` (its generated `Configuration.auth_settings()` joins `authorization_mode` and
+/// the token without one) and Okta accepts it.
 #[derive(Clone)]
 pub struct ApiToken {
     digest: Option<SecretHash>,
@@ -76,7 +80,7 @@ impl ApiToken {
 
     fn admits(&self, authorization: Option<&str>) -> bool {
         let given = authorization
-            .and_then(|value| value.strip_prefix("SSWS "))
+            .and_then(|value| value.strip_prefix("SSWS"))
             .map(str::trim)
             .filter(|token| !token.is_empty());
         match (given, &self.digest) {
@@ -237,6 +241,21 @@ mod tests {
         }
         assert_eq!(now(AdminCheck::check(&check, &parts(&[]))), None);
         assert_eq!(format!("{check:?}"), "ApiToken(<redacted>)");
+    }
+
+    #[test]
+    fn the_space_after_ssws_is_optional() {
+        // okta 3.4.6 (PyPI) `okta/configuration.py:443`: `"value": self.authorization_mode +
+        // self.access_token`, i.e. `SSWS00secret`; Okta accepts it.
+        let check = ApiToken::new("00secret");
+        for admitted in ["SSWS00secret", "SSWS 00secret", "SSWS  00secret"] {
+            let request = parts(&[("authorization", admitted)]);
+            assert!(now(AdminCheck::check(&check, &request)).is_some(), "{admitted}");
+        }
+        for refused in ["SSWS00secretx", "SSWSX00secret", "SSWS0secret"] {
+            let request = parts(&[("authorization", refused)]);
+            assert_eq!(now(AdminCheck::check(&check, &request)), None, "{refused}");
+        }
     }
 
     #[test]

@@ -80,23 +80,68 @@ pub fn token_id(prefix: &str, random: &dyn Randomness) -> Result<String, CryptoE
     Ok(format!("{prefix}{}", crate::jose::b64_encode(random)))
 }
 
-/// An access token's `jti`: `AT.`, its grant's id and 128 random bits, so that revoking a grant
-/// (a replayed code, a reused refresh token, a revoked refresh token family) revokes the access
-/// tokens minted from it without storing anything per token. Opaque to clients, as Okta's are.
+/// An access token's `jti`: `AT.`, its grant's id, 128 random bits and the sub-second part of
+/// its issue instant (nanoseconds, 32 bits), all base64url. The grant lets revoking a grant (a
+/// replayed code, a reused refresh token, a revoked refresh token family) revoke the access
+/// tokens minted from it without storing anything per token; the nanoseconds, with `iat`, give
+/// the exact instant implicit revocation compares with configuration changes
+/// ([`access_token_issued_at`]). Opaque to clients, as Okta's are.
 ///
 /// # Errors
 /// [`CryptoError::Random`] if the random source fails.
-pub fn access_token_id(grant: &crate::store::grants::GrantId, random: &dyn Randomness) -> Result<String, CryptoError> {
+pub fn access_token_id(
+    grant: &crate::store::grants::GrantId,
+    issued_at: time::OffsetDateTime,
+    random: &dyn Randomness,
+) -> Result<String, CryptoError> {
     let random = random.array::<16>()?;
-    Ok(format!("AT.{}{}", grant.as_str(), crate::jose::b64_encode(random)))
+    Ok(format!(
+        "AT.{}{}{}",
+        grant.as_str(),
+        crate::jose::b64_encode(random),
+        crate::jose::b64_encode(issued_at.nanosecond().to_be_bytes())
+    ))
+}
+
+/// Length of the random part of an access token `jti`, in base64url characters.
+const RANDOM_LEN: usize = 22;
+/// Length of the nanoseconds part of an access token `jti`, in base64url characters.
+const NANOS_LEN: usize = 6;
+
+/// The parts of an access token `jti`: its grant and, for ids made by [`access_token_id`], the
+/// nanoseconds of its issue instant (`None` for ids minted before they carried them).
+fn access_token_id_parts(jti: &str) -> Option<(crate::store::grants::GrantId, Option<u32>)> {
+    let rest = jti.strip_prefix("AT.")?;
+    let grant = rest.get(..crate::store::grants::GrantId::GENERATED_LEN)?;
+    let tail = rest.get(crate::store::grants::GrantId::GENERATED_LEN..)?;
+    let nanos = match tail.len() {
+        RANDOM_LEN => None,
+        len if len == RANDOM_LEN + NANOS_LEN => {
+            let bytes: [u8; 4] = crate::jose::b64_decode(tail.get(RANDOM_LEN..)?)?.try_into().ok()?;
+            let nanos = u32::from_be_bytes(bytes);
+            if nanos >= 1_000_000_000 {
+                return None;
+            }
+            Some(nanos)
+        }
+        _ => return None,
+    };
+    Some((crate::store::grants::GrantId::new(grant), nanos))
 }
 
 /// The grant an access token `jti` made by [`access_token_id`] belongs to.
 pub fn grant_of_access_token_id(jti: &str) -> Option<crate::store::grants::GrantId> {
-    let rest = jti.strip_prefix("AT.")?;
-    let grant = rest.get(..crate::store::grants::GrantId::GENERATED_LEN)?;
-    let random = rest.get(crate::store::grants::GrantId::GENERATED_LEN..)?;
-    (random.len() == 22).then(|| crate::store::grants::GrantId::new(grant))
+    access_token_id_parts(jti).map(|(grant, _)| grant)
+}
+
+/// The exact instant an access token with `jti` and `iat` was minted: `iat` plus the
+/// nanoseconds its `jti` carries. An older `jti` without them reads as the last nanosecond of
+/// its `iat` second, which keeps the whole-second verdict it was minted under. `None` for a
+/// `jti` [`access_token_id`] did not make or an `iat` out of range.
+pub fn access_token_issued_at(jti: &str, iat: i64) -> Option<time::OffsetDateTime> {
+    let (_, nanos) = access_token_id_parts(jti)?;
+    let second = time::OffsetDateTime::from_unix_timestamp(iat).ok()?;
+    second.replace_nanosecond(nanos.unwrap_or(999_999_999)).ok()
 }
 
 #[cfg(test)]

@@ -7,7 +7,9 @@
 //! seconds; `picture`, `website`, `gender`, `birthdate` ← attributes of those names when present;
 //! `email` ← `email`, `email_verified` ← `emailVerified` when present, else whether the user is
 //! `ACTIVE` (Okta verifies the primary email at activation); `address` ← `streetAddress`, `city`,
-//! `state`, `zipCode`, `countryCode`; `phone_number` ← `mobilePhone`, else `primaryPhone`.
+//! `state`, `zipCode`, `countryCode`; `phone_number` ← `mobilePhone`, else `primaryPhone`;
+//! `phone_number_verified` ← `phoneNumberVerified` when it is a boolean and the user has a phone
+//! number (Okta's profile has no such attribute; a host that verifies numbers can add it).
 
 use serde_json::{Map, Value, json};
 
@@ -36,7 +38,7 @@ pub const SCOPE_CLAIMS: &[(&str, &[&str])] = &[
     ),
     ("email", &["email", "email_verified"]),
     ("address", &["address"]),
-    ("phone", &["phone_number"]),
+    ("phone", &["phone_number", "phone_number_verified"]),
 ];
 
 /// Standard claims that go into a thin ID token unless the server's `SYSTEM` claim says
@@ -107,6 +109,42 @@ fn standard_claim(user: &User, name: &str) -> Option<Value> {
             (!address.is_empty()).then_some(Value::Object(address))
         }
         "phone_number" => attribute("mobilePhone").or_else(|| attribute("primaryPhone")),
+        "phone_number_verified" => standard_claim(user, "phone_number")
+            .and_then(|_| attribute("phoneNumberVerified"))
+            .filter(Value::is_boolean),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(phone: Value) -> User {
+        let mut profile = json!({"login": "alice@example.com", "mobilePhone": "+44 1865 000000"});
+        profile["phoneNumberVerified"] = phone;
+        serde_json::from_value(json!({"id": "00ualice", "status": "ACTIVE", "profile": profile})).unwrap()
+    }
+
+    fn phone_claims(user: &User) -> Map<String, Value> {
+        let mut out = Map::new();
+        add_standard_claims(user, &["openid".into(), "phone".into()], |_| true, &mut out);
+        out
+    }
+
+    #[test]
+    fn the_phone_scope_releases_phone_number_verified_when_the_profile_has_it() {
+        // OpenID Connect Core §5.4: `phone` requests `phone_number` and `phone_number_verified`;
+        // §5.1 makes the latter a boolean.
+        let verified = phone_claims(&user(json!(true)));
+        assert_eq!(verified["phone_number"], "+44 1865 000000");
+        assert_eq!(verified["phone_number_verified"], true);
+        assert_eq!(phone_claims(&user(json!(false)))["phone_number_verified"], false);
+        for absent in [Value::Null, json!("yes")] {
+            assert!(!phone_claims(&user(absent)).contains_key("phone_number_verified"));
+        }
+        let mut no_phone = user(json!(true));
+        no_phone.profile.custom.remove("mobilePhone");
+        assert!(phone_claims(&no_phone).is_empty(), "no number, nothing verified");
     }
 }

@@ -410,17 +410,30 @@ fn token_ids_have_oktas_prefix_and_256_bits() {
 }
 
 #[test]
-fn access_token_ids_carry_their_grant() {
+fn access_token_ids_carry_their_grant_and_issue_instant() {
     let grant = crate::store::grants::GrantId::generate(&crate::random::SystemRandom).unwrap();
-    let jti = access_token_id(&grant, &crate::random::SystemRandom).unwrap();
+    let at = datetime!(2026-01-01 12:00:00.123_456_789 UTC);
+    let jti = access_token_id(&grant, at, &crate::random::SystemRandom).unwrap();
     assert!(jti.starts_with("AT."));
-    assert_eq!(jti.len(), 3 + 22 + 22);
+    assert_eq!(jti.len(), 3 + 22 + 22 + 6);
     assert_eq!(grant_of_access_token_id(&jti), Some(grant.clone()));
+    assert_eq!(access_token_issued_at(&jti, at.unix_timestamp()), Some(at));
     assert_ne!(
         jti,
-        access_token_id(&grant, &crate::random::SystemRandom).unwrap(),
+        access_token_id(&grant, at, &crate::random::SystemRandom).unwrap(),
         "each token gets its own id"
     );
+    // An id from before the nanoseconds: the end of its second.
+    let legacy = &jti[..3 + 22 + 22];
+    assert_eq!(grant_of_access_token_id(legacy), Some(grant.clone()));
+    assert_eq!(
+        access_token_issued_at(legacy, at.unix_timestamp()),
+        Some(datetime!(2026-01-01 12:00:00.999_999_999 UTC))
+    );
+    // Nanoseconds past a second are not an instant.
+    let too_many = format!("{legacy}{}", crate::jose::b64_encode(1_000_000_000u32.to_be_bytes()));
+    assert_eq!(grant_of_access_token_id(&too_many), None);
     assert_eq!(grant_of_access_token_id("AT.short"), None);
     assert_eq!(grant_of_access_token_id("ID.whatever"), None);
+    assert_eq!(grant_of_access_token_id(&format!("{jti}x")), None);
 }

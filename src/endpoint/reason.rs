@@ -504,6 +504,10 @@ pub enum Reason {
     /// The access token came in the query string.
     #[error("The access token cannot be presented in a query string.")]
     AccessTokenInQuery,
+    /// The access token came both in `Authorization` and in the form (RFC 6750 §2: "Clients
+    /// MUST NOT use more than one method to transmit the token in each request").
+    #[error("The access token must be presented in only one way.")]
+    AccessTokenTwice,
     /// The access token is not valid, for the reason inside.
     #[error("The access token is invalid.")]
     AccessTokenInvalid(TokenInvalid),
@@ -512,9 +516,13 @@ pub enum Reason {
     InsufficientScope,
 
     // ---- Logout (OpenID Connect RP-Initiated Logout) ----
-    /// No `id_token_hint`.
-    #[error("The 'id_token_hint' parameter is required.")]
+    /// A `post_logout_redirect_uri` without an `id_token_hint` or a `client_id` naming the
+    /// client it is registered on (RP-Initiated Logout §3).
+    #[error("The 'id_token_hint' parameter is required with 'post_logout_redirect_uri'.")]
     MissingIdTokenHint,
+    /// `client_id` is not the client the `id_token_hint` was issued to (RP-Initiated Logout §2).
+    #[error("The 'client_id' parameter does not match the ID token's audience.")]
+    LogoutClientIdMismatch,
     /// `id_token_hint` is not an ID token of this server.
     #[error("The 'id_token_hint' parameter is not a valid ID token.")]
     InvalidIdTokenHint,
@@ -635,8 +643,10 @@ impl Reason {
             Self::OpenidRequired | Self::SessionUserInactive => "access_denied",
             Self::LoginRequired => "login_required",
             Self::AccessTokenInQuery => "access_token_in_query",
+            Self::AccessTokenTwice => "access_token_twice",
             Self::InsufficientScope => "insufficient_scope",
             Self::MissingIdTokenHint => "missing_id_token_hint",
+            Self::LogoutClientIdMismatch => "logout_client_id_mismatch",
             Self::InvalidIdTokenHint => "invalid_id_token_hint",
             Self::IllegalPostLogoutRedirectUri => "illegal_post_logout_redirect_uri",
             Self::ClientAuthentication(_) => "client_authentication_failed",
@@ -665,6 +675,7 @@ impl Reason {
             Self::ClaimFailed(_) => (ServerError, 400),
             Self::TokenNotPost | Self::MethodNotAllowed => (InvalidRequest, 405),
             Self::AccessTokenInQuery
+            | Self::AccessTokenTwice
             | Self::AuthorizeParametersTooLong
             | Self::BrowserRepeatedParameter
             | Self::HeaderClientIdMismatch
@@ -672,6 +683,7 @@ impl Reason {
             | Self::IllegalRedirectUri
             | Self::InvalidClientAssertionType
             | Self::InvalidIdTokenHint
+            | Self::LogoutClientIdMismatch
             | Self::InvalidMaxAge
             | Self::InvalidPrompt
             | Self::InvalidState

@@ -47,7 +47,7 @@ const SUPPORTED: [GrantType; 4] = [
 pub(crate) struct IssueContext {
     /// The request's instant.
     pub(crate) now: OffsetDateTime,
-    /// The access token's `jti` (`AT.`, the grant's id, random bits).
+    /// The access token's `jti` (`AT.`, the grant's id, random bits, the nanoseconds of `now`).
     pub(crate) access_token_id: String,
     /// The ID token's `jti` (`ID.` and random bits).
     pub(crate) id_token_id: String,
@@ -69,7 +69,7 @@ impl IssueContext {
     ) -> Result<Self, CryptoError> {
         Ok(Self {
             now,
-            access_token_id: access_token_id(grant, random)?,
+            access_token_id: access_token_id(grant, now, random)?,
             id_token_id: token_id("ID.", random)?,
             refresh_token: RefreshToken::generate(random)?,
             code: code.then(|| AuthorizationCode::generate(random)).transpose()?,

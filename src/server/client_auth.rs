@@ -34,14 +34,17 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// called, which client assertions must name as `aud`) at `now`; see
     /// [`crate::client_auth`] for the methods and rules. Refusals other than server failures are
     /// recorded as `app.oauth2.as.client.authenticate` events with the precise reason.
+    /// `basic_client_id_allowed` admits `Authorization: Basic base64(client_id)` from a public
+    /// client (`/introspect` and `/revoke`, where `@okta/okta-auth-js` sends it).
     pub(crate) async fn authenticate_client(
         &self,
         params: &Params,
         authorization: Option<&str>,
         endpoint_url: &str,
+        basic_client_id_allowed: bool,
         now: OffsetDateTime,
     ) -> Result<ClientRecord, Reason> {
-        let presented = client_auth::presented(params, authorization)
+        let presented = client_auth::presented(params, authorization, basic_client_id_allowed)
             .map_err(|reason| self.refuse_client(reason, params.get("client_id"), now))?;
         self.verify_presented(&presented, endpoint_url, now)
             .await

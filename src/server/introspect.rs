@@ -152,7 +152,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         })?;
         let url = format!("{}/v1/{endpoint}", state.issuer);
         let client = self
-            .authenticate_client(&params, request.authorization, &url, now)
+            .authenticate_client(&params, request.authorization, &url, true, now)
             .await
             .map_err(|reason| {
                 trace_failure(&reason);

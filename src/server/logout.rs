@@ -2,15 +2,20 @@
 //! endpoint in the OpenID Connect & OAuth 2.0 API reference): the decisions of
 //! [`crate::logout`], answered with a redirect or a page.
 //!
-//! A refused request (no or a bad `id_token_hint`, an unregistered `post_logout_redirect_uri`)
-//! is a 400 error page, never a redirect, and nothing else happens. A registered
-//! `post_logout_redirect_uri` gets a 302 to it with `state` added. Without one the answer is a
-//! small "signed out" page (Okta shows its sign-in page; the host owns sign-in pages here and
-//! may replace the response).
+//! A refused request (a bad `id_token_hint`, a `client_id` that is not the hint's audience, a
+//! `post_logout_redirect_uri` that is not registered on the client the hint or `client_id`
+//! names, or one with neither to name a client) is a 400 error page, never a redirect, and
+//! nothing else happens. A registered `post_logout_redirect_uri` gets a 302 to it with `state`
+//! added. Without one the answer is a small "signed out" page (Okta shows its sign-in page; the
+//! host owns sign-in pages here and may replace the response).
 //!
-//! The library owns no sessions: [`LogoutOutcome::end_session`] names the host session to end,
-//! which is the request's [`Session`] when its user is the ID token's subject. A session of
-//! another user is left alone and the browser is still sent on.
+//! `id_token_hint` is optional (RP-Initiated Logout §2 only recommends it; Okta requires it):
+//! a request with no parameters at all signs the browser's session out and shows the page.
+//!
+//! The library owns no sessions: [`LogoutOutcome::end_session`] names the host session to end:
+//! with a hint, the request's [`Session`] when its user is the ID token's subject (a session of
+//! another user is left alone and the browser is still sent on); without one, the request's
+//! session.
 
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -34,12 +39,13 @@ const ILLEGAL_REDIRECT: &str =
 #[non_exhaustive]
 pub struct LogoutOutcome {
     /// The id of the host session to end: the request's session, when its user is the subject
-    /// of the ID token. `None` when the request had no session, it belonged to someone else, or
-    /// the request was refused.
+    /// of the ID token or no ID token was sent. `None` when the request had no session, it
+    /// belonged to someone other than the ID token's subject, or the request was refused.
     pub end_session: Option<String>,
-    /// The user the verified ID token was issued to (its `sub`); `None` when refused. For the
-    /// host's records: ending every session of this user on the strength of a possibly old ID
-    /// token is the host's call, not this library's.
+    /// The user signing out: the subject of the verified ID token, else the user of the session
+    /// that ends; `None` when refused or neither is known. For the host's records: ending every
+    /// session of this user on the strength of a possibly old ID token is the host's call, not
+    /// this library's.
     pub user_id: Option<String>,
     /// What to answer: a redirect, the signed-out page, or an error page.
     pub response: EndpointResponse,
@@ -73,12 +79,14 @@ fn page(status: u16, title: &str, text: &str) -> EndpointResponse {
 
 impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// `GET|POST {issuer}/v1/logout` of server `server_id` (RP-initiated logout), parameters
-    /// from the query (`GET`) or the form (`POST`). `id_token_hint` must be an ID token of this
-    /// server (an expired one is accepted); `post_logout_redirect_uri` must be registered on the
-    /// token's client, and then the answer redirects to it with `state`; otherwise it is a 400
-    /// error page and nothing ends. The outcome names the host session to end: the request's
-    /// session when its user is the token's subject. An unknown or deactivated server is
-    /// `404 E0000007`.
+    /// from the query (`GET`) or the form (`POST`). `id_token_hint`, when sent, must be an ID
+    /// token of this server (an expired one is accepted) and `client_id`, when sent with it, its
+    /// audience; `post_logout_redirect_uri` must be registered on the client the hint or
+    /// `client_id` names, and then the answer redirects to it with `state`. Otherwise it is a
+    /// 400 error page and nothing ends. Without a redirect the answer is a signed-out page. The
+    /// outcome names the host session to end: the request's session when its user is the
+    /// token's subject, or whoever's it is when no token was sent. An unknown or deactivated
+    /// server is `404 E0000007`.
     pub async fn logout(&self, server_id: &str, request: &EndpointRequest<'_>) -> LogoutOutcome {
         let now = self.now();
         let state = match self.active_state_at(server_id, now).await {
@@ -110,7 +118,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         LogoutOutcome::refused(page(400, "400 Bad Request", &description))
     }
 
-    /// Decide on the hint → load the token's client if a redirect is asked for → decide →
+    /// Decide on the hint and client → load the client if a redirect is asked for → decide →
     /// record.
     async fn logout_request(
         &self,
@@ -120,10 +128,10 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         now: OffsetDateTime,
     ) -> Result<LogoutOutcome, Reason> {
         let jwks = state.ring.jwks(self.management.rotation(), now);
-        let claims = logout::id_token_hint(params, &jwks, &state.issuer)?;
+        let named = logout::named(params, &jwks, &state.issuer)?;
         let response = match params.get("post_logout_redirect_uri") {
             Some(uri) => {
-                let client = self.directory().client(&claims.aud).await?;
+                let client = self.directory().client(logout::redirect_client(&named)?).await?;
                 let target = logout::redirect_target(client.as_ref(), uri, params.get("state"))?;
                 EndpointResponse {
                     status: 302,
@@ -135,16 +143,23 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             }
             None => page(200, "Signed out", "You have been signed out."),
         };
-        let end_session = logout::session_to_end(session, &claims);
-        self.record(
-            Event::success(LOGOUT_EVENT, "User logout from authorization server", now)
-                .with_client(claims.aud.as_str())
-                .with_detail("sessionEnded", Value::Bool(end_session.is_some()))
-                .with_actor(crate::event::Entity::new("User", claims.sub.as_str())),
-        );
+        let ended = logout::session_to_end(session, named.hint.as_ref());
+        let user_id = named
+            .hint
+            .map(|claims| claims.sub)
+            .or_else(|| ended.map(|session| session.user_id.clone()));
+        let mut event = Event::success(LOGOUT_EVENT, "User logout from authorization server", now)
+            .with_detail("sessionEnded", Value::Bool(ended.is_some()));
+        if let Some(client_id) = &named.client_id {
+            event = event.with_client(client_id.as_str());
+        }
+        if let Some(user_id) = &user_id {
+            event = event.with_actor(crate::event::Entity::new("User", user_id.as_str()));
+        }
+        self.record(event);
         Ok(LogoutOutcome {
-            end_session,
-            user_id: Some(claims.sub),
+            end_session: ended.map(|session| session.id.clone()),
+            user_id,
             response,
         })
     }
@@ -252,33 +267,38 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_id_token_hint_is_required_and_verified() {
+    async fn a_bad_id_token_hint_is_refused_and_keeps_the_session() {
+        // RP-Initiated Logout §2: the OP MUST validate that it issued the hint. The suite's
+        // `oidcc-rp-initiated-logout-bad-id-token-hint` and `-modified-id-token-hint` expect an
+        // error page and no redirect.
         let fixture = Fixture::new().await;
         let session = session(ALICE, fixture.now());
-        let missing = fixture
-            .server
-            .logout("default", &EndpointRequest::get("state=x").with_session(&session))
-            .await;
-        assert_eq!(missing.response.status, 400);
-        assert_eq!(missing.end_session, None);
         // An access token is signed by the same key but is not an ID token; a tampered ID
-        // token fails its signature.
+        // token fails its signature; `alg: none` with the real payload verifies nothing.
         let access = fixture.token_for(WEB, &["openid"]).await;
-        let mut tampered = hint(&fixture, WEB).await.into_bytes();
+        let id_token = hint(&fixture, WEB).await;
+        let mut tampered = id_token.clone().into_bytes();
         let at = tampered.len() - 10;
         tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
         let tampered = String::from_utf8(tampered).unwrap();
+        let payload = id_token.split('.').nth(1).unwrap();
+        let alg_none = format!("{}.{payload}.", crate::jose::b64_encode(br#"{"alg": "none"}"#));
         for (name, bad) in [
             ("access", access),
             ("tampered", tampered),
+            ("alg none", alg_none),
             ("garbage", "x.y.z".to_owned()),
         ] {
-            let query = format!("id_token_hint={bad}");
+            let query = format!(
+                "id_token_hint={bad}&post_logout_redirect_uri={}&state=s",
+                encode(SIGNED_OUT)
+            );
             let outcome = fixture
                 .server
                 .logout("default", &EndpointRequest::get(&query).with_session(&session))
                 .await;
             assert_eq!(outcome.response.status, 400, "{name}");
+            assert_eq!(outcome.response.header("Location"), None, "{name}");
             assert_eq!((outcome.end_session, outcome.user_id), (None, None));
         }
         let failures = fixture.events.query(&EventQuery {
@@ -296,5 +316,109 @@ mod tests {
                 .status,
             404
         );
+    }
+
+    #[tokio::test]
+    async fn without_a_hint_the_browsers_session_ends_on_a_signed_out_page() {
+        // RP-Initiated Logout §2 only RECOMMENDS `id_token_hint`. The suite's
+        // `oidcc-rp-initiated-logout-no-params` sends nothing, `-only-state` only `state`: the
+        // user must be logged out and shown a logged-out page, with no redirect.
+        let fixture = Fixture::new().await;
+        let session = session(ALICE, fixture.now());
+        for query in ["", "state=only-state"] {
+            let outcome = fixture
+                .server
+                .logout("default", &EndpointRequest::get(query).with_session(&session))
+                .await;
+            assert_eq!(outcome.response.status, 200, "{query:?}");
+            assert_eq!(outcome.response.header("Location"), None);
+            assert!(matches!(&outcome.response.body, Body::Html(html) if html.contains("signed out")));
+            assert_eq!(outcome.end_session.as_deref(), Some("sess-1"));
+            assert_eq!(outcome.user_id.as_deref(), Some(ALICE));
+        }
+        // No session: nothing to end, the same page.
+        let outcome = fixture.server.logout("default", &EndpointRequest::get("")).await;
+        assert_eq!(
+            (outcome.response.status, outcome.end_session, outcome.user_id),
+            (200, None, None)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_redirect_without_hint_needs_client_id_naming_a_client_it_is_registered_on() {
+        // RP-Initiated Logout §3: without the hint the OP MUST NOT redirect "unless the OP has
+        // other means of confirming the legitimacy of the post-logout redirection target";
+        // §2 `client_id` supplies them. The suite's `oidcc-rp-initiated-logout-no-id-token-hint`
+        // sends `post_logout_redirect_uri` and `state` only and expects an error page.
+        let fixture = Fixture::new().await;
+        let session = session(ALICE, fixture.now());
+        let query = format!("post_logout_redirect_uri={}&state=s", encode(SIGNED_OUT));
+        let outcome = fixture
+            .server
+            .logout("default", &EndpointRequest::get(&query).with_session(&session))
+            .await;
+        assert_eq!(outcome.response.status, 400);
+        assert_eq!(outcome.response.header("Location"), None);
+        assert_eq!(outcome.end_session, None, "a refused request changes nothing");
+        for other in [SPA, "0oanobody"] {
+            let query = format!(
+                "client_id={other}&post_logout_redirect_uri={}&state=s",
+                encode(SIGNED_OUT)
+            );
+            let outcome = fixture
+                .server
+                .logout("default", &EndpointRequest::get(&query).with_session(&session))
+                .await;
+            assert_eq!(outcome.response.status, 400, "{other}");
+            assert_eq!(outcome.end_session, None);
+        }
+        let query = format!(
+            "client_id={WEB}&post_logout_redirect_uri={}&state=s",
+            encode(SIGNED_OUT)
+        );
+        let outcome = fixture
+            .server
+            .logout("default", &EndpointRequest::get(&query).with_session(&session))
+            .await;
+        assert_eq!(outcome.response.status, 302);
+        assert_eq!(
+            outcome.response.header("Location"),
+            Some("https://app.example.com/signed-out?state=s")
+        );
+        assert_eq!(outcome.end_session.as_deref(), Some("sess-1"));
+    }
+
+    #[tokio::test]
+    async fn client_id_beside_a_hint_must_be_its_audience() {
+        // RP-Initiated Logout §2: "When both client_id and id_token_hint are present, the OP
+        // MUST verify that the Client Identifier matches the one used when issuing the ID
+        // Token."
+        let fixture = Fixture::new().await;
+        let session = session(ALICE, fixture.now());
+        let id_token = hint(&fixture, WEB).await;
+        for (client_id, status) in [(SPA, 400), (WEB, 200)] {
+            let query = format!("id_token_hint={id_token}&client_id={client_id}");
+            let outcome = fixture
+                .server
+                .logout("default", &EndpointRequest::get(&query).with_session(&session))
+                .await;
+            assert_eq!(outcome.response.status, status, "{client_id}");
+            assert_eq!(outcome.end_session.is_some(), status == 200);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_query_added_to_the_registered_uri_is_not_registered() {
+        // Suite: `oidcc-rp-initiated-logout-query-added-to-post-logout-redirect-uri` appends
+        // `?foo=bar`; §3 demands an exact match.
+        let fixture = Fixture::new().await;
+        let id_token = hint(&fixture, WEB).await;
+        let query = format!(
+            "id_token_hint={id_token}&post_logout_redirect_uri={}&state=s",
+            encode(&format!("{SIGNED_OUT}?foo=bar"))
+        );
+        let outcome = fixture.server.logout("default", &EndpointRequest::get(&query)).await;
+        assert_eq!(outcome.response.status, 400);
+        assert_eq!(outcome.response.header("Location"), None);
     }
 }

@@ -17,7 +17,11 @@
 //!   the signing key's first;
 //! - `scopes_supported`: the system scopes and the custom scopes published to `ALL_CLIENTS`;
 //!   custom claims are never listed;
-//! - `request_parameter_supported: false`: request objects are not accepted.
+//! - `request_parameter_supported: false`: request objects are not accepted;
+//! - `token_endpoint_auth_signing_alg_values_supported`, and the same for introspection and
+//!   revocation: the algorithms client assertions are verified with (RFC 8414 §2 requires them
+//!   whenever `client_secret_jwt` or `private_key_jwt` is listed): `HS256`, `HS384`, `HS512`
+//!   and the algorithms of the keys clients can register.
 //!
 //! Both take an optional `client_id` query parameter (as Okta's do). Issuers here never vary
 //! by client, so it only has to name a registered client; an unknown one is 400 with Okta's
@@ -97,6 +101,7 @@ const ID_TOKEN_CLAIMS: &[&str] = &[
     "locale",
     "address",
     "phone_number",
+    "phone_number_verified",
     "picture",
     "website",
     "gender",
@@ -192,7 +197,12 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             );
         }
         put("scopes_supported", json!(scopes));
+        let assertion_algorithms = json!(crate::client_auth::assertion_signing_algorithms());
         put("token_endpoint_auth_methods_supported", list(AUTH_METHODS_SUPPORTED));
+        put(
+            "token_endpoint_auth_signing_alg_values_supported",
+            assertion_algorithms.clone(),
+        );
         let claims = match document {
             Document::OAuth => ACCESS_TOKEN_CLAIMS,
             Document::OpenId => ID_TOKEN_CLAIMS,
@@ -204,10 +214,18 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             "introspection_endpoint_auth_methods_supported",
             list(AUTH_METHODS_SUPPORTED),
         );
+        put(
+            "introspection_endpoint_auth_signing_alg_values_supported",
+            assertion_algorithms.clone(),
+        );
         put("revocation_endpoint", endpoint("revoke"));
         put(
             "revocation_endpoint_auth_methods_supported",
             list(AUTH_METHODS_SUPPORTED),
+        );
+        put(
+            "revocation_endpoint_auth_signing_alg_values_supported",
+            assertion_algorithms,
         );
         put("end_session_endpoint", endpoint("logout"));
         put("request_parameter_supported", Value::Bool(false));
@@ -337,6 +355,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn jwt_client_authentication_comes_with_its_signing_algorithms() {
+        // RFC 8414 §2: `token_endpoint_auth_signing_alg_values_supported` "MUST be present if
+        // either of these authentication methods [private_key_jwt, client_secret_jwt] are
+        // specified in the token_endpoint_auth_methods_supported entry … The value "none" MUST
+        // NOT be used"; likewise for introspection and revocation. Authlib's
+        // `AuthorizationServerMetadata._validate_alg_values` enforces it.
+        let fixture = Fixture::new().await;
+        for openid in [false, true] {
+            let (_, doc) = document(&fixture, openid, "").await;
+            for endpoint in ["token_endpoint", "introspection_endpoint", "revocation_endpoint"] {
+                let methods = doc[format!("{endpoint}_auth_methods_supported")].as_array().unwrap();
+                assert!(methods.contains(&json!("private_key_jwt")) && methods.contains(&json!("client_secret_jwt")));
+                // What client authentication accepts (`client_auth` tests sign with each).
+                let algorithms = &doc[format!("{endpoint}_auth_signing_alg_values_supported")];
+                assert_eq!(
+                    algorithms,
+                    &json!(crate::client_auth::assertion_signing_algorithms()),
+                    "{endpoint}, openid: {openid}"
+                );
+                for alg in ["HS256", "RS256", "ES256"] {
+                    assert!(algorithms.as_array().unwrap().contains(&json!(alg)), "{alg}");
+                }
+                assert!(!algorithms.as_array().unwrap().contains(&json!("none")));
+            }
+        }
+    }
+
+    #[tokio::test]
     async fn scopes_supported_lists_system_scopes_and_published_custom_scopes() {
         // Reference §5.2: custom scopes only with `metadataPublish: ALL_CLIENTS`; custom claims
         // never.
@@ -387,7 +433,7 @@ mod tests {
             "the server's key algorithm"
         );
         let claims = doc["claims_supported"].as_array().unwrap();
-        assert_eq!(claims.len(), 31);
+        assert_eq!(claims.len(), 32);
         for claim in [
             "iss",
             "sub",
@@ -396,6 +442,7 @@ mod tests {
             "idp",
             "nonce",
             "email_verified",
+            "phone_number_verified",
             "at_hash",
             "c_hash",
         ] {

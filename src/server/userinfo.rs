@@ -2,10 +2,12 @@
 //! OpenID Connect & OAuth 2.0 API reference): the claims about the user an access token was
 //! issued for.
 //!
-//! The token comes in `Authorization: Bearer` (RFC 6750 §2.1), the only way Okta accepts; one in
-//! the query string is refused (`invalid_request`, "The access token cannot be presented in a
-//! query string."). Errors carry their reason in `WWW-Authenticate` with an empty body, as Okta
-//! answers:
+//! The token comes in `Authorization: Bearer` (RFC 6750 §2.1), the way Okta documents, or as
+//! `access_token` in the form of a `POST` (§2.2, which the OpenID conformance suite's
+//! userinfo-post modules use); both at once are `invalid_request` (§2: one method per request),
+//! and one in the query string is refused (`invalid_request`, "The access token cannot be
+//! presented in a query string."). Errors carry their reason in `WWW-Authenticate` with an
+//! empty body, as Okta answers:
 //!
 //! - no bearer token: 401 `Bearer` without an error code (RFC 6750 §3.1);
 //! - an invalid, expired or revoked token (explicitly or implicitly): 401
@@ -58,7 +60,8 @@ fn refusal_response(reason: &Reason) -> EndpointResponse {
 
 impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// `GET|POST {issuer}/v1/userinfo` of server `server_id` (OpenID Connect Core §5.3): the
-    /// user's claims for the scopes of the access token in `Authorization: Bearer`. An invalid
+    /// user's claims for the scopes of the access token in `Authorization: Bearer` or a `POST`
+    /// form's `access_token` (one of the two; both are 400 `invalid_request`). An invalid
     /// token is 401 and a token without `openid` 403, with the reason in `WWW-Authenticate`
     /// (`invalid_token`, `insufficient_scope`) and an empty body; a token in the query string is
     /// 400 `invalid_request`. An unknown or deactivated server is `404 E0000007`.
@@ -68,13 +71,13 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             Ok(state) => state,
             Err(unavailable) => return unavailable.response(),
         };
-        let token = match validity::userinfo_bearer(request) {
+        let token = match validity::userinfo_access_token(request) {
             Ok(Some(token)) => token,
             Ok(None) => return challenge(401, None),
             Err(Reason::MethodNotAllowed) => return Reason::MethodNotAllowed.error().response(),
             Err(reason) => return refusal_response(&reason),
         };
-        match self.userinfo_for(&state, token, now).await {
+        match self.userinfo_for(&state, &token, now).await {
             Ok(body) => EndpointResponse::json(200, serde_json::Value::Object(body)).no_store(),
             Err(reason) => refusal_response(&reason),
         }
@@ -89,7 +92,8 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     ) -> Result<serde_json::Map<String, serde_json::Value>, Reason> {
         let (claims, user) = self.access_token_and_user(state, token, now).await?;
         let user = validity::userinfo_user(&claims, user)?;
-        let client = validity::check_client(self.directory().client(&claims.cid).await?, claims.iat)
+        let minted_at = validity::access_token_minted_at(&claims).map_err(Reason::AccessTokenInvalid)?;
+        let client = validity::check_client(self.directory().client(&claims.cid).await?, minted_at)
             .map_err(Reason::AccessTokenInvalid)?;
         let groups = self.directory().user_groups(&user.id).await?;
         let identity = Identity {
@@ -143,6 +147,25 @@ mod tests {
         assert_eq!(body["team"], "wonderland");
         assert!(body.get("tier").is_none(), "RESOURCE claims belong to access tokens");
         assert!(body.get("address").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_post_form_may_carry_the_token_but_not_beside_the_header() {
+        // RFC 6750 §2.2 (form-encoded body parameter) and §2 ("Clients MUST NOT use more than
+        // one method to transmit the token in each request"); §3.1 `invalid_request` is 400.
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        let form = format!("access_token={token}");
+        let response = fixture.server.userinfo("default", &EndpointRequest::post(&form)).await;
+        assert_eq!(response.status, 200);
+        assert_eq!(response.json_body().unwrap()["sub"], ALICE);
+        let authorization = format!("Bearer {token}");
+        let both = EndpointRequest::post(&form).with_authorization(&authorization);
+        assert_challenge(
+            &fixture.server.userinfo("default", &both).await,
+            400,
+            "Bearer error=\"invalid_request\", error_description=\"The access token must be presented in only one way.\"",
+        );
     }
 
     #[tokio::test]

@@ -56,8 +56,9 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         validity::not_revoked(revoked, TokenInvalid::Revoked).map_err(invalid)?;
         let revoked = self.grants.is_grant_revoked(&grant, now).await?;
         validity::not_revoked(revoked, TokenInvalid::GrantRevoked).map_err(invalid)?;
+        let minted_at = validity::access_token_minted_at(&claims).map_err(invalid)?;
         let user = self
-            .current_subject(TokenKind::Access, &claims.cid, claims.uid.as_deref(), claims.iat)
+            .current_subject(TokenKind::Access, &claims.cid, claims.uid.as_deref(), minted_at)
             .await?;
         Ok((claims, user))
     }
@@ -86,7 +87,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         state: &ServerState,
         record: &RefreshTokenRecord,
     ) -> Result<Option<User>, Reason> {
-        let issued_at = record.issued_at.unix_timestamp();
+        let issued_at = record.issued_at;
         validity::issued_after_change(&self.token_issuer(state), issued_at)
             .map_err(|invalid| TokenKind::Refresh.invalid(invalid))?;
         self.current_subject(
@@ -98,15 +99,14 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         .await
     }
 
-    /// The client and user checks of implicit revocation, for a token of `kind` issued at
-    /// `issued_at` (Unix seconds): load each, decide, and load the next only if needed. Returns
-    /// the user.
+    /// The client and user checks of implicit revocation, for a token of `kind` minted at
+    /// `issued_at`: load each, decide, and load the next only if needed. Returns the user.
     async fn current_subject(
         &self,
         kind: TokenKind,
         client_id: &str,
         user_id: Option<&str>,
-        issued_at: i64,
+        issued_at: OffsetDateTime,
     ) -> Result<Option<User>, Reason> {
         let invalid = |invalid| kind.invalid(invalid);
         let directory = self.directory();
@@ -554,6 +554,32 @@ mod tests {
             check(&fixture, &after).await.is_ok(),
             "tokens minted after the change are valid"
         );
+    }
+
+    #[tokio::test]
+    async fn within_one_second_the_order_of_mint_and_change_decides() {
+        // Okta's "Revoke tokens": a token minted before a configuration change is revoked by
+        // it, one minted after it is not, however close together; `iat` stays whole seconds.
+        let fixture = Fixture::new().await;
+        let second = fixture.now().replace_nanosecond(0).unwrap() + Duration::seconds(1);
+        fixture.clock.set(second + Duration::milliseconds(200));
+        let before = fixture.token_for(WEB, &["openid"]).await;
+        fixture.clock.set(second + Duration::milliseconds(500));
+        fixture
+            .admin(
+                Method::Post,
+                "/api/v1/authorizationServers/default/scopes",
+                json!({"name": "same:second"}),
+            )
+            .await;
+        fixture.clock.set(second + Duration::milliseconds(700));
+        let after = fixture.token_for(WEB, &["openid"]).await;
+        assert_eq!(
+            check(&fixture, &before).await.unwrap_err(),
+            Invalid::ConfigurationChanged
+        );
+        let claims = check(&fixture, &after).await.expect("minted after the change");
+        assert_eq!(claims.iat, second.unix_timestamp(), "the same second on the wire");
     }
 
     #[tokio::test]

@@ -23,7 +23,7 @@ use time::OffsetDateTime;
 
 use super::StoreError;
 use crate::keys::KeyRing;
-use crate::model::{AuthorizationServer, Claim, Scope, timestamp};
+use crate::model::{AuthorizationServer, Claim, Scope};
 use crate::policy::PolicyWithRules;
 
 /// Everything that decides what one authorization server grants and what its tokens carry.
@@ -41,8 +41,9 @@ pub struct ServerConfig {
     /// Incremented by every save; the compare-and-swap token. Set by the store.
     pub revision: u64,
     /// When the configuration last changed. Tokens minted before this moment are implicitly
-    /// revoked.
-    #[serde(with = "timestamp")]
+    /// revoked. Stored to the nanosecond (RFC 3339), so a token minted in the same second but
+    /// after the change survives it.
+    #[serde(with = "time::serde::rfc3339")]
     pub changed_at: OffsetDateTime,
     /// Options of this library that Okta's server object has no field for.
     #[serde(default)]

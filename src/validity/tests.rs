@@ -50,7 +50,7 @@ fn issuer(keys: &Keys) -> TokenIssuer<'_> {
 }
 
 fn claims(iat: OffsetDateTime) -> AccessTokenClaims {
-    let jti = access_token_id(&GrantId::new("grant-1-with-22-chars!"), &SeededRandom::new(1)).unwrap();
+    let jti = access_token_id(&GrantId::new("grant-1-with-22-chars!"), iat, &SeededRandom::new(1)).unwrap();
     serde_json::from_value(json!({
         "ver": 1, "jti": jti, "iss": ISSUER, "aud": "api://default",
         "iat": iat.unix_timestamp(), "exp": (iat + Duration::hours(1)).unix_timestamp(),
@@ -167,8 +167,33 @@ fn times_and_configuration_changes() {
         check_access_token(&issuer, &before_change, NOW),
         Err(TokenInvalid::ConfigurationChanged)
     );
-    // The same second as the change survives it (the resolution of `iat`).
-    assert!(issued_after_change(&issuer, issuer.changed_at.unix_timestamp()).is_ok());
+    // Within one second: the exact order decides, not the whole seconds of `iat`.
+    let change = issuer.changed_at + Duration::milliseconds(500);
+    let issuer = TokenIssuer {
+        changed_at: change,
+        ..issuer
+    };
+    for (minted, verdict) in [
+        (
+            change - Duration::milliseconds(300),
+            Err(TokenInvalid::ConfigurationChanged),
+        ),
+        (
+            change - Duration::nanoseconds(1),
+            Err(TokenInvalid::ConfigurationChanged),
+        ),
+        (change, Ok(())),
+        (change + Duration::nanoseconds(1), Ok(())),
+    ] {
+        assert_eq!(issued_after_change(&issuer, minted), verdict, "{minted}");
+        let token = claims(minted);
+        assert_eq!(token.iat, change.unix_timestamp(), "one second");
+        assert_eq!(
+            check_access_token(&issuer, &token, NOW).map(|_| ()),
+            verdict,
+            "{minted}"
+        );
+    }
     assert_eq!(not_revoked(true, TokenInvalid::Revoked), Err(TokenInvalid::Revoked));
     assert_eq!(not_revoked(false, TokenInvalid::GrantRevoked), Ok(()));
 }
@@ -177,7 +202,7 @@ fn times_and_configuration_changes() {
 fn implicit_revocation_by_the_client_and_the_user() {
     // Okta's "Revoke tokens": the client deactivated, changed or deleted; the user deactivated,
     // deleted or unassigned.
-    let issued_at = NOW.unix_timestamp();
+    let issued_at = NOW;
     assert!(check_client(Some(client("ACTIVE", Some(NOW), "client_secret_basic")), issued_at).is_ok());
     assert_eq!(
         check_client(Some(client("INACTIVE", None, "client_secret_basic")), issued_at).unwrap_err(),
@@ -188,7 +213,7 @@ fn implicit_revocation_by_the_client_and_the_user() {
         check_client(
             Some(client(
                 "ACTIVE",
-                Some(NOW + Duration::seconds(1)),
+                Some(NOW + Duration::milliseconds(1)),
                 "client_secret_basic"
             )),
             issued_at
@@ -203,7 +228,7 @@ fn implicit_revocation_by_the_client_and_the_user() {
     );
     assert_eq!(check_user(None, issued_at).unwrap_err(), TokenInvalid::UserInactive);
     assert_eq!(
-        check_user(Some(user("ACTIVE", Some(NOW + Duration::seconds(1)))), issued_at).unwrap_err(),
+        check_user(Some(user("ACTIVE", Some(NOW + Duration::milliseconds(1)))), issued_at).unwrap_err(),
         TokenInvalid::UserInactive,
         "a deactivation since undone still revoked the token"
     );
@@ -372,19 +397,36 @@ fn introspection_and_revocation_read_a_post_form_and_a_query_client_id() {
 }
 
 #[test]
-fn userinfo_takes_the_token_from_the_bearer_header_only() {
-    // RFC 6750 §2.1 (header, scheme case-insensitive), §3.1 (no error code without a token).
+fn userinfo_takes_the_token_from_the_bearer_header_or_a_post_form() {
+    // RFC 6750 §2.1 (header, scheme case-insensitive), §2.2 (form body of a POST), §2 (one
+    // method only), §3.1 (no error code without a token).
     use crate::endpoint::{EndpointRequest, Method};
     let header = EndpointRequest::get("").with_authorization("bearer  abc ");
-    assert_eq!(userinfo_bearer(&header).unwrap(), Some("abc"));
-    assert_eq!(userinfo_bearer(&EndpointRequest::get("")).unwrap(), None);
+    assert_eq!(userinfo_access_token(&header).unwrap().as_deref(), Some("abc"));
+    assert_eq!(userinfo_access_token(&EndpointRequest::get("")).unwrap(), None);
     let basic = EndpointRequest::get("").with_authorization("Basic abc");
-    assert_eq!(userinfo_bearer(&basic).unwrap(), None);
+    assert_eq!(userinfo_access_token(&basic).unwrap(), None);
     assert!(matches!(
-        userinfo_bearer(&EndpointRequest::get("access_token=abc")),
+        userinfo_access_token(&EndpointRequest::get("access_token=abc")),
         Err(Reason::AccessTokenInQuery)
     ));
+    let form = EndpointRequest::post("access_token=a%2Bb");
+    assert_eq!(userinfo_access_token(&form).unwrap().as_deref(), Some("a+b"));
+    let both = EndpointRequest::post("access_token=abc").with_authorization("Bearer abc");
+    assert!(matches!(userinfo_access_token(&both), Err(Reason::AccessTokenTwice)));
+    assert!(matches!(
+        userinfo_access_token(&EndpointRequest::post("access_token=a&access_token=b")),
+        Err(Reason::RepeatedParameter)
+    ));
+    // A GET has no form to read.
+    let mut get_with_body = EndpointRequest::post("access_token=abc");
+    get_with_body.method = Method::Get;
+    assert_eq!(userinfo_access_token(&get_with_body).unwrap(), None);
     let mut delete = EndpointRequest::get("");
     delete.method = Method::Delete;
-    assert!(matches!(userinfo_bearer(&delete), Err(Reason::MethodNotAllowed)));
+    assert!(matches!(userinfo_access_token(&delete), Err(Reason::MethodNotAllowed)));
+    assert_eq!(
+        Reason::AccessTokenTwice.error().code,
+        crate::endpoint::ErrorCode::InvalidRequest
+    );
 }

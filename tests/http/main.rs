@@ -1,6 +1,7 @@
 //! End to end over real HTTP: the library's axum adapter (`authserver::axum`) on an ephemeral
 //! loopback port, driven by client libraries nobody here wrote — `openidconnect`, `oauth2`,
-//! `reqwest` as the browser, `jsonwebtoken` as an independent verifier.
+//! `reqwest` as the browser, `jsonwebtoken` as an independent verifier — and Okta's own Python and
+//! Node SDKs (`okta_sdks`, when `.ci/okta-sdks` installed them).
 //!
 //! Each test starts its own server on the sample org (`examples/org.json`), with fixed keys, a
 //! cheap password hash and (unless the test sets them) no rate limits, on the stores that
@@ -18,3 +19,4 @@ mod host_checks;
 mod management;
 mod oauth2_flows;
 mod oidc;
+mod okta_sdks;

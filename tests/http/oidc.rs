@@ -815,6 +815,42 @@ async fn logout_to_another_clients_uri_is_refused_and_keeps_the_session() {
     code_of(&redirect_location(&response), WEB_REDIRECT, &request.state);
 }
 
+/// RP-Initiated Logout 1.0 §2 only recommends `id_token_hint`. The suite's
+/// `oidcc-rp-initiated-logout-no-params` sends the browser to `end_session_endpoint` with nothing
+/// and then tries `prompt=none`, which must fail (`CheckErrorFromAuthorizationEndpointIsOneThat
+/// RequiredAUserInterface`); `-no-id-token-hint` sends `post_logout_redirect_uri` and `state`
+/// without a hint and must get an error page, not a redirect.
+#[tokio::test]
+async fn logout_without_id_token_hint_signs_out_but_redirects_nowhere() {
+    let server = TestServer::start().await;
+    let metadata = discover(&server, "default").await;
+    let (client, _, _, cookie) = alice_signed_in_to_the_web_app(&server, &metadata).await;
+    let end_session = metadata.additional_metadata().end_session_endpoint.clone().unwrap();
+
+    let no_hint = format!(
+        "{}?post_logout_redirect_uri={}&state=xyz",
+        end_session.url(),
+        url::form_urlencoded::byte_serialize(WEB_POST_LOGOUT.as_bytes()).collect::<String>()
+    );
+    let response = browse(&server, &no_hint, Some(&cookie)).await;
+    assert_eq!(response.status(), 400);
+    assert!(response.headers().get(LOCATION).is_none(), "no redirect");
+    assert_eq!(sid_cookie(&response), None, "the cookie stays");
+
+    let response = browse(&server, end_session.url().as_str(), Some(&cookie)).await;
+    assert_eq!(response.status(), 200, "the signed-out page");
+    assert!(response.headers().get(LOCATION).is_none());
+    assert_eq!(
+        sid_cookie(&response).as_deref(),
+        Some("authserver_sid="),
+        "the cookie is cleared"
+    );
+    let request = authorization(&client, &["profile"], true, true);
+    let response = browse(&server, &request.url, Some(&cookie)).await;
+    let (error, _) = error_of(&redirect_location(&response), WEB_REDIRECT, &request.state);
+    assert_eq!(error, "login_required");
+}
+
 /// The `orders` server's only policy is for the reporting service: the web app, with a signed-in
 /// user, is refused at the client's redirect URI.
 #[tokio::test]

@@ -149,7 +149,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let form_client = params.get("client_id");
         let endpoint_url = format!("{}/v1/token", state.issuer);
         let client = self
-            .authenticate_client(&params, request.authorization, &endpoint_url, now)
+            .authenticate_client(&params, request.authorization, &endpoint_url, false, now)
             .await
             .map_err(|reason| Refusal::from(Reason::ClientAuthentication(Box::new(reason))).client(form_client))?;
         let client_id = client.client.client_id.clone();

@@ -1283,6 +1283,37 @@ async fn a_refresh_token_issued_before_a_configuration_change_is_refused() {
     assert_eq!(response.status, 200, "{:?}", response.body);
 }
 
+#[tokio::test]
+async fn within_one_second_a_refresh_token_is_judged_by_its_exact_issue_instant() {
+    // As for access tokens: the refresh token's stored `issued_at` (to the nanosecond) against
+    // the change's, not whole seconds.
+    let h = Harness::new().await;
+    h.client("web", "client_secret_basic", &["password", "refresh_token"], json!({}))
+        .await;
+    let auth = basic("web", SECRET);
+    let second = h.clock.now().replace_nanosecond(0).unwrap() + Duration::seconds(1);
+    h.clock.set(second + Duration::milliseconds(200));
+    let before = refresh_token_for(&h, "web", "openid offline_access").await;
+    h.clock.set(second + Duration::milliseconds(500));
+    h.admin(
+        Method::Post,
+        "/api/v1/authorizationServers/default/scopes",
+        json!({"name": "reports:read", "description": "Read reports"}),
+    )
+    .await;
+    h.clock.set(second + Duration::milliseconds(700));
+    let after = refresh_token_for(&h, "web", "openid offline_access").await;
+    let response = h.post(&refresh_form(&before, None), Some(&auth)).await;
+    assert_error(
+        &response,
+        400,
+        "invalid_grant",
+        "The refresh token is invalid or expired.",
+    );
+    let response = h.post(&refresh_form(&after, None), Some(&auth)).await;
+    assert_eq!(response.status, 200, "{:?}", response.body);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Seed 003 token table rows not covered above, and seed 000 ("Troubleshooting for API Access
 // Management": expiry, scope subsets, assignment, subtle behaviour) at the token endpoint.

@@ -219,10 +219,11 @@ impl<'i> AccessTokenMint<'i> {
     ///
     /// # Panics
     /// Never with the fixed keys; a panic means the key ring is broken.
-    pub fn mint(self) -> String {
+    pub fn mint(mut self) -> String {
         let issuer = self.issuer;
         let grant = GrantId::generate(issuer.server.random()).expect("the seeded source draws");
-        let jti = access_token_id(&grant, issuer.server.random()).expect("the seeded source draws");
+        let issued_at = *self.common.issued_at.get_or_insert_with(|| issuer.now());
+        let jti = access_token_id(&grant, issued_at, issuer.server.random()).expect("the seeded source draws");
         let audience = self.audience.unwrap_or_else(|| Audience::One(issuer.audience()));
         let mut claims = Map::new();
         claims.insert("ver".into(), json!(1));
