@@ -461,7 +461,7 @@ pub enum Reason {
     /// `response_mode=okta_post_message` without an http(s) redirect URI.
     #[error("'okta_post_message' response mode requires an http or https redirect URI.")]
     PostMessageNeedsWebOrigin,
-    /// `state` is missing or not of Okta's characters.
+    /// `state` is missing, not VSCHAR (RFC 6749 Appendix A.5) or too long.
     #[error("The authentication request has an invalid 'state' parameter.")]
     InvalidState,
     /// `scope` is too long or not RFC 6749 §3.3 syntax, at the authorize endpoint.

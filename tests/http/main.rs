@@ -18,3 +18,4 @@ mod host_checks;
 mod management;
 mod oauth2_flows;
 mod oidc;
+mod reauth;

@@ -4,7 +4,8 @@
 //!
 //! The host drives the interaction through an [`AuthorizeOutcome`]: either a response to send to
 //! the browser, or [`LoginRequired`], after which the host signs the user in with its own page
-//! and calls [`AuthServer::authorize`] again with the same query and the new session.
+//! and calls [`AuthServer::authorize`] again with the same query and the new session, marked
+//! with [`EndpointRequest::with_fresh_session`] as authenticated in answer to that request.
 
 #[cfg(test)]
 mod tests;
@@ -36,11 +37,36 @@ pub enum AuthorizeOutcome {
     /// or an error for the client, a `form_post` / `okta_post_message` HTML page, or an error page
     /// (400 HTML) when the client or redirect URI cannot be trusted.
     Respond(EndpointResponse),
-    /// The user must sign in (no session, `prompt=login`, or `max_age` exceeded): the host shows
-    /// its login page, then calls `authorize` again with the same query and the new session. A
-    /// session whose `auth_time` is at most 30 seconds old satisfies `prompt=login` and any
-    /// `max_age`, so that repeated request goes through.
+    /// The user must authenticate ([`LoginRequired::reason`]: no session, `prompt=login`, or
+    /// `max_age` exceeded): the host shows its sign-in page, then calls `authorize` again with
+    /// the same query and the new session, marked with
+    /// [`EndpointRequest::with_fresh_session`] as authenticated in answer to this request. An
+    /// existing session, however recent, is not a new authentication: for
+    /// [`LoginReason::PromptLogin`] and [`LoginReason::MaxAge`] the host must ask for the
+    /// credentials again, not resume with the session it has.
     NeedsLogin(LoginRequired),
+}
+
+/// Why the user must authenticate (OpenID Connect Core §3.1.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoginReason {
+    /// The browser has no session: sign the user in.
+    NoSession,
+    /// `prompt=login`: the user must authenticate again although a session exists; the session
+    /// must not be reused.
+    PromptLogin,
+    /// The session's `auth_time` is more than `max_age` seconds ago: the user must authenticate
+    /// again; the session must not be reused.
+    MaxAge,
+}
+
+impl LoginReason {
+    /// Whether the user must authenticate afresh although a session exists (`prompt=login` or
+    /// `max_age`): the host asks for the credentials again instead of reusing the session.
+    pub fn reauthenticate(self) -> bool {
+        !matches!(self, LoginReason::NoSession)
+    }
 }
 
 /// What the host needs to sign the user in. The hints are the client's words, unverified: the
@@ -60,9 +86,9 @@ pub struct LoginRequired {
     pub display: Option<String>,
     /// `sessionToken`, if the host did not resolve it to a session before calling.
     pub session_token: Option<String>,
-    /// Whether the user must authenticate again although a session exists (`prompt=login`, or
-    /// the session is older than `max_age`).
-    pub reauthenticate: bool,
+    /// Why: no session, or a new authentication is required although a session exists
+    /// ([`LoginReason::reauthenticate`]).
+    pub reason: LoginReason,
     /// `max_age` in seconds, if given.
     pub max_age: Option<u32>,
 }
@@ -76,7 +102,7 @@ impl fmt::Debug for LoginRequired {
             .field("idp_scope", &self.idp_scope)
             .field("display", &self.display)
             .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
-            .field("reauthenticate", &self.reauthenticate)
+            .field("reason", &self.reason)
             .field("max_age", &self.max_age)
             .finish()
     }
@@ -90,7 +116,8 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// registered URIs, gets a 400 HTML page, never a redirect. Other errors go back to the client
     /// by the response mode, with `error`, `error_description` and `state`. Without a usable
     /// session (none, `prompt=login`, `max_age` exceeded) the outcome is
-    /// [`AuthorizeOutcome::NeedsLogin`], or `login_required` for `prompt=none`. With one, the user
+    /// [`AuthorizeOutcome::NeedsLogin`], or `login_required` for `prompt=none`; a session marked
+    /// [`fresh`](EndpointRequest::with_fresh_session) is always usable. With one, the user
     /// must be `ACTIVE` and assigned to the client and the access policies must grant the request
     /// (every decision is recorded as an event); then the code is stored (as a hash, for 300 s)
     /// and the tokens are minted. `sessionToken` is not redeemed here: resolve it to a session
@@ -122,11 +149,14 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             Ok(valid) => valid,
             Err(reason) => return refuse(reason),
         };
-        let Some(session) = authorize::usable_session(request.session, &valid, now) else {
-            return match authorize::login_required(&params, &valid, &client_id, request.session.is_some()) {
-                Ok(login) => AuthorizeOutcome::NeedsLogin(login),
-                Err(reason) => refuse(reason),
-            };
+        let session = match authorize::usable_session(request.session, request.fresh_session, &valid, now) {
+            Ok(session) => session,
+            Err(login_reason) => {
+                return match authorize::login_required(&params, &valid, &client_id, login_reason) {
+                    Ok(login) => AuthorizeOutcome::NeedsLogin(login),
+                    Err(reason) => refuse(reason),
+                };
+            }
         };
         match self
             .authorize_grant(&state, client, &valid, &delivery, session, now)

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use time::Duration;
 use time::macros::datetime;
 
-use super::{AuthorizeOutcome, LoginRequired};
+use super::{AuthorizeOutcome, LoginReason, LoginRequired};
 use crate::AuthServer;
 use crate::clock::{Clock, ManualClock};
 use crate::endpoint::{Body, EndpointRequest, EndpointResponse, Session};
@@ -486,36 +486,65 @@ async fn an_unknown_server_is_e0000007() {
 // Request parameters.
 
 #[tokio::test]
-async fn state_is_required_and_restricted() {
-    // Reference §4.2: alphanumerics, comma, period, underscore and hyphen. Seed 003 authorize
-    // errors, invalid_request: "missing a necessary parameter or the parameter has an invalid
-    // value"; seed 003 "Okta requires the OAuth 2.0 state parameter on all requests".
+async fn state_is_required_and_any_vschar() {
+    // RFC 6749 Appendix A.5: `state = 1*VSCHAR` (%x20-7E), a superset of Okta's documented
+    // alphabet (reference §4.2), within `MAX_STATE_LEN`. The conformance suite's
+    // `OIDCCPromptNoneNotLoggedIn` sends a 128-character state ending in `-._~` and expects it
+    // back unchanged. Seed 003 "Okta requires the OAuth 2.0 state parameter on all requests".
     let f = fixture().await;
     let text = "The authentication request has an invalid 'state' parameter.";
     let missing = query(WEB, WEB_CB, "code", "").replace("state=st-1&", "");
     let got = assert_error(f.signed_in(&missing).await, "invalid_request", text);
     assert_eq!(got.get("state"), None);
+    let control = query(WEB, WEB_CB, "code", "").replace("st-1", "a%0Ab");
+    let got = assert_error(f.signed_in(&control).await, "invalid_request", text);
+    assert_eq!(got.get("state"), None, "an invalid state is never echoed");
+    let long = "s".repeat(crate::authorize::request::MAX_STATE_LEN + 1);
     let got = assert_error(
-        f.signed_in(&query(WEB, WEB_CB, "code", "").replace("st-1", "a%3Cb"))
+        f.signed_in(&query(WEB, WEB_CB, "code", "").replace("st-1", &long))
             .await,
         "invalid_request",
         text,
     );
-    assert_eq!(got.get("state"), None, "an invalid state is never echoed");
-    let fine = query(WEB, WEB_CB, "code", "").replace("st-1", "a,b.c_d-E9");
-    assert_eq!(delivered(f.signed_in(&fine).await).get("state"), Some("a,b.c_d-E9"));
+    assert_eq!(got.get("state"), None);
+    let suite = format!("{}-._~", "Ab9".repeat(42).get(..124).unwrap());
+    for state in [suite.as_str(), "a,b.c_d-E9", "{\"x\": \"<&>\"} ~!"] {
+        let encoded: String = url::form_urlencoded::byte_serialize(state.as_bytes()).collect();
+        for (client_id, uri, response_type, extra) in [
+            (WEB, WEB_CB, "code", ""),
+            (WEB, WEB_CB, "code", "prompt=none&max_age=0"),
+            (SPA, SPA_CB, "id_token", ""),
+        ] {
+            let q = query(client_id, uri, response_type, extra).replace("st-1", &encoded);
+            let got = match f.authorize(&q, None).await {
+                AuthorizeOutcome::NeedsLogin(_) => delivered(f.signed_in(&q).await),
+                outcome => delivered(outcome),
+            };
+            assert_eq!(got.get("state"), Some(state), "{response_type} {extra}");
+        }
+    }
 }
 
 #[tokio::test]
-async fn nonce_is_required_when_tokens_are_returned() {
-    // Seed 003 authorize errors, invalid_request (reference §4.1 text for a missing nonce).
+async fn nonce_is_required_only_when_an_id_token_comes_from_authorize() {
+    // OpenID Connect Core §3.2.2.1 and §3.3.2.11: `nonce` is REQUIRED when the ID token is
+    // returned from the authorization endpoint (implicit `id_token`, `id_token token`; hybrid
+    // `code id_token`, `code id_token token`), OPTIONAL for `code` and `code token`. The error
+    // text is Okta's (seed 003 authorize errors, invalid_request; reference §4.1).
     let f = fixture().await;
     let text = "The 'nonce' parameter is required for authorize requests with either the 'id_token' or 'token' response types..";
-    for response_type in ["id_token", "token", "code id_token"] {
+    for response_type in ["id_token", "id_token token", "code id_token", "code id_token token"] {
         let q = query(SPA, SPA_CB, response_type, "").replace("nonce=n-0S6_WzA2Mj&", "");
         let got = assert_error(f.signed_in(&q).await, "invalid_request", text);
         assert_eq!(got.landing, Fragment);
         assert_eq!(got.get("state"), Some("st-1"));
+    }
+    for (response_type, issued) in [("code token", "access_token"), ("token", "access_token")] {
+        let q = query(SPA, SPA_CB, response_type, "").replace("nonce=n-0S6_WzA2Mj&", "");
+        assert!(
+            delivered(f.signed_in(&q).await).get(issued).is_some(),
+            "{response_type} needs no nonce"
+        );
     }
     let q = query(WEB, WEB_CB, "code", "").replace("nonce=n-0S6_WzA2Mj&", "");
     assert!(
@@ -649,10 +678,10 @@ async fn without_a_session_the_host_signs_the_user_in() {
     assert_eq!(login.idp.as_deref(), Some("0oaidp"));
     assert_eq!(login.display.as_deref(), Some("popup"));
     assert_eq!(login.session_token.as_deref(), Some("tok"));
-    assert!(!login.reauthenticate);
+    assert_eq!(login.reason, LoginReason::NoSession);
     assert!(!format!("{login:?}").contains("tok\""), "the session token is redacted");
     // Invalid requests are refused before the user is asked to sign in.
-    let bad = query(WEB, WEB_CB, "code", "").replace("st-1", "a%20b");
+    let bad = query(WEB, WEB_CB, "code", "").replace("st-1", "a%09b");
     assert_error(
         f.authorize(&bad, None).await,
         "invalid_request",
@@ -686,31 +715,62 @@ async fn prompt_none_without_a_session_is_login_required_at_the_client() {
 }
 
 #[tokio::test]
-async fn prompt_login_and_max_age_ask_again_for_old_sessions() {
+async fn prompt_login_and_max_age_ask_for_a_new_authentication() {
+    // OpenID Connect Core §3.1.2.1: `prompt=login` makes the server re-authenticate the user
+    // whatever the session's age; `max_age` does once the session's `auth_time` is older. The
+    // outcome says so (`LoginReason`), and only a session the host established in answer to the
+    // request (`with_fresh_session`) is accepted; the ID token then carries its later
+    // `auth_time` (conformance suite `oidcc-prompt-login`, `oidcc-max-age-1`:
+    // `CheckSecondIdTokenAuthTimeIsLaterIfPresent`).
     let f = fixture().await;
     let session = f.session();
-    f.clock.advance(Duration::minutes(10));
-    let q = query(WEB, WEB_CB, "code", "prompt=login");
+    f.clock.advance(Duration::seconds(2));
+    let q = query(WEB, WEB_CB, "code id_token", "prompt=login");
     let AuthorizeOutcome::NeedsLogin(login) = f.authorize(&q, Some(&session)).await else {
         panic!()
     };
-    assert!(login.reauthenticate);
-    // Right after the host signed the user in again, the same request goes through.
+    assert_eq!(login.reason, LoginReason::PromptLogin);
+    assert!(login.reason.reauthenticate());
+    // A session seconds old is no answer, however often the browser comes back with it.
+    let recent = f.session();
+    f.clock.advance(Duration::seconds(1));
+    assert!(matches!(
+        f.authorize(&q, Some(&recent)).await,
+        AuthorizeOutcome::NeedsLogin(LoginRequired {
+            reason: LoginReason::PromptLogin,
+            ..
+        })
+    ));
+    // The host authenticated the user for this request: it goes through, with the new auth_time.
     let fresh = f.session();
     f.clock.advance(Duration::seconds(5));
-    assert!(delivered(f.authorize(&q, Some(&fresh)).await).get("code").is_some());
+    let request = EndpointRequest::get(&q).with_fresh_session(&fresh);
+    let got = delivered(f.server.authorize("default", &request).await);
+    let id_token = got.get("id_token").unwrap();
+    let payload = id_token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&jose::b64_decode(payload).unwrap()).unwrap();
+    assert_eq!(claims["auth_time"], fresh.auth_time.unix_timestamp());
+    assert!(fresh.auth_time > session.auth_time);
 
-    let q = query(WEB, WEB_CB, "code", "max_age=300");
+    let q = query(WEB, WEB_CB, "code", "max_age=1");
     let AuthorizeOutcome::NeedsLogin(LoginRequired {
-        max_age: Some(300),
-        reauthenticate: true,
+        max_age: Some(1),
+        reason: LoginReason::MaxAge,
         ..
     }) = f.authorize(&q, Some(&session)).await
     else {
         panic!()
     };
-    assert!(delivered(f.authorize(&q, Some(&fresh)).await).get("code").is_some());
-    let q = query(WEB, WEB_CB, "code", "max_age=300&prompt=none");
+    let request = EndpointRequest::get(&q).with_fresh_session(&fresh);
+    assert!(
+        delivered(f.server.authorize("default", &request).await)
+            .get("code")
+            .is_some()
+    );
+    // oidcc-max-age-10000: a session within max_age is used as it is.
+    let q = query(WEB, WEB_CB, "code", "max_age=10000");
+    assert!(delivered(f.authorize(&q, Some(&session)).await).get("code").is_some());
+    let q = query(WEB, WEB_CB, "code", "max_age=1&prompt=none");
     assert_error(
         f.authorize(&q, Some(&session)).await,
         "login_required",
