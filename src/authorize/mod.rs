@@ -10,8 +10,9 @@
 //!    the answer is a 400 HTML error page: **never a redirect** (RFC 6749 §4.1.2.1), since the
 //!    client cannot be trusted to receive it. A repeated or oversized parameter is refused the
 //!    same way.
-//! 2. Everything else is delivered to the client by the response mode, with `error`,
-//!    `error_description` and `state` (only when `state` itself is valid): `request`, then
+//! 2. `request_uri` is refused and a `request` object verified and merged into the parameters
+//!    ([`request_object`]). Everything else is delivered to the client by the response mode, with
+//!    `error`, `error_description` and `state` (only when `state` itself is valid):
 //!    `response_type` (allowed by the client's `response_types` and `grant_types`),
 //!    `response_mode`, `state`, `scope`, `nonce`, `prompt`, `max_age`, PKCE ([`request`]).
 //! 3. The session: none, `prompt=login`, or older than `max_age` → [`LoginRequired`] with its
@@ -44,9 +45,14 @@
 //!   otherwise gets it back in [`LoginRequired::session_token`].
 //! - A session naming an unknown or inactive user is refused with `access_denied`, not sent back
 //!   to the login page (which could loop).
-//! - Request objects (`request`, `request_uri`) are refused with `invalid_request`.
+//! - Request objects: `request` is verified with the client's keys and its members become the
+//!   request's parameters ([`request_object`]), before `redirect_uri` is checked, so the request
+//!   object's `redirect_uri` is the one used (OpenID Connect Core §6.1). A request object that
+//!   does not verify is `invalid_request_object`, delivered to the query's `redirect_uri` when it
+//!   is registered, else on the error page. `request_uri` is `request_uri_not_supported`.
 
 pub(crate) mod request;
+pub(crate) mod request_object;
 pub(crate) mod response;
 
 use time::{Duration, OffsetDateTime};

@@ -194,9 +194,6 @@ pub(crate) struct ValidRequest<'a> {
 /// URI were found trustworthy. `web_origin` tells whether the redirect URI has an http(s)
 /// origin to post messages to.
 pub(crate) fn validate<'a>(params: &'a Params, client: &Client, web_origin: bool) -> Result<ValidRequest<'a>, Reason> {
-    if params.contains("request") || params.contains("request_uri") {
-        return Err(Reason::RequestObjectNotSupported);
-    }
     let types = response_types(params, client)?;
     check_response_mode(params, types, web_origin)?;
     if !params.get("state").is_some_and(valid_state) {

@@ -17,7 +17,10 @@
 //!   the signing key's first;
 //! - `scopes_supported`: the system scopes and the custom scopes published to `ALL_CLIENTS`;
 //!   custom claims are never listed;
-//! - `request_parameter_supported: false`: request objects are not accepted.
+//! - `request_parameter_supported: true` with `request_object_signing_alg_values_supported`
+//!   (the HMAC algorithms and those of keys a client can register; never `none`), and
+//!   `request_uri_parameter_supported: false` (RFC 8414 §2 / OpenID Connect Discovery §3: it
+//!   defaults to `true` when absent, so it is stated).
 //!
 //! Both take an optional `client_id` query parameter (as Okta's do). Issuers here never vary
 //! by client, so it only has to name a registered client; an unknown one is 400 with Okta's
@@ -35,6 +38,10 @@ use crate::admin::{ApiError, ApiErrorCode};
 use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason};
 use crate::model::MetadataPublish;
 use crate::store::{ConfigStore, Directory, GrantStore};
+
+/// The algorithms request objects may be signed with (`crate::authorize::request_object`): HMAC
+/// with the client's secret, or the algorithm of a key the client registered. Never `none`.
+pub const REQUEST_OBJECT_SIGNING_ALGS: &[&str] = &["HS256", "HS384", "HS512", "RS256", "ES256", "EdDSA"];
 
 /// The response types this crate serves at the authorize endpoint.
 pub const RESPONSE_TYPES_SUPPORTED: &[&str] = &[
@@ -210,7 +217,12 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             list(AUTH_METHODS_SUPPORTED),
         );
         put("end_session_endpoint", endpoint("logout"));
-        put("request_parameter_supported", Value::Bool(false));
+        put("request_parameter_supported", Value::Bool(true));
+        put("request_uri_parameter_supported", Value::Bool(false));
+        put(
+            "request_object_signing_alg_values_supported",
+            list(REQUEST_OBJECT_SIGNING_ALGS),
+        );
         doc
     }
 
@@ -283,7 +295,6 @@ mod tests {
             "device_authorization_endpoint",
             "pushed_authorization_request_endpoint",
             "backchannel_authentication_endpoint",
-            "request_object_signing_alg_values_supported",
         ] {
             assert!(doc.get(absent).is_none(), "{absent} is not implemented");
         }
@@ -329,7 +340,14 @@ mod tests {
         }
         assert_eq!(doc["code_challenge_methods_supported"], json!(["S256"]));
         assert_eq!(doc["subject_types_supported"], json!(["public"]));
-        assert_eq!(doc["request_parameter_supported"], false);
+        // RFC 9101 §10.5 / OpenID Connect Discovery §3: request objects by value, signed only;
+        // request_uri stated unsupported (its default is true).
+        assert_eq!(doc["request_parameter_supported"], true);
+        assert_eq!(doc["request_uri_parameter_supported"], false);
+        assert_eq!(
+            doc["request_object_signing_alg_values_supported"],
+            json!(["HS256", "HS384", "HS512", "RS256", "ES256", "EdDSA"])
+        );
         assert_eq!(
             doc["claims_supported"],
             json!(["ver", "jti", "iss", "aud", "iat", "exp", "cid", "uid", "scp", "sub"])

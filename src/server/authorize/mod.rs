@@ -18,7 +18,7 @@ use super::AuthServer;
 use super::mint::{IdTokenExtras, Identity};
 use super::state::ServerState;
 use crate::authorize::request::{self, ValidRequest};
-use crate::authorize::{self, Delivery, Grants, response};
+use crate::authorize::{self, Delivery, Grants, request_object, response};
 use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason, Refusal, Session};
 use crate::event::{Entity, Event};
 use crate::grant::{self, IssueContext, NewGrant};
@@ -137,6 +137,20 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             Err(outcome) => return outcome,
         };
         let client_id = client.client.client_id.clone();
+        let merged = match self.authorize_request_object(&state, &params, &client, now).await {
+            Ok(merged) => merged,
+            Err(reason) => {
+                return match authorize::redirect_uri(&params, &client.client) {
+                    Ok(redirect_uri) => {
+                        let delivery = Delivery::new(&params, redirect_uri);
+                        let refusal = Refusal::from(reason).client(Some(&client_id));
+                        self.authorize_refuse(&delivery, &refusal, now)
+                    }
+                    Err(_) => self.authorize_untrusted(reason, Some(&client_id), now),
+                };
+            }
+        };
+        let params = merged.unwrap_or(params);
         let delivery = match authorize::redirect_uri(&params, &client.client) {
             Ok(redirect_uri) => Delivery::new(&params, redirect_uri),
             Err(reason) => return self.authorize_untrusted(reason, Some(&client_id), now),
@@ -176,6 +190,35 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             AuthorizeOutcome::Respond(response::error_page(&reason.error()))
         })?;
         authorize::trusted_client(client).map_err(|reason| self.authorize_untrusted(reason, None, now))
+    }
+
+    /// `request_uri` → refuse; `request` → load the client's HMAC key if its algorithm needs one
+    /// → verify → record its `jti` → the merged parameters. `None` without a request object.
+    async fn authorize_request_object(
+        &self,
+        state: &ServerState,
+        params: &Params,
+        client: &ClientRecord,
+        now: OffsetDateTime,
+    ) -> Result<Option<Params>, Reason> {
+        request_object::refuse_request_uri(params)?;
+        let Some(request) = params.get("request") else {
+            return Ok(None);
+        };
+        let client_id = client.client.client_id.as_str();
+        let secret = match request_object::key_kind(request)? {
+            request_object::KeyKind::Secret => self.directory().client_secret_jwt_key(client_id).await?,
+            request_object::KeyKind::Registered => None,
+        };
+        let verified = request_object::verify(request, client, secret.as_ref(), &state.issuer, now)?;
+        if let Some(jti) = &verified.jti {
+            let first_use = self
+                .grants
+                .record_assertion_jti(client_id, &jti.jti, jti.expires_at, now)
+                .await?;
+            request_object::single_use(first_use)?;
+        }
+        request_object::merge(params, &verified.members).map(Some)
     }
 
     /// The 400 error page for a request whose client or redirect URI cannot be trusted, recorded

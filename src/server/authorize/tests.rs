@@ -1123,3 +1123,120 @@ async fn the_code_exchange_does_not_re_evaluate_policies() {
     assert_eq!(json["scope"], "openid profile email");
     assert!(json["id_token"].is_string());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Request objects (RFC 9101, OpenID Connect Core §6.1).
+
+const JAR: &str = "0oajar";
+const JAR_SECRET: &str = "a-client-secret-long-enough-for-an-hmac-key-1";
+
+/// A `client_secret_jwt` client whose secret the directory keeps, so HS256 request objects verify.
+async fn jar_client(f: &Fixture) {
+    let mut record = client(json!({
+        "client_id": JAR, "client_name": "jar", "application_type": "web",
+        "redirect_uris": [WEB_CB], "response_types": ["code"], "grant_types": ["authorization_code"],
+        "token_endpoint_auth_method": "client_secret_jwt"
+    }));
+    record.client_secret_hash = Some(crate::secret::SecretHash::of(JAR_SECRET));
+    let directory = f.server.directory();
+    directory.put_client(record).await.unwrap();
+    directory.set_client_secret_jwt_key(JAR, Some(crate::secret::ClientSecret::from_received(JAR_SECRET)));
+    directory.assign_user(JAR, USER).unwrap();
+}
+
+fn request_object(members: &Value) -> String {
+    jose::sign_hmac(jose::HmacAlgorithm::HS256, JAR_SECRET.as_bytes(), members).unwrap()
+}
+
+fn jar_query(request: &str, redirect_uri: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("client_id", JAR),
+            ("response_type", "code"),
+            ("scope", "openid"),
+            ("redirect_uri", redirect_uri),
+            ("state", "outer"),
+            ("request", request),
+        ])
+        .finish()
+}
+
+#[tokio::test]
+async fn a_signed_request_objects_parameters_are_used() {
+    // RFC 9101 §6.3 and OpenID Connect Core §6.1: the request object's values are used, its
+    // `redirect_uri` over the query's (conformance suite `oidcc-ensure-request-object-with-
+    // redirect-uri`: the query's is unregistered); Okta: "the values in the JWT override the
+    // query URI values".
+    let f = fixture().await;
+    jar_client(&f).await;
+    let members = json!({
+        "iss": JAR, "aud": "https://id.example.com/oauth2/default",
+        "client_id": JAR, "response_type": "code", "redirect_uri": WEB_CB, "state": "inner",
+        "scope": "openid profile", "nonce": "n-1", "jti": "jar-1"
+    });
+    let issuer = f
+        .server
+        .openid_configuration("default", &EndpointRequest::get(""))
+        .await;
+    let issuer = issuer.json_body().unwrap()["issuer"].as_str().unwrap().to_owned();
+    let mut members = members;
+    members["aud"] = json!(issuer);
+    let q = jar_query(&request_object(&members), "https://unregistered.example/cb");
+    let got = delivered(f.signed_in(&q).await);
+    assert!(got.get("code").is_some(), "{got:?}");
+    assert_eq!(got.get("state"), Some("inner"));
+    // Okta: a `jti` already processed is refused; the query's unregistered redirect URI gets
+    // the error page, since the refused object's cannot be trusted.
+    assert_error_page(f.signed_in(&q).await, "The request object has already been used.");
+}
+
+#[tokio::test]
+async fn unsigned_or_forged_request_objects_and_request_uri_are_refused() {
+    // OpenID Connect Core §3.1.2.6: `invalid_request_object`, `request_uri_not_supported`;
+    // delivered to the query's redirect URI when it is registered, else the error page (RFC 6749
+    // §4.1.2.1).
+    let f = fixture().await;
+    jar_client(&f).await;
+    let members = json!({"client_id": JAR, "response_type": "code", "redirect_uri": WEB_CB, "state": "inner"});
+    let header = jose::b64_encode(br#"{"alg":"none"}"#);
+    let payload = jose::b64_encode(serde_json::to_vec(&members).unwrap());
+    let unsigned = format!("{header}.{payload}.");
+    let got = assert_error(
+        f.signed_in(&jar_query(&unsigned, WEB_CB)).await,
+        "invalid_request_object",
+        "The request object must be signed.",
+    );
+    assert_eq!(
+        got.get("state"),
+        Some("outer"),
+        "the query's state: the object is not trusted"
+    );
+    assert_error_page(
+        f.signed_in(&jar_query(&unsigned, "https://unregistered.example/cb"))
+            .await,
+        "The request object must be signed.",
+    );
+    let forged = jose::sign_hmac(
+        jose::HmacAlgorithm::HS256,
+        b"not-the-clients-secret-but-long-enough-too",
+        &members,
+    )
+    .unwrap();
+    assert_error(
+        f.signed_in(&jar_query(&forged, WEB_CB)).await,
+        "invalid_request_object",
+        "The request object's signature is invalid.",
+    );
+    let mismatched = request_object(&json!({"client_id": WEB, "redirect_uri": WEB_CB}));
+    assert_error(
+        f.signed_in(&jar_query(&mismatched, WEB_CB)).await,
+        "invalid_request_object",
+        "The request object's parameters do not match the request's.",
+    );
+    let by_reference = query(WEB, WEB_CB, "code", "request_uri=https%3A%2F%2Fweb.example%2Fro.jwt");
+    assert_error(
+        f.signed_in(&by_reference).await,
+        "request_uri_not_supported",
+        "The 'request_uri' parameter is not supported.",
+    );
+}
