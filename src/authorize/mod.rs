@@ -40,6 +40,9 @@
 //!   ([`EndpointRequest::with_fresh_session`]), which is accepted whatever its age, so the
 //!   resumed request does not loop back to the sign-in page. No time window stands in for that
 //!   proof: a session seconds old is not a fresh authentication.
+//! - `claims` (OpenID Connect Core §5.5) adds the standard claims it names to the ID token and
+//!   `/userinfo` when the user has them; `acr_values` (or `claims.id_token.acr`) puts the chosen
+//!   class in the tokens as `acr` ([`crate::claims`] "requested" step, Okta's `acr_values`).
 //! - `consent` in `prompt` is accepted and changes nothing (consent is not modelled).
 //! - `sessionToken` is not redeemed here: the host resolves it to a session before calling, and
 //!   otherwise gets it back in [`LoginRequired::session_token`].
@@ -244,6 +247,19 @@ impl Grants {
         match grant_type {
             GrantType::AuthorizationCode => self.code = Some(grant),
             _ => self.tokens = Some(grant),
+        }
+    }
+
+    /// Records on each grant what the request asked for beyond its scopes: the `acr` chosen for
+    /// a session authenticated by `amr`, and the individual claims of the `claims` parameter.
+    pub(crate) fn record_request(&mut self, valid: &ValidRequest<'_>, amr: &[String]) {
+        let acr = valid
+            .acr
+            .as_deref()
+            .map(|requested| crate::claims::choose_acr(requested, amr));
+        for grant in self.code.iter_mut().chain(self.tokens.iter_mut()) {
+            grant.acr.clone_from(&acr);
+            grant.requested_claims.clone_from(&valid.requested_claims);
         }
     }
 

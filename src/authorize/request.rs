@@ -6,6 +6,7 @@
 //! sent. Which response mode carries a refusal is decided by [`delivery_mode`], before the rest
 //! of the request is checked.
 
+use crate::claims::{RequestedClaims, parse_claims_parameter};
 use crate::endpoint::{Params, Reason};
 use crate::model::{Client, GrantType, OFFLINE_ACCESS, OPENID, ResponseType};
 use crate::pkce::{self, PkceError};
@@ -188,6 +189,11 @@ pub(crate) struct ValidRequest<'a> {
     pub(crate) max_age: Option<u32>,
     /// The S256 `code_challenge` (only when a code is returned).
     pub(crate) code_challenge: Option<&'a str>,
+    /// The individual claims the `claims` parameter asked for (OpenID Connect Core §5.5).
+    pub(crate) requested_claims: Option<RequestedClaims>,
+    /// The `acr` values asked for, `acr_values` first, then `claims.id_token.acr`'s; `None`
+    /// when no `acr` was asked for (OpenID Connect Core §3.1.2.1, §5.5.1.1).
+    pub(crate) acr: Option<Vec<String>>,
 }
 
 /// Checks everything about the request that needs no session, after the client and redirect
@@ -214,6 +220,7 @@ pub(crate) fn validate<'a>(params: &'a Params, client: &Client, web_origin: bool
     } else {
         None
     };
+    let (requested_claims, acr) = requested(params)?;
     Ok(ValidRequest {
         types,
         nonce,
@@ -221,7 +228,31 @@ pub(crate) fn validate<'a>(params: &'a Params, client: &Client, web_origin: bool
         prompt,
         max_age,
         code_challenge,
+        requested_claims,
+        acr,
     })
+}
+
+/// `claims` (OpenID Connect Core §5.5) and `acr_values` (§3.1.2.1): the individual claims asked
+/// for, and the `acr` values asked for, `acr_values` first.
+fn requested(params: &Params) -> Result<(Option<RequestedClaims>, Option<Vec<String>>), Reason> {
+    let parsed = match params.get("claims") {
+        Some(text) => Some(parse_claims_parameter(text).ok_or(Reason::InvalidClaimsParameter)?),
+        None => None,
+    };
+    let acr_values = params
+        .list("acr_values")
+        .map(|values| values.into_iter().map(str::to_owned).collect::<Vec<_>>());
+    let (claims, claims_acr) = match parsed {
+        Some(parsed) => (Some(parsed.claims), parsed.acr),
+        None => (None, None),
+    };
+    let acr = match (acr_values, claims_acr) {
+        (None, None) => None,
+        (values, more) => Some(values.into_iter().flatten().chain(more.into_iter().flatten()).collect()),
+    };
+    let claims = claims.filter(|claims| !claims.id_token.is_empty() || !claims.userinfo.is_empty());
+    Ok((claims, acr))
 }
 
 /// `response_type`, allowed by the client's `response_types` and `grant_types`.

@@ -455,6 +455,10 @@ pub enum Reason {
     /// No `response_type`.
     #[error("The 'response_type' parameter is required.")]
     ResponseTypeMissing,
+    /// `claims` is not a JSON object whose `id_token` and `userinfo` members name claims
+    /// (OpenID Connect Core §5.5).
+    #[error("The 'claims' parameter is invalid.")]
+    InvalidClaimsParameter,
     /// A `response_type` the client may not use; `configured` are its `response_types`.
     #[error(
         "The response type is not supported by the authorization server. Configured response types: [{}].",
@@ -577,6 +581,7 @@ impl Reason {
             | Self::BrowserRepeatedParameter
             | Self::AuthorizeParametersTooLong
             | Self::ResponseTypeMissing
+            | Self::InvalidClaimsParameter
             | Self::InvalidState
             | Self::NonceRequired
             | Self::InvalidPrompt
@@ -706,6 +711,7 @@ impl Reason {
             | Self::IllegalRedirectUri
             | Self::InvalidClientAssertionType
             | Self::InvalidIdTokenHint
+            | Self::InvalidClaimsParameter
             | Self::InvalidMaxAge
             | Self::InvalidPrompt
             | Self::InvalidState

@@ -17,6 +17,8 @@
 //!   the signing key's first;
 //! - `scopes_supported`: the system scopes and the custom scopes published to `ALL_CLIENTS`;
 //!   custom claims are never listed;
+//! - OpenID document: `claims_parameter_supported: true` and `acr_values_supported` (Okta's
+//!   classes the server can evaluate from a session's `amr`; see `crate::claims`);
 //! - `request_parameter_supported: true` with `request_object_signing_alg_values_supported`
 //!   (the HMAC algorithms and those of keys a client can register; never `none`), and
 //!   `request_uri_parameter_supported: false` (RFC 8414 §2 / OpenID Connect Discovery §3: it
@@ -217,6 +219,10 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             list(AUTH_METHODS_SUPPORTED),
         );
         put("end_session_endpoint", endpoint("logout"));
+        if document == Document::OpenId {
+            put("claims_parameter_supported", Value::Bool(true));
+            put("acr_values_supported", list(crate::claims::ACR_VALUES_SUPPORTED));
+        }
         put("request_parameter_supported", Value::Bool(true));
         put("request_uri_parameter_supported", Value::Bool(false));
         put(
@@ -291,6 +297,7 @@ mod tests {
         }
         assert_eq!(doc["registration_endpoint"], "https://id.example.com/oauth2/v1/clients");
         assert!(doc.get("userinfo_endpoint").is_none(), "OpenID document only");
+        assert!(doc.get("claims_parameter_supported").is_none(), "OpenID document only");
         for absent in [
             "device_authorization_endpoint",
             "pushed_authorization_request_endpoint",
@@ -403,6 +410,18 @@ mod tests {
             doc["id_token_signing_alg_values_supported"],
             json!(["EdDSA"]),
             "the server's key algorithm"
+        );
+        // OpenID Connect Discovery §3: the `claims` parameter is served, and the `acr` classes a
+        // request may ask for (Okta's, those evaluated from a session's `amr`).
+        assert_eq!(doc["claims_parameter_supported"], true);
+        assert_eq!(
+            doc["acr_values_supported"],
+            json!([
+                "urn:okta:loa:1fa:any",
+                "urn:okta:loa:1fa:pwd",
+                "urn:okta:loa:2fa:any",
+                "urn:okta:loa:2fa:any:ifpossible"
+            ])
         );
         let claims = doc["claims_supported"].as_array().unwrap();
         assert_eq!(claims.len(), 31);

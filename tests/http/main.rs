@@ -19,3 +19,4 @@ mod management;
 mod oauth2_flows;
 mod oidc;
 mod reauth;
+mod requested_claims;

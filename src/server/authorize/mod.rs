@@ -305,6 +305,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             };
             grants.add(new, &decision, valid.types);
         }
+        grants.record_request(valid, &session.amr);
         Ok(grants)
     }
 

@@ -1240,3 +1240,44 @@ async fn unsigned_or_forged_request_objects_and_request_uri_are_refused() {
         "The 'request_uri' parameter is not supported.",
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The `claims` parameter and `acr_values`.
+
+fn id_token_payload(got: &Delivered) -> Value {
+    let payload = got.get("id_token").unwrap().split('.').nth(1).unwrap();
+    serde_json::from_slice(&jose::b64_decode(payload).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn the_claims_parameter_and_acr_values_reach_the_id_token() {
+    // OpenID Connect Core §5.5: individually requested claims are returned when the user has
+    // them, here without the `profile` scope; §3.1.2.1 and Okta's `acr_values` ("chooses one and
+    // reflects the chosen value in any resulting tokens"). Conformance suite
+    // `oidcc-claims-essential` (response_type=id_token) and
+    // `oidcc-ensure-request-with-acr-values-succeeds`.
+    let f = fixture().await;
+    let claims = r#"{"id_token": {"given_name": {"essential": true}, "phone_number": null}}"#;
+    let encoded: String = url::form_urlencoded::byte_serialize(claims.as_bytes()).collect();
+    let extra = format!("claims={encoded}&acr_values=urn%3Aokta%3Aloa%3A2fa%3Aany+urn%3Aokta%3Aloa%3A1fa%3Apwd");
+    let q = query(SPA, SPA_CB, "id_token", &extra).replace("openid+profile+email", "openid");
+    let token = id_token_payload(&delivered(f.signed_in(&q).await));
+    assert_eq!(token["given_name"], "Ada");
+    assert!(token.get("phone_number").is_none(), "the user has none");
+    assert!(token.get("family_name").is_none(), "not requested, scope not granted");
+    assert_eq!(
+        token["acr"], "urn:okta:loa:1fa:pwd",
+        "a password session: the second value"
+    );
+
+    let plain = query(SPA, SPA_CB, "id_token", "").replace("openid+profile+email", "openid");
+    let token = id_token_payload(&delivered(f.signed_in(&plain).await));
+    assert!(token.get("acr").is_none() && token.get("given_name").is_none());
+
+    let bad = query(SPA, SPA_CB, "id_token", "claims=%5B%5D");
+    assert_error(
+        f.signed_in(&bad).await,
+        "invalid_request",
+        "The 'claims' parameter is invalid.",
+    );
+}
