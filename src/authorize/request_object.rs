@@ -13,7 +13,8 @@
 //!   `iat`, if present, are not in the future; a clock skew of
 //!   [`ASSERTION_CLOCK_SKEW`](crate::client_auth::ASSERTION_CLOCK_SKEW) is allowed as for client
 //!   assertions. A `jti`, if present, is single use (Okta), recorded with the client
-//!   assertions' `jti`s.
+//!   assertions' `jti`s once the request is answered (not when it only sends the user to sign
+//!   in, since the browser then comes back with the same object).
 //! - **Parameters** (RFC 9101 §6.3): the request object's members are the request's parameters,
 //!   its values winning over the query's; query parameters it does not hold are kept (OpenID
 //!   Connect Core §6.1). `client_id` and `response_type`, when in both, must match (§6.1).

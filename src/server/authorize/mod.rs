@@ -19,6 +19,7 @@ use super::mint::{IdTokenExtras, Identity};
 use super::state::ServerState;
 use crate::authorize::request::{self, ValidRequest};
 use crate::authorize::{self, Delivery, Grants, request_object, response};
+use crate::client_auth::AssertionUse;
 use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason, Refusal, Session};
 use crate::event::{Entity, Event};
 use crate::grant::{self, IssueContext, NewGrant};
@@ -150,7 +151,10 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                 };
             }
         };
-        let params = merged.unwrap_or(params);
+        let (params, request_object_jti) = match merged {
+            Some((merged, jti)) => (merged, jti),
+            None => (params, None),
+        };
         let delivery = match authorize::redirect_uri(&params, &client.client) {
             Ok(redirect_uri) => Delivery::new(&params, redirect_uri),
             Err(reason) => return self.authorize_untrusted(reason, Some(&client_id), now),
@@ -172,6 +176,13 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                 };
             }
         };
+        // A request object's `jti` is spent only by the request that is answered, not by the
+        // one that sent the user to sign in (the browser comes back with the same object).
+        if let Some(jti) = &request_object_jti {
+            if let Err(reason) = self.spend_request_object_jti(&client_id, jti, now).await {
+                return refuse(reason);
+            }
+        }
         match self
             .authorize_grant(&state, client, &valid, &delivery, session, now)
             .await
@@ -193,14 +204,15 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     }
 
     /// `request_uri` → refuse; `request` → load the client's HMAC key if its algorithm needs one
-    /// → verify → record its `jti` → the merged parameters. `None` without a request object.
+    /// → verify → the merged parameters and the `jti` to spend once the request is answered.
+    /// `None` without a request object.
     async fn authorize_request_object(
         &self,
         state: &ServerState,
         params: &Params,
         client: &ClientRecord,
         now: OffsetDateTime,
-    ) -> Result<Option<Params>, Reason> {
+    ) -> Result<Option<(Params, Option<AssertionUse>)>, Reason> {
         request_object::refuse_request_uri(params)?;
         let Some(request) = params.get("request") else {
             return Ok(None);
@@ -211,14 +223,23 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             request_object::KeyKind::Registered => None,
         };
         let verified = request_object::verify(request, client, secret.as_ref(), &state.issuer, now)?;
-        if let Some(jti) = &verified.jti {
-            let first_use = self
-                .grants
-                .record_assertion_jti(client_id, &jti.jti, jti.expires_at, now)
-                .await?;
-            request_object::single_use(first_use)?;
-        }
-        request_object::merge(params, &verified.members).map(Some)
+        let merged = request_object::merge(params, &verified.members)?;
+        Ok(Some((merged, verified.jti)))
+    }
+
+    /// Records a request object's `jti` as used → decide (Okta: a `jti` already processed is
+    /// refused).
+    async fn spend_request_object_jti(
+        &self,
+        client_id: &str,
+        jti: &AssertionUse,
+        now: OffsetDateTime,
+    ) -> Result<(), Reason> {
+        let first_use = self
+            .grants
+            .record_assertion_jti(client_id, &jti.jti, jti.expires_at, now)
+            .await?;
+        request_object::single_use(first_use)
     }
 
     /// The 400 error page for a request whose client or redirect URI cannot be trusted, recorded

@@ -1169,7 +1169,7 @@ async fn a_signed_request_objects_parameters_are_used() {
     // query URI values".
     let f = fixture().await;
     jar_client(&f).await;
-    let members = json!({
+    let mut members = json!({
         "iss": JAR, "aud": "https://id.example.com/oauth2/default",
         "client_id": JAR, "response_type": "code", "redirect_uri": WEB_CB, "state": "inner",
         "scope": "openid profile", "nonce": "n-1", "jti": "jar-1"
@@ -1179,15 +1179,23 @@ async fn a_signed_request_objects_parameters_are_used() {
         .openid_configuration("default", &EndpointRequest::get(""))
         .await;
     let issuer = issuer.json_body().unwrap()["issuer"].as_str().unwrap().to_owned();
-    let mut members = members;
     members["aud"] = json!(issuer);
     let q = jar_query(&request_object(&members), "https://unregistered.example/cb");
     let got = delivered(f.signed_in(&q).await);
     assert!(got.get("code").is_some(), "{got:?}");
     assert_eq!(got.get("state"), Some("inner"));
-    // Okta: a `jti` already processed is refused; the query's unregistered redirect URI gets
-    // the error page, since the refused object's cannot be trusted.
-    assert_error_page(f.signed_in(&q).await, "The request object has already been used.");
+    // Okta: a `jti` already processed is refused, at the (trusted) redirect URI of the object.
+    let got = assert_error(
+        f.signed_in(&q).await,
+        "invalid_request_object",
+        "The request object has already been used.",
+    );
+    assert_eq!(got.get("state"), Some("inner"));
+    // Asking the user to sign in does not spend it: the browser comes back with the same object.
+    members["jti"] = json!("jar-2");
+    let q = jar_query(&request_object(&members), WEB_CB);
+    assert!(matches!(f.authorize(&q, None).await, AuthorizeOutcome::NeedsLogin(_)));
+    assert!(delivered(f.signed_in(&q).await).get("code").is_some());
 }
 
 #[tokio::test]
