@@ -368,7 +368,7 @@ fn expect_method(registered: TokenEndpointAuthMethod, used: TokenEndpointAuthMet
 }
 
 /// Checks a presented secret against the record's digest (constant time) and expiry.
-fn check_secret(client: &ClientRecord, secret: &str, now: OffsetDateTime) -> Result<(), Reason> {
+pub(crate) fn check_secret(client: &ClientRecord, secret: &str, now: OffsetDateTime) -> Result<(), Reason> {
     let Some(hash) = client.client_secret_hash.as_ref() else {
         return Err(Reason::ClientHasNoSecret);
     };
@@ -386,7 +386,7 @@ fn check_secret(client: &ClientRecord, secret: &str, now: OffsetDateTime) -> Res
 
 /// Verifies a `private_key_jwt` assertion with the client's registered `jwks`: by `kid`, or with
 /// the only key when the assertion carries none.
-fn verify_with_registered_keys(
+pub(crate) fn verify_with_registered_keys(
     client: &ClientRecord,
     assertion: &str,
 ) -> Result<Result<jose::Verified, JoseError>, Reason> {

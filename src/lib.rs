@@ -210,4 +210,4 @@ mod validity;
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
-pub use server::{AuthServer, AuthServerBuilder, AuthorizeOutcome, LoginRequired, LogoutOutcome};
+pub use server::{AuthServer, AuthServerBuilder, AuthorizeOutcome, LoginReason, LoginRequired, LogoutOutcome};

@@ -146,7 +146,7 @@ impl Issuer {
         match self.server.authorize("default", &EndpointRequest::get(&query)).await {
             AuthorizeOutcome::NeedsLogin(login) => {
                 assert_eq!(login.client_id, client_id);
-                assert!(!login.reauthenticate);
+                assert_eq!(login.reason, authserver::LoginReason::NoSession);
             }
             other => panic!("expected NeedsLogin without a session, got {other:?}"),
         }

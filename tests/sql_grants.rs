@@ -44,6 +44,8 @@ fn grant(id: &str) -> Grant {
         refresh_token_window_minutes: 10080,
         auth_time: Some(NOW),
         amr: vec!["pwd".into()],
+        acr: None,
+        requested_claims: None,
         issued_at: NOW,
     }
 }

@@ -277,6 +277,7 @@ impl Setup {
             form: form.as_deref(),
             authorization: authorization.as_deref(),
             session: request.session.then_some(&session),
+            fresh_session: false,
         };
         let server = self.issuer.server();
         let id = request.server.as_str();

@@ -10,12 +10,14 @@
 //!    the answer is a 400 HTML error page: **never a redirect** (RFC 6749 §4.1.2.1), since the
 //!    client cannot be trusted to receive it. A repeated or oversized parameter is refused the
 //!    same way.
-//! 2. Everything else is delivered to the client by the response mode, with `error`,
-//!    `error_description` and `state` (only when `state` itself is valid): `request`, then
+//! 2. `request_uri` is refused and a `request` object verified and merged into the parameters
+//!    ([`request_object`]). Everything else is delivered to the client by the response mode, with
+//!    `error`, `error_description` and `state` (only when `state` itself is valid):
 //!    `response_type` (allowed by the client's `response_types` and `grant_types`),
 //!    `response_mode`, `state`, `scope`, `nonce`, `prompt`, `max_age`, PKCE ([`request`]).
-//! 3. The session: none, or too old for `prompt=login` / `max_age` → [`LoginRequired`] (or
-//!    `login_required` for `prompt=none`).
+//! 3. The session: none, `prompt=login`, or older than `max_age` → [`LoginRequired`] with its
+//!    [`LoginReason`] (or `login_required` for `prompt=none`), unless the host authenticated the
+//!    user in answer to this very request ([`EndpointRequest::fresh_session`]).
 //! 4. The user must be `ACTIVE` and assigned to the client; then the access policies are
 //!    evaluated (`authorization_code` for a code, `implicit` for tokens, both for hybrid).
 //! 5. Issue: the code (stored as a hash with its grant, [`AUTHORIZATION_CODE_LIFETIME`]), the
@@ -24,22 +26,36 @@
 //!
 //! # Choices where Okta is silent
 //!
-//! - `nonce` is required whenever tokens come back from `/authorize` (`token` or `id_token`), as
-//!   Okta's error text says.
+//! - `nonce` is required when an ID token comes back from `/authorize` (OpenID Connect Core
+//!   §3.2.2.1, §3.3.2.11); Okta's error text, kept, also names `token`, but `code token` and
+//!   `token` need none.
+//! - `state` is any VSCHAR (RFC 6749 Appendix A.5), a superset of Okta's documented alphabet, at
+//!   most [`MAX_STATE_LEN`](request::MAX_STATE_LEN) bytes.
 //! - `okta_post_message` is refused for the pure code flow but allowed for hybrid, and only for
 //!   `http`/`https` redirect URIs, whose origin is the message's `targetOrigin`.
-//! - `prompt=login` and `max_age`: a session whose `auth_time` is within [`FRESH_LOGIN_WINDOW`]
-//!   of now satisfies both, so the request the host repeats right after signing the user in is
-//!   accepted instead of asking for a login again. Otherwise `prompt=login` always asks, and
-//!   `max_age` asks when the session is older.
+//! - `prompt=login` and `max_age` (OpenID Connect Core §3.1.2.1): an existing session never
+//!   satisfies `prompt=login`, nor `max_age` once older than it; the outcome asks the host to
+//!   authenticate the user afresh ([`LoginReason::PromptLogin`], [`LoginReason::MaxAge`]). The
+//!   host then resumes the request with the new session marked as authenticated in answer to it
+//!   ([`EndpointRequest::with_fresh_session`]), which is accepted whatever its age, so the
+//!   resumed request does not loop back to the sign-in page. No time window stands in for that
+//!   proof: a session seconds old is not a fresh authentication.
+//! - `claims` (OpenID Connect Core §5.5) adds the standard claims it names to the ID token and
+//!   `/userinfo` when the user has them; `acr_values` (or `claims.id_token.acr`) puts the chosen
+//!   class in the tokens as `acr` ([`crate::claims`] "requested" step, Okta's `acr_values`).
 //! - `consent` in `prompt` is accepted and changes nothing (consent is not modelled).
 //! - `sessionToken` is not redeemed here: the host resolves it to a session before calling, and
 //!   otherwise gets it back in [`LoginRequired::session_token`].
 //! - A session naming an unknown or inactive user is refused with `access_denied`, not sent back
 //!   to the login page (which could loop).
-//! - Request objects (`request`, `request_uri`) are refused with `invalid_request`.
+//! - Request objects: `request` is verified with the client's keys and its members become the
+//!   request's parameters ([`request_object`]), before `redirect_uri` is checked, so the request
+//!   object's `redirect_uri` is the one used (OpenID Connect Core §6.1). A request object that
+//!   does not verify is `invalid_request_object`, delivered to the query's `redirect_uri` when it
+//!   is registered, else on the error page. `request_uri` is `request_uri_not_supported`.
 
 pub(crate) mod request;
+pub(crate) mod request_object;
 pub(crate) mod response;
 
 use time::{Duration, OffsetDateTime};
@@ -51,6 +67,7 @@ use crate::grant::{self, NewGrant};
 use crate::model::{Client, ClientRecord, GrantType, OFFLINE_ACCESS, User};
 use crate::policy::Decision;
 use crate::secret::AuthorizationCode;
+use crate::server::LoginReason;
 use crate::store::grants::{AuthorizationCodeRecord, Grant, GrantId};
 use crate::{AuthorizeOutcome, LoginRequired};
 use request::{ResponseMode, ResponseTypes, ValidRequest};
@@ -58,10 +75,6 @@ use request::{ResponseMode, ResponseTypes, ValidRequest};
 /// How long an authorization code lives (Okta: 300 s; RFC 6749 §4.1.2 recommends at most ten
 /// minutes).
 pub(crate) const AUTHORIZATION_CODE_LIFETIME: Duration = Duration::seconds(300);
-
-/// A sign-in this recent satisfies `prompt=login` and any `max_age`: the host repeats the
-/// authorization request right after signing the user in, and that request must not ask again.
-pub(crate) const FRESH_LOGIN_WINDOW: Duration = Duration::seconds(30);
 
 /// The authorization request's parameters: the query, or the form of a `POST` (OpenID Connect
 /// Core §3.1.2.1), each sent once (RFC 6749 §3.1) and within the endpoint's limit.
@@ -104,7 +117,7 @@ pub(crate) struct Delivery<'a> {
     pub(crate) redirect_uri: Url,
     /// How the parameters travel.
     pub(crate) mode: ResponseMode,
-    /// The request's `state`, only if valid by Okta's rule.
+    /// The request's `state`, only if valid ([`request::valid_state`]).
     pub(crate) state: Option<&'a str>,
     /// Whether the redirect URI has an http(s) origin to post messages to.
     pub(crate) web_origin: bool,
@@ -138,33 +151,36 @@ impl<'a> Delivery<'a> {
     }
 }
 
-/// The session, if there is one recent enough at `now` for `prompt=login` and `max_age`
-/// (OpenID Connect Core §3.1.2.1), a sign-in within [`FRESH_LOGIN_WINDOW`] satisfying both.
+/// The session, if it may be used at `now` (OpenID Connect Core §3.1.2.1), else why the user
+/// must sign in: there is none, `prompt=login` asks for a new authentication, or the session's
+/// `auth_time` is more than `max_age` seconds ago. A session the host established in answer to
+/// this request (`fresh`) is always usable: it is the re-authentication the request asked for.
 pub(crate) fn usable_session<'s>(
     session: Option<&'s Session>,
+    fresh: bool,
     valid: &ValidRequest<'_>,
     now: OffsetDateTime,
-) -> Option<&'s Session> {
-    let session = session?;
-    let age = now - session.auth_time;
-    let limit = match (valid.prompt.login, valid.max_age) {
-        (true, _) => Some(Duration::ZERO),
-        (false, Some(max_age)) => Some(Duration::seconds(i64::from(max_age))),
-        (false, None) => None,
-    };
-    match limit {
-        Some(limit) if age > limit.max(FRESH_LOGIN_WINDOW) => None,
-        _ => Some(session),
+) -> Result<&'s Session, LoginReason> {
+    let session = session.ok_or(LoginReason::NoSession)?;
+    if fresh {
+        return Ok(session);
+    }
+    if valid.prompt.login {
+        return Err(LoginReason::PromptLogin);
+    }
+    match valid.max_age {
+        Some(max_age) if now - session.auth_time > Duration::seconds(i64::from(max_age)) => Err(LoginReason::MaxAge),
+        _ => Ok(session),
     }
 }
 
 /// No usable session: `login_required` for `prompt=none` (OpenID Connect Core §3.1.2.6), else
-/// what the host needs to sign the user in.
+/// what the host needs to sign the user in, and why.
 pub(crate) fn login_required(
     params: &Params,
     valid: &ValidRequest<'_>,
     client_id: &str,
-    has_session: bool,
+    reason: LoginReason,
 ) -> Result<LoginRequired, Reason> {
     if valid.prompt.none {
         return Err(Reason::LoginRequired);
@@ -180,7 +196,7 @@ pub(crate) fn login_required(
             .filter(|display| matches!(*display, "page" | "popup"))
             .map(str::to_owned),
         session_token: owned("sessionToken"),
-        reauthenticate: has_session,
+        reason,
         max_age: valid.max_age,
     })
 }
@@ -231,6 +247,19 @@ impl Grants {
         match grant_type {
             GrantType::AuthorizationCode => self.code = Some(grant),
             _ => self.tokens = Some(grant),
+        }
+    }
+
+    /// Records on each grant what the request asked for beyond its scopes: the `acr` chosen for
+    /// a session authenticated by `amr`, and the individual claims of the `claims` parameter.
+    pub(crate) fn record_request(&mut self, valid: &ValidRequest<'_>, amr: &[String]) {
+        let acr = valid
+            .acr
+            .as_deref()
+            .map(|requested| crate::claims::choose_acr(requested, amr));
+        for grant in self.code.iter_mut().chain(self.tokens.iter_mut()) {
+            grant.acr.clone_from(&acr);
+            grant.requested_claims.clone_from(&valid.requested_claims);
         }
     }
 

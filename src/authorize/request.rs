@@ -6,6 +6,7 @@
 //! sent. Which response mode carries a refusal is decided by [`delivery_mode`], before the rest
 //! of the request is checked.
 
+use crate::claims::{RequestedClaims, parse_claims_parameter};
 use crate::endpoint::{Params, Reason};
 use crate::model::{Client, GrantType, OFFLINE_ACCESS, OPENID, ResponseType};
 use crate::pkce::{self, PkceError};
@@ -130,11 +131,15 @@ pub(crate) fn delivery_mode(params: &Params, web_origin: bool) -> ResponseMode {
     }
 }
 
-/// Okta's `state` rule: alphanumerics, comma, period, underscore and hyphen.
+/// The longest `state` accepted, in bytes. Okta documents none; this leaves room for the JWTs
+/// some clients use as `state` while bounding what is echoed back.
+pub(crate) const MAX_STATE_LEN: usize = 2048;
+
+/// `state` (RFC 6749 Appendix A.5): one or more VSCHAR (`%x20-7E`), at most [`MAX_STATE_LEN`]
+/// bytes. A superset of Okta's documented alphabet (alphanumerics, comma, period, underscore and
+/// hyphen), so every Okta client is accepted; the OpenID conformance suite sends `-._~` too.
 pub(crate) fn valid_state(state: &str) -> bool {
-    state
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b',' | b'.' | b'_' | b'-'))
+    !state.is_empty() && state.len() <= MAX_STATE_LEN && state.bytes().all(|b| (0x20..=0x7e).contains(&b))
 }
 
 /// `prompt` values (OpenID Connect Core §3.1.2.1); `consent` is accepted, and since consent is
@@ -173,7 +178,7 @@ impl Prompt {
 pub(crate) struct ValidRequest<'a> {
     /// What to return.
     pub(crate) types: ResponseTypes,
-    /// `nonce` (required when tokens are returned).
+    /// `nonce` (required when an ID token is returned from `/authorize`).
     pub(crate) nonce: Option<&'a str>,
     /// Requested scopes; `None` when `scope` was omitted (the defaults apply). `offline_access` is
     /// already removed when no code is returned.
@@ -184,15 +189,17 @@ pub(crate) struct ValidRequest<'a> {
     pub(crate) max_age: Option<u32>,
     /// The S256 `code_challenge` (only when a code is returned).
     pub(crate) code_challenge: Option<&'a str>,
+    /// The individual claims the `claims` parameter asked for (OpenID Connect Core §5.5).
+    pub(crate) requested_claims: Option<RequestedClaims>,
+    /// The `acr` values asked for, `acr_values` first, then `claims.id_token.acr`'s; `None`
+    /// when no `acr` was asked for (OpenID Connect Core §3.1.2.1, §5.5.1.1).
+    pub(crate) acr: Option<Vec<String>>,
 }
 
 /// Checks everything about the request that needs no session, after the client and redirect
 /// URI were found trustworthy. `web_origin` tells whether the redirect URI has an http(s)
 /// origin to post messages to.
 pub(crate) fn validate<'a>(params: &'a Params, client: &Client, web_origin: bool) -> Result<ValidRequest<'a>, Reason> {
-    if params.contains("request") || params.contains("request_uri") {
-        return Err(Reason::RequestObjectNotSupported);
-    }
     let types = response_types(params, client)?;
     check_response_mode(params, types, web_origin)?;
     if !params.get("state").is_some_and(valid_state) {
@@ -200,7 +207,7 @@ pub(crate) fn validate<'a>(params: &'a Params, client: &Client, web_origin: bool
     }
     let scopes = requested_scopes(params, types)?;
     let nonce = params.get("nonce");
-    if types.returns_tokens() && nonce.is_none() {
+    if types.id_token && nonce.is_none() {
         return Err(Reason::NonceRequired);
     }
     let prompt = Prompt::parse(params.get("prompt")).ok_or(Reason::InvalidPrompt)?;
@@ -213,6 +220,7 @@ pub(crate) fn validate<'a>(params: &'a Params, client: &Client, web_origin: bool
     } else {
         None
     };
+    let (requested_claims, acr) = requested(params)?;
     Ok(ValidRequest {
         types,
         nonce,
@@ -220,7 +228,31 @@ pub(crate) fn validate<'a>(params: &'a Params, client: &Client, web_origin: bool
         prompt,
         max_age,
         code_challenge,
+        requested_claims,
+        acr,
     })
+}
+
+/// `claims` (OpenID Connect Core §5.5) and `acr_values` (§3.1.2.1): the individual claims asked
+/// for, and the `acr` values asked for, `acr_values` first.
+fn requested(params: &Params) -> Result<(Option<RequestedClaims>, Option<Vec<String>>), Reason> {
+    let parsed = match params.get("claims") {
+        Some(text) => Some(parse_claims_parameter(text).ok_or(Reason::InvalidClaimsParameter)?),
+        None => None,
+    };
+    let acr_values = params
+        .list("acr_values")
+        .map(|values| values.into_iter().map(str::to_owned).collect::<Vec<_>>());
+    let (claims, claims_acr) = match parsed {
+        Some(parsed) => (Some(parsed.claims), parsed.acr),
+        None => (None, None),
+    };
+    let acr = match (acr_values, claims_acr) {
+        (None, None) => None,
+        (values, more) => Some(values.into_iter().flatten().chain(more.into_iter().flatten()).collect()),
+    };
+    let claims = claims.filter(|claims| !claims.id_token.is_empty() || !claims.userinfo.is_empty());
+    Ok((claims, acr))
 }
 
 /// `response_type`, allowed by the client's `response_types` and `grant_types`.
@@ -336,12 +368,20 @@ mod tests {
     }
 
     #[test]
-    fn state_rule_is_oktas() {
-        // Reference §4.2: alphanumerics, comma, period, underscore and hyphen.
+    fn state_is_any_vschar_within_the_limit() {
+        // RFC 6749 Appendix A.5: `state = 1*VSCHAR`, VSCHAR = %x20-7E. Okta's documented
+        // alphabet (reference §4.2) is a subset; the conformance suite's `CreateRandomStateValue`
+        // sends 124 alphanumerics and `-._~`.
         assert!(valid_state("aZ09,._-"));
-        for bad in ["a b", "a<b", "a\"", "a%", "é", "a/b", "a=b"] {
+        let suite = format!("{}-._~", "a".repeat(124));
+        assert!(valid_state(&suite));
+        let every_vschar: String = (0x20u8..=0x7e).map(char::from).collect();
+        assert!(valid_state(&every_vschar));
+        assert!(valid_state(&"s".repeat(MAX_STATE_LEN)));
+        for bad in ["", "a\tb", "a\nb", "é", "a\u{7f}"] {
             assert!(!valid_state(bad), "{bad:?}");
         }
+        assert!(!valid_state(&"s".repeat(MAX_STATE_LEN + 1)), "longer than the limit");
     }
 
     #[test]

@@ -79,9 +79,12 @@ fn only_an_active_client_and_a_registered_redirect_uri_are_trusted() {
 
 #[test]
 fn errors_go_back_with_a_valid_state_only() {
-    let query = "state=a%20b&response_type=code";
+    let query = "state=a%0Ab&response_type=code";
     let delivery = Delivery::new(Box::leak(Box::new(params(query))), Url::parse(CALLBACK).unwrap());
-    assert_eq!(delivery.state, None, "a state outside Okta's characters is not echoed");
+    assert_eq!(
+        delivery.state, None,
+        "a state that is not VSCHAR is not echoed (RFC 6749 Appendix A.5)"
+    );
     let AuthorizeOutcome::Respond(response) = delivery.error(&Reason::InvalidState.error()) else {
         panic!("a response");
     };
@@ -96,35 +99,68 @@ fn errors_go_back_with_a_valid_state_only() {
 
 #[test]
 fn a_session_is_usable_unless_prompt_login_or_max_age_asks_again() {
-    // OpenID Connect Core §3.1.2.1 (prompt=login, max_age), with a fresh sign-in accepted.
+    // OpenID Connect Core §3.1.2.1: `prompt=login` — "The Authorization Server SHOULD prompt
+    // the End-User for reauthentication"; `max_age` — "If the elapsed time is greater than this
+    // value, the OP MUST attempt to actively re-authenticate the End-User." No window lets a
+    // recent session stand in for that: only a session the host established in answer to the
+    // request (`fresh`) does.
     let validate = |query: &str| {
         let params: &'static Params = Box::leak(Box::new(params(query)));
         request::validate(params, &client("ACTIVE").client, true).unwrap()
     };
     let plain = validate("response_type=code&state=s");
     let old = session(NOW - Duration::days(1));
-    assert!(usable_session(Some(&old), &plain, NOW).is_some());
-    assert!(usable_session(None, &plain, NOW).is_none());
+    let just_now = session(NOW - Duration::seconds(1));
+    assert!(usable_session(Some(&old), false, &plain, NOW).is_ok());
+    assert_eq!(usable_session(None, false, &plain, NOW), Err(LoginReason::NoSession));
+    assert_eq!(usable_session(None, true, &plain, NOW), Err(LoginReason::NoSession));
     let login = validate("response_type=code&state=s&prompt=login");
-    assert!(usable_session(Some(&old), &login, NOW).is_none());
-    let fresh = session(NOW - FRESH_LOGIN_WINDOW);
-    assert!(usable_session(Some(&fresh), &login, NOW).is_some(), "just signed in");
+    assert_eq!(
+        usable_session(Some(&old), false, &login, NOW),
+        Err(LoginReason::PromptLogin)
+    );
+    assert_eq!(
+        usable_session(Some(&just_now), false, &login, NOW),
+        Err(LoginReason::PromptLogin),
+        "a session one second old is not a new authentication"
+    );
+    assert!(
+        usable_session(Some(&just_now), true, &login, NOW).is_ok(),
+        "authenticated for this request"
+    );
     let max_age = validate("response_type=code&state=s&max_age=3600");
-    assert!(usable_session(Some(&session(NOW - Duration::seconds(3600))), &max_age, NOW).is_some());
-    assert!(usable_session(Some(&session(NOW - Duration::seconds(3601))), &max_age, NOW).is_none());
+    assert!(usable_session(Some(&session(NOW - Duration::seconds(3600))), false, &max_age, NOW).is_ok());
+    assert_eq!(
+        usable_session(Some(&session(NOW - Duration::seconds(3601))), false, &max_age, NOW),
+        Err(LoginReason::MaxAge)
+    );
+    let one = validate("response_type=code&state=s&max_age=1");
+    assert_eq!(
+        usable_session(Some(&session(NOW - Duration::seconds(2))), false, &one, NOW),
+        Err(LoginReason::MaxAge),
+        "the conformance suite's oidcc-max-age-1 waits two seconds"
+    );
+    assert!(usable_session(Some(&session(NOW - Duration::seconds(2))), true, &one, NOW).is_ok());
+    let zero = validate("response_type=code&state=s&max_age=0");
+    assert_eq!(
+        usable_session(Some(&just_now), false, &zero, NOW),
+        Err(LoginReason::MaxAge)
+    );
 
     let query = "response_type=code&state=s&prompt=none";
     let none = validate(query);
     assert!(matches!(
-        login_required(&params(query), &none, "0oaweb", false),
+        login_required(&params(query), &none, "0oaweb", LoginReason::NoSession),
         Err(Reason::LoginRequired)
     ));
     let query = "response_type=code&state=s&login_hint=ada&display=wap&max_age=60";
     let hinted = validate(query);
-    let needed = login_required(&params(query), &hinted, "0oaweb", true).unwrap();
+    let needed = login_required(&params(query), &hinted, "0oaweb", LoginReason::MaxAge).unwrap();
     assert_eq!(needed.login_hint.as_deref(), Some("ada"));
     assert_eq!(needed.display, None, "only page and popup");
-    assert!(needed.reauthenticate);
+    assert_eq!(needed.reason, LoginReason::MaxAge);
+    assert!(needed.reason.reauthenticate());
+    assert!(!LoginReason::NoSession.reauthenticate());
     assert_eq!(needed.max_age, Some(60));
 }
 

@@ -65,7 +65,8 @@ where
 }
 
 /// `POST /login` from the sign-in page: a session cookie and back to the authorization request
-/// (`303`), or the page again (`401`).
+/// (`303`), the session marked as a fresh authentication for that request, or the page again
+/// (`401`).
 pub(crate) async fn login<C, D, G>(State(shared): SharedState<C, D, G>, request: Request) -> Response
 where
     C: ConfigStore + 'static,
@@ -94,7 +95,9 @@ where
         };
         let password = param(&form, "password").unwrap_or_default();
         let mut response = match shared.check_password(&username, &password).await {
-            Some(user) => match shared.sessions.start(&user.id, shared.clock.now()) {
+            // The new session answers the request it returns to: marked fresh for it, so that a
+            // `prompt=login` or `max_age` request is not sent back to this page.
+            Some(user) => match shared.sessions.start(&user.id, shared.clock.now(), Some(&return_to)) {
                 Some((cookie, _)) => {
                     if let Some(old) = shared.sessions.of_request(&parts) {
                         shared.sessions.end(&old.id);
@@ -113,6 +116,7 @@ where
                     return_to: &return_to,
                     username: Some(&username),
                     failed: true,
+                    reauthenticate: false,
                 };
                 let page = shared.sign_in_page.render(&form);
                 html(

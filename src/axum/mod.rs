@@ -82,7 +82,9 @@
 //!    `X-Rate-Limit-*` headers and any `Set-Cookie`.
 //!
 //! Two outcomes need the host: [`AuthorizeOutcome::NeedsLogin`](crate::AuthorizeOutcome) (show a
-//! sign-in page, come back to the same request with a session), and
+//! sign-in page, come back to the same request with the new session, marked
+//! [fresh](crate::endpoint::EndpointRequest::with_fresh_session) for that request so that
+//! `prompt=login` and `max_age` are answered without asking again), and
 //! [`LogoutOutcome::end_session`](crate::LogoutOutcome) (forget the session). The files of this
 //! module each do one of those jobs: `wire` (the conversions), `routes` (the OAuth endpoints and
 //! the management API), `authn` (passwords, session tokens and the sign-in post), `sessions`,

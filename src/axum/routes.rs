@@ -247,7 +247,8 @@ where
 }
 
 /// `/v1/authorize`: redeems a `sessionToken` or finds the browser's session, and shows the
-/// sign-in page when the library asks for a login.
+/// sign-in page when the library asks for a login. A session the sign-in page started for this
+/// very request is handed over as fresh (`EndpointRequest::with_fresh_session`), once.
 async fn authorize<C, D, G>(
     State(shared): SharedState<C, D, G>,
     ServerId(server): ServerId,
@@ -289,21 +290,29 @@ where
         Ok(reservation) => reservation,
         Err(response) => return *response,
     };
+    // The request as the sign-in page returns to it, without the spent session token: a session
+    // marked fresh for exactly this request answered its `prompt=login` or `max_age`.
+    let target = return_to(parts.uri.path(), input);
     // A `sessionToken` decides the session: a spent, expired or unknown one signs nobody in,
-    // even when the browser has a session of its own (it may be another user's).
-    let (session, new_cookie) = match param(input, "sessionToken") {
+    // even when the browser has a session of its own (it may be another user's). A redeemed one
+    // is a new authentication made for this request (Okta's API-based sign-in flow).
+    let (session, fresh, new_cookie) = match param(input, "sessionToken") {
         Some(token) => match shared.sessions.redeem(&token) {
             Some((cookie, redeemed)) => {
                 if let Some(old) = shared.sessions.of_request(&parts) {
                     shared.sessions.end(&old.id);
                 }
-                (Some(redeemed), Some(set_cookie(&cookie)))
+                (Some(redeemed), true, Some(set_cookie(&cookie)))
             }
-            None => (None, None),
+            None => (None, false, None),
         },
-        None => (shared.sessions.of_request(&parts), None),
+        None => match shared.sessions.of_authorize_request(&parts, &target) {
+            Some((session, fresh)) => (Some(session), fresh, None),
+            None => (None, false, None),
+        },
     };
     let request = match &session {
+        Some(session) if fresh => request.with_fresh_session(session),
         Some(session) => request.with_session(session),
         None => request,
     };
@@ -317,13 +326,14 @@ where
     let mut response = match outcome {
         AuthorizeOutcome::Respond(response) => respond(response),
         AuthorizeOutcome::NeedsLogin(login) => {
-            // Back to the same request after signing in, without the spent session token.
-            let return_to = return_to(parts.uri.path(), input);
+            // Back to the same request after signing in; the sign-in asks for the credentials
+            // whether or not the browser has a session, and `/login` replaces that session.
             let form = SignInForm {
                 action: LOGIN_PATH,
-                return_to: &return_to,
+                return_to: &target,
                 username: login.login_hint.as_deref(),
                 failed: false,
+                reauthenticate: login.reason.reauthenticate(),
             };
             let page = shared.sign_in_page.render(&form);
             html(

@@ -5,6 +5,11 @@
 //!   exchanged at `/v1/authorize?sessionToken=…` for a session.
 //! - A **session** is the `authserver_sid` cookie: valid two hours from sign-in (Okta's default maximum
 //!   session lifetime), ended by `/v1/logout`.
+//! - A **fresh mark** is the proof that a session's sign-in answered one authorization request:
+//!   the sign-in form's post marks the new session with the request it returns to, and the first
+//!   `/authorize` of exactly that request takes the mark and tells the library the session is
+//!   a new authentication (`prompt=login`, `max_age`; OpenID Connect Core §3.1.2.1). The mark
+//!   stays on this side: the browser cannot forge it, and it works once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -31,10 +36,18 @@ struct Pending {
     auth_time: OffsetDateTime,
 }
 
+/// A live session and, until the request it answered comes back, its fresh mark.
+struct Entry {
+    session: Session,
+    /// The authorization request (`path?query`, as the sign-in form's `return_to`) the session's
+    /// sign-in answered, until that request takes the mark.
+    fresh_for: Option<String>,
+}
+
 /// The host's sessions and pending session tokens.
 pub(crate) struct Sessions {
     clock: Arc<dyn Clock>,
-    sessions: Mutex<HashMap<SecretHash, Session>>,
+    sessions: Mutex<HashMap<SecretHash, Entry>>,
     tokens: Mutex<HashMap<SecretHash, Pending>>,
 }
 
@@ -83,11 +96,18 @@ impl Sessions {
         if self.clock.now() - pending.auth_time >= SESSION_TOKEN_LIFETIME {
             return None;
         }
-        self.start(&pending.user_id, pending.auth_time)
+        self.start(&pending.user_id, pending.auth_time, None)
     }
 
-    /// Starts a session for `user_id`, who signed in with a password at `auth_time`.
-    pub(crate) fn start(&self, user_id: &str, auth_time: OffsetDateTime) -> Option<(String, Session)> {
+    /// Starts a session for `user_id`, who signed in with a password at `auth_time`, marked
+    /// fresh for the authorization request `fresh_for` (its `path?query`) if the sign-in answered
+    /// one.
+    pub(crate) fn start(
+        &self,
+        user_id: &str,
+        auth_time: OffsetDateTime,
+        fresh_for: Option<&str>,
+    ) -> Option<(String, Session)> {
         let cookie = random_token()?;
         let hash = SecretHash::of(&cookie);
         let session = Session {
@@ -98,30 +118,54 @@ impl Sessions {
         };
         let now = self.clock.now();
         let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
-        sessions.retain(|_, s| now - s.auth_time < SESSION_LIFETIME);
-        sessions.insert(hash, session.clone());
+        sessions.retain(|_, entry| now - entry.session.auth_time < SESSION_LIFETIME);
+        let entry = Entry {
+            session: session.clone(),
+            fresh_for: fresh_for.map(str::to_owned),
+        };
+        sessions.insert(hash, entry);
         Some((cookie, session))
     }
 
     /// The live session of a cookie value.
     pub(crate) fn get(&self, cookie: &str) -> Option<Session> {
-        let session = self
-            .sessions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&SecretHash::of(cookie))
-            .cloned()?;
-        (self.clock.now() - session.auth_time < SESSION_LIFETIME).then_some(session)
+        self.get_for(cookie, None).map(|(session, _)| session)
     }
 
-    /// The live session of the request's cookie, if any.
-    pub(crate) fn of_request(&self, parts: &Parts) -> Option<Session> {
+    /// The live session of a cookie value and whether it is fresh for the authorization request
+    /// `target` (`path?query`): if its mark names `target`, the mark is taken (it works once).
+    fn get_for(&self, cookie: &str, target: Option<&str>) -> Option<(Session, bool)> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = sessions.get_mut(&SecretHash::of(cookie))?;
+        if self.clock.now() - entry.session.auth_time >= SESSION_LIFETIME {
+            return None;
+        }
+        let fresh = target.is_some() && entry.fresh_for.as_deref() == target;
+        if fresh {
+            entry.fresh_for = None;
+        }
+        Some((entry.session.clone(), fresh))
+    }
+
+    /// The session cookie among the request's `Cookie` headers.
+    fn cookie_of(parts: &Parts) -> Option<&str> {
         let cookies = parts
             .headers
             .get_all(COOKIE_HEADER)
             .iter()
             .filter_map(|value| value.to_str().ok());
-        cookie_value(cookies).and_then(|cookie| self.get(cookie))
+        cookie_value(cookies)
+    }
+
+    /// The live session of the request's cookie, if any.
+    pub(crate) fn of_request(&self, parts: &Parts) -> Option<Session> {
+        Self::cookie_of(parts).and_then(|cookie| self.get(cookie))
+    }
+
+    /// The live session of the request's cookie, if any, and whether its sign-in answered the
+    /// authorization request `target` (`path?query`), taking the fresh mark if so.
+    pub(crate) fn of_authorize_request(&self, parts: &Parts, target: &str) -> Option<(Session, bool)> {
+        Self::cookie_of(parts).and_then(|cookie| self.get_for(cookie, Some(target)))
     }
 
     /// Ends the session whose [`Session::id`] is `id`.
@@ -129,7 +173,7 @@ impl Sessions {
         self.sessions
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .retain(|_, s| s.id != id);
+            .retain(|_, entry| entry.session.id != id);
     }
 }
 
@@ -184,7 +228,7 @@ mod tests {
     #[test]
     fn ending_a_session_forgets_it() {
         let sessions = Sessions::new(Arc::new(ManualClock::new(datetime!(2026-01-01 0:00 UTC))));
-        let (cookie, session) = sessions.start("00u1", datetime!(2026-01-01 0:00 UTC)).unwrap();
+        let (cookie, session) = sessions.start("00u1", datetime!(2026-01-01 0:00 UTC), None).unwrap();
         sessions.end(&session.id);
         assert!(sessions.get(&cookie).is_none());
     }
@@ -204,7 +248,7 @@ mod tests {
     #[test]
     fn a_request_finds_its_session_by_cookie() {
         let sessions = Sessions::new(Arc::new(ManualClock::new(datetime!(2026-01-01 0:00 UTC))));
-        let (cookie, session) = sessions.start("00u1", datetime!(2026-01-01 0:00 UTC)).unwrap();
+        let (cookie, session) = sessions.start("00u1", datetime!(2026-01-01 0:00 UTC), None).unwrap();
         let request = axum::http::Request::get("/")
             .header("cookie", format!("other=1; {COOKIE}={cookie}"))
             .body(())
@@ -215,6 +259,48 @@ mod tests {
             .body(())
             .unwrap();
         assert_eq!(sessions.of_request(&forged.into_parts().0), None);
+    }
+
+    #[test]
+    fn a_fresh_mark_answers_its_own_request_once() {
+        // OpenID Connect Core §3.1.2.1: the sign-in that answered `prompt=login` is the new
+        // authentication for that request alone, and only once; a session that merely exists
+        // never is.
+        let sessions = Sessions::new(Arc::new(ManualClock::new(datetime!(2026-01-01 0:00 UTC))));
+        let target = "/oauth2/default/v1/authorize?client_id=a&prompt=login&state=s";
+        let (cookie, session) = sessions
+            .start("00u1", datetime!(2026-01-01 0:00 UTC), Some(target))
+            .unwrap();
+        let request = |cookie: &str| {
+            axum::http::Request::get("/")
+                .header("cookie", format!("{COOKIE}={cookie}"))
+                .body(())
+                .unwrap()
+                .into_parts()
+                .0
+        };
+        let other = "/oauth2/default/v1/authorize?client_id=b&prompt=login&state=s";
+        assert_eq!(
+            sessions.of_authorize_request(&request(&cookie), other),
+            Some((session.clone(), false)),
+            "another request does not take the mark"
+        );
+        assert_eq!(
+            sessions.of_authorize_request(&request(&cookie), target),
+            Some((session.clone(), true))
+        );
+        assert_eq!(
+            sessions.of_authorize_request(&request(&cookie), target),
+            Some((session, false)),
+            "the mark works once"
+        );
+        let (plain, _) = sessions.start("00u1", datetime!(2026-01-01 0:00 UTC), None).unwrap();
+        assert_eq!(
+            sessions
+                .of_authorize_request(&request(&plain), target)
+                .map(|(_, fresh)| fresh),
+            Some(false)
+        );
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct SignInForm<'a> {
     pub username: Option<&'a str>,
     /// Whether the last attempt was refused.
     pub failed: bool,
+    /// Whether the user is asked to authenticate again although signed in (`prompt=login`, or
+    /// the session is older than `max_age`): the page should ask for the credentials anew.
+    pub reauthenticate: bool,
 }
 
 /// Renders the sign-in page. Implemented for any `Fn(&SignInForm) -> String`, so a closure
@@ -62,6 +65,8 @@ impl SignInPage for PlainSignInPage {
     fn render(&self, form: &SignInForm<'_>) -> String {
         let notice = if form.failed {
             "<p role=\"alert\">Sign-in failed. Check the username and password.</p>"
+        } else if form.reauthenticate {
+            "<p>The application asks you to sign in again.</p>"
         } else {
             ""
         };
@@ -126,6 +131,7 @@ mod tests {
             return_to,
             username,
             failed,
+            reauthenticate: false,
         }
     }
 

@@ -9,6 +9,9 @@
 //! (`server_error`, `The '<name>' user claim could not be evaluated.`) that can be recorded as
 //! an event ([`ClaimError::event`]).
 //!
+//! What a request asks for beyond its scopes (the `claims` parameter, `acr_values`) is added by a
+//! separate step: [`add_requested_claims`], [`choose_acr`].
+//!
 //! ID tokens are "fat" or "thin" ([`IdTokenClaimSet`]): without an access token they carry every
 //! claim of the granted scopes; with one (and from the token endpoint) only the claims whose
 //! `alwaysIncludeInToken` is true, the rest being served by `/userinfo` (Okta's OpenID Connect &
@@ -52,6 +55,7 @@
 mod compile;
 mod error;
 mod group_filter;
+mod requested;
 pub mod reserved;
 mod standard;
 mod subject;
@@ -60,6 +64,10 @@ mod tokens;
 pub use compile::{ClaimDefinitionError, ClaimSet, ClaimValue, CompiledClaim, DEFAULT_SUB_EXPRESSION, compile_claim};
 pub use error::{ClaimError, ClaimErrorCause};
 pub use group_filter::{GroupFilter, InvalidGroupRegex, MAX_GROUPS_IN_CLAIM};
+pub use requested::{
+    ACR_VALUES_SUPPORTED, ClaimsRequest, REQUESTED_USERINFO_CLAIMS, RequestedClaims, add_requested_claims, choose_acr,
+    parse_claims_parameter,
+};
 pub use standard::{ALWAYS_INCLUDED_BY_DEFAULT, SCOPE_CLAIMS};
 pub use subject::Subject;
 pub use tokens::{

@@ -21,6 +21,7 @@ pub const SYSTEM_CLAIMS: &[&str] = &[
     "jti",
     "nbf",
     "nonce",
+    "requested_userinfo_claims",
     "scp",
     "sub",
     "uid",

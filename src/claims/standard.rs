@@ -66,7 +66,7 @@ pub(super) fn add_standard_claims(
 }
 
 /// The value of standard claim `name` for `user`, if the profile has what it needs.
-fn standard_claim(user: &User, name: &str) -> Option<Value> {
+pub(super) fn standard_claim(user: &User, name: &str) -> Option<Value> {
     let profile = &user.profile;
     let attribute = |key: &str| profile.custom.get(key).filter(|v| !v.is_null()).cloned();
     let text = |value: &Option<String>| value.clone().map(Value::String);

@@ -49,6 +49,10 @@ pub enum ErrorCode {
     InsufficientScope,
     /// `unsupported_token_type`
     UnsupportedTokenType,
+    /// `invalid_request_object` (OpenID Connect Core §3.1.2.6, RFC 9101 §7)
+    InvalidRequestObject,
+    /// `request_uri_not_supported` (OpenID Connect Core §3.1.2.6)
+    RequestUriNotSupported,
 }
 
 impl ErrorCode {
@@ -72,6 +76,8 @@ impl ErrorCode {
             Self::InvalidToken => "invalid_token",
             Self::InsufficientScope => "insufficient_scope",
             Self::UnsupportedTokenType => "unsupported_token_type",
+            Self::InvalidRequestObject => "invalid_request_object",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
         }
     }
 

@@ -57,6 +57,7 @@ impl<'a> EndpointRequest<'a> {
             form,
             authorization,
             session: None,
+            fresh_session: false,
         })
     }
 }

@@ -77,6 +77,11 @@ impl Params {
         self.values.get(name).map(String::as_str)
     }
 
+    /// The names present, in no particular order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.values.keys().map(String::as_str)
+    }
+
     /// Whether `name` is present.
     pub fn contains(&self, name: &str) -> bool {
         self.values.contains_key(name)

@@ -423,12 +423,42 @@ pub enum Reason {
     /// `redirect_uri` is not one of the client's: an error page, never a redirect.
     #[error("The 'redirect_uri' parameter must be a Login redirect URI in the client app settings.")]
     IllegalRedirectUri,
-    /// `request` or `request_uri`.
-    #[error("The 'request' and 'request_uri' parameters are not supported.")]
-    RequestObjectNotSupported,
+    /// `request_uri`: the library fetches nothing (OpenID Connect Core §6.2 is optional).
+    #[error("The 'request_uri' parameter is not supported.")]
+    RequestUriNotSupported,
+    /// `request` is not a compact JWS with a JSON object as payload.
+    #[error("The request object is not a well-formed JWT.")]
+    RequestObjectMalformed,
+    /// `request` is unsigned (`alg: none`).
+    #[error("The request object must be signed.")]
+    RequestObjectUnsigned,
+    /// The client has no key for the request object's algorithm: no registered `jwks` for RSA
+    /// or ECDSA, no secret the directory keeps for HMAC.
+    #[error("The client has no key to verify the request object with.")]
+    RequestObjectNoKey,
+    /// The request object's signature does not verify with the client's keys.
+    #[error("The request object's signature is invalid.")]
+    RequestObjectSignatureInvalid,
+    /// The request object's `iss` is not the client, or its `aud` not the issuer.
+    #[error("The request object's 'iss' or 'aud' claim is invalid.")]
+    RequestObjectIssuerOrAudience,
+    /// The request object is expired, not yet valid, or expires more than an hour ahead.
+    #[error("The request object is expired or not yet valid.")]
+    RequestObjectExpired,
+    /// The request object's `jti` was used before.
+    #[error("The request object has already been used.")]
+    RequestObjectReplayed,
+    /// `client_id` or `response_type` differ between the request object and the query
+    /// (OpenID Connect Core §6.1), or a request object holds `request` or `request_uri`.
+    #[error("The request object's parameters do not match the request's.")]
+    RequestObjectParameterMismatch,
     /// No `response_type`.
     #[error("The 'response_type' parameter is required.")]
     ResponseTypeMissing,
+    /// `claims` is not a JSON object whose `id_token` and `userinfo` members name claims
+    /// (OpenID Connect Core §5.5).
+    #[error("The 'claims' parameter is invalid.")]
+    InvalidClaimsParameter,
     /// A `response_type` the client may not use; `configured` are its `response_types`.
     #[error(
         "The response type is not supported by the authorization server. Configured response types: [{}].",
@@ -461,7 +491,7 @@ pub enum Reason {
     /// `response_mode=okta_post_message` without an http(s) redirect URI.
     #[error("'okta_post_message' response mode requires an http or https redirect URI.")]
     PostMessageNeedsWebOrigin,
-    /// `state` is missing or not of Okta's characters.
+    /// `state` is missing, not VSCHAR (RFC 6749 Appendix A.5) or too long.
     #[error("The authentication request has an invalid 'state' parameter.")]
     InvalidState,
     /// `scope` is too long or not RFC 6749 §3.3 syntax, at the authorize endpoint.
@@ -558,8 +588,8 @@ impl Reason {
             Self::UnreadableParameters
             | Self::BrowserRepeatedParameter
             | Self::AuthorizeParametersTooLong
-            | Self::RequestObjectNotSupported
             | Self::ResponseTypeMissing
+            | Self::InvalidClaimsParameter
             | Self::InvalidState
             | Self::NonceRequired
             | Self::InvalidPrompt
@@ -642,6 +672,15 @@ impl Reason {
             Self::AuthorizeScopeMalformed => "invalid_scope",
             Self::OpenidRequired | Self::SessionUserInactive => "access_denied",
             Self::LoginRequired => "login_required",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
+            Self::RequestObjectMalformed => "request_object_malformed",
+            Self::RequestObjectUnsigned => "request_object_unsigned",
+            Self::RequestObjectNoKey => "request_object_no_key",
+            Self::RequestObjectSignatureInvalid => "request_object_signature_invalid",
+            Self::RequestObjectIssuerOrAudience => "request_object_issuer_or_audience",
+            Self::RequestObjectExpired => "request_object_expired",
+            Self::RequestObjectReplayed => "request_object_replayed",
+            Self::RequestObjectParameterMismatch => "request_object_parameter_mismatch",
             Self::AccessTokenInQuery => "access_token_in_query",
             Self::AccessTokenTwice => "access_token_twice",
             Self::InsufficientScope => "insufficient_scope",
@@ -683,6 +722,7 @@ impl Reason {
             | Self::IllegalRedirectUri
             | Self::InvalidClientAssertionType
             | Self::InvalidIdTokenHint
+            | Self::InvalidClaimsParameter
             | Self::LogoutClientIdMismatch
             | Self::InvalidMaxAge
             | Self::InvalidPrompt
@@ -703,7 +743,6 @@ impl Reason {
             | Self::PkceMethodUnsupported
             | Self::QueryCredentials
             | Self::RepeatedParameter
-            | Self::RequestObjectNotSupported
             | Self::RequestTooLarge
             | Self::ResponseTypeMissing
             | Self::UnreadableParameters => (InvalidRequest, 400),
@@ -765,6 +804,15 @@ impl Reason {
             | Self::QueryModeWithTokens
             | Self::UnsupportedResponseMode => (UnsupportedResponseMode, 400),
             Self::LoginRequired => (LoginRequired, 400),
+            Self::RequestUriNotSupported => (ErrorCode::RequestUriNotSupported, 400),
+            Self::RequestObjectMalformed
+            | Self::RequestObjectUnsigned
+            | Self::RequestObjectNoKey
+            | Self::RequestObjectSignatureInvalid
+            | Self::RequestObjectIssuerOrAudience
+            | Self::RequestObjectExpired
+            | Self::RequestObjectReplayed
+            | Self::RequestObjectParameterMismatch => (ErrorCode::InvalidRequestObject, 400),
             Self::SessionUserInactive => (AccessDenied, 403),
             Self::AccessTokenInvalid(_) => (InvalidToken, 401),
             Self::InsufficientScope => (InsufficientScope, 403),

@@ -31,6 +31,12 @@ pub struct EndpointRequest<'a> {
     pub authorization: Option<&'a str>,
     /// The end-user session the host has for this browser, if any.
     pub session: Option<&'a Session>,
+    /// Whether `session` was established by an authentication the host performed in answer to
+    /// this very authorization request's [`NeedsLogin`](crate::AuthorizeOutcome::NeedsLogin)
+    /// (or a `sessionToken` redeemed with it): it then satisfies `prompt=login` and `max_age`
+    /// (OpenID Connect Core §3.1.2.1). Set it only with that proof, never for a session that
+    /// merely exists; see [`with_fresh_session`](Self::with_fresh_session).
+    pub fresh_session: bool,
 }
 
 impl<'a> EndpointRequest<'a> {
@@ -42,6 +48,7 @@ impl<'a> EndpointRequest<'a> {
             form: None,
             authorization: None,
             session: None,
+            fresh_session: false,
         }
     }
 
@@ -53,6 +60,7 @@ impl<'a> EndpointRequest<'a> {
             form: Some(form),
             authorization: None,
             session: None,
+            fresh_session: false,
         }
     }
 
@@ -65,6 +73,20 @@ impl<'a> EndpointRequest<'a> {
     /// The same request with an end-user session.
     pub fn with_session(mut self, session: &'a Session) -> Self {
         self.session = Some(session);
+        self.fresh_session = false;
+        self
+    }
+
+    /// The same request with a session the host has just established by authenticating the user
+    /// in answer to this request's [`NeedsLogin`](crate::AuthorizeOutcome::NeedsLogin) (the
+    /// user entered their credentials, or redeemed a `sessionToken` with the request). Such a
+    /// session satisfies `prompt=login` and `max_age` whatever its age, so the resumed request
+    /// is not sent back to the sign-in page. The host must keep the proof on its side (the axum
+    /// adapter marks the new session for the one request it returns to, and takes the mark on
+    /// first use); a flag the browser could set would let anyone skip the re-authentication.
+    pub fn with_fresh_session(mut self, session: &'a Session) -> Self {
+        self.session = Some(session);
+        self.fresh_session = true;
         self
     }
 }

@@ -235,6 +235,8 @@ pub(crate) fn grant_from_decision(new: NewGrant<'_>, decision: &Decision<'_>) ->
         refresh_token_window_minutes: decision.refresh_token_window_minutes,
         auth_time: new.auth_time,
         amr: new.amr,
+        acr: None,
+        requested_claims: None,
         issued_at: new.now,
     }
 }

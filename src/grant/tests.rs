@@ -53,6 +53,8 @@ pub(crate) fn grant(scopes: &[&str]) -> Grant {
         refresh_token_window_minutes: 30,
         auth_time: Some(NOW),
         amr: vec!["pwd".into()],
+        acr: None,
+        requested_claims: None,
         issued_at: NOW,
     }
 }

@@ -17,11 +17,16 @@
 //!   the signing key's first;
 //! - `scopes_supported`: the system scopes and the custom scopes published to `ALL_CLIENTS`;
 //!   custom claims are never listed;
-//! - `request_parameter_supported: false`: request objects are not accepted;
 //! - `token_endpoint_auth_signing_alg_values_supported`, and the same for introspection and
 //!   revocation: the algorithms client assertions are verified with (RFC 8414 §2 requires them
 //!   whenever `client_secret_jwt` or `private_key_jwt` is listed): `HS256`, `HS384`, `HS512`
-//!   and the algorithms of the keys clients can register.
+//!   and the algorithms of the keys clients can register;
+//! - OpenID document: `claims_parameter_supported: true` and `acr_values_supported` (Okta's
+//!   classes the server can evaluate from a session's `amr`; see `crate::claims`);
+//! - `request_parameter_supported: true` with `request_object_signing_alg_values_supported`
+//!   (the HMAC algorithms and those of keys a client can register; never `none`), and
+//!   `request_uri_parameter_supported: false` (RFC 8414 §2 / OpenID Connect Discovery §3: it
+//!   defaults to `true` when absent, so it is stated).
 //!
 //! Both take an optional `client_id` query parameter (as Okta's do). Issuers here never vary
 //! by client, so it only has to name a registered client; an unknown one is 400 with Okta's
@@ -39,6 +44,10 @@ use crate::admin::{ApiError, ApiErrorCode};
 use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason};
 use crate::model::MetadataPublish;
 use crate::store::{ConfigStore, Directory, GrantStore};
+
+/// The algorithms request objects may be signed with (`crate::authorize::request_object`): HMAC
+/// with the client's secret, or the algorithm of a key the client registered. Never `none`.
+pub const REQUEST_OBJECT_SIGNING_ALGS: &[&str] = &["HS256", "HS384", "HS512", "RS256", "ES256", "EdDSA"];
 
 /// The response types this crate serves at the authorize endpoint.
 pub const RESPONSE_TYPES_SUPPORTED: &[&str] = &[
@@ -228,7 +237,16 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             assertion_algorithms,
         );
         put("end_session_endpoint", endpoint("logout"));
-        put("request_parameter_supported", Value::Bool(false));
+        if document == Document::OpenId {
+            put("claims_parameter_supported", Value::Bool(true));
+            put("acr_values_supported", list(crate::claims::ACR_VALUES_SUPPORTED));
+        }
+        put("request_parameter_supported", Value::Bool(true));
+        put("request_uri_parameter_supported", Value::Bool(false));
+        put(
+            "request_object_signing_alg_values_supported",
+            list(REQUEST_OBJECT_SIGNING_ALGS),
+        );
         doc
     }
 
@@ -297,11 +315,11 @@ mod tests {
         }
         assert_eq!(doc["registration_endpoint"], "https://id.example.com/oauth2/v1/clients");
         assert!(doc.get("userinfo_endpoint").is_none(), "OpenID document only");
+        assert!(doc.get("claims_parameter_supported").is_none(), "OpenID document only");
         for absent in [
             "device_authorization_endpoint",
             "pushed_authorization_request_endpoint",
             "backchannel_authentication_endpoint",
-            "request_object_signing_alg_values_supported",
         ] {
             assert!(doc.get(absent).is_none(), "{absent} is not implemented");
         }
@@ -347,7 +365,14 @@ mod tests {
         }
         assert_eq!(doc["code_challenge_methods_supported"], json!(["S256"]));
         assert_eq!(doc["subject_types_supported"], json!(["public"]));
-        assert_eq!(doc["request_parameter_supported"], false);
+        // RFC 9101 §10.5 / OpenID Connect Discovery §3: request objects by value, signed only;
+        // request_uri stated unsupported (its default is true).
+        assert_eq!(doc["request_parameter_supported"], true);
+        assert_eq!(doc["request_uri_parameter_supported"], false);
+        assert_eq!(
+            doc["request_object_signing_alg_values_supported"],
+            json!(["HS256", "HS384", "HS512", "RS256", "ES256", "EdDSA"])
+        );
         assert_eq!(
             doc["claims_supported"],
             json!(["ver", "jti", "iss", "aud", "iat", "exp", "cid", "uid", "scp", "sub"])
@@ -431,6 +456,18 @@ mod tests {
             doc["id_token_signing_alg_values_supported"],
             json!(["EdDSA"]),
             "the server's key algorithm"
+        );
+        // OpenID Connect Discovery §3: the `claims` parameter is served, and the `acr` classes a
+        // request may ask for (Okta's, those evaluated from a session's `amr`).
+        assert_eq!(doc["claims_parameter_supported"], true);
+        assert_eq!(
+            doc["acr_values_supported"],
+            json!([
+                "urn:okta:loa:1fa:any",
+                "urn:okta:loa:1fa:pwd",
+                "urn:okta:loa:2fa:any",
+                "urn:okta:loa:2fa:any:ifpossible"
+            ])
         );
         let claims = doc["claims_supported"].as_array().unwrap();
         assert_eq!(claims.len(), 32);

@@ -7,8 +7,8 @@ use time::{Duration, OffsetDateTime};
 use super::AuthServer;
 use super::state::ServerState;
 use crate::claims::{
-    AccessTokenClaims, AccessTokenParams, ClaimError, ClaimSet, IdTokenClaimSet, IdTokenParams, Subject,
-    access_token_claims, id_token_claims,
+    AccessTokenClaims, AccessTokenParams, ClaimError, ClaimSet, IdTokenClaimSet, IdTokenParams,
+    REQUESTED_USERINFO_CLAIMS, Subject, access_token_claims, add_requested_claims, id_token_claims,
 };
 use crate::endpoint::{Reason, ServerFailure};
 use crate::grant::IssueContext;
@@ -86,8 +86,20 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             lifetime: Duration::minutes(i64::from(grant.access_token_lifetime_minutes)),
             auth_time: grant.auth_time,
         };
-        let claims = access_token_claims(claims, self.subject(identity), &params)
+        let mut claims = access_token_claims(claims, self.subject(identity), &params)
             .map_err(|error| self.claim_failure(error, &identity.client.client.client_id, context.now))?;
+        // What the authorization request asked for beyond its scopes: the chosen `acr` (Okta:
+        // "reflects the chosen value in any resulting tokens"), and the claims `/userinfo` is to
+        // add, which it learns from the token alone.
+        if let Some(acr) = &grant.acr {
+            claims.custom.insert("acr".to_owned(), Value::String(acr.clone()));
+        }
+        if let Some(requested) = grant.requested_claims.as_ref().filter(|r| !r.userinfo.is_empty()) {
+            claims.custom.insert(
+                REQUESTED_USERINFO_CLAIMS.to_owned(),
+                serde_json::json!(requested.userinfo),
+            );
+        }
         let typ = state.config.options.rfc9068_access_tokens.then_some(AT_JWT);
         let token = jose::sign(state.signer.as_ref(), typ, &claims).map_err(ServerFailure::Signing)?;
         Ok(MintedAccessToken { token, claims })
@@ -119,22 +131,36 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             c_hash: c_hash.as_deref(),
             claim_set: extras.claim_set,
         };
-        let claims = id_token_claims(claims, self.subject(identity), &params)
+        let mut token = id_token_claims(claims, self.subject(identity), &params)
             .map_err(|error| self.claim_failure(error, &identity.client.client.client_id, context.now))?;
-        Ok(jose::sign(state.signer.as_ref(), None, &claims).map_err(ServerFailure::Signing)?)
+        // What the authorization request asked for beyond its scopes (OpenID Connect Core §5.5,
+        // §3.1.2.1), over the claims assembled above.
+        if let Some(acr) = &grant.acr {
+            token.claims.insert("acr".to_owned(), Value::String(acr.clone()));
+        }
+        if let (Some(requested), Some(user)) = (&grant.requested_claims, identity.user.as_ref()) {
+            add_requested_claims(claims, user, &requested.id_token, &mut token.claims);
+        }
+        Ok(jose::sign(state.signer.as_ref(), None, &token).map_err(ServerFailure::Signing)?)
     }
 
-    /// The `/userinfo` claims for `grant`'s scopes.
+    /// The `/userinfo` claims for `grant`'s scopes, and the individually `requested` ones the
+    /// user has (OpenID Connect Core §5.5).
     pub(crate) fn userinfo_claims(
         &self,
         state: &ServerState,
         identity: &Identity,
         scopes: &[String],
+        requested: &[String],
         now: OffsetDateTime,
     ) -> Result<serde_json::Map<String, Value>, Reason> {
         let claims = compiled_claims(state)?;
-        crate::claims::userinfo_claims(claims, self.subject(identity), scopes, now)
-            .map_err(|error| self.claim_failure(error, &identity.client.client.client_id, now))
+        let mut answer = crate::claims::userinfo_claims(claims, self.subject(identity), scopes, now)
+            .map_err(|error| self.claim_failure(error, &identity.client.client.client_id, now))?;
+        if let Some(user) = identity.user.as_ref() {
+            add_requested_claims(claims, user, requested, &mut answer);
+        }
+        Ok(answer)
     }
 
     fn subject<'a>(&'a self, identity: &'a Identity) -> Subject<'a> {

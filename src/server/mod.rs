@@ -39,7 +39,7 @@ use state::ServerState;
 
 pub use builder::AuthServerBuilder;
 
-pub use authorize::{AuthorizeOutcome, LoginRequired};
+pub use authorize::{AuthorizeOutcome, LoginReason, LoginRequired};
 pub use logout::LogoutOutcome;
 
 /// An authorization server host: every configured server's endpoints, and the management API.

@@ -16,7 +16,9 @@
 //!
 //! A valid token gets `sub` (the user id), the standard claims of its scopes and the `IDENTITY`
 //! claims whose condition its scopes meet, whatever `alwaysIncludeInToken` says; a token with
-//! only `openid` gets `{"sub": …}`.
+//! only `openid` gets `{"sub": …}`. The standard claims the authorization request's `claims`
+//! parameter asked `/userinfo` for (OpenID Connect Core §5.5), which the access token lists, are
+//! added when the user has them.
 
 use time::OffsetDateTime;
 
@@ -101,7 +103,13 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             user: Some(user),
             groups,
         };
-        self.userinfo_claims(state, &identity, &claims.scp, now)
+        // The claims the authorization request's `claims` parameter asked `/userinfo` for.
+        let requested: Vec<String> = claims
+            .custom
+            .get(crate::claims::REQUESTED_USERINFO_CLAIMS)
+            .and_then(|names| serde_json::from_value(names.clone()).ok())
+            .unwrap_or_default();
+        self.userinfo_claims(state, &identity, &claims.scp, &requested, now)
     }
 }
 

@@ -291,6 +291,8 @@ pub(super) mod fixture {
                 refresh_token_window_minutes: 10080,
                 auth_time: Some(self.now()),
                 amr: vec!["pwd".into()],
+                acr: None,
+                requested_claims: None,
                 issued_at: self.now(),
             }
         }

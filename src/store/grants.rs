@@ -103,6 +103,14 @@ pub struct Grant {
     pub auth_time: Option<OffsetDateTime>,
     /// Authentication methods references (the ID token's `amr`).
     pub amr: Vec<String>,
+    /// The authentication context class chosen for the request's `acr_values` (the ID token's
+    /// `acr`), if it asked for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
+    /// The individual claims the request's `claims` parameter asked for (OpenID Connect Core
+    /// §5.5), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_claims: Option<crate::claims::RequestedClaims>,
     /// When the grant was made.
     #[serde(with = "time::serde::rfc3339")]
     pub issued_at: OffsetDateTime,

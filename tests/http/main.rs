@@ -20,3 +20,5 @@ mod management;
 mod oauth2_flows;
 mod oidc;
 mod okta_sdks;
+mod reauth;
+mod requested_claims;

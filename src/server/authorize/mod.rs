@@ -4,7 +4,8 @@
 //!
 //! The host drives the interaction through an [`AuthorizeOutcome`]: either a response to send to
 //! the browser, or [`LoginRequired`], after which the host signs the user in with its own page
-//! and calls [`AuthServer::authorize`] again with the same query and the new session.
+//! and calls [`AuthServer::authorize`] again with the same query and the new session, marked
+//! with [`EndpointRequest::with_fresh_session`] as authenticated in answer to that request.
 
 #[cfg(test)]
 mod tests;
@@ -17,7 +18,8 @@ use super::AuthServer;
 use super::mint::{IdTokenExtras, Identity};
 use super::state::ServerState;
 use crate::authorize::request::{self, ValidRequest};
-use crate::authorize::{self, Delivery, Grants, response};
+use crate::authorize::{self, Delivery, Grants, request_object, response};
+use crate::client_auth::AssertionUse;
 use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason, Refusal, Session};
 use crate::event::{Entity, Event};
 use crate::grant::{self, IssueContext, NewGrant};
@@ -36,11 +38,36 @@ pub enum AuthorizeOutcome {
     /// or an error for the client, a `form_post` / `okta_post_message` HTML page, or an error page
     /// (400 HTML) when the client or redirect URI cannot be trusted.
     Respond(EndpointResponse),
-    /// The user must sign in (no session, `prompt=login`, or `max_age` exceeded): the host shows
-    /// its login page, then calls `authorize` again with the same query and the new session. A
-    /// session whose `auth_time` is at most 30 seconds old satisfies `prompt=login` and any
-    /// `max_age`, so that repeated request goes through.
+    /// The user must authenticate ([`LoginRequired::reason`]: no session, `prompt=login`, or
+    /// `max_age` exceeded): the host shows its sign-in page, then calls `authorize` again with
+    /// the same query and the new session, marked with
+    /// [`EndpointRequest::with_fresh_session`] as authenticated in answer to this request. An
+    /// existing session, however recent, is not a new authentication: for
+    /// [`LoginReason::PromptLogin`] and [`LoginReason::MaxAge`] the host must ask for the
+    /// credentials again, not resume with the session it has.
     NeedsLogin(LoginRequired),
+}
+
+/// Why the user must authenticate (OpenID Connect Core §3.1.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoginReason {
+    /// The browser has no session: sign the user in.
+    NoSession,
+    /// `prompt=login`: the user must authenticate again although a session exists; the session
+    /// must not be reused.
+    PromptLogin,
+    /// The session's `auth_time` is more than `max_age` seconds ago: the user must authenticate
+    /// again; the session must not be reused.
+    MaxAge,
+}
+
+impl LoginReason {
+    /// Whether the user must authenticate afresh although a session exists (`prompt=login` or
+    /// `max_age`): the host asks for the credentials again instead of reusing the session.
+    pub fn reauthenticate(self) -> bool {
+        !matches!(self, LoginReason::NoSession)
+    }
 }
 
 /// What the host needs to sign the user in. The hints are the client's words, unverified: the
@@ -60,9 +87,9 @@ pub struct LoginRequired {
     pub display: Option<String>,
     /// `sessionToken`, if the host did not resolve it to a session before calling.
     pub session_token: Option<String>,
-    /// Whether the user must authenticate again although a session exists (`prompt=login`, or
-    /// the session is older than `max_age`).
-    pub reauthenticate: bool,
+    /// Why: no session, or a new authentication is required although a session exists
+    /// ([`LoginReason::reauthenticate`]).
+    pub reason: LoginReason,
     /// `max_age` in seconds, if given.
     pub max_age: Option<u32>,
 }
@@ -76,7 +103,7 @@ impl fmt::Debug for LoginRequired {
             .field("idp_scope", &self.idp_scope)
             .field("display", &self.display)
             .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
-            .field("reauthenticate", &self.reauthenticate)
+            .field("reason", &self.reason)
             .field("max_age", &self.max_age)
             .finish()
     }
@@ -90,7 +117,8 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// registered URIs, gets a 400 HTML page, never a redirect. Other errors go back to the client
     /// by the response mode, with `error`, `error_description` and `state`. Without a usable
     /// session (none, `prompt=login`, `max_age` exceeded) the outcome is
-    /// [`AuthorizeOutcome::NeedsLogin`], or `login_required` for `prompt=none`. With one, the user
+    /// [`AuthorizeOutcome::NeedsLogin`], or `login_required` for `prompt=none`; a session marked
+    /// [`fresh`](EndpointRequest::with_fresh_session) is always usable. With one, the user
     /// must be `ACTIVE` and assigned to the client and the access policies must grant the request
     /// (every decision is recorded as an event); then the code is stored (as a hash, for 300 s)
     /// and the tokens are minted. `sessionToken` is not redeemed here: resolve it to a session
@@ -110,6 +138,23 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             Err(outcome) => return outcome,
         };
         let client_id = client.client.client_id.clone();
+        let merged = match self.authorize_request_object(&state, &params, &client, now).await {
+            Ok(merged) => merged,
+            Err(reason) => {
+                return match authorize::redirect_uri(&params, &client.client) {
+                    Ok(redirect_uri) => {
+                        let delivery = Delivery::new(&params, redirect_uri);
+                        let refusal = Refusal::from(reason).client(Some(&client_id));
+                        self.authorize_refuse(&delivery, &refusal, now)
+                    }
+                    Err(_) => self.authorize_untrusted(reason, Some(&client_id), now),
+                };
+            }
+        };
+        let (params, request_object_jti) = match merged {
+            Some((merged, jti)) => (merged, jti),
+            None => (params, None),
+        };
         let delivery = match authorize::redirect_uri(&params, &client.client) {
             Ok(redirect_uri) => Delivery::new(&params, redirect_uri),
             Err(reason) => return self.authorize_untrusted(reason, Some(&client_id), now),
@@ -122,12 +167,22 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             Ok(valid) => valid,
             Err(reason) => return refuse(reason),
         };
-        let Some(session) = authorize::usable_session(request.session, &valid, now) else {
-            return match authorize::login_required(&params, &valid, &client_id, request.session.is_some()) {
-                Ok(login) => AuthorizeOutcome::NeedsLogin(login),
-                Err(reason) => refuse(reason),
-            };
+        let session = match authorize::usable_session(request.session, request.fresh_session, &valid, now) {
+            Ok(session) => session,
+            Err(login_reason) => {
+                return match authorize::login_required(&params, &valid, &client_id, login_reason) {
+                    Ok(login) => AuthorizeOutcome::NeedsLogin(login),
+                    Err(reason) => refuse(reason),
+                };
+            }
         };
+        // A request object's `jti` is spent only by the request that is answered, not by the
+        // one that sent the user to sign in (the browser comes back with the same object).
+        if let Some(jti) = &request_object_jti {
+            if let Err(reason) = self.spend_request_object_jti(&client_id, jti, now).await {
+                return refuse(reason);
+            }
+        }
         match self
             .authorize_grant(&state, client, &valid, &delivery, session, now)
             .await
@@ -146,6 +201,45 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             AuthorizeOutcome::Respond(response::error_page(&reason.error()))
         })?;
         authorize::trusted_client(client).map_err(|reason| self.authorize_untrusted(reason, None, now))
+    }
+
+    /// `request_uri` → refuse; `request` → load the client's HMAC key if its algorithm needs one
+    /// → verify → the merged parameters and the `jti` to spend once the request is answered.
+    /// `None` without a request object.
+    async fn authorize_request_object(
+        &self,
+        state: &ServerState,
+        params: &Params,
+        client: &ClientRecord,
+        now: OffsetDateTime,
+    ) -> Result<Option<(Params, Option<AssertionUse>)>, Reason> {
+        request_object::refuse_request_uri(params)?;
+        let Some(request) = params.get("request") else {
+            return Ok(None);
+        };
+        let client_id = client.client.client_id.as_str();
+        let secret = match request_object::key_kind(request)? {
+            request_object::KeyKind::Secret => self.directory().client_secret_jwt_key(client_id).await?,
+            request_object::KeyKind::Registered => None,
+        };
+        let verified = request_object::verify(request, client, secret.as_ref(), &state.issuer, now)?;
+        let merged = request_object::merge(params, &verified.members)?;
+        Ok(Some((merged, verified.jti)))
+    }
+
+    /// Records a request object's `jti` as used → decide (Okta: a `jti` already processed is
+    /// refused).
+    async fn spend_request_object_jti(
+        &self,
+        client_id: &str,
+        jti: &AssertionUse,
+        now: OffsetDateTime,
+    ) -> Result<(), Reason> {
+        let first_use = self
+            .grants
+            .record_assertion_jti(client_id, &jti.jti, jti.expires_at, now)
+            .await?;
+        request_object::single_use(first_use)
     }
 
     /// The 400 error page for a request whose client or redirect URI cannot be trusted, recorded
@@ -232,6 +326,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             };
             grants.add(new, &decision, valid.types);
         }
+        grants.record_request(valid, &session.amr);
         Ok(grants)
     }
 

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use time::Duration;
 use time::macros::datetime;
 
-use super::{AuthorizeOutcome, LoginRequired};
+use super::{AuthorizeOutcome, LoginReason, LoginRequired};
 use crate::AuthServer;
 use crate::clock::{Clock, ManualClock};
 use crate::endpoint::{Body, EndpointRequest, EndpointResponse, Session};
@@ -486,36 +486,65 @@ async fn an_unknown_server_is_e0000007() {
 // Request parameters.
 
 #[tokio::test]
-async fn state_is_required_and_restricted() {
-    // Reference §4.2: alphanumerics, comma, period, underscore and hyphen. Seed 003 authorize
-    // errors, invalid_request: "missing a necessary parameter or the parameter has an invalid
-    // value"; seed 003 "Okta requires the OAuth 2.0 state parameter on all requests".
+async fn state_is_required_and_any_vschar() {
+    // RFC 6749 Appendix A.5: `state = 1*VSCHAR` (%x20-7E), a superset of Okta's documented
+    // alphabet (reference §4.2), within `MAX_STATE_LEN`. The conformance suite's
+    // `OIDCCPromptNoneNotLoggedIn` sends a 128-character state ending in `-._~` and expects it
+    // back unchanged. Seed 003 "Okta requires the OAuth 2.0 state parameter on all requests".
     let f = fixture().await;
     let text = "The authentication request has an invalid 'state' parameter.";
     let missing = query(WEB, WEB_CB, "code", "").replace("state=st-1&", "");
     let got = assert_error(f.signed_in(&missing).await, "invalid_request", text);
     assert_eq!(got.get("state"), None);
+    let control = query(WEB, WEB_CB, "code", "").replace("st-1", "a%0Ab");
+    let got = assert_error(f.signed_in(&control).await, "invalid_request", text);
+    assert_eq!(got.get("state"), None, "an invalid state is never echoed");
+    let long = "s".repeat(crate::authorize::request::MAX_STATE_LEN + 1);
     let got = assert_error(
-        f.signed_in(&query(WEB, WEB_CB, "code", "").replace("st-1", "a%3Cb"))
+        f.signed_in(&query(WEB, WEB_CB, "code", "").replace("st-1", &long))
             .await,
         "invalid_request",
         text,
     );
-    assert_eq!(got.get("state"), None, "an invalid state is never echoed");
-    let fine = query(WEB, WEB_CB, "code", "").replace("st-1", "a,b.c_d-E9");
-    assert_eq!(delivered(f.signed_in(&fine).await).get("state"), Some("a,b.c_d-E9"));
+    assert_eq!(got.get("state"), None);
+    let suite = format!("{}-._~", "Ab9".repeat(42).get(..124).unwrap());
+    for state in [suite.as_str(), "a,b.c_d-E9", "{\"x\": \"<&>\"} ~!"] {
+        let encoded: String = url::form_urlencoded::byte_serialize(state.as_bytes()).collect();
+        for (client_id, uri, response_type, extra) in [
+            (WEB, WEB_CB, "code", ""),
+            (WEB, WEB_CB, "code", "prompt=none&max_age=0"),
+            (SPA, SPA_CB, "id_token", ""),
+        ] {
+            let q = query(client_id, uri, response_type, extra).replace("st-1", &encoded);
+            let got = match f.authorize(&q, None).await {
+                AuthorizeOutcome::NeedsLogin(_) => delivered(f.signed_in(&q).await),
+                outcome => delivered(outcome),
+            };
+            assert_eq!(got.get("state"), Some(state), "{response_type} {extra}");
+        }
+    }
 }
 
 #[tokio::test]
-async fn nonce_is_required_when_tokens_are_returned() {
-    // Seed 003 authorize errors, invalid_request (reference §4.1 text for a missing nonce).
+async fn nonce_is_required_only_when_an_id_token_comes_from_authorize() {
+    // OpenID Connect Core §3.2.2.1 and §3.3.2.11: `nonce` is REQUIRED when the ID token is
+    // returned from the authorization endpoint (implicit `id_token`, `id_token token`; hybrid
+    // `code id_token`, `code id_token token`), OPTIONAL for `code` and `code token`. The error
+    // text is Okta's (seed 003 authorize errors, invalid_request; reference §4.1).
     let f = fixture().await;
     let text = "The 'nonce' parameter is required for authorize requests with either the 'id_token' or 'token' response types..";
-    for response_type in ["id_token", "token", "code id_token"] {
+    for response_type in ["id_token", "id_token token", "code id_token", "code id_token token"] {
         let q = query(SPA, SPA_CB, response_type, "").replace("nonce=n-0S6_WzA2Mj&", "");
         let got = assert_error(f.signed_in(&q).await, "invalid_request", text);
         assert_eq!(got.landing, Fragment);
         assert_eq!(got.get("state"), Some("st-1"));
+    }
+    for (response_type, issued) in [("code token", "access_token"), ("token", "access_token")] {
+        let q = query(SPA, SPA_CB, response_type, "").replace("nonce=n-0S6_WzA2Mj&", "");
+        assert!(
+            delivered(f.signed_in(&q).await).get(issued).is_some(),
+            "{response_type} needs no nonce"
+        );
     }
     let q = query(WEB, WEB_CB, "code", "").replace("nonce=n-0S6_WzA2Mj&", "");
     assert!(
@@ -649,10 +678,10 @@ async fn without_a_session_the_host_signs_the_user_in() {
     assert_eq!(login.idp.as_deref(), Some("0oaidp"));
     assert_eq!(login.display.as_deref(), Some("popup"));
     assert_eq!(login.session_token.as_deref(), Some("tok"));
-    assert!(!login.reauthenticate);
+    assert_eq!(login.reason, LoginReason::NoSession);
     assert!(!format!("{login:?}").contains("tok\""), "the session token is redacted");
     // Invalid requests are refused before the user is asked to sign in.
-    let bad = query(WEB, WEB_CB, "code", "").replace("st-1", "a%20b");
+    let bad = query(WEB, WEB_CB, "code", "").replace("st-1", "a%09b");
     assert_error(
         f.authorize(&bad, None).await,
         "invalid_request",
@@ -686,31 +715,62 @@ async fn prompt_none_without_a_session_is_login_required_at_the_client() {
 }
 
 #[tokio::test]
-async fn prompt_login_and_max_age_ask_again_for_old_sessions() {
+async fn prompt_login_and_max_age_ask_for_a_new_authentication() {
+    // OpenID Connect Core §3.1.2.1: `prompt=login` makes the server re-authenticate the user
+    // whatever the session's age; `max_age` does once the session's `auth_time` is older. The
+    // outcome says so (`LoginReason`), and only a session the host established in answer to the
+    // request (`with_fresh_session`) is accepted; the ID token then carries its later
+    // `auth_time` (conformance suite `oidcc-prompt-login`, `oidcc-max-age-1`:
+    // `CheckSecondIdTokenAuthTimeIsLaterIfPresent`).
     let f = fixture().await;
     let session = f.session();
-    f.clock.advance(Duration::minutes(10));
-    let q = query(WEB, WEB_CB, "code", "prompt=login");
+    f.clock.advance(Duration::seconds(2));
+    let q = query(WEB, WEB_CB, "code id_token", "prompt=login");
     let AuthorizeOutcome::NeedsLogin(login) = f.authorize(&q, Some(&session)).await else {
         panic!()
     };
-    assert!(login.reauthenticate);
-    // Right after the host signed the user in again, the same request goes through.
+    assert_eq!(login.reason, LoginReason::PromptLogin);
+    assert!(login.reason.reauthenticate());
+    // A session seconds old is no answer, however often the browser comes back with it.
+    let recent = f.session();
+    f.clock.advance(Duration::seconds(1));
+    assert!(matches!(
+        f.authorize(&q, Some(&recent)).await,
+        AuthorizeOutcome::NeedsLogin(LoginRequired {
+            reason: LoginReason::PromptLogin,
+            ..
+        })
+    ));
+    // The host authenticated the user for this request: it goes through, with the new auth_time.
     let fresh = f.session();
     f.clock.advance(Duration::seconds(5));
-    assert!(delivered(f.authorize(&q, Some(&fresh)).await).get("code").is_some());
+    let request = EndpointRequest::get(&q).with_fresh_session(&fresh);
+    let got = delivered(f.server.authorize("default", &request).await);
+    let id_token = got.get("id_token").unwrap();
+    let payload = id_token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&jose::b64_decode(payload).unwrap()).unwrap();
+    assert_eq!(claims["auth_time"], fresh.auth_time.unix_timestamp());
+    assert!(fresh.auth_time > session.auth_time);
 
-    let q = query(WEB, WEB_CB, "code", "max_age=300");
+    let q = query(WEB, WEB_CB, "code", "max_age=1");
     let AuthorizeOutcome::NeedsLogin(LoginRequired {
-        max_age: Some(300),
-        reauthenticate: true,
+        max_age: Some(1),
+        reason: LoginReason::MaxAge,
         ..
     }) = f.authorize(&q, Some(&session)).await
     else {
         panic!()
     };
-    assert!(delivered(f.authorize(&q, Some(&fresh)).await).get("code").is_some());
-    let q = query(WEB, WEB_CB, "code", "max_age=300&prompt=none");
+    let request = EndpointRequest::get(&q).with_fresh_session(&fresh);
+    assert!(
+        delivered(f.server.authorize("default", &request).await)
+            .get("code")
+            .is_some()
+    );
+    // oidcc-max-age-10000: a session within max_age is used as it is.
+    let q = query(WEB, WEB_CB, "code", "max_age=10000");
+    assert!(delivered(f.authorize(&q, Some(&session)).await).get("code").is_some());
+    let q = query(WEB, WEB_CB, "code", "max_age=1&prompt=none");
     assert_error(
         f.authorize(&q, Some(&session)).await,
         "login_required",
@@ -1062,4 +1122,170 @@ async fn the_code_exchange_does_not_re_evaluate_policies() {
     let json = response.json_body().unwrap();
     assert_eq!(json["scope"], "openid profile email");
     assert!(json["id_token"].is_string());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request objects (RFC 9101, OpenID Connect Core §6.1).
+
+const JAR: &str = "0oajar";
+const JAR_SECRET: &str = "a-client-secret-long-enough-for-an-hmac-key-1";
+
+/// A `client_secret_jwt` client whose secret the directory keeps, so HS256 request objects verify.
+async fn jar_client(f: &Fixture) {
+    let mut record = client(json!({
+        "client_id": JAR, "client_name": "jar", "application_type": "web",
+        "redirect_uris": [WEB_CB], "response_types": ["code"], "grant_types": ["authorization_code"],
+        "token_endpoint_auth_method": "client_secret_jwt"
+    }));
+    record.client_secret_hash = Some(crate::secret::SecretHash::of(JAR_SECRET));
+    let directory = f.server.directory();
+    directory.put_client(record).await.unwrap();
+    directory.set_client_secret_jwt_key(JAR, Some(crate::secret::ClientSecret::from_received(JAR_SECRET)));
+    directory.assign_user(JAR, USER).unwrap();
+}
+
+fn request_object(members: &Value) -> String {
+    jose::sign_hmac(jose::HmacAlgorithm::HS256, JAR_SECRET.as_bytes(), members).unwrap()
+}
+
+fn jar_query(request: &str, redirect_uri: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("client_id", JAR),
+            ("response_type", "code"),
+            ("scope", "openid"),
+            ("redirect_uri", redirect_uri),
+            ("state", "outer"),
+            ("request", request),
+        ])
+        .finish()
+}
+
+#[tokio::test]
+async fn a_signed_request_objects_parameters_are_used() {
+    // RFC 9101 §6.3 and OpenID Connect Core §6.1: the request object's values are used, its
+    // `redirect_uri` over the query's (conformance suite `oidcc-ensure-request-object-with-
+    // redirect-uri`: the query's is unregistered); Okta: "the values in the JWT override the
+    // query URI values".
+    let f = fixture().await;
+    jar_client(&f).await;
+    let mut members = json!({
+        "iss": JAR, "aud": "https://id.example.com/oauth2/default",
+        "client_id": JAR, "response_type": "code", "redirect_uri": WEB_CB, "state": "inner",
+        "scope": "openid profile", "nonce": "n-1", "jti": "jar-1"
+    });
+    let issuer = f
+        .server
+        .openid_configuration("default", &EndpointRequest::get(""))
+        .await;
+    let issuer = issuer.json_body().unwrap()["issuer"].as_str().unwrap().to_owned();
+    members["aud"] = json!(issuer);
+    let q = jar_query(&request_object(&members), "https://unregistered.example/cb");
+    let got = delivered(f.signed_in(&q).await);
+    assert!(got.get("code").is_some(), "{got:?}");
+    assert_eq!(got.get("state"), Some("inner"));
+    // Okta: a `jti` already processed is refused, at the (trusted) redirect URI of the object.
+    let got = assert_error(
+        f.signed_in(&q).await,
+        "invalid_request_object",
+        "The request object has already been used.",
+    );
+    assert_eq!(got.get("state"), Some("inner"));
+    // Asking the user to sign in does not spend it: the browser comes back with the same object.
+    members["jti"] = json!("jar-2");
+    let q = jar_query(&request_object(&members), WEB_CB);
+    assert!(matches!(f.authorize(&q, None).await, AuthorizeOutcome::NeedsLogin(_)));
+    assert!(delivered(f.signed_in(&q).await).get("code").is_some());
+}
+
+#[tokio::test]
+async fn unsigned_or_forged_request_objects_and_request_uri_are_refused() {
+    // OpenID Connect Core §3.1.2.6: `invalid_request_object`, `request_uri_not_supported`;
+    // delivered to the query's redirect URI when it is registered, else the error page (RFC 6749
+    // §4.1.2.1).
+    let f = fixture().await;
+    jar_client(&f).await;
+    let members = json!({"client_id": JAR, "response_type": "code", "redirect_uri": WEB_CB, "state": "inner"});
+    let header = jose::b64_encode(br#"{"alg":"none"}"#);
+    let payload = jose::b64_encode(serde_json::to_vec(&members).unwrap());
+    let unsigned = format!("{header}.{payload}.");
+    let got = assert_error(
+        f.signed_in(&jar_query(&unsigned, WEB_CB)).await,
+        "invalid_request_object",
+        "The request object must be signed.",
+    );
+    assert_eq!(
+        got.get("state"),
+        Some("outer"),
+        "the query's state: the object is not trusted"
+    );
+    assert_error_page(
+        f.signed_in(&jar_query(&unsigned, "https://unregistered.example/cb"))
+            .await,
+        "The request object must be signed.",
+    );
+    let forged = jose::sign_hmac(
+        jose::HmacAlgorithm::HS256,
+        b"not-the-clients-secret-but-long-enough-too",
+        &members,
+    )
+    .unwrap();
+    assert_error(
+        f.signed_in(&jar_query(&forged, WEB_CB)).await,
+        "invalid_request_object",
+        "The request object's signature is invalid.",
+    );
+    let mismatched = request_object(&json!({"client_id": WEB, "redirect_uri": WEB_CB}));
+    assert_error(
+        f.signed_in(&jar_query(&mismatched, WEB_CB)).await,
+        "invalid_request_object",
+        "The request object's parameters do not match the request's.",
+    );
+    let by_reference = query(WEB, WEB_CB, "code", "request_uri=https%3A%2F%2Fweb.example%2Fro.jwt");
+    assert_error(
+        f.signed_in(&by_reference).await,
+        "request_uri_not_supported",
+        "The 'request_uri' parameter is not supported.",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `claims` parameter and `acr_values`.
+
+fn id_token_payload(got: &Delivered) -> Value {
+    let payload = got.get("id_token").unwrap().split('.').nth(1).unwrap();
+    serde_json::from_slice(&jose::b64_decode(payload).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn the_claims_parameter_and_acr_values_reach_the_id_token() {
+    // OpenID Connect Core §5.5: individually requested claims are returned when the user has
+    // them, here without the `profile` scope; §3.1.2.1 and Okta's `acr_values` ("chooses one and
+    // reflects the chosen value in any resulting tokens"). Conformance suite
+    // `oidcc-claims-essential` (response_type=id_token) and
+    // `oidcc-ensure-request-with-acr-values-succeeds`.
+    let f = fixture().await;
+    let claims = r#"{"id_token": {"given_name": {"essential": true}, "phone_number": null}}"#;
+    let encoded: String = url::form_urlencoded::byte_serialize(claims.as_bytes()).collect();
+    let extra = format!("claims={encoded}&acr_values=urn%3Aokta%3Aloa%3A2fa%3Aany+urn%3Aokta%3Aloa%3A1fa%3Apwd");
+    let q = query(SPA, SPA_CB, "id_token", &extra).replace("openid+profile+email", "openid");
+    let token = id_token_payload(&delivered(f.signed_in(&q).await));
+    assert_eq!(token["given_name"], "Ada");
+    assert!(token.get("phone_number").is_none(), "the user has none");
+    assert!(token.get("family_name").is_none(), "not requested, scope not granted");
+    assert_eq!(
+        token["acr"], "urn:okta:loa:1fa:pwd",
+        "a password session: the second value"
+    );
+
+    let plain = query(SPA, SPA_CB, "id_token", "").replace("openid+profile+email", "openid");
+    let token = id_token_payload(&delivered(f.signed_in(&plain).await));
+    assert!(token.get("acr").is_none() && token.get("given_name").is_none());
+
+    let bad = query(SPA, SPA_CB, "id_token", "claims=%5B%5D");
+    assert_error(
+        f.signed_in(&bad).await,
+        "invalid_request",
+        "The 'claims' parameter is invalid.",
+    );
 }

@@ -168,6 +168,8 @@ fn test_grant(client_id: &str, scopes: &[&str], now: OffsetDateTime) -> Grant {
         refresh_token_window_minutes: 10080,
         auth_time: Some(now),
         amr: vec!["pwd".into()],
+        acr: None,
+        requested_claims: None,
         issued_at: now,
     }
 }

@@ -474,6 +474,8 @@ mod tests {
             refresh_token_window_minutes: 10080,
             auth_time: Some(NOW),
             amr: vec!["pwd".into()],
+            acr: None,
+            requested_claims: None,
             issued_at: NOW,
         }
     }

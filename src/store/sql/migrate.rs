@@ -146,6 +146,8 @@ mod tests {
                 refresh_token_window_minutes: 90,
                 auth_time: None,
                 amr: Vec::new(),
+                acr: None,
+                requested_claims: None,
                 issued_at: now,
             },
             issued_at: now,

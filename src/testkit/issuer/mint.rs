@@ -359,6 +359,8 @@ impl<'i> RefreshTokenMint<'i> {
             refresh_token_window_minutes: 10_080,
             auth_time: None,
             amr: Vec::new(),
+            acr: None,
+            requested_claims: None,
             issued_at: now,
         };
         let record = RefreshTokenRecord {
