@@ -111,7 +111,7 @@ async fn oidcc_response_type_missing() {
                 // Without a response type the response mode falls back to the query.
                 let mut as_code = request.clone();
                 as_code.variant = Variant { response_type: "code", ..variant };
-                check_error_callback(&callback, &as_code, &host.issuer(), &["invalid_request", "unsupported_response_type"]);
+                check_error_callback(&callback.from_query(), &as_code, &host.issuer(), &["invalid_request", "unsupported_response_type"]);
             }
         }
     }

@@ -24,7 +24,7 @@ async fn oidcc_server_rotate_keys() {
     let host = Host::start().await;
     let original = host.server_jwks().await;
     let (status, body) = host
-        .manage(reqwest::Method::POST, "/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate")
+        .manage(reqwest::Method::POST, "/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate", &serde_json::json!({"use": "sig"}))
         .await;
     assert_eq!(status, 200, "keyRotate: {body}");
     let rotated = host.server_jwks().await;

@@ -220,10 +220,11 @@ impl Host {
     }
 
     /// A management API call with the org's token: the status and the JSON answer.
-    pub async fn manage(&self, method: reqwest::Method, path: &str) -> (u16, Value) {
+    pub async fn manage(&self, method: reqwest::Method, path: &str, body: &Value) -> (u16, Value) {
         let response = http()
             .request(method, format!("{}{path}", self.base))
             .header("Authorization", "SSWS 00conformance-api-token-for-tests-only")
+            .json(body)
             .send()
             .await
             .expect("the management API answers");
@@ -528,6 +529,13 @@ impl Callback {
         self.get(name)
             .unwrap_or_else(|| panic!("no {name} in the authorization response {:?}", self.params()))
             .to_owned()
+    }
+
+    /// The response read from the query, as for `response_type=code` (an error answer to a
+    /// request without a response type).
+    pub fn from_query(mut self) -> Self {
+        self.code_flow = true;
+        self
     }
 
     /// The response's parameter names.
