@@ -61,7 +61,7 @@ async fn server_flow(host: &Host, client: Client, variant: Variant) {
         assert!(body["expires_in"].is_number(), "ExtractExpiresInFromTokenEndpointResponse");
     }
     if let Some(code) = flow.callback.get("code") {
-        check_code_strength(code);
+        check_strength(code, "AuthorizationCode");
     }
     ensure_no_unrequested_claims(flow.id_token(), "openid");
 }

@@ -89,7 +89,6 @@ async fn oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupp
 /// `request_not_supported` at the registered URI fails
 /// (`EnsureOPDoesNotUseDefaultRedirectUriInCaseOfInvalidRedirectUri`, FAILURE).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: request objects"]
 async fn oidcc_ensure_request_object_with_redirect_uri() {
     let host = Host::start().await;
     if none_unsupported(&host).await {

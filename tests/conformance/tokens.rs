@@ -104,13 +104,20 @@ async fn refresh(host: &Host, client: &Client, refresh_token: &str, scope: Optio
     assert!(body["token_type"].as_str().is_some_and(|t| t.eq_ignore_ascii_case("bearer")), "CheckTokenTypeIsBearer");
     let access_token = body["access_token"].as_str().expect("ExtractAccessTokenFromTokenResponse");
     assert!(access_token.chars().all(|c| (' '..='~').contains(&c)), "EnsureAccessTokenContainsAllowedCharactersOnly");
-    check_code_strength(access_token);
+    check_strength(access_token, "AccessToken");
     assert!(body["expires_in"].is_number(), "ExtractExpiresInFromTokenEndpointResponse");
     check_expires_in(&body);
     if let Some(raw) = body["id_token"].as_str() {
         compare_id_token_claims(original, &Jwt::decode(raw));
     }
-    body["refresh_token"].as_str().map(str::to_owned)
+    let refreshed = body["refresh_token"].as_str().map(str::to_owned);
+    if let Some(refresh_token) = &refreshed {
+        check_strength(refresh_token, "RefreshToken");
+    }
+    // requestProtectedResource with the new access token.
+    let answer = userinfo(host, access_token, UserinfoCall::Get).await;
+    assert_eq!(answer.status, 200, "EnsureHttpStatusCodeIs200 (userinfo after the refresh): {:?}", answer.body);
+    refreshed
 }
 
 /// **`oidcc-refresh-token`** (`OIDCCRefreshToken`), in the basic, hybrid and form post plans (not
