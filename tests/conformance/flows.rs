@@ -1,6 +1,8 @@
 //! The happy flows and the authorization request's parameters: `oidcc-server` and the modules
 //! that add one parameter to its request, or take one away.
 
+use serde_json::Value;
+
 use crate::support::*;
 
 /// **`oidcc-server`** (`OIDCCServerTest`), in the basic, implicit, hybrid and form post plans,
@@ -28,7 +30,9 @@ async fn oidcc_server() {
     let metadata = host.discovery().await;
     let methods = &metadata["token_endpoint_auth_methods_supported"];
     assert!(
-        methods.as_array().is_some_and(|m| m.iter().any(|m| m == "client_secret_basic")),
+        methods
+            .as_array()
+            .is_some_and(|m| m.iter().any(|m| m == "client_secret_basic")),
         "EnsureServerConfigurationSupportsClientSecretBasic"
     );
     for variant in ALL_VARIANTS {
@@ -43,11 +47,19 @@ async fn server_flow(host: &Host, client: Client, variant: Variant) {
     if let Some(token) = &flow.authorization_id_token {
         match flow.callback.get("access_token") {
             Some(access_token) => check_at_hash(token, access_token, true),
-            None => assert!(token.claims.get("at_hash").is_none(), "{}: at_hash without an access token", variant.plan),
+            None => assert!(
+                token.claims.get("at_hash").is_none(),
+                "{}: at_hash without an access token",
+                variant.plan
+            ),
         }
         match flow.callback.get("code") {
             Some(code) => check_c_hash(token, code, true),
-            None => assert!(token.claims.get("c_hash").is_none(), "{}: c_hash without a code", variant.plan),
+            None => assert!(
+                token.claims.get("c_hash").is_none(),
+                "{}: c_hash without a code",
+                variant.plan
+            ),
         }
         assert!(token.claims.get("name").is_none(), "EnsureIdTokenDoesNotContainName");
     }
@@ -58,7 +70,10 @@ async fn server_flow(host: &Host, client: Client, variant: Variant) {
         check_c_hash(token, &flow.callback.require("code"), false);
         assert!(token.claims.get("name").is_none(), "EnsureIdTokenDoesNotContainName");
         let body = flow.token_response.as_ref().expect("a token response");
-        assert!(body["expires_in"].is_number(), "ExtractExpiresInFromTokenEndpointResponse");
+        assert!(
+            body["expires_in"].is_number(),
+            "ExtractExpiresInFromTokenEndpointResponse"
+        );
     }
     if let Some(code) = flow.callback.get("code") {
         check_strength(code, "AuthorizationCode");
@@ -83,7 +98,13 @@ async fn oidcc_server_client_secret_post() {
     );
     for variant in CODE_VARIANTS {
         let mut browser = Browser::new(&host);
-        run_flow(&host, &mut browser, AuthRequest::new(POST_CLIENT, variant), Some(&BUFFY)).await;
+        run_flow(
+            &host,
+            &mut browser,
+            AuthRequest::new(POST_CLIENT, variant),
+            Some(&BUFFY),
+        )
+        .await;
     }
 }
 
@@ -104,14 +125,26 @@ async fn oidcc_response_type_missing() {
         match browser.authorize(&host, &request, Some(&BUFFY)).await {
             Landing::Page { status, body } => {
                 // The suite's placeholder: an error page saying the response type is missing.
-                assert!((400..500).contains(&status), "{}: an error page, {status}: {body}", variant.plan);
+                assert!(
+                    (400..500).contains(&status),
+                    "{}: an error page, {status}: {body}",
+                    variant.plan
+                );
                 assert!(!body.contains("action=\"/login\""), "not the sign-in page");
             }
             Landing::Callback(callback) => {
                 // Without a response type the response mode falls back to the query.
                 let mut as_code = request.clone();
-                as_code.variant = Variant { response_type: "code", ..variant };
-                check_error_callback(&callback.from_query(), &as_code, &host.issuer(), &["invalid_request", "unsupported_response_type"]);
+                as_code.variant = Variant {
+                    response_type: "code",
+                    ..variant
+                };
+                check_error_callback(
+                    &callback.read_from_query(),
+                    &as_code,
+                    &host.issuer(),
+                    &["invalid_request", "unsupported_response_type"],
+                );
             }
         }
     }
@@ -128,7 +161,10 @@ async fn oidcc_idtoken_signature() {
     for variant in ALL_VARIANTS {
         let mut browser = Browser::new(&host);
         let flow = run_flow(&host, &mut browser, AuthRequest::new(CLIENT, variant), Some(&BUFFY)).await;
-        for token in [&flow.authorization_id_token, &flow.token_id_token].into_iter().flatten() {
+        for token in [&flow.authorization_id_token, &flow.token_id_token]
+            .into_iter()
+            .flatten()
+        {
             assert!(token.header["kid"].is_string(), "EnsureIdTokenContainsKid");
             assert_eq!(token.header["alg"], "RS256", "EnsureIdTokenSignatureIsRS256");
         }
@@ -145,8 +181,13 @@ async fn oidcc_idtoken_signature() {
 async fn oidcc_idtoken_unsigned() {
     let host = Host::start().await;
     let metadata = host.discovery().await;
-    let algs = metadata["id_token_signing_alg_values_supported"].as_array().expect("id_token_signing_alg_values_supported");
-    assert!(!algs.iter().any(|alg| alg == "none"), "the module is skipped: no `none`");
+    let algs = metadata["id_token_signing_alg_values_supported"]
+        .as_array()
+        .expect("id_token_signing_alg_values_supported");
+    assert!(
+        !algs.iter().any(|alg| alg == "none"),
+        "the module is skipped: no `none`"
+    );
     for variant in [BASIC, FORM_POST] {
         let mut browser = Browser::new(&host);
         let request = AuthRequest::new(CLIENT, variant);
@@ -180,11 +221,18 @@ async fn oidcc_ensure_request_without_nonce_succeeds_for_code_flow() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oidcc_ensure_request_without_nonce_fails() {
     let host = Host::start().await;
-    for variant in [IMPLICIT_ID_TOKEN, IMPLICIT_ID_TOKEN_TOKEN, HYBRID_CODE_ID_TOKEN, HYBRID_CODE_ID_TOKEN_TOKEN] {
+    for variant in [
+        IMPLICIT_ID_TOKEN,
+        IMPLICIT_ID_TOKEN_TOKEN,
+        HYBRID_CODE_ID_TOKEN,
+        HYBRID_CODE_ID_TOKEN_TOKEN,
+    ] {
         let mut browser = Browser::new(&host);
         let request = AuthRequest::new(CLIENT, variant).without("nonce");
         match browser.authorize(&host, &request, Some(&BUFFY)).await {
-            Landing::Callback(callback) => check_error_callback(&callback, &request, &host.issuer(), &["invalid_request"]),
+            Landing::Callback(callback) => {
+                check_error_callback(&callback, &request, &host.issuer(), &["invalid_request"])
+            }
             Landing::Page { status, body } => assert!((400..500).contains(&status), "an error page: {body}"),
         }
     }
@@ -239,7 +287,10 @@ async fn oidcc_login_hint() {
     let request = AuthRequest::new(CLIENT, BASIC).with("login_hint", BUFFY.login);
     let (status, page) = page_browser.authorize(&host, &request, None).await.page();
     assert_eq!(status, 200);
-    assert!(page.contains(&format!("value=\"{}\"", BUFFY.login)), "the hint prefills the sign-in form");
+    assert!(
+        page.contains(&format!("value=\"{}\"", BUFFY.login)),
+        "the hint prefills the sign-in form"
+    );
     drop(host);
     flow_with_parameter("login_hint", BUFFY.login).await;
 }
@@ -276,9 +327,17 @@ async fn oidcc_ensure_request_with_acr_values_succeeds() {
     };
     drop(host);
     for flow in flow_with_parameter("acr_values", &acr_values).await {
-        for token in [&flow.authorization_id_token, &flow.token_id_token].into_iter().flatten() {
-            let acr = token.claims["acr"].as_str().expect("ValidateIdTokenACRClaimAgainstAcrValuesRequest: an acr");
-            assert!(acr_values.split(' ').any(|v| v == acr), "acr {acr} is one of {acr_values}");
+        for token in [&flow.authorization_id_token, &flow.token_id_token]
+            .into_iter()
+            .flatten()
+        {
+            let acr = token.claims["acr"]
+                .as_str()
+                .expect("ValidateIdTokenACRClaimAgainstAcrValuesRequest: an acr");
+            assert!(
+                acr_values.split(' ').any(|v| v == acr),
+                "acr {acr} is one of {acr_values}"
+            );
         }
     }
 }
@@ -296,8 +355,15 @@ async fn oidcc_ensure_registered_redirect_uri() {
         let bad = format!("{}/{}", CLIENT.redirect_uri, alphanumeric(10));
         let request = AuthRequest::new(CLIENT, variant).with("redirect_uri", &bad);
         let (status, body) = browser.authorize(&host, &request, Some(&BUFFY)).await.page();
-        assert!((400..500).contains(&status), "{}: an error page: {status} {body}", variant.plan);
-        assert!(body.contains("redirect_uri"), "the page says the redirect URI is wrong: {body}");
+        assert!(
+            (400..500).contains(&status),
+            "{}: an error page: {status} {body}",
+            variant.plan
+        );
+        assert!(
+            body.contains("redirect_uri"),
+            "the page says the redirect URI is wrong: {body}"
+        );
     }
 }
 
@@ -337,8 +403,14 @@ async fn oidcc_ensure_request_with_valid_pkce_succeeds() {
             .with("code_challenge", &challenge)
             .with("code_challenge_method", "S256");
         let callback = browser.authorize(&host, &request, Some(&BUFFY)).await.callback();
-        complete_flow(&host, &jwks, &host.issuer(), request, callback, &[("code_verifier", &verifier)]).await;
+        complete_flow(
+            &host,
+            &jwks,
+            &host.issuer(),
+            request,
+            callback,
+            &[("code_verifier", &verifier)],
+        )
+        .await;
     }
 }
-
-use serde_json::Value;

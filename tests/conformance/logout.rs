@@ -23,7 +23,10 @@ async fn signed_in(host: &Host) -> (Browser, Jwt) {
 fn end_session_request(id_token: &Jwt) -> Vec<(String, String)> {
     vec![
         ("id_token_hint".to_owned(), id_token.raw.clone()),
-        ("post_logout_redirect_uri".to_owned(), CLIENT.post_logout_redirect_uri.to_owned()),
+        (
+            "post_logout_redirect_uri".to_owned(),
+            CLIENT.post_logout_redirect_uri.to_owned(),
+        ),
         ("state".to_owned(), end_session_state()),
     ]
 }
@@ -31,7 +34,9 @@ fn end_session_request(id_token: &Jwt) -> Vec<(String, String)> {
 /// `BuildRedirectToEndSessionEndpoint` and the browser following it.
 async fn end_session(host: &Host, browser: &mut Browser, params: &[(String, String)]) -> Landing {
     let metadata = host.discovery().await;
-    let endpoint = metadata["end_session_endpoint"].as_str().expect("an end_session_endpoint");
+    let endpoint = metadata["end_session_endpoint"]
+        .as_str()
+        .expect("an end_session_endpoint");
     let url = url::Url::parse_with_params(endpoint, params).expect("a URL");
     browser.visit(url.as_str()).await
 }
@@ -58,7 +63,12 @@ async fn check_signed_out(host: &Host, browser: &mut Browser) {
         &callback,
         &request,
         &host.issuer(),
-        &["interaction_required", "login_required", "account_selection_required", "consent_required"],
+        &[
+            "interaction_required",
+            "login_required",
+            "account_selection_required",
+            "consent_required",
+        ],
     );
 }
 
@@ -74,7 +84,10 @@ fn stays_on_a_page(landing: Landing, what: &str) -> (u16, String) {
 /// `ExpectSuccessfulLogoutPage`: a page saying the user is signed out, and the session ended.
 async fn successful_logout_page(host: &Host, browser: &mut Browser, landing: Landing) {
     let (status, body) = stays_on_a_page(landing, "ExpectSuccessfulLogoutPage");
-    assert!((200..300).contains(&status), "ExpectSuccessfulLogoutPage: {status} {body}");
+    assert!(
+        (200..300).contains(&status),
+        "ExpectSuccessfulLogoutPage: {status} {body}"
+    );
     check_signed_out(host, browser).await;
 }
 
@@ -98,9 +111,17 @@ async fn oidcc_rp_initiated_logout() {
     let mut target = callback.url.clone();
     target.set_query(None);
     assert_eq!(target.as_str(), CLIENT.post_logout_redirect_uri);
-    let state = callback.query.iter().find(|(n, _)| n == "state").map(|(_, v)| v.as_str());
+    let state = callback
+        .query
+        .iter()
+        .find(|(n, _)| n == "state")
+        .map(|(_, v)| v.as_str());
     assert_eq!(state, Some(request[2].1.as_str()), "CheckPostLogoutState");
-    assert!(callback.query.iter().all(|(n, _)| n == "state"), "CheckForUnexpectedParametersInPostLogoutRedirect: {:?}", callback.query);
+    assert!(
+        callback.query.iter().all(|(n, _)| n == "state"),
+        "CheckForUnexpectedParametersInPostLogoutRedirect: {:?}",
+        callback.query
+    );
     check_signed_out(&host, &mut browser).await;
 }
 
@@ -115,7 +136,11 @@ async fn oidcc_rp_initiated_logout_no_state() {
     let (mut browser, id_token) = signed_in(&host).await;
     let request = without(&end_session_request(&id_token), "state");
     let callback = end_session(&host, &mut browser, &request).await.callback();
-    assert!(callback.query.is_empty(), "CheckNoPostLogoutState / CheckForUnexpectedParameters…: {:?}", callback.query);
+    assert!(
+        callback.query.is_empty(),
+        "CheckNoPostLogoutState / CheckForUnexpectedParameters…: {:?}",
+        callback.query
+    );
     check_signed_out(&host, &mut browser).await;
 }
 
@@ -133,7 +158,10 @@ async fn oidcc_rp_initiated_logout_bad_post_logout_redirect_uri() {
         "post_logout_redirect_uri",
         "https://rp.conformance.example/bad_post_logout_redirect_uri",
     );
-    error_page(end_session(&host, &mut browser, &request).await, "ExpectPostLogoutRedirectUriNotRegisteredErrorPage");
+    error_page(
+        end_session(&host, &mut browser, &request).await,
+        "ExpectPostLogoutRedirectUriNotRegisteredErrorPage",
+    );
 }
 
 /// **`oidcc-rp-initiated-logout-query-added-to-post-logout-redirect-uri`**
@@ -147,7 +175,10 @@ async fn oidcc_rp_initiated_logout_query_added_to_post_logout_redirect_uri() {
     let (mut browser, id_token) = signed_in(&host).await;
     let uri = format!("{}?foo=bar", CLIENT.post_logout_redirect_uri);
     let request = with(&end_session_request(&id_token), "post_logout_redirect_uri", &uri);
-    error_page(end_session(&host, &mut browser, &request).await, "ExpectPostLogoutRedirectUriNotRegisteredErrorPage");
+    error_page(
+        end_session(&host, &mut browser, &request).await,
+        "ExpectPostLogoutRedirectUriNotRegisteredErrorPage",
+    );
 }
 
 /// **`oidcc-rp-initiated-logout-modified-id-token-hint`** (`OIDCCRpInitiatedLogoutModifiedIdTokenHint`):
@@ -160,9 +191,15 @@ async fn oidcc_rp_initiated_logout_modified_id_token_hint() {
     let (mut browser, id_token) = signed_in(&host).await;
     use base64::Engine;
     let payload = id_token.raw.split('.').nth(1).expect("a payload");
-    let none = format!("{}.{payload}.", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#));
+    let none = format!(
+        "{}.{payload}.",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#)
+    );
     let request = with(&end_session_request(&id_token), "id_token_hint", &none);
-    error_page(end_session(&host, &mut browser, &request).await, "ExpectInvalidIdTokenHintErrorPage");
+    error_page(
+        end_session(&host, &mut browser, &request).await,
+        "ExpectInvalidIdTokenHintErrorPage",
+    );
 }
 
 /// **`oidcc-rp-initiated-logout-bad-id-token-hint`** (`OIDCCRpInitiatedLogoutBadIdTokenHint`): a hint
@@ -186,7 +223,10 @@ async fn oidcc_rp_initiated_logout_bad_id_token_hint() {
     )
     .expect("a fake ID token");
     let request = with(&end_session_request(&id_token), "id_token_hint", &fake);
-    error_page(end_session(&host, &mut browser, &request).await, "ExpectInvalidIdTokenHintErrorPage");
+    error_page(
+        end_session(&host, &mut browser, &request).await,
+        "ExpectInvalidIdTokenHintErrorPage",
+    );
 }
 
 /// **`oidcc-rp-initiated-logout-no-id-token-hint`** (`OIDCCRpInitiatedLogoutNoIdTokenHint`): without
@@ -199,7 +239,10 @@ async fn oidcc_rp_initiated_logout_no_id_token_hint() {
     let host = Host::start().await;
     let (mut browser, id_token) = signed_in(&host).await;
     let request = without(&end_session_request(&id_token), "id_token_hint");
-    stays_on_a_page(end_session(&host, &mut browser, &request).await, "ExpectIdTokenHintRequiredErrorPage");
+    stays_on_a_page(
+        end_session(&host, &mut browser, &request).await,
+        "ExpectIdTokenHintRequiredErrorPage",
+    );
 }
 
 /// **`oidcc-rp-initiated-logout-no-params`** (`OIDCCRpInitiatedLogoutNoParams`): the end session
@@ -236,7 +279,10 @@ async fn oidcc_rp_initiated_logout_no_post_logout_redirect_uri() {
 async fn oidcc_rp_initiated_logout_only_state() {
     let host = Host::start().await;
     let (mut browser, id_token) = signed_in(&host).await;
-    let request = without(&without(&end_session_request(&id_token), "id_token_hint"), "post_logout_redirect_uri");
+    let request = without(
+        &without(&end_session_request(&id_token), "id_token_hint"),
+        "post_logout_redirect_uri",
+    );
     let landing = end_session(&host, &mut browser, &request).await;
     successful_logout_page(&host, &mut browser, landing).await;
 }

@@ -49,7 +49,10 @@ fn outer_request(request: &AuthRequest, name: &str, value: &str, redirect_uri: &
 /// `CheckDiscEndpointRequestParameterSupported` (WARNING): `request_parameter_supported` is true.
 async fn check_request_parameter_supported(host: &Host) {
     let metadata = host.discovery().await;
-    assert_eq!(metadata["request_parameter_supported"], true, "CheckDiscEndpointRequestParameterSupported");
+    assert_eq!(
+        metadata["request_parameter_supported"], true,
+        "CheckDiscEndpointRequestParameterSupported"
+    );
 }
 
 /// **`oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported`**
@@ -103,7 +106,10 @@ async fn oidcc_ensure_request_object_with_redirect_uri() {
         let outer = outer_request(&request, "request", &object, &invalid);
         match browser.authorize(&host, &outer, Some(&BUFFY)).await {
             Landing::Page { status, body } => {
-                assert!((400..500).contains(&status), "ExpectRedirectUriErrorPage: {status} {body}");
+                assert!(
+                    (400..500).contains(&status),
+                    "ExpectRedirectUriErrorPage: {status} {body}"
+                );
                 assert!(body.contains("redirect_uri"), "ExpectRedirectUriErrorPage: {body}");
             }
             Landing::Callback(callback) => {
@@ -122,7 +128,9 @@ async fn oidcc_ensure_request_object_with_redirect_uri() {
 /// Serves `object` as `application/jwt` at a loopback URL (the suite's `request_uri` handler)
 /// while the returned task runs.
 async fn serve_request_object(object: String) -> (String, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
     let address = listener.local_addr().expect("its address");
     let app = axum::Router::new().route(
         "/request.jwt",
@@ -163,7 +171,10 @@ async fn oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupport
             continue;
         }
         let metadata = host.discovery().await;
-        assert_ne!(metadata["request_uri_parameter_supported"], false, "CheckDiscEndpointRequestUriParameterSupported");
+        assert_ne!(
+            metadata["request_uri_parameter_supported"], false,
+            "CheckDiscEndpointRequestUriParameterSupported"
+        );
         complete_flow(&host, &jwks, &host.issuer(), request, callback, &[]).await;
     }
 }

@@ -24,13 +24,23 @@ async fn oidcc_server_rotate_keys() {
     let host = Host::start().await;
     let original = host.server_jwks().await;
     let (status, body) = host
-        .manage(reqwest::Method::POST, "/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate", &serde_json::json!({"use": "sig"}))
+        .manage(
+            reqwest::Method::POST,
+            "/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate",
+            &serde_json::json!({"use": "sig"}),
+        )
         .await;
     assert_eq!(status, 200, "keyRotate: {body}");
     let rotated = host.server_jwks().await;
     let (before, after) = (kids(&original), kids(&rotated));
-    assert!(after.iter().any(|kid| !before.contains(kid)), "VerifyNewJwksHasNewSigningKey: {before:?} then {after:?}");
-    assert!(before.iter().all(|kid| after.contains(kid)), "VerifyNewJwksStillHasOldSigningKey: {before:?} then {after:?}");
+    assert!(
+        after.iter().any(|kid| !before.contains(kid)),
+        "VerifyNewJwksHasNewSigningKey: {before:?} then {after:?}"
+    );
+    assert!(
+        before.iter().all(|kid| after.contains(kid)),
+        "VerifyNewJwksStillHasOldSigningKey: {before:?} then {after:?}"
+    );
     let mut browser = Browser::new(&host);
     run_flow(&host, &mut browser, AuthRequest::new(CLIENT, BASIC), Some(&BUFFY)).await;
 }

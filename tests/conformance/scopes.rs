@@ -85,7 +85,10 @@ fn check_scope_email(results: Vec<(Flow, serde_json::Value)>) {
             assert!(token.claims.get("name").is_none(), "EnsureIdTokenDoesNotContainName");
             let fat = okta_fat_id_token(variant, from_authorization);
             if (variant.includes_code() || variant.includes_token()) && !fat {
-                for claim in scope_claims("email").iter().filter(|c| !OKTA_THIN_ID_TOKEN_CLAIMS.contains(c)) {
+                for claim in scope_claims("email")
+                    .iter()
+                    .filter(|c| !OKTA_THIN_ID_TOKEN_CLAIMS.contains(c))
+                {
                     assert!(
                         token.claims.get(*claim).is_none(),
                         "EnsureIdTokenDoesNotContainEmailForScopeEmail: {claim} ({})",
@@ -137,8 +140,16 @@ async fn oidcc_alternate_happy_flow() {
     let host = Host::start().await;
     scopes_supported(&host, "openid email").await;
     let mut results = Vec::new();
-    for variant in [BASIC, FORM_POST, IMPLICIT_ID_TOKEN, IMPLICIT_ID_TOKEN_TOKEN, HYBRID_CODE_ID_TOKEN] {
-        let request = AuthRequest::new(CLIENT, variant).with("scope", "email openid").reversed();
+    for variant in [
+        BASIC,
+        FORM_POST,
+        IMPLICIT_ID_TOKEN,
+        IMPLICIT_ID_TOKEN_TOKEN,
+        HYBRID_CODE_ID_TOKEN,
+    ] {
+        let request = AuthRequest::new(CLIENT, variant)
+            .with("scope", "email openid")
+            .reversed();
         results.push(returned_claims(&host, request, true).await);
     }
     check_scope_email(results);
@@ -156,7 +167,11 @@ async fn oidcc_alternate_happy_flow() {
 async fn oidcc_claims_essential() {
     let host = Host::start().await;
     for variant in ALL_VARIANTS {
-        let target = if variant.response_type == "id_token" { "id_token" } else { "userinfo" };
+        let target = if variant.response_type == "id_token" {
+            "id_token"
+        } else {
+            "userinfo"
+        };
         let claims = json!({ target: { "name": { "essential": true } } }).to_string();
         let request = AuthRequest::new(CLIENT, variant).with("claims", &claims);
         let (flow, returned) = returned_claims(&host, request, false).await;
@@ -164,7 +179,10 @@ async fn oidcc_claims_essential() {
             assert!(flow.id_token().claims["name"].is_string(), "EnsureIdTokenContainsName");
         } else {
             assert!(returned["name"].is_string(), "EnsureUserInfoContainsName: {returned}");
-            assert!(flow.id_token().claims.get("name").is_none(), "EnsureIdTokenDoesNotContainName");
+            assert!(
+                flow.id_token().claims.get("name").is_none(),
+                "EnsureIdTokenDoesNotContainName"
+            );
         }
     }
 }

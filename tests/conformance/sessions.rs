@@ -13,7 +13,10 @@ fn same_authentication(first: &Jwt, second: &Jwt) {
     if let (Some(a), Some(b)) = (first.int("auth_time"), second.int("auth_time")) {
         assert_eq!(a, b, "CheckIdTokenAuthTimeClaimsSameIfPresent");
     }
-    assert_eq!(first.claims["sub"], second.claims["sub"], "CheckIdTokenSubConsistentForSecondAuthorization");
+    assert_eq!(
+        first.claims["sub"], second.claims["sub"],
+        "CheckIdTokenSubConsistentForSecondAuthorization"
+    );
 }
 
 /// `CheckSecondIdTokenAuthTimeIsLaterIfPresent` (FAILURE, OIDC Core §2): a new login, a later
@@ -65,7 +68,12 @@ async fn oidcc_prompt_none_not_logged_in() {
             &callback,
             &request,
             &host.issuer(),
-            &["interaction_required", "login_required", "account_selection_required", "consent_required"],
+            &[
+                "interaction_required",
+                "login_required",
+                "account_selection_required",
+                "consent_required",
+            ],
         );
     }
 }
@@ -105,8 +113,13 @@ async fn oidcc_max_age_1() {
         assert_eq!(status, 200);
         assert!(page.contains("action=\"/login\""), "ExpectSecondLoginPage: {page}");
         let second = run_flow(&host, &mut browser, request, Some(&BUFFY)).await;
-        for token in [&second.authorization_id_token, &second.token_id_token].into_iter().flatten() {
-            let auth_time = token.int("auth_time").expect("CheckIdTokenAuthTimeClaimPresentDueToMaxAge");
+        for token in [&second.authorization_id_token, &second.token_id_token]
+            .into_iter()
+            .flatten()
+        {
+            let auth_time = token
+                .int("auth_time")
+                .expect("CheckIdTokenAuthTimeClaimPresentDueToMaxAge");
             let now = time::OffsetDateTime::now_utc().unix_timestamp();
             assert!(auth_time >= now - 5 * 60 - 1, "CheckIdTokenAuthTimeIsRecentIfPresent");
             later_authentication(first.id_token(), token);
@@ -128,8 +141,13 @@ async fn oidcc_max_age_10000() {
         let request = AuthRequest::new(CLIENT, variant).with("max_age", "10000");
         let second = run_flow(&host, &mut browser, request, None).await;
         for flow in [&first, &second] {
-            for token in [&flow.authorization_id_token, &flow.token_id_token].into_iter().flatten() {
-                token.int("auth_time").expect("CheckIdTokenAuthTimeClaimPresentDueToMaxAge");
+            for token in [&flow.authorization_id_token, &flow.token_id_token]
+                .into_iter()
+                .flatten()
+            {
+                token
+                    .int("auth_time")
+                    .expect("CheckIdTokenAuthTimeClaimPresentDueToMaxAge");
             }
         }
         same_authentication(first.id_token(), second.id_token());

@@ -10,8 +10,14 @@ use crate::support::*;
 /// RFC 6749 §5.2, OIDC Core §3.1.3.4) with well-formed error fields.
 fn check_reuse_refused(answer: &JsonAnswer) {
     assert_eq!(answer.status, 400, "CheckTokenEndpointHttpStatus400: {:?}", answer.body);
-    assert!(answer.content_type.starts_with("application/json"), "CheckTokenEndpointReturnedJsonContentType");
-    assert_eq!(answer.body["error"], "invalid_grant", "CheckErrorFromTokenEndpointResponseErrorInvalidGrant");
+    assert!(
+        answer.content_type.starts_with("application/json"),
+        "CheckTokenEndpointReturnedJsonContentType"
+    );
+    assert_eq!(
+        answer.body["error"], "invalid_grant",
+        "CheckErrorFromTokenEndpointResponseErrorInvalidGrant"
+    );
     let fields: Vec<(String, String)> = answer
         .body
         .as_object()
@@ -55,7 +61,11 @@ async fn oidcc_codereuse_30seconds() {
             let again = redeem_code(host, &CLIENT, &flow.callback.require("code"), &[]).await;
             check_reuse_refused(&again);
             let answer = userinfo(host, flow.access_token(), UserinfoCall::Get).await;
-            assert!((400..500).contains(&answer.status), "EnsureHttpStatusCodeIs4xx: {}", answer.status);
+            assert!(
+                (400..500).contains(&answer.status),
+                "EnsureHttpStatusCodeIs4xx: {}",
+                answer.status
+            );
         }
     });
     futures::future::join_all(runs).await;
@@ -65,7 +75,11 @@ async fn oidcc_codereuse_30seconds() {
 /// `iss`, `sub`, `aud`, `azp` and `auth_time` as the original.
 fn compare_id_token_claims(original: &Jwt, refreshed: &Jwt) {
     for claim in ["iss", "sub", "aud", "azp", "auth_time"] {
-        assert_eq!(original.claims.get(claim), refreshed.claims.get(claim), "CompareIdTokenClaims: {claim}");
+        assert_eq!(
+            original.claims.get(claim),
+            refreshed.claims.get(claim),
+            "CompareIdTokenClaims: {claim}"
+        );
     }
 }
 
@@ -75,7 +89,13 @@ fn compare_id_token_claims(original: &Jwt, refreshed: &Jwt) {
 /// characters (`EnsureAccessTokenContainsAllowedCharactersOnly`) with enough entropy
 /// (`EnsureMinimumAccessTokenEntropy`), `ValidateExpiresIn`, and `CompareIdTokenClaims` (all
 /// FAILURE); `ExtractExpiresInFromTokenEndpointResponse` (WARNING). The new refresh token, if any.
-async fn refresh(host: &Host, client: &Client, refresh_token: &str, scope: Option<&str>, original: &Jwt) -> Option<String> {
+async fn refresh(
+    host: &Host,
+    client: &Client,
+    refresh_token: &str,
+    scope: Option<&str>,
+    original: &Jwt,
+) -> Option<String> {
     let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token)];
     if let Some(scope) = scope {
         form.push(("scope", scope));
@@ -97,15 +117,39 @@ async fn refresh(host: &Host, client: &Client, refresh_token: &str, scope: Optio
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    assert!(cache_control.contains("no-store"), "CheckTokenEndpointCacheHeaders: {cache_control}");
-    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    assert!(content_type.starts_with("application/json"), "CheckTokenEndpointReturnedJsonContentType");
+    assert!(
+        cache_control.contains("no-store"),
+        "CheckTokenEndpointCacheHeaders: {cache_control}"
+    );
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "CheckTokenEndpointReturnedJsonContentType"
+    );
     let body: serde_json::Value = response.json().await.expect("JSON");
-    assert!(body["token_type"].as_str().is_some_and(|t| t.eq_ignore_ascii_case("bearer")), "CheckTokenTypeIsBearer");
-    let access_token = body["access_token"].as_str().expect("ExtractAccessTokenFromTokenResponse");
-    assert!(access_token.chars().all(|c| (' '..='~').contains(&c)), "EnsureAccessTokenContainsAllowedCharactersOnly");
+    assert!(
+        body["token_type"]
+            .as_str()
+            .is_some_and(|t| t.eq_ignore_ascii_case("bearer")),
+        "CheckTokenTypeIsBearer"
+    );
+    let access_token = body["access_token"]
+        .as_str()
+        .expect("ExtractAccessTokenFromTokenResponse");
+    assert!(
+        access_token.chars().all(|c| (' '..='~').contains(&c)),
+        "EnsureAccessTokenContainsAllowedCharactersOnly"
+    );
     check_strength(access_token, "AccessToken");
-    assert!(body["expires_in"].is_number(), "ExtractExpiresInFromTokenEndpointResponse");
+    assert!(
+        body["expires_in"].is_number(),
+        "ExtractExpiresInFromTokenEndpointResponse"
+    );
     check_expires_in(&body);
     if let Some(raw) = body["id_token"].as_str() {
         compare_id_token_claims(original, &Jwt::decode(raw));
@@ -116,7 +160,11 @@ async fn refresh(host: &Host, client: &Client, refresh_token: &str, scope: Optio
     }
     // requestProtectedResource with the new access token.
     let answer = userinfo(host, access_token, UserinfoCall::Get).await;
-    assert_eq!(answer.status, 200, "EnsureHttpStatusCodeIs200 (userinfo after the refresh): {:?}", answer.body);
+    assert_eq!(
+        answer.status, 200,
+        "EnsureHttpStatusCodeIs200 (userinfo after the refresh): {:?}",
+        answer.body
+    );
     refreshed
 }
 
@@ -135,10 +183,14 @@ async fn oidcc_refresh_token() {
     let host = Host::start().await;
     let metadata = host.discovery().await;
     assert!(
-        metadata["grant_types_supported"].as_array().is_some_and(|g| g.iter().any(|g| g == "refresh_token")),
+        metadata["grant_types_supported"]
+            .as_array()
+            .is_some_and(|g| g.iter().any(|g| g == "refresh_token")),
         "EnsureServerConfigurationSupportsRefreshToken"
     );
-    let offline = metadata["scopes_supported"].as_array().is_some_and(|s| s.iter().any(|s| s == "offline_access"));
+    let offline = metadata["scopes_supported"]
+        .as_array()
+        .is_some_and(|s| s.iter().any(|s| s == "offline_access"));
     let scope = if offline { "openid offline_access" } else { "openid" };
     for variant in CODE_VARIANTS {
         let mut second_refresh_token = None;
@@ -167,9 +219,24 @@ async fn oidcc_refresh_token() {
         }
         // The first client tries the second client's refresh token.
         let stolen = second_refresh_token.expect("the second client's refresh token");
-        let answer = token_request(&host, &CLIENT, &[("grant_type", "refresh_token"), ("refresh_token", &stolen), ("scope", scope)]).await;
+        let answer = token_request(
+            &host,
+            &CLIENT,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &stolen),
+                ("scope", scope),
+            ],
+        )
+        .await;
         assert_eq!(answer.status, 400, "CheckTokenEndpointHttpStatus400: {:?}", answer.body);
-        assert!(answer.content_type.starts_with("application/json"), "CheckTokenEndpointReturnedJsonContentType");
-        assert_eq!(answer.body["error"], "invalid_grant", "CheckErrorFromTokenEndpointResponseErrorInvalidGrant");
+        assert!(
+            answer.content_type.starts_with("application/json"),
+            "CheckTokenEndpointReturnedJsonContentType"
+        );
+        assert_eq!(
+            answer.body["error"], "invalid_grant",
+            "CheckErrorFromTokenEndpointResponseErrorInvalidGrant"
+        );
     }
 }

@@ -16,7 +16,11 @@ async fn userinfo_after_flow(host: &Host, variant: Variant, call: UserinfoCall) 
 /// `validateExtractedUserInfoResponse` (all FAILURE).
 fn check_userinfo_answer(flow: &Flow, answer: &JsonAnswer) {
     assert_eq!(answer.status, 200, "EnsureHttpStatusCodeIs200: {:?}", answer.body);
-    assert!(answer.content_type.starts_with("application/json"), "EnsureContentTypeJson: {}", answer.content_type);
+    assert!(
+        answer.content_type.starts_with("application/json"),
+        "EnsureContentTypeJson: {}",
+        answer.content_type
+    );
     check_userinfo(&answer.body, flow);
 }
 
