@@ -104,16 +104,6 @@ impl Browser {
         }
     }
 
-    /// Forgets the session cookie (the suite's "remove any cookies").
-    pub fn clear_cookies(&mut self) {
-        self.cookie = None;
-    }
-
-    /// Whether the browser holds a session cookie.
-    pub fn has_session(&self) -> bool {
-        self.cookie.is_some()
-    }
-
     async fn send(&mut self, request: reqwest::RequestBuilder) -> reqwest::Response {
         let request = match &self.cookie {
             Some(cookie) => request.header("Cookie", format!("authserver_sid={cookie}")),

@@ -61,14 +61,12 @@ pub const CLIENT2: Client = Client {
 /// A user of `org.json`.
 #[derive(Debug, Clone, Copy)]
 pub struct User {
-    pub id: &'static str,
     pub login: &'static str,
     pub password: &'static str,
 }
 
 /// The user the tests sign in as: every standard claim in the profile.
 pub const BUFFY: User = User {
-    id: "00u1buffy00000000001",
     login: "buffy@conformance.example",
     password: "Buffy-Passw0rd!",
 };

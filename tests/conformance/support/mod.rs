@@ -9,8 +9,6 @@
 //! `https` part of `AbstractJsonUriIsValidAndHttps` and `CheckDiscEndpointIssuerIsValidUrl`) are
 //! checked for everything but the scheme.
 
-#![allow(dead_code)] // Each module uses its own part of the harness.
-
 mod browser;
 mod checks;
 mod endpoints;
