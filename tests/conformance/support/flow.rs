@@ -72,16 +72,23 @@ pub fn check_successful_callback(callback: &Callback, request: &AuthRequest, iss
 }
 
 /// Where the response's parameters are, and where they must not be (the form post and fragment
-/// checks of `processCallback`), and that it reached the redirect URI the request named.
+/// checks of `processCallback`), and that it reached the redirect URI the request named with that
+/// URI's own query parameters kept (`CheckMatchingCallbackParameters`, FAILURE).
 pub fn check_response_location(callback: &Callback, request: &AuthRequest) {
-    let mut target = callback.url.clone();
-    target.set_query(None);
-    target.set_fragment(None);
-    assert_eq!(
-        target.as_str(),
-        request.get("redirect_uri").unwrap_or(request.client.redirect_uri),
-        "the redirect URI"
-    );
+    let redirect_uri = request.get("redirect_uri").unwrap_or(request.client.redirect_uri);
+    let redirect_uri = url::Url::parse(redirect_uri).expect("the redirect URI is a URL");
+    let (mut target, mut requested) = (callback.url.clone(), redirect_uri.clone());
+    for url in [&mut target, &mut requested] {
+        url.set_query(None);
+        url.set_fragment(None);
+    }
+    assert_eq!(target, requested, "the redirect URI");
+    for (name, value) in redirect_uri.query_pairs() {
+        assert!(
+            callback.query.iter().any(|(n, v)| *n == name && *v == value),
+            "CheckMatchingCallbackParameters: the redirect URI's {name}={value}"
+        );
+    }
     let in_query = |name: &str| callback.query.iter().any(|(n, _)| n == name);
     if request.variant.form_post {
         assert_eq!(callback.method, "POST", "CheckCallbackHttpMethodIsPost");

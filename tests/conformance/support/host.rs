@@ -49,12 +49,13 @@ pub const POST_CLIENT: Client = Client {
     post_logout_redirect_uri: "https://rp.conformance.example/post_logout_redirect",
 };
 
-/// The suite's `client2` (`AbstractOIDCCMultipleClient`).
+/// The suite's `client2` (`AbstractOIDCCMultipleClient`); its redirect URI carries the query the
+/// suite's instructions register (`?dummy1=lorem&dummy2=ipsum`), which must come back.
 pub const CLIENT2: Client = Client {
     id: "conformance-second",
     secret: "conformance-second-secret-0123456789abcdef",
     auth: ClientAuth::Basic,
-    redirect_uri: "https://rp2.conformance.example/callback",
+    redirect_uri: "https://rp2.conformance.example/callback?dummy1=lorem&dummy2=ipsum",
     post_logout_redirect_uri: "https://rp2.conformance.example/post_logout_redirect",
 };
 
