@@ -142,10 +142,10 @@ pub fn check_error_callback(callback: &Callback, request: &AuthRequest, issuer: 
 
 /// `AbstractOIDCCServerTest`'s whole happy flow for `request`: the authorization request (signing
 /// in as `user` if asked), the callback checks, `PerformStandardIdTokenChecks` on the authorization
-/// endpoint's ID token, then for a code: the token request (`CheckTokenEndpointHttpStatus200`,
-/// `CheckForAccessTokenValue`, `ValidateExpiresIn`, the ID token's standard checks and
-/// `VerifyIdTokenSubConsistentHybridFlow`), and the access token at userinfo
-/// (`CallProtectedResource`, `EnsureHttpStatusCodeIs200`). All FAILURE.
+/// endpoint's ID token, its access token at userinfo (`requestProtectedResource`), then for a
+/// code: the token request (`CheckTokenEndpointHttpStatus200`, `CheckForAccessTokenValue`,
+/// `ValidateExpiresIn`, the ID token's standard checks and `VerifyIdTokenSubConsistentHybridFlow`)
+/// and its access token at userinfo. All FAILURE.
 pub async fn run_flow(host: &Host, browser: &mut Browser, request: AuthRequest, user: Option<&User>) -> Flow {
     let jwks = host.server_jwks().await;
     let issuer = host.issuer();
@@ -164,11 +164,13 @@ pub async fn complete_flow(
 ) -> Flow {
     check_successful_callback(&callback, &request, issuer);
     let expected = Expected::of(issuer, &request);
-    let variant = request.variant;
     let authorization_id_token = callback
         .get("id_token")
         .map(|raw| standard_id_token_checks(raw, expected, jwks));
     let mut access_token = callback.get("access_token").map(str::to_owned);
+    if let Some(token) = &access_token {
+        protected_resource(host, token).await;
+    }
     let mut token_id_token = None;
     let mut token_response = None;
     if let Some(code) = callback.get("code") {
@@ -190,19 +192,11 @@ pub async fn complete_flow(
                 "VerifyIdTokenSubConsistentHybridFlow"
             );
         }
+        protected_resource(host, &token).await;
         access_token = Some(token);
         token_id_token = Some(id_token);
         token_response = Some(answer.body);
     }
-    if let Some(token) = &access_token {
-        let answer = userinfo(host, token, UserinfoCall::Get).await;
-        assert_eq!(
-            answer.status, 200,
-            "EnsureHttpStatusCodeIs200 (userinfo): {:?}",
-            answer.body
-        );
-    }
-    let _ = variant;
     Flow {
         request,
         callback,
@@ -211,6 +205,17 @@ pub async fn complete_flow(
         access_token,
         token_response,
     }
+}
+
+/// `requestProtectedResource`: the access token works at userinfo (`CallProtectedResource`,
+/// `EnsureHttpStatusCodeIs200`, FAILURE).
+async fn protected_resource(host: &Host, access_token: &str) {
+    let answer = userinfo(host, access_token, UserinfoCall::Get).await;
+    assert_eq!(
+        answer.status, 200,
+        "EnsureHttpStatusCodeIs200 (userinfo): {:?}",
+        answer.body
+    );
 }
 
 /// `AbstractOIDCCUserInfoTest.validateExtractedUserInfoResponse` and the returned-claims modules'
