@@ -8,8 +8,10 @@
 //! `email` ← `email`, `email_verified` ← `emailVerified` when present, else whether the user is
 //! `ACTIVE` (Okta verifies the primary email at activation); `address` ← `streetAddress`, `city`,
 //! `state`, `zipCode`, `countryCode`; `phone_number` ← `mobilePhone`, else `primaryPhone`;
-//! `phone_number_verified` ← `phoneNumberVerified` when it is a boolean and the user has a phone
-//! number (Okta's profile has no such attribute; a host that verifies numbers can add it).
+//! `phone_number_verified` ← `phoneNumberVerified` when it is a boolean, else `false`, whenever
+//! the user has a phone number (OpenID Connect Core §5.1: "false" means not verified, which is
+//! all a profile without the attribute can claim; Okta's profile has no such attribute, and a
+//! host that verifies numbers can add it).
 
 use serde_json::{Map, Value, json};
 
@@ -109,9 +111,11 @@ pub(super) fn standard_claim(user: &User, name: &str) -> Option<Value> {
             (!address.is_empty()).then_some(Value::Object(address))
         }
         "phone_number" => attribute("mobilePhone").or_else(|| attribute("primaryPhone")),
-        "phone_number_verified" => standard_claim(user, "phone_number")
-            .and_then(|_| attribute("phoneNumberVerified"))
-            .filter(Value::is_boolean),
+        "phone_number_verified" => standard_claim(user, "phone_number").map(|_| {
+            attribute("phoneNumberVerified")
+                .filter(Value::is_boolean)
+                .unwrap_or(Value::Bool(false))
+        }),
         _ => None,
     }
 }
@@ -133,15 +137,17 @@ mod tests {
     }
 
     #[test]
-    fn the_phone_scope_releases_phone_number_verified_when_the_profile_has_it() {
+    fn the_phone_scope_releases_phone_number_verified_with_every_phone_number() {
         // OpenID Connect Core §5.4: `phone` requests `phone_number` and `phone_number_verified`;
         // §5.1 makes the latter a boolean.
         let verified = phone_claims(&user(json!(true)));
         assert_eq!(verified["phone_number"], "+44 1865 000000");
         assert_eq!(verified["phone_number_verified"], true);
         assert_eq!(phone_claims(&user(json!(false)))["phone_number_verified"], false);
-        for absent in [Value::Null, json!("yes")] {
-            assert!(!phone_claims(&user(absent)).contains_key("phone_number_verified"));
+        // Not known to be verified is not verified (§5.1); the conformance suite's
+        // `VerifyScopesReturnedInUserInfoClaims` wants both claims of the scope.
+        for unknown in [Value::Null, json!("yes")] {
+            assert_eq!(phone_claims(&user(unknown))["phone_number_verified"], false);
         }
         let mut no_phone = user(json!(true));
         no_phone.profile.custom.remove("mobilePhone");

@@ -202,7 +202,6 @@ async fn oidcc_idtoken_unsigned() {
 /// §3.1.2.1; §3.3.2.11 requires it only when an ID token comes from the authorization endpoint);
 /// the callback checks and `ValidateIdTokenNonce` (no nonce in the ID token) hold (FAILURE).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: nonce not required for `code token`"]
 async fn oidcc_ensure_request_without_nonce_succeeds_for_code_flow() {
     let host = Host::start().await;
     for variant in [BASIC, FORM_POST, HYBRID_CODE_TOKEN] {
@@ -317,7 +316,6 @@ async fn oidcc_claims_locales() {
 /// must succeed (FAILURE), and the ID tokens SHOULD carry one of them as `acr`
 /// (`ValidateIdTokenACRClaimAgainstAcrValuesRequest`, WARNING).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: `acr` when `acr_values` is sent"]
 async fn oidcc_ensure_request_with_acr_values_succeeds() {
     let host = Host::start().await;
     let metadata = host.discovery().await;

@@ -102,7 +102,6 @@ fn error_page(landing: Landing, what: &str) {
 /// Logout §2) and nothing else (`CheckForUnexpectedParametersInPostLogoutRedirect`, WARNING); then a
 /// `prompt=none` authorization fails with an error that needs the user (FAILURE).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: state with any VSCHAR"]
 async fn oidcc_rp_initiated_logout() {
     let host = Host::start().await;
     let (mut browser, id_token) = signed_in(&host).await;
@@ -130,7 +129,6 @@ async fn oidcc_rp_initiated_logout() {
 /// (`CheckNoPostLogoutState`, FAILURE) and nothing else (`CheckForUnexpectedParametersInPostLogoutRedirect`,
 /// WARNING); then `prompt=none` fails with an error that needs the user (FAILURE).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: state with any VSCHAR"]
 async fn oidcc_rp_initiated_logout_no_state() {
     let host = Host::start().await;
     let (mut browser, id_token) = signed_in(&host).await;
@@ -149,7 +147,6 @@ async fn oidcc_rp_initiated_logout_no_state() {
 /// an error page (`ExpectPostLogoutRedirectUriNotRegisteredErrorPage`, OIDC RP-Initiated Logout
 /// §2); the OP calling the registered URI fails the module.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: state with any VSCHAR"]
 async fn oidcc_rp_initiated_logout_bad_post_logout_redirect_uri() {
     let host = Host::start().await;
     let (mut browser, id_token) = signed_in(&host).await;
@@ -169,7 +166,6 @@ async fn oidcc_rp_initiated_logout_bad_post_logout_redirect_uri() {
 /// `?foo=bar` added is not registered (exact matching): an error page
 /// (`ExpectPostLogoutRedirectUriNotRegisteredErrorPage`); no redirect to the client.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: state with any VSCHAR"]
 async fn oidcc_rp_initiated_logout_query_added_to_post_logout_redirect_uri() {
     let host = Host::start().await;
     let (mut browser, id_token) = signed_in(&host).await;
@@ -185,7 +181,6 @@ async fn oidcc_rp_initiated_logout_query_added_to_post_logout_redirect_uri() {
 /// the ID token re-headed as `alg: none` without its signature (`ChangeIdTokenToAlgNone`) is not
 /// a valid hint: an error page (`ExpectInvalidIdTokenHintErrorPage`); no redirect to the client.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: state with any VSCHAR"]
 async fn oidcc_rp_initiated_logout_modified_id_token_hint() {
     let host = Host::start().await;
     let (mut browser, id_token) = signed_in(&host).await;
@@ -207,7 +202,6 @@ async fn oidcc_rp_initiated_logout_modified_id_token_hint() {
 /// HS256 with the client's secret, `SignFakeIdToken`) gets an error page
 /// (`ExpectInvalidIdTokenHintErrorPage`); no redirect to the client.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: state with any VSCHAR"]
 async fn oidcc_rp_initiated_logout_bad_id_token_hint() {
     let host = Host::start().await;
     let (mut browser, id_token) = signed_in(&host).await;
@@ -234,7 +228,6 @@ async fn oidcc_rp_initiated_logout_bad_id_token_hint() {
 /// so the OP must not call the post-logout URI; it shows a page
 /// (`ExpectIdTokenHintRequiredErrorPage`, or a signed-out page).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: state with any VSCHAR"]
 async fn oidcc_rp_initiated_logout_no_id_token_hint() {
     let host = Host::start().await;
     let (mut browser, id_token) = signed_in(&host).await;
@@ -249,7 +242,6 @@ async fn oidcc_rp_initiated_logout_no_id_token_hint() {
 /// endpoint without any parameter (`RemoveAllParametersFromEndSessionEndpointRequest`) signs the
 /// user out and shows a page (`ExpectSuccessfulLogoutPage`); no redirect to the client.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: state with any VSCHAR; RP-initiated logout without `id_token_hint`"]
 async fn oidcc_rp_initiated_logout_no_params() {
     let host = Host::start().await;
     let (mut browser, _) = signed_in(&host).await;
@@ -262,7 +254,6 @@ async fn oidcc_rp_initiated_logout_no_params() {
 /// (`RemovePostLogoutRedirectUriFromEndSessionEndpointRequest`) the OP signs the user out and shows a
 /// page (`ExpectSuccessfulLogoutPage`); it must not pick a registered URI itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: state with any VSCHAR"]
 async fn oidcc_rp_initiated_logout_no_post_logout_redirect_uri() {
     let host = Host::start().await;
     let (mut browser, id_token) = signed_in(&host).await;
@@ -275,7 +266,6 @@ async fn oidcc_rp_initiated_logout_no_post_logout_redirect_uri() {
 /// (hint and post-logout URI removed): the OP signs the user out and shows a page
 /// (`ExpectSuccessfulLogoutPage`); no redirect to the client.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: state with any VSCHAR; RP-initiated logout without `id_token_hint`"]
 async fn oidcc_rp_initiated_logout_only_state() {
     let host = Host::start().await;
     let (mut browser, id_token) = signed_in(&host).await;

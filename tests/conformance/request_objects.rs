@@ -62,7 +62,6 @@ async fn check_request_parameter_supported(host: &Host) {
 /// with `request_not_supported` (the module is then skipped). When processed,
 /// `CheckDiscEndpointRequestParameterSupported` (WARNING).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: request objects"]
 async fn oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupported() {
     let host = Host::start().await;
     if none_unsupported(&host).await {
@@ -153,7 +152,6 @@ async fn serve_request_object(object: String) -> (String, tokio::task::JoinHandl
 /// `CheckDiscEndpointRequestUriParameterSupported`, WARNING) or refused with
 /// `request_uri_not_supported` (the module is then skipped).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: request objects (`request_uri` refused with `request_uri_not_supported`)"]
 async fn oidcc_request_uri_unsigned_supported_correctly_or_rejected_as_unsupported() {
     let host = Host::start().await;
     if none_unsupported(&host).await {

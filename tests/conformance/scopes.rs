@@ -115,7 +115,6 @@ async fn oidcc_scope_address() {
 /// `scope=openid phone`; the flow and userinfo checks (FAILURE) and `phone_number` and
 /// `phone_number_verified` returned (`VerifyScopesReturnedIn…`, WARNING).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: `phone_number_verified`"]
 async fn oidcc_scope_phone() {
     scope_module("openid phone").await;
 }
@@ -124,7 +123,6 @@ async fn oidcc_scope_phone() {
 /// `scope=openid email phone address profile`; the flow and userinfo checks (FAILURE) and every
 /// claim of the four scopes returned (`VerifyScopesReturnedIn…`, WARNING).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: `phone_number_verified`"]
 async fn oidcc_scope_all() {
     scope_module("openid email phone address profile").await;
 }
@@ -163,7 +161,6 @@ async fn oidcc_alternate_happy_flow() {
 /// not in the ID token (`EnsureIdTokenDoesNotContainName`, WARNING), or in the ID token for
 /// `id_token` (`EnsureIdTokenContainsName`, WARNING).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: the `claims` request parameter"]
 async fn oidcc_claims_essential() {
     let host = Host::start().await;
     for variant in ALL_VARIANTS {

@@ -33,7 +33,6 @@ fn later_authentication(first: &Jwt, second: &Jwt) {
 /// again (`ExpectSecondLoginPage`); after signing in, the flow's conditions (FAILURE) and
 /// `CheckSecondIdTokenAuthTimeIsLaterIfPresent` (FAILURE).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: prompt=login/max_age re-authentication"]
 async fn oidcc_prompt_login() {
     let host = Host::start().await;
     for variant in ALL_VARIANTS {
@@ -55,7 +54,6 @@ async fn oidcc_prompt_login() {
 /// `CheckErrorFromAuthorizationEndpointIsOneThatRequiredAUserInterface` and the generic error
 /// checks (FAILURE / WARNING).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: state with any VSCHAR"]
 async fn oidcc_prompt_none_not_logged_in() {
     let host = Host::start().await;
     for variant in ALL_VARIANTS {
@@ -101,7 +99,6 @@ async fn oidcc_prompt_none_logged_in() {
 /// (`CheckSecondIdTokenAuthTimeIsLaterIfPresent`) and recent (`CheckIdTokenAuthTimeIsRecentIfPresent`),
 /// all FAILURE.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: prompt=login/max_age re-authentication"]
 async fn oidcc_max_age_1() {
     let host = Host::start().await;
     for variant in ALL_VARIANTS {

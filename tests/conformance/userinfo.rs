@@ -58,7 +58,6 @@ async fn oidcc_userinfo_post_header() {
 /// `UserInfoEndpointWithAccessTokenInBodyNotSupported` (WARNING); a success gets the checks of
 /// `oidcc-userinfo-get` (FAILURE).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 gap: userinfo POST body"]
 async fn oidcc_userinfo_post_body() {
     let host = Host::start().await;
     for variant in USERINFO_VARIANTS {
