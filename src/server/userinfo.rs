@@ -16,9 +16,11 @@
 //! claims whose condition its scopes meet, whatever `alwaysIncludeInToken` says; a token with
 //! only `openid` gets `{"sub": …}`.
 
+use std::sync::Arc;
+
 use time::OffsetDateTime;
 
-use super::mint::Identity;
+use super::mint::{self, Identity, UserinfoScopes};
 use super::state::ServerState;
 use super::{AuthServer, unrecorded_refusal};
 use crate::endpoint::{Body, EndpointRequest, EndpointResponse, ErrorCode, OAuthError, Reason};
@@ -83,7 +85,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// Validate the token and load its user → decide → load the client and groups → the claims.
     async fn userinfo_for(
         &self,
-        state: &ServerState,
+        state: &Arc<ServerState>,
         token: &str,
         now: OffsetDateTime,
     ) -> Result<serde_json::Map<String, serde_json::Value>, Reason> {
@@ -97,7 +99,12 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             user: Some(user),
             groups,
         };
-        self.userinfo_claims(state, &identity, &claims.scp, now)
+        let scopes = UserinfoScopes {
+            scopes: claims.scp,
+            now,
+        };
+        self.mint(state, &identity, &(), (scopes, now), true, mint::userinfo)
+            .await
     }
 }
 
