@@ -1664,7 +1664,9 @@ async fn a_full_cpu_pool_refuses_heavy_tokens_with_503_and_cheap_ones_are_minted
     let mut queued = Box::pin(pool.run(|| ()));
     assert!((&mut queued).now_or_never().is_none());
 
-    let cheap = h.post("grant_type=client_credentials&scope=api%3Aread", Some(&auth)).await;
+    let cheap = h
+        .post("grant_type=client_credentials&scope=api%3Aread", Some(&auth))
+        .await;
     assert_eq!(cheap.status, 200, "{:?}", cheap.body);
     let heavy = h.post(CC, Some(&auth)).await;
     assert_error(
