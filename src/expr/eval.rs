@@ -32,12 +32,12 @@ type R<T> = Result<T, EvalError>;
 /// use authserver::expr::{Budget, Context, EvalErrorKind, Expression};
 ///
 /// let ctx = Context::new(time::OffsetDateTime::UNIX_EPOCH);
-/// let budget = Budget::new(10);
+/// let budget = Budget::new(6);
 /// let sum = Expression::parse("1 + 2 + 3")?;
 /// assert_eq!(sum.evaluate_within(&ctx, &budget)?, serde_json::json!(6));
 /// assert_eq!(budget.spent(), 4);
 /// let error = sum.evaluate_within(&ctx, &budget).unwrap_err();
-/// assert_eq!(error.kind, EvalErrorKind::BudgetExceeded(10));
+/// assert_eq!(error.kind, EvalErrorKind::BudgetExceeded(6));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Budget {
