@@ -7,9 +7,9 @@
 //!   requests for it in flight over HTTP, and meanwhile GETs `/v1/keys` one after the other (at
 //!   least PROBES times, default 200, and until every token request is answered), printing the latency of those GETs (p50, p99, max) and how long
 //!   the hostile token requests took and what they answered.
-//! * `serve`: prints the base URL and a client's Basic credentials and serves until killed, for
+//! * `serve [THREADS]`: prints the base URL and a client's Basic credentials and serves until killed, for
 //!   `wrk` (see `bench/pool/run.sh`: RS256 client credentials at c=16 while JWKS and discovery
-//!   are measured).
+//!   are measured). THREADS sizes the CPU pool (default: a thread per core).
 //!
 //! ```sh
 //! cargo run --release --example pool_latency --features testkit,axum -- hostile
@@ -22,12 +22,15 @@ use std::time::{Duration, Instant};
 use authserver::AuthServer;
 use authserver::admin::{ApiRequest, Caller, Method};
 use authserver::axum::{ApiToken, Okta};
+use authserver::cpu_pool::CpuPool;
 use authserver::crypto::PasswordHasher;
 use authserver::model::User;
 use authserver::store::MemoryDirectory;
 use serde_json::{Value, json};
 
 const CLIENT_ID: &str = "bench-client";
+/// A web client for the password grant (a service client may not use it).
+const WEB_CLIENT_ID: &str = "bench-web";
 const CLIENT_SECRET: &str = "bench-secret-0123456789abcdef0123456789abcdef";
 const USER_ID: &str = "00u1bench0000000001";
 const LOGIN: &str = "bench@example.com";
@@ -42,7 +45,10 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mode = args.first().map_or("hostile", String::as_str);
     let number = |index: usize, default: usize| args.get(index).and_then(|n| n.parse().ok()).unwrap_or(default);
-    let (base_url, server) = start().await;
+    let threads = (mode == "serve")
+        .then(|| args.get(1).and_then(|n| n.parse().ok()))
+        .flatten();
+    let (base_url, server) = start(threads).await;
     match mode {
         "serve" => {
             println!("BASE_URL={base_url}");
@@ -52,13 +58,14 @@ async fn main() {
             std::future::pending::<()>().await;
         }
         "hostile" => hostile(&base_url, &server, number(1, 4), number(2, 200)).await,
-        other => eprintln!("unknown mode {other:?}: use `hostile [REQUESTS] [PROBES]` or `serve`"),
+        other => eprintln!("unknown mode {other:?}: use `hostile [REQUESTS] [PROBES]` or `serve [THREADS]`"),
     }
 }
 
-/// The host on a loopback port: RS256 keys, the bench client (client credentials and password),
-/// a user with 300 profile items assigned to it, and a `read` scope.
-async fn start() -> (String, Arc<AuthServer>) {
+/// The host on a loopback port: RS256 keys, the bench clients (a service client for client
+/// credentials, a web client for the password grant), a user with 300 profile items assigned to
+/// the web client, and a `read` scope.
+async fn start(threads: Option<usize>) -> (String, Arc<AuthServer>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a loopback port");
@@ -66,6 +73,7 @@ async fn start() -> (String, Arc<AuthServer>) {
     let server = Arc::new(
         AuthServer::builder(base_url.clone())
             .directory(Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))))
+            .cpu_pool(threads.map_or_else(CpuPool::default, CpuPool::new))
             .build(),
     );
     server
@@ -73,16 +81,24 @@ async fn start() -> (String, Arc<AuthServer>) {
         .ensure_default_server()
         .await
         .expect("the default server");
-    let client = json!({
+    let service = json!({
         "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "client_name": "Bench",
         "application_type": "service", "token_endpoint_auth_method": "client_secret_basic",
-        "grant_types": ["client_credentials", "password"], "response_types": ["token"],
+        "grant_types": ["client_credentials"], "response_types": ["token"],
     });
-    let imported = server
-        .management()
-        .import_client_json(client.to_string().as_bytes())
-        .await;
-    assert_eq!(imported.status, 201, "{:?}", imported.body);
+    let web = json!({
+        "client_id": WEB_CLIENT_ID, "client_secret": CLIENT_SECRET, "client_name": "Bench web",
+        "application_type": "web", "token_endpoint_auth_method": "client_secret_basic",
+        "redirect_uris": ["http://localhost/callback"], "response_types": ["code"],
+        "grant_types": ["authorization_code", "password"],
+    });
+    for client in [service, web] {
+        let imported = server
+            .management()
+            .import_client_json(client.to_string().as_bytes())
+            .await;
+        assert_eq!(imported.status, 201, "{:?}", imported.body);
+    }
     let items: Vec<Value> = (0..300).map(|n| json!({ "n": n.to_string() })).collect();
     let user: User = serde_json::from_value(json!({
         "id": USER_ID, "status": "ACTIVE", "profile": { "login": LOGIN, "items": items }
@@ -91,7 +107,7 @@ async fn start() -> (String, Arc<AuthServer>) {
     server.directory().add_user(user, Some(PASSWORD)).expect("the user");
     server
         .directory()
-        .assign_user(CLIENT_ID, USER_ID)
+        .assign_user(WEB_CLIENT_ID, USER_ID)
         .expect("the assignment");
     admin(
         &server,
@@ -151,7 +167,7 @@ async fn hostile(base_url: &str, server: &AuthServer, requests: usize, probes: u
                 let sent = Instant::now();
                 let response = http
                     .post(token_url)
-                    .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+                    .basic_auth(WEB_CLIENT_ID, Some(CLIENT_SECRET))
                     .form(&[
                         ("grant_type", "password"),
                         ("username", LOGIN),
