@@ -6,8 +6,8 @@
 
 use std::hint::black_box;
 
-use authserver::claims::{AccessTokenParams, ClaimSet, Subject, access_token_claims};
-use authserver::expr::{Context, Expression, GroupData, JsonMap, UserData};
+use authserver::claims::{AccessTokenParams, ClaimSet, Subject, TOKEN_EVALUATION_BUDGET, access_token_claims};
+use authserver::expr::{Budget, Context, Expression, GroupData, JsonMap, UserData};
 use authserver::model::{Claim, Client, GrantType, Group, Policy, Rule, Scope, User};
 use authserver::policy::{PolicyRequest, PolicyWithRules, UserContext, evaluate};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -189,6 +189,7 @@ fn access_token_assembly(c: &mut Criterion) {
         issued_at: OffsetDateTime::UNIX_EPOCH,
         lifetime: Duration::hours(1),
         auth_time: Some(OffsetDateTime::UNIX_EPOCH),
+        budget: &Budget::new(TOKEN_EVALUATION_BUDGET),
     };
     c.bench_function(
         "access token claims (sub + expression + groups claim, 20 groups)",
@@ -199,6 +200,12 @@ fn access_token_assembly(c: &mut Criterion) {
                     user: Some(&user),
                     groups: &groups,
                     org: &org,
+                };
+                // Every token has a budget of its own.
+                let budget = Budget::new(TOKEN_EVALUATION_BUDGET);
+                let params = AccessTokenParams {
+                    budget: &budget,
+                    ..params
                 };
                 access_token_claims(&set, subject, black_box(&params)).expect("claims")
             })

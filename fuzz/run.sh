@@ -14,15 +14,9 @@ seconds="${2:-600}"
 shift $(($# < 2 ? $# : 2))
 work="${FUZZ_WORK_DIR:-$fuzz_dir/work}"
 mkdir -p "$work/corpus/$target" "$work/logs/$target" "$fuzz_dir/artifacts/$target"
-# The library generates signing keys and hashes and checks passwords and client secrets on threads
-# of their own that it does not join (src/offload.rs): when LeakSanitizer checks right after an
-# input, such a thread may still be tearing down its thread-locals, which glibc allocated, and
-# LeakSanitizer reports 32 bytes from __cxa_thread_atexit_impl that no rerun reproduces. Leak
-# checking is off for the two targets that reach those threads; crashes, assertions, timeouts and
-# out-of-memory are still caught.
-case "$target" in
-    management | endpoints) set -- -detect_leaks=0 "$@" ;;
-esac
+# Every target runs with leak checks: the library's CPU-heavy work (key generation, password
+# hashing, RSA signatures, expensive claims) runs on a pool whose threads are joined when the last
+# handle to it is dropped (src/cpu_pool.rs), so no thread of an input outlives it.
 # With -jobs, libFuzzer's worker writes its output to fuzz-0.log in the working directory.
 cd "$work/logs/$target"
 status=0

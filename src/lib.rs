@@ -89,7 +89,10 @@
 //! The pure functions can be used without an [`AuthServer`]:
 //!
 //! ```
-//! use authserver::claims::{AccessTokenParams, ClaimSet, Subject, access_token_claims, token_id};
+//! use authserver::claims::{
+//!     AccessTokenParams, ClaimSet, Subject, TOKEN_EVALUATION_BUDGET, access_token_claims, token_id,
+//! };
+//! use authserver::expr::Budget;
 //! use authserver::jose::{self, Algorithm};
 //! use authserver::keys::{KeyMaterial, KeyRing, RotationMode, RotationSettings, SoftwareKeys};
 //! use authserver::model::{Client, GrantType, Policy, Rule, Scope};
@@ -141,6 +144,7 @@
 //!         issued_at: now,
 //!         lifetime: decision.access_token_lifetime(),
 //!         auth_time: None,
+//!         budget: &Budget::new(TOKEN_EVALUATION_BUDGET),
 //!     },
 //! )?;
 //!
@@ -182,6 +186,7 @@ pub mod axum;
 pub mod claims;
 mod client_auth;
 pub mod clock;
+pub mod cpu_pool;
 pub mod crypto;
 pub mod endpoint;
 pub mod event;
@@ -191,7 +196,6 @@ pub mod jose;
 pub mod keys;
 mod logout;
 pub mod model;
-mod offload;
 pub mod org;
 pub mod pkce;
 pub mod policy;

@@ -172,9 +172,9 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         }
     }
 
-    /// A new signing key for this API's algorithm, generated off the async executor.
+    /// A new signing key for this API's algorithm, generated on the CPU pool.
     pub(super) async fn generate_key(&self) -> Result<NewKey, ApiError> {
-        generate_off_executor(self.key_material.clone(), self.rotation.algorithm)
+        generate_off_executor(&self.cpu, self.key_material.clone(), self.rotation.algorithm)
             .await
             .map_err(|_| ApiError::internal())
     }

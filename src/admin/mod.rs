@@ -142,6 +142,7 @@ pub(crate) use scopes::scope_from_json;
 pub(crate) use servers::server_from_json;
 
 use crate::clock::Clock;
+use crate::cpu_pool::CpuPool;
 use crate::keys::{KeyMaterial, RotationSettings};
 use crate::model::Status;
 use crate::random::{Randomness, SystemRandom};
@@ -171,6 +172,7 @@ pub struct ManagementApi<C, D> {
     random: Arc<dyn Randomness>,
     base_url: String,
     rotation: RotationSettings,
+    cpu: CpuPool,
 }
 
 impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
@@ -192,7 +194,19 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             random: Arc::new(SystemRandom),
             base_url,
             rotation: RotationSettings::default(),
+            cpu: CpuPool::default(),
         }
+    }
+
+    /// Generates signing keys on `pool` (by default a pool of its own, sized to the cores).
+    pub fn with_cpu_pool(mut self, pool: CpuPool) -> Self {
+        self.cpu = pool;
+        self
+    }
+
+    /// The pool keys are generated on.
+    pub fn cpu_pool(&self) -> &CpuPool {
+        &self.cpu
     }
 
     /// Draws object ids and client secrets from `random` (the operating system's by default).

@@ -21,7 +21,10 @@
 //! are included in thin tokens and the others are not.
 //!
 //! ```
-//! use authserver::claims::{AccessTokenParams, ClaimSet, Subject, access_token_claims, token_id};
+//! use authserver::claims::{
+//!     AccessTokenParams, ClaimSet, Subject, TOKEN_EVALUATION_BUDGET, access_token_claims, token_id,
+//! };
+//! use authserver::expr::Budget;
 //! use authserver::model::{Claim, Client};
 //! use serde_json::json;
 //!
@@ -46,6 +49,7 @@
 //!     issued_at: time::OffsetDateTime::UNIX_EPOCH,
 //!     lifetime: time::Duration::hours(1),
 //!     auth_time: None,
+//!     budget: &Budget::new(TOKEN_EVALUATION_BUDGET),
 //! };
 //! let token = access_token_claims(&set, subject, &params).unwrap();
 //! assert_eq!(token.sub, "0oabilling"); // client credentials: sub is the client id
@@ -72,7 +76,7 @@ pub use standard::{ALWAYS_INCLUDED_BY_DEFAULT, SCOPE_CLAIMS};
 pub use subject::Subject;
 pub use tokens::{
     AccessTokenClaims, AccessTokenParams, Audience, ID_TOKEN_LIFETIME, IdTokenClaimSet, IdTokenClaims, IdTokenParams,
-    access_token_claims, id_token_claims, userinfo_claims,
+    TOKEN_EVALUATION_BUDGET, access_token_claims, id_token_claims, userinfo_claims,
 };
 
 use crate::crypto::CryptoError;

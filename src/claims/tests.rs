@@ -6,6 +6,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::*;
 use crate::event::OutcomeResult;
+use crate::expr::Budget;
 use crate::model::{Claim, Client, Group, User};
 
 const NOW: OffsetDateTime = datetime!(2024-05-01 12:00 UTC);
@@ -67,6 +68,7 @@ fn access(
         issued_at: NOW,
         lifetime: Duration::minutes(60),
         auth_time: user.map(|_| NOW - Duration::minutes(5)),
+        budget: &Budget::new(TOKEN_EVALUATION_BUDGET),
     };
     access_token_claims(set, subject, &params)
 }
@@ -94,6 +96,7 @@ fn id_token(set: &ClaimSet, groups: &[Group], granted: &[String], claim_set: IdT
         at_hash: Some("77QmUPtjPfzWtF2AnpK9RQ"),
         c_hash: None,
         claim_set,
+        budget: &Budget::new(TOKEN_EVALUATION_BUDGET),
     };
     id_token_claims(set, subject, &params).unwrap()
 }
@@ -379,7 +382,7 @@ fn identity_claims_follow_always_include_in_token() {
         groups: &groups,
         org: &org,
     };
-    let info = userinfo_claims(&set, subject, &scopes(&["openid", "email"]), NOW).unwrap();
+    let info = userinfo_claims(&set, subject, &scopes(&["openid", "email"]), NOW, &budget()).unwrap();
     assert_eq!(info["sub"], "00ualice");
     assert_eq!(info["dept"], "Engineering");
     assert_eq!(info["email"], "alice@example.com");
@@ -397,7 +400,7 @@ fn id_tokens_need_a_user() {
         groups: &[],
         org: &org,
     };
-    let error = userinfo_claims(&set, subject, &scopes(&["openid"]), NOW).unwrap_err();
+    let error = userinfo_claims(&set, subject, &scopes(&["openid"]), NOW, &budget()).unwrap_err();
     assert_eq!(error.cause, ClaimErrorCause::MissingUser);
 }
 
@@ -436,4 +439,72 @@ fn access_token_ids_carry_their_grant_and_issue_instant() {
     assert_eq!(grant_of_access_token_id("AT.short"), None);
     assert_eq!(grant_of_access_token_id("ID.whatever"), None);
     assert_eq!(grant_of_access_token_id(&format!("{jti}x")), None);
+}
+
+/// A fresh token budget.
+fn budget() -> Budget {
+    Budget::new(TOKEN_EVALUATION_BUDGET)
+}
+
+/// Issue 14: each claim had an evaluation budget of its own, so claims that each stayed just
+/// under it added up to as many budgets per token as there were claims. A token's expressions
+/// now spend one budget, [`TOKEN_EVALUATION_BUDGET`], steps and regex costs together: one such
+/// claim still fits, four do not, and the token is refused the way a single claim over its budget
+/// was (`user_claim_evaluation_failure`, naming the claim that ran out).
+#[test]
+fn a_tokens_claims_share_one_evaluation_budget() {
+    let items: Vec<Value> = (0..990).map(Value::from).collect();
+    let mut heavy_user = user();
+    heavy_user.profile.custom.insert("items".into(), Value::Array(items));
+    let heavy = "user.items.![user.items.![1]]";
+
+    // Alone, the expression spends more than half the budget but stays under it: it passed
+    // before, and four of them passed before too.
+    let profile = match serde_json::to_value(&heavy_user.profile).unwrap() {
+        Value::Object(profile) => profile,
+        other => panic!("a profile is an object: {other}"),
+    };
+    let ctx = crate::expr::Context {
+        user: Some(crate::expr::UserData {
+            id: "00ualice",
+            status: "ACTIVE",
+            profile: &profile,
+            groups: &[],
+        }),
+        ..crate::expr::Context::new(NOW)
+    };
+    let alone = Budget::new(TOKEN_EVALUATION_BUDGET);
+    crate::expr::Expression::parse(heavy)
+        .unwrap()
+        .evaluate_within(&ctx, &alone)
+        .unwrap();
+    assert!(
+        alone.spent() > TOKEN_EVALUATION_BUDGET / 2 && alone.spent() < TOKEN_EVALUATION_BUDGET,
+        "{alone:?}"
+    );
+
+    let claim = |name: &str| {
+        json!({"name": name, "status": "ACTIVE", "claimType": "RESOURCE", "valueType": "EXPRESSION",
+        "value": heavy, "conditions": {"scopes": []}})
+    };
+    let one = claims(json!([claim("heavy0")]));
+    let token = access(&one, Some(&heavy_user), &[], &scopes(&["openid"])).unwrap();
+    assert_eq!(token.custom["heavy0"].as_array().map(Vec::len), Some(990));
+
+    let four = claims(json!([
+        claim("heavy0"),
+        claim("heavy1"),
+        claim("heavy2"),
+        claim("heavy3")
+    ]));
+    let error = access(&four, Some(&heavy_user), &[], &scopes(&["openid"])).unwrap_err();
+    assert_eq!(
+        error.claim, "heavy1",
+        "the second claim runs out of what the first left"
+    );
+    assert_eq!(error.catalogue_id(), "user_claim_evaluation_failure");
+    assert!(matches!(
+        &error.cause,
+        ClaimErrorCause::Evaluation(e) if e.kind == crate::expr::EvalErrorKind::BudgetExceeded(TOKEN_EVALUATION_BUDGET)
+    ));
 }

@@ -10,8 +10,14 @@ use super::group_filter::MAX_GROUPS_IN_CLAIM;
 use super::reserved::is_reserved;
 use super::standard::{ALWAYS_INCLUDED_BY_DEFAULT, add_standard_claims};
 use super::subject::{Bindings, Subject};
-use crate::expr::{Context, EvalErrorKind};
+use crate::expr::{Budget, Context, EvalErrorKind};
 use crate::model::ClaimType;
+
+/// The evaluation budget of one token (or `/userinfo` answer): every expression it evaluates, `sub`
+/// and custom claims alike, spends from the same [`Budget`] of this many steps, so many claims
+/// cannot add up to more work than one. Running out fails the claim being evaluated, as any
+/// evaluation error does (`user_claim_evaluation_failure`).
+pub const TOKEN_EVALUATION_BUDGET: u32 = crate::expr::MAX_EVAL_STEPS;
 
 /// ID tokens live one hour on custom authorization servers; it is not configurable (Okta's
 /// "Troubleshooting for API Access Management" and OpenID Connect & OAuth 2.0 API reference).
@@ -95,6 +101,8 @@ pub struct AccessTokenParams<'a> {
     pub lifetime: Duration,
     /// When the user authenticated, if there is a user.
     pub auth_time: Option<OffsetDateTime>,
+    /// What the token's expressions may spend, together (see [`TOKEN_EVALUATION_BUDGET`]).
+    pub budget: &'a Budget,
 }
 
 /// Builds an access token's claims: the system claims, `sub` from the server's `sub` expression,
@@ -110,13 +118,21 @@ pub fn access_token_claims(
 ) -> Result<AccessTokenClaims, ClaimError> {
     let bindings = Bindings::new(subject);
     let ctx = bindings.context(params.scopes, params.issued_at);
-    let sub = match set.sub.evaluate(&ctx) {
+    let sub = match set.sub.evaluate_within(&ctx, params.budget) {
         Ok(Value::String(sub)) => sub,
         Ok(_) => return Err(ClaimError::system("sub", ClaimErrorCause::NotText)),
         Err(error) => return Err(ClaimError::system("sub", ClaimErrorCause::Evaluation(error))),
     };
     let mut custom = Map::new();
-    add_custom_claims(set, &bindings, &ctx, ClaimType::Resource, |_| true, &mut custom)?;
+    add_custom_claims(
+        set,
+        &bindings,
+        &ctx,
+        params.budget,
+        ClaimType::Resource,
+        |_| true,
+        &mut custom,
+    )?;
     let iat = params.issued_at.unix_timestamp();
     Ok(AccessTokenClaims {
         ver: 1,
@@ -210,6 +226,8 @@ pub struct IdTokenParams<'a> {
     pub c_hash: Option<&'a str>,
     /// Fat or thin.
     pub claim_set: IdTokenClaimSet,
+    /// What the token's expressions may spend, together (see [`TOKEN_EVALUATION_BUDGET`]).
+    pub budget: &'a Budget,
 }
 
 /// Builds an ID token's claims: base claims, the standard claims of the granted scopes and the
@@ -244,6 +262,7 @@ pub fn id_token_claims(
         set,
         &bindings,
         &ctx,
+        params.budget,
         ClaimType::Identity,
         |c| everything || c.always_include,
         &mut claims,
@@ -271,6 +290,8 @@ pub fn id_token_claims(
 /// every active `IDENTITY` claim whose scope condition is met, whatever `alwaysIncludeInToken`
 /// says (OpenID Connect Core 1.0 §5.3; Okta's OpenID Connect & OAuth 2.0 API reference).
 ///
+/// The claims' expressions spend `budget` together (see [`TOKEN_EVALUATION_BUDGET`]).
+///
 /// # Errors
 /// As [`id_token_claims`].
 pub fn userinfo_claims(
@@ -278,6 +299,7 @@ pub fn userinfo_claims(
     subject: Subject<'_>,
     scopes: &[String],
     now: OffsetDateTime,
+    budget: &Budget,
 ) -> Result<Map<String, Value>, ClaimError> {
     let user = subject
         .user
@@ -292,7 +314,7 @@ pub fn userinfo_claims(
     );
     let bindings = Bindings::new(subject);
     let ctx = bindings.context(scopes, now);
-    add_custom_claims(set, &bindings, &ctx, ClaimType::Identity, |_| true, &mut claims)?;
+    add_custom_claims(set, &bindings, &ctx, budget, ClaimType::Identity, |_| true, &mut claims)?;
     Ok(claims)
 }
 
@@ -301,6 +323,7 @@ fn add_custom_claims(
     set: &ClaimSet,
     bindings: &Bindings<'_>,
     ctx: &Context<'_>,
+    budget: &Budget,
     claim_type: ClaimType,
     wanted: impl Fn(&CompiledClaim) -> bool,
     out: &mut Map<String, Value>,
@@ -314,7 +337,7 @@ fn add_custom_claims(
     for claim in applicable {
         let value = match &claim.value {
             ClaimValue::System => continue,
-            ClaimValue::Expression(expression) => match expression.evaluate(ctx) {
+            ClaimValue::Expression(expression) => match expression.evaluate_within(ctx, budget) {
                 Ok(value) => value,
                 Err(error) => {
                     let cause = match error.kind {

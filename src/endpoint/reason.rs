@@ -132,6 +132,9 @@ pub enum ServerFailure {
     /// A response could not be serialized.
     #[error("a response could not be serialized")]
     Serialization(#[from] serde_json::Error),
+    /// The CPU pool gave no answer (the computation panicked).
+    #[error("the CPU pool gave no answer")]
+    CpuPool(#[source] crate::cpu_pool::PoolError),
 }
 
 impl ServerFailure {
@@ -561,6 +564,12 @@ pub enum Reason {
     IllegalPostLogoutRedirectUri,
 
     // ---- Failures ----
+    /// The CPU pool's queue is full and too many requests already wait for it
+    /// ([`PoolError::Overloaded`](crate::cpu_pool::PoolError::Overloaded)): `503
+    /// temporarily_unavailable` (RFC 6749 §4.1.2.1's code; nothing is stored or spent), so clients
+    /// back off rather than wait in an ever-longer line.
+    #[error("The server is temporarily unable to handle the request.")]
+    Overloaded,
     /// A claim could not be evaluated (Okta answers `server_error` with HTTP 400 and names the
     /// claim).
     #[error("{}", ClaimError::description(.0))]
@@ -692,6 +701,7 @@ impl Reason {
             Self::TokenMinting(_) => "token_minting_failed",
             Self::PolicyDenied(denial) => denial.kind.catalogue_id(),
             Self::ClaimFailed(_) | Self::Server(_) => "server_error",
+            Self::Overloaded => "overloaded",
         }
     }
 
@@ -701,8 +711,8 @@ impl Reason {
     pub fn error(&self) -> OAuthError {
         use ErrorCode::{
             AccessDenied, InsufficientScope, InvalidClient, InvalidGrant, InvalidRequest, InvalidScope, InvalidToken,
-            LoginRequired, ServerError, UnauthorizedClient, UnsupportedGrantType, UnsupportedResponseMode,
-            UnsupportedResponseType,
+            LoginRequired, ServerError, TemporarilyUnavailable, UnauthorizedClient, UnsupportedGrantType,
+            UnsupportedResponseMode, UnsupportedResponseType,
         };
         let (error, status) = match self {
             Self::ClientAuthentication(inner) | Self::TokenMinting(inner) => return inner.error(),
@@ -817,6 +827,7 @@ impl Reason {
             Self::AccessTokenInvalid(_) => (InvalidToken, 401),
             Self::InsufficientScope => (InsufficientScope, 403),
             Self::Server(_) => (ServerError, 500),
+            Self::Overloaded => (TemporarilyUnavailable, 503),
         };
         OAuthError::new(error, self.to_string()).with_status(status)
     }
@@ -872,6 +883,16 @@ impl From<StoreError> for Reason {
 impl From<CryptoError> for Reason {
     fn from(error: CryptoError) -> Self {
         Self::Server(ServerFailure::Randomness(error))
+    }
+}
+
+impl From<crate::cpu_pool::PoolError> for Reason {
+    /// An overloaded pool is [`Reason::Overloaded`]; an interrupted computation a server failure.
+    fn from(error: crate::cpu_pool::PoolError) -> Self {
+        match error {
+            crate::cpu_pool::PoolError::Overloaded => Self::Overloaded,
+            _ => Self::Server(ServerFailure::CpuPool(error)),
+        }
     }
 }
 

@@ -12,7 +12,6 @@ use std::rc::Rc;
 
 use regex::Regex;
 
-use crate::expr::MAX_EVAL_STEPS;
 use crate::expr::ast::{ArithOp, CmpOp, Expr, ExprKind, Method, Root, Seg};
 use crate::expr::context::{Context, GroupData};
 use crate::expr::error::{EvalError, EvalErrorKind, Position};
@@ -21,13 +20,68 @@ use crate::expr::value::{Value, check_array, check_string, compare, equals};
 
 type R<T> = Result<T, EvalError>;
 
-/// Per-evaluation state: the context, the step budget and the regexes built so far.
-pub(crate) struct Evaluator<'a> {
-    pub ctx: &'a Context<'a>,
-    steps: Cell<u32>,
+/// What one or several evaluations may spend: steps (nodes visited, elements processed, and
+/// regexes built at evaluation time, charged by their size and by the text they match), counted
+/// together against one limit. One budget serves every claim of a token, so many claims cannot
+/// add up to more than one token's worth of work.
+///
+/// It also keeps the regexes built at evaluation time, by pattern, so that evaluations sharing
+/// the budget compile a pattern once.
+///
+/// ```
+/// use authserver::expr::{Budget, Context, EvalErrorKind, Expression};
+///
+/// let ctx = Context::new(time::OffsetDateTime::UNIX_EPOCH);
+/// let budget = Budget::new(6);
+/// let sum = Expression::parse("1 + 2 + 3")?;
+/// assert_eq!(sum.evaluate_within(&ctx, &budget)?, serde_json::json!(6));
+/// assert_eq!(budget.spent(), 4);
+/// let error = sum.evaluate_within(&ctx, &budget).unwrap_err();
+/// assert_eq!(error.kind, EvalErrorKind::BudgetExceeded(6));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Budget {
+    limit: u32,
+    spent: Cell<u32>,
     /// Regexes compiled from patterns built at evaluation time, by pattern, so a projection that
     /// matches against the same pattern compiles it once.
     regexes: RefCell<Vec<(String, Rc<Regex>)>>,
+}
+
+impl Budget {
+    /// A budget of `limit` steps.
+    pub fn new(limit: u32) -> Self {
+        Self {
+            limit,
+            spent: Cell::new(0),
+            regexes: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The steps it allows.
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// The steps spent so far (at most one charge beyond [`limit`](Self::limit)).
+    pub fn spent(&self) -> u32 {
+        self.spent.get()
+    }
+}
+
+impl std::fmt::Debug for Budget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Budget")
+            .field("limit", &self.limit)
+            .field("spent", &self.spent.get())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-evaluation state: the context and the budget it spends.
+pub(crate) struct Evaluator<'a> {
+    pub ctx: &'a Context<'a>,
+    budget: &'a Budget,
 }
 
 /// Steps charged for compiling a regex built at evaluation time, besides
@@ -38,7 +92,7 @@ pub(crate) const REGEX_COMPILE_STEPS_PER_BYTE: usize = 50;
 /// Steps charged per byte of text matched against a regex built at evaluation time (its
 /// program may be as large as [`functions::DYNAMIC_REGEX_SIZE_LIMIT`] allows).
 pub(crate) const DYNAMIC_MATCH_STEPS_PER_BYTE: usize = 8;
-/// How many regexes built at evaluation time one evaluation keeps compiled.
+/// How many regexes built at evaluation time one budget keeps compiled.
 const REGEX_CACHE: usize = 16;
 
 /// What bare names refer to at a point of evaluation.
@@ -63,16 +117,12 @@ fn type_err(op: &str, expected: &'static str, found: &Value<'_>) -> EvalErrorKin
 }
 
 impl<'a> Evaluator<'a> {
-    /// A fresh evaluator with a full step budget.
-    pub(crate) fn new(ctx: &'a Context<'a>) -> Self {
-        Evaluator {
-            ctx,
-            steps: Cell::new(0),
-            regexes: RefCell::new(Vec::new()),
-        }
+    /// An evaluator spending `budget`.
+    pub(crate) fn new(ctx: &'a Context<'a>, budget: &'a Budget) -> Self {
+        Evaluator { ctx, budget }
     }
 
-    /// The regex `build` makes of `pattern`, built at evaluation time: from this evaluation's
+    /// The regex `build` makes of `pattern`, built at evaluation time: from the budget's
     /// cache, or compiled and charged [`REGEX_COMPILE_STEPS`] plus
     /// [`REGEX_COMPILE_STEPS_PER_BYTE`] per byte of pattern.
     pub(crate) fn dynamic_regex(
@@ -81,12 +131,12 @@ impl<'a> Evaluator<'a> {
         pattern: &str,
         build: impl FnOnce(&str) -> Result<Regex, String>,
     ) -> Result<Rc<Regex>, EvalErrorKind> {
-        if let Some((_, regex)) = self.regexes.borrow().iter().find(|(p, _)| p == pattern) {
+        if let Some((_, regex)) = self.budget.regexes.borrow().iter().find(|(p, _)| p == pattern) {
             return Ok(Rc::clone(regex));
         }
         self.charge(REGEX_COMPILE_STEPS.saturating_add(pattern.len().saturating_mul(REGEX_COMPILE_STEPS_PER_BYTE)))?;
         let regex = Rc::new(build(pattern).map_err(|reason| EvalErrorKind::InvalidValue { op: op.into(), reason })?);
-        let mut cache = self.regexes.borrow_mut();
+        let mut cache = self.budget.regexes.borrow_mut();
         if cache.len() == REGEX_CACHE {
             cache.remove(0);
         }
@@ -103,13 +153,14 @@ impl<'a> Evaluator<'a> {
         Ok(regex.is_match(text))
     }
 
-    /// Counts `n` steps against [`MAX_EVAL_STEPS`].
+    /// Counts `n` steps against the budget.
     pub(crate) fn charge(&self, n: usize) -> Result<(), EvalErrorKind> {
+        let budget = self.budget;
         let n = u32::try_from(n).unwrap_or(u32::MAX);
-        let s = self.steps.get().saturating_add(n);
-        self.steps.set(s);
-        if s > MAX_EVAL_STEPS {
-            Err(EvalErrorKind::BudgetExceeded(MAX_EVAL_STEPS))
+        let s = budget.spent.get().saturating_add(n);
+        budget.spent.set(s);
+        if s > budget.limit {
+            Err(EvalErrorKind::BudgetExceeded(budget.limit))
         } else {
             Ok(())
         }
@@ -455,7 +506,8 @@ mod tests {
     fn matches_is_whole_string() {
         // Reference §1.3: SpEL whole-string match; inline flags accepted.
         let ctx = Context::new(time::macros::datetime!(2020-01-01 0:00 UTC));
-        let ev = Evaluator::new(&ctx);
+        let budget = Budget::new(crate::expr::MAX_EVAL_STEPS);
+        let ev = Evaluator::new(&ctx, &budget);
         let r = ev.matches_op(&Value::str("Engineer"), &Value::str("(?i)engineer"), None);
         assert_eq!(r, Ok(true));
         let r = ev.matches_op(&Value::str("Senior Engineer"), &Value::str("(?i)engineer"), None);

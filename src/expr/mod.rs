@@ -76,7 +76,8 @@
 //! # Limits
 //!
 //! [`MAX_SOURCE_LEN`], [`MAX_DEPTH`], [`MAX_STRING_LEN`], [`MAX_ARRAY_LEN`] and
-//! [`MAX_EVAL_STEPS`] bound every parse and evaluation; regexes are compiled by the `regex`
+//! [`MAX_EVAL_STEPS`] bound every parse and evaluation (a [`Budget`] can share the steps among
+//! several evaluations); regexes are compiled by the `regex`
 //! crate (linear time) under a 1 MiB size limit, and literal regexes once, at parse time.
 
 mod ast;
@@ -92,6 +93,7 @@ use std::fmt;
 
 pub use context::{AppData, Context, GroupData, JsonMap, LinkedUser, UserData};
 pub use error::{EvalError, EvalErrorKind, ParseError, ParseErrorKind, Position};
+pub use eval::Budget;
 
 /// Longest accepted source, in bytes. Okta limits claim values to 1024 characters
 /// (Okta's guide "Customize tokens returned from Okta with custom claims"); the management layer
@@ -103,7 +105,9 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_STRING_LEN: usize = 64 * 1024;
 /// Longest array an evaluation may build.
 pub const MAX_ARRAY_LEN: usize = 10_000;
-/// Most evaluation steps (nodes visited plus elements processed) per evaluation.
+/// Most evaluation steps (nodes visited plus elements processed, regexes built at evaluation time
+/// charged by size and by the text they match) of an [`Expression::evaluate`]; a token's claims
+/// share one budget of this size (see [`Budget`]).
 pub const MAX_EVAL_STEPS: u32 = 1_000_000;
 
 /// A parsed expression: its source and syntax tree. Cheap to evaluate many times.
@@ -138,9 +142,16 @@ impl Expression {
         &self.source
     }
 
-    /// Evaluates against `ctx`. `Value::Null` means the claim is left out.
+    /// Evaluates against `ctx` with a budget of its own ([`MAX_EVAL_STEPS`]). `Value::Null` means
+    /// the claim is left out.
     pub fn evaluate(&self, ctx: &Context<'_>) -> Result<serde_json::Value, EvalError> {
-        let ev = eval::Evaluator::new(ctx);
+        self.evaluate_within(ctx, &Budget::new(MAX_EVAL_STEPS))
+    }
+
+    /// Evaluates against `ctx`, spending `budget`, which other evaluations may share: a token's
+    /// claims spend one budget. Running out is [`EvalErrorKind::BudgetExceeded`].
+    pub fn evaluate_within(&self, ctx: &Context<'_>, budget: &Budget) -> Result<serde_json::Value, EvalError> {
+        let ev = eval::Evaluator::new(ctx, budget);
         let v = ev.eval(&self.ast, &eval::Scope::default())?;
         v.to_json().map_err(|k| EvalError::new(k, self.ast.pos))
     }

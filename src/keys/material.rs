@@ -146,14 +146,19 @@ pub(crate) fn open_pkcs8(record: &KeyRecord) -> Result<Arc<dyn Signer>, KeyError
     Ok(Arc::new(key))
 }
 
-/// Runs [`KeyMaterial::generate`] on a thread of its own and awaits the result, so that RSA key
-/// generation (tens to hundreds of milliseconds) never blocks an async executor's threads. Works
-/// under any executor.
+/// Runs [`KeyMaterial::generate`] on `pool` and awaits the result, so that RSA key generation
+/// (tens to hundreds of milliseconds) never blocks an async executor's threads. Works under any
+/// executor.
 ///
 /// # Errors
-/// What `generate` returns, or [`KeyError::Interrupted`] if the thread dies.
-pub async fn generate_off_executor(material: Arc<dyn KeyMaterial>, algorithm: Algorithm) -> Result<NewKey, KeyError> {
-    crate::offload::on_own_thread(move || material.generate(algorithm))
+/// What `generate` returns, or [`KeyError::Interrupted`] if the pool gave no answer (the job
+/// panicked, or the pool is overloaded).
+pub async fn generate_off_executor(
+    pool: &crate::cpu_pool::CpuPool,
+    material: Arc<dyn KeyMaterial>,
+    algorithm: Algorithm,
+) -> Result<NewKey, KeyError> {
+    pool.run(move || material.generate(algorithm))
         .await
         .map_err(|_| KeyError::Interrupted)?
 }

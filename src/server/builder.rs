@@ -3,9 +3,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use super::mint::Org;
 use super::{AuthServer, default_org};
 use crate::admin::ManagementApi;
 use crate::clock::{Clock, SystemClock};
+use crate::cpu_pool::CpuPool;
 use crate::event::{EventSink, MemoryEventLog};
 use crate::expr::JsonMap;
 use crate::keys::{KeyMaterial, RotationSettings, SoftwareKeys};
@@ -26,6 +28,7 @@ use crate::store::{ConfigStore, Directory, GrantStore};
 /// | [`events`](Self::events) | a [`MemoryEventLog`] of the most recent events |
 /// | [`rotation`](Self::rotation) | [`RotationSettings::default`]: RS256, 90 days |
 /// | [`org`](Self::org) | derived from the base URL |
+/// | [`cpu_pool`](Self::cpu_pool) | a [`CpuPool`] with a thread per core, shared with the default directory |
 ///
 /// ```
 /// use std::sync::Arc;
@@ -52,14 +55,16 @@ pub struct AuthServerBuilder<C = MemoryConfigStore, D = MemoryDirectory, G = Mem
     events: Option<Arc<dyn EventSink>>,
     rotation: RotationSettings,
     org: Option<(String, JsonMap)>,
+    cpu: CpuPool,
 }
 
 impl AuthServerBuilder {
     pub(super) fn new(base_url: String) -> Self {
+        let cpu = CpuPool::default();
         Self {
             base_url: base_url.trim_end_matches('/').to_owned(),
             config: Arc::default(),
-            directory: Arc::default(),
+            directory: Arc::new(MemoryDirectory::default().with_cpu_pool(cpu.clone())),
             grants: Arc::default(),
             key_material: Arc::new(SoftwareKeys),
             clock: Arc::new(SystemClock),
@@ -67,6 +72,7 @@ impl AuthServerBuilder {
             events: None,
             rotation: RotationSettings::default(),
             org: None,
+            cpu,
         }
     }
 }
@@ -108,6 +114,7 @@ impl<C, D, G> AuthServerBuilder<C, D, G> {
             events: self.events,
             rotation: self.rotation,
             org: self.org,
+            cpu: self.cpu,
         }
     }
 
@@ -142,6 +149,32 @@ impl<C, D, G> AuthServerBuilder<C, D, G> {
         self
     }
 
+    /// Runs CPU-heavy work (RSA signatures, claims that need more than a few thousand evaluation
+    /// steps, key generation) on `pool`. Its threads end when the last holder of the pool (the
+    /// server, its management API, a directory given the same pool) is dropped.
+    ///
+    /// The default directory hashes passwords on the builder's default pool; a directory you
+    /// give keeps its own unless you give it the same pool
+    /// ([`MemoryDirectory::with_cpu_pool`], `SqlDirectory::with_cpu_pool`).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use authserver::AuthServer;
+    /// use authserver::cpu_pool::CpuPool;
+    /// use authserver::store::MemoryDirectory;
+    ///
+    /// let pool = CpuPool::new(4);
+    /// let server = AuthServer::builder("https://id.example.com")
+    ///     .directory(Arc::new(MemoryDirectory::default().with_cpu_pool(pool.clone())))
+    ///     .cpu_pool(pool)
+    ///     .build();
+    /// assert_eq!(server.cpu_pool().threads(), 4);
+    /// ```
+    pub fn cpu_pool(mut self, pool: CpuPool) -> Self {
+        self.cpu = pool;
+        self
+    }
+
     /// The organization: `org_id` is the `idp` claim of ID tokens (Okta's org id, `00o…`), `org`
     /// what expressions see as `org.*` (e.g. `{"name": …, "subDomain": …}`).
     pub fn org(mut self, org_id: impl Into<String>, org: JsonMap) -> Self {
@@ -163,13 +196,17 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServerBuilder<C, D, G> {
             self.base_url,
         )
         .with_randomness(self.random)
-        .with_rotation_settings(self.rotation);
+        .with_rotation_settings(self.rotation)
+        .with_cpu_pool(self.cpu.clone());
         AuthServer {
             management,
             grants: self.grants,
             events,
-            org_id,
-            org,
+            org: Arc::new(Org {
+                id: org_id,
+                attributes: org,
+            }),
+            cpu: self.cpu,
             states: RwLock::new(HashMap::new()),
         }
     }

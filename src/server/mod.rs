@@ -27,6 +27,7 @@ use time::OffsetDateTime;
 
 use crate::admin::{ApiError, ManagementApi};
 use crate::clock::Clock;
+use crate::cpu_pool::CpuPool;
 use crate::endpoint::{EndpointResponse, OAuthError, Reason, ServerFailure};
 use crate::event::Entity;
 use crate::event::{Event, EventSink, Severity, bounded_str};
@@ -54,8 +55,9 @@ pub struct AuthServer<C = MemoryConfigStore, D = MemoryDirectory, G = MemoryGran
     management: ManagementApi<C, D>,
     grants: Arc<G>,
     events: Arc<dyn EventSink>,
-    org_id: String,
-    org: JsonMap,
+    org: Arc<mint::Org>,
+    /// Where signatures, key generation and expensive claims are computed.
+    cpu: CpuPool,
     states: RwLock<HashMap<String, Arc<ServerState>>>,
 }
 
@@ -150,7 +152,13 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
 
     /// The organization id: the `idp` claim of ID tokens.
     pub fn org_id(&self) -> &str {
-        &self.org_id
+        &self.org.id
+    }
+
+    /// The pool CPU-heavy work runs on: RSA signatures, claims that need more than a few
+    /// thousand evaluation steps, key generation (through [`management`](Self::management)).
+    pub fn cpu_pool(&self) -> &CpuPool {
+        &self.cpu
     }
 
     /// The public origin issuers are built from.

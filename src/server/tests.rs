@@ -9,6 +9,7 @@ use time::macros::datetime;
 use super::AuthServer;
 use crate::admin::{ApiRequest, Caller, Method};
 use crate::clock::{Clock, ManualClock};
+use crate::cpu_pool::CpuPool;
 use crate::crypto::PasswordHasher;
 use crate::event::MemoryEventLog;
 use crate::jose::{self, Algorithm, Jwks};
@@ -20,7 +21,13 @@ pub(crate) type TestServer = AuthServer<MemoryConfigStore, MemoryDirectory, Memo
 /// A host over empty in-memory stores for the endpoint tests: `clock`, `events`, EdDSA keys
 /// (instant to generate), a cheap password hash, and `https://id.example.com` as base URL.
 pub(crate) fn in_memory_server(clock: Arc<ManualClock>, events: Arc<MemoryEventLog>) -> TestServer {
+    in_memory_server_on(clock, events, CpuPool::default())
+}
+
+/// [`in_memory_server`] with its CPU-heavy work on `pool`.
+pub(crate) fn in_memory_server_on(clock: Arc<ManualClock>, events: Arc<MemoryEventLog>, pool: CpuPool) -> TestServer {
     AuthServer::builder("https://id.example.com")
+        .cpu_pool(pool)
         .directory(Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))))
         .clock(clock)
         .events(events)

@@ -20,9 +20,11 @@
 //! parameter asked `/userinfo` for (OpenID Connect Core §5.5), which the access token lists, are
 //! added when the user has them.
 
+use std::sync::Arc;
+
 use time::OffsetDateTime;
 
-use super::mint::Identity;
+use super::mint::{self, Identity, UserinfoScopes};
 use super::state::ServerState;
 use super::{AuthServer, unrecorded_refusal};
 use crate::endpoint::{Body, EndpointRequest, EndpointResponse, ErrorCode, OAuthError, Reason};
@@ -88,7 +90,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// Validate the token and load its user → decide → load the client and groups → the claims.
     async fn userinfo_for(
         &self,
-        state: &ServerState,
+        state: &Arc<ServerState>,
         token: &str,
         now: OffsetDateTime,
     ) -> Result<serde_json::Map<String, serde_json::Value>, Reason> {
@@ -109,7 +111,13 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             .get(crate::claims::REQUESTED_USERINFO_CLAIMS)
             .and_then(|names| serde_json::from_value(names.clone()).ok())
             .unwrap_or_default();
-        self.userinfo_claims(state, &identity, &claims.scp, &requested, now)
+        let scopes = UserinfoScopes {
+            scopes: claims.scp,
+            requested,
+            now,
+        };
+        self.mint(state, &identity, &(), (scopes, now), true, mint::userinfo)
+            .await
     }
 }
 

@@ -132,7 +132,6 @@ pub(super) mod fixture {
 
     use crate::AuthServer;
     use crate::admin::{ApiRequest, Caller, Method};
-    use crate::claims::IdTokenClaimSet;
     use crate::clock::{Clock, ManualClock};
 
     use crate::endpoint::{EndpointRequest, EndpointResponse};
@@ -141,7 +140,6 @@ pub(super) mod fixture {
 
     use crate::model::{ClientRecord, User};
     use crate::secret::{ClientSecret, RefreshToken};
-    use crate::server::mint::IdTokenExtras;
     use crate::store::grants::{Grant, GrantId, RefreshTokenRecord};
     use crate::store::{Directory, GrantStore, MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
 
@@ -307,6 +305,7 @@ pub(super) mod fixture {
                 .unwrap();
             self.server
                 .mint_access_token(&state, &identity, grant, &self.context(grant, at))
+                .await
                 .unwrap()
                 .token
         }
@@ -334,14 +333,9 @@ pub(super) mod fixture {
                 .identity(&grant.client_id, grant.user_id.as_deref())
                 .await
                 .unwrap();
-            let extras = IdTokenExtras {
-                nonce: None,
-                access_token: None,
-                code: None,
-                claim_set: IdTokenClaimSet::All,
-            };
             self.server
-                .mint_id_token(&state, &identity, grant, extras, &self.context(grant, self.now()))
+                .mint_id_token(&state, &identity, grant, &self.context(grant, self.now()))
+                .await
                 .unwrap()
         }
 
@@ -476,6 +470,7 @@ mod tests {
         let foreign = fixture
             .server
             .mint_access_token(&state, &identity, &grant, &fixture.context(&grant, fixture.now()))
+            .await
             .unwrap()
             .token;
         assert_eq!(check(&fixture, &foreign).await.unwrap_err(), Invalid::Malformed);
@@ -695,6 +690,7 @@ mod tests {
         let minted = fixture
             .server
             .mint_access_token(&state, &identity, &grant, &fixture.context(&grant, fixture.now()))
+            .await
             .unwrap()
             .token;
         assert!(

@@ -123,7 +123,8 @@ mod tests {
 
     fn run(func: Func, args: Vec<Value<'_>>) -> Result<serde_json::Value, EvalErrorKind> {
         let ctx = Context::new(time::OffsetDateTime::UNIX_EPOCH);
-        let ev = Evaluator::new(&ctx);
+        let budget = crate::expr::eval::Budget::new(crate::expr::MAX_EVAL_STEPS);
+        let ev = Evaluator::new(&ctx, &budget);
         call(&ev, func, "test", args)?.to_json()
     }
 

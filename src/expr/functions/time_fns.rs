@@ -187,7 +187,8 @@ mod tests {
 
     fn run(func: Func, args: Vec<Value<'_>>) -> Result<serde_json::Value, EvalErrorKind> {
         let ctx = Context::new(datetime!(2015-07-31 17:18:37.979 UTC));
-        let ev = Evaluator::new(&ctx);
+        let budget = crate::expr::eval::Budget::new(crate::expr::MAX_EVAL_STEPS);
+        let ev = Evaluator::new(&ctx, &budget);
         call(&ev, func, "test", args)?.to_json()
     }
 

@@ -11,11 +11,12 @@
 mod tests;
 
 use std::fmt;
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
 use super::AuthServer;
-use super::mint::{IdTokenExtras, Identity};
+use super::mint::{self, AuthorizeTokens, IdTokenWanted, Identity};
 use super::state::ServerState;
 use crate::authorize::request::{self, ValidRequest};
 use crate::authorize::{self, Delivery, Grants, request_object, response};
@@ -262,7 +263,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// With a usable session: load the user → decide → evaluate the policies → issue.
     async fn authorize_grant(
         &self,
-        state: &ServerState,
+        state: &Arc<ServerState>,
         client: ClientRecord,
         valid: &ValidRequest<'_>,
         delivery: &Delivery<'_>,
@@ -333,7 +334,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// Draws the issue context, stores the code, mints the tokens and delivers them.
     async fn authorize_issue(
         &self,
-        state: &ServerState,
+        state: &Arc<ServerState>,
         identity: &Identity,
         grants: &Grants,
         valid: &ValidRequest<'_>,
@@ -363,36 +364,43 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             }
             _ => None,
         };
-        let mut access_token = None;
-        let mut id_token = None;
-        if let Some(grant) = &grants.tokens {
-            if valid.types.token {
-                let minted = self.mint_access_token(state, identity, grant, &context)?;
-                self.record(
-                    issued(
-                        "app.oauth2.as.authorize.implicit.access_token",
-                        "OAuth2 access token issued",
-                        grant,
-                    )
-                    .with_target(Entity::new("access_token", &minted.claims.jti)),
-                );
-                access_token = Some(minted);
-            }
-            if valid.types.id_token {
-                let extras = IdTokenExtras {
-                    nonce: valid.nonce,
-                    access_token: access_token.as_ref().map(|minted| minted.token.as_str()),
-                    code: code.map(|code| code.expose()),
-                    claim_set: authorize::id_token_claim_set(access_token.is_some()),
+        let (access_token, id_token) = match &grants.tokens {
+            Some(grant) => {
+                let wanted = AuthorizeTokens {
+                    now: context.now,
+                    access_token_id: valid.types.token.then(|| context.access_token_id.clone()),
+                    id_token: valid.types.id_token.then(|| IdTokenWanted {
+                        jti: context.id_token_id.clone(),
+                        nonce: valid.nonce.map(str::to_owned),
+                        code: code.map(|code| code.expose().to_owned()),
+                        claim_set: authorize::id_token_claim_set(valid.types.token),
+                    }),
                 };
-                id_token = Some(self.mint_id_token(state, identity, grant, extras, &context)?);
-                self.record(issued(
-                    "app.oauth2.as.authorize.implicit.id_token",
-                    "OAuth2 ID token issued",
-                    grant,
-                ));
+                let inline = mint::signs_inline(state.signer.algorithm());
+                let (access_token, id_token) = self
+                    .mint(state, identity, grant, (wanted, now), inline, mint::authorize_tokens)
+                    .await?;
+                if let Some(minted) = &access_token {
+                    self.record(
+                        issued(
+                            "app.oauth2.as.authorize.implicit.access_token",
+                            "OAuth2 access token issued",
+                            grant,
+                        )
+                        .with_target(Entity::new("access_token", &minted.claims.jti)),
+                    );
+                }
+                if id_token.is_some() {
+                    self.record(issued(
+                        "app.oauth2.as.authorize.implicit.id_token",
+                        "OAuth2 ID token issued",
+                        grant,
+                    ));
+                }
+                (access_token, id_token)
             }
-        }
+            None => (None, None),
+        };
         let expires_in = access_token
             .as_ref()
             .map(|minted| (minted.claims.exp - minted.claims.iat).to_string());

@@ -46,7 +46,9 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             user: None,
             groups: Vec::new(),
         };
-        let (minted, _) = self.mint_tokens(asked.state, &identity, &grant, None, asked.now)?;
+        let (minted, _) = self
+            .mint_tokens(asked.state, &identity, &grant, None, asked.now)
+            .await?;
         Ok(Issued {
             body: minted.body(None),
             grant,

@@ -9,12 +9,14 @@ mod client_credentials;
 mod password;
 mod refresh;
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::AuthServer;
 use super::client_auth::client_error_response;
-use super::mint::{IdTokenExtras, Identity};
+use super::mint::{self, IdTokenWanted, Identity, ResponseTokens};
 use super::state::ServerState;
 use crate::claims::IdTokenClaimSet;
 use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason, Refusal};
@@ -33,7 +35,7 @@ pub const REUSE_EVENT_TYPE: &str = "app.oauth2.as.token.detect_reuse";
 /// A token request whose client authenticated: what every grant starts from.
 pub(crate) struct TokenGrant<'a> {
     /// The server asked.
-    state: &'a ServerState,
+    state: &'a Arc<ServerState>,
     /// The form.
     params: &'a Params,
     /// The authenticated client.
@@ -141,7 +143,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// grant (a replayed code, a reused refresh token) revokes it here.
     async fn token_request(
         &self,
-        state: &ServerState,
+        state: &Arc<ServerState>,
         request: &EndpointRequest<'_>,
         now: OffsetDateTime,
     ) -> Result<Issued, Refusal> {
@@ -195,34 +197,36 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     }
 
     /// Draws the issue context for `grant` and mints the access token and, when `openid` was
-    /// granted to a user, the ID token. Minting failures are recorded as such.
-    fn mint_tokens(
+    /// granted to a user, the ID token. Minting failures are recorded as such; an overloaded
+    /// CPU pool is `503 temporarily_unavailable`.
+    async fn mint_tokens(
         &self,
-        state: &ServerState,
+        state: &Arc<ServerState>,
         identity: &Identity,
         grant: &Grant,
         nonce: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<(Minted, IssueContext), Refusal> {
-        let minting = |reason: Reason| Refusal::from(Reason::TokenMinting(Box::new(reason)));
+        let minting = |reason: Reason| match reason {
+            Reason::Overloaded => Refusal::from(reason),
+            reason => Refusal::from(Reason::TokenMinting(Box::new(reason))),
+        };
         let context = IssueContext::draw(self.random(), now, &grant.id, false).map_err(|e| minting(e.into()))?;
-        let access = self
-            .mint_access_token(state, identity, grant, &context)
-            .map_err(minting)?;
-        let id_token = if grant::wants_id_token(grant) {
-            let extras = IdTokenExtras {
-                nonce,
-                access_token: Some(&access.token),
+        let wanted = ResponseTokens {
+            now: context.now,
+            access_token_id: context.access_token_id.clone(),
+            id_token: grant::wants_id_token(grant).then(|| IdTokenWanted {
+                jti: context.id_token_id.clone(),
+                nonce: nonce.map(str::to_owned),
                 code: None,
                 claim_set: IdTokenClaimSet::AlwaysIncluded,
-            };
-            Some(
-                self.mint_id_token(state, identity, grant, extras, &context)
-                    .map_err(minting)?,
-            )
-        } else {
-            None
+            }),
         };
+        let inline = mint::signs_inline(state.signer.algorithm());
+        let (access, id_token) = self
+            .mint(state, identity, grant, (wanted, now), inline, mint::response_tokens)
+            .await
+            .map_err(minting)?;
         let minted = Minted {
             access_token: access.token,
             claims: access.claims,
@@ -235,13 +239,13 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// grant calls for one (the code, password and client-credentials grants).
     async fn issue(
         &self,
-        state: &ServerState,
+        state: &Arc<ServerState>,
         identity: &Identity,
         grant: Grant,
         nonce: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<Issued, Refusal> {
-        let (minted, context) = self.mint_tokens(state, identity, &grant, nonce, now)?;
+        let (minted, context) = self.mint_tokens(state, identity, &grant, nonce, now).await?;
         let refresh_token = if grant::wants_refresh_token(&identity.client, &grant) {
             let record = grant::first_refresh_token(&context.refresh_token, &grant, now);
             self.grants.insert_refresh_token(record).await?;

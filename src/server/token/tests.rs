@@ -11,6 +11,7 @@ use time::{Duration, OffsetDateTime};
 use super::{REUSE_EVENT_TYPE, TOKEN_EVENT_TYPE};
 use crate::admin::{ApiRequest, Caller, Method};
 use crate::clock::{Clock, ManualClock};
+use crate::cpu_pool::CpuPool;
 use crate::endpoint::{EndpointRequest, EndpointResponse};
 use crate::event::{MemoryEventLog, OutcomeResult, Severity};
 use crate::jose::{self, Algorithm, HmacAlgorithm, Jwks, Signer, SigningKey};
@@ -40,9 +41,14 @@ struct Harness {
 
 impl Harness {
     async fn new() -> Self {
+        Self::on_pool(CpuPool::default()).await
+    }
+
+    /// A harness whose CPU-heavy work runs on `pool`.
+    async fn on_pool(pool: CpuPool) -> Self {
         let clock = Arc::new(ManualClock::new(datetime!(2024-01-01 0:00 UTC)));
         let events = Arc::new(MemoryEventLog::default());
-        let server = crate::server::tests::in_memory_server(clock.clone(), events.clone());
+        let server = crate::server::tests::in_memory_server_on(clock.clone(), events.clone(), pool);
         server.management().ensure_default_server().await.unwrap();
         let user: User = serde_json::from_value(json!({
             "id": USER, "status": "ACTIVE",
@@ -1653,4 +1659,61 @@ async fn invalid_scope_at_the_token_endpoint() {
         "invalid_scope",
         "The requested scope is invalid, unknown, or malformed.",
     );
+}
+
+/// Issue 15: CPU-heavy minting runs on the bounded pool, and a pool with neither a free thread nor
+/// room in its queue nor a place to wait refuses at once with `503 temporarily_unavailable`
+/// (RFC 6749 §4.1.2.1's code) instead of lining requests up without bound. A token signed with
+/// EdDSA whose claims are cheap is minted inline and never needs the pool; one whose claim needs
+/// more than the inline budget does.
+#[tokio::test]
+async fn a_full_cpu_pool_refuses_heavy_tokens_with_503_and_cheap_ones_are_minted_inline() {
+    use futures::FutureExt;
+
+    let pool = CpuPool::with_limits(1, 1, 0);
+    let h = Harness::on_pool(pool.clone()).await;
+    h.client("svc", "client_secret_basic", &["client_credentials"], json!({}))
+        .await;
+    // 150 × 150 projected elements: more than the inline budget, far less than a token's.
+    let list = format!("{{{}0}}", "0,".repeat(149));
+    h.admin(
+        Method::Post,
+        "/api/v1/authorizationServers/default/claims",
+        json!({"name": "heavy", "status": "ACTIVE", "claimType": "RESOURCE", "valueType": "EXPRESSION",
+            "value": format!("Arrays.size({list}.![{list}.![1]])"), "conditions": {"scopes": ["api:write"]}}),
+    )
+    .await;
+    let auth = basic("svc", SECRET);
+
+    // Hold the pool's one thread and fill its one place in the queue.
+    let (release, blocked) = std::sync::mpsc::channel::<()>();
+    let (started, running) = std::sync::mpsc::channel::<()>();
+    let mut holding = Box::pin(pool.run(move || {
+        started.send(()).unwrap();
+        blocked.recv().unwrap();
+    }));
+    assert!((&mut holding).now_or_never().is_none());
+    running.recv().unwrap();
+    let mut queued = Box::pin(pool.run(|| ()));
+    assert!((&mut queued).now_or_never().is_none());
+
+    let cheap = h
+        .post("grant_type=client_credentials&scope=api%3Aread", Some(&auth))
+        .await;
+    assert_eq!(cheap.status, 200, "{:?}", cheap.body);
+    let heavy = h.post(CC, Some(&auth)).await;
+    assert_error(
+        &heavy,
+        503,
+        "temporarily_unavailable",
+        "The server is temporarily unable to handle the request.",
+    );
+
+    release.send(()).unwrap();
+    holding.await.unwrap();
+    queued.await.unwrap();
+    let heavy = h.post(CC, Some(&auth)).await;
+    assert_eq!(heavy.status, 200, "{:?}", heavy.body);
+    let token = body(&heavy)["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(h.claims(&token).await["heavy"], json!(150));
 }

@@ -7,9 +7,9 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use zeroize::Zeroizing;
 
+use crate::cpu_pool::CpuPool;
 use crate::crypto::{CryptoError, PasswordHash, PasswordHasher};
 use crate::model::{ClientRecord, Group, User};
-use crate::offload::on_own_thread;
 use crate::secret::ClientSecret;
 use crate::store::directory::{Directory, DirectoryWrites, JwtKeyChange, dummy_hash, fold_login};
 use crate::store::{Saved, StoreError};
@@ -22,8 +22,9 @@ use crate::store::{Saved, StoreError};
 /// * Logins are compared case-insensitively (Okta's logins are): `Alice@Example.com` and
 ///   `alice@example.com` are the same login, and two users cannot share one.
 /// * Passwords are kept only as slow, salted hashes made by the [`PasswordHasher`] chosen at
-///   construction. [`check_password`](Directory::check_password) verifies on a thread of its
-///   own, never on the async executor's. When the login is unknown, or its user has no password,
+///   construction. [`check_password`](Directory::check_password) verifies on a [`CpuPool`]
+///   (its own, sized to the cores, or the one given to [`with_cpu_pool`](Self::with_cpu_pool)),
+///   never on the async executor's threads. When the login is unknown, or its user has no password,
 ///   it verifies against a fixed dummy hash of the same cost before answering `None`, so the
 ///   answer's timing does not tell whether the login exists.
 /// * [`check_password`](Directory::check_password) returns the user whatever their
@@ -65,6 +66,7 @@ use crate::store::{Saved, StoreError};
 /// ```
 pub struct MemoryDirectory {
     hasher: PasswordHasher,
+    cpu: CpuPool,
     /// Verified against when there is no real hash to verify: same cost as the hasher's hashes.
     /// `None` only if the fixed PHC string failed to parse, which a test rules out; then a fresh
     /// hash of the presented password is computed instead, which costs the same.
@@ -204,9 +206,18 @@ impl MemoryDirectory {
     pub fn new(hasher: PasswordHasher) -> Self {
         Self {
             hasher,
+            cpu: CpuPool::default(),
             dummy: dummy_hash(hasher.iterations()),
             state: RwLock::default(),
         }
+    }
+
+    /// Hashes and verifies passwords on `pool` (e.g. the [`AuthServer`](crate::AuthServer)'s, to
+    /// share its threads) instead of a pool of its own.
+    #[must_use]
+    pub fn with_cpu_pool(mut self, pool: CpuPool) -> Self {
+        self.cpu = pool;
+        self
     }
 
     /// The hasher new passwords are hashed with.
@@ -589,7 +600,7 @@ impl Directory for MemoryDirectory {
     }
 
     /// Returns the user whatever their status (the grant decides what a status means). The
-    /// PBKDF2 work runs on a thread of its own; an unknown login or a user without a password
+    /// PBKDF2 work runs on the CPU pool; an unknown login or a user without a password
     /// costs the same verification, against a dummy hash.
     async fn check_password(&self, login: &str, password: &str) -> Result<Option<User>, StoreError> {
         let found = {
@@ -606,16 +617,18 @@ impl Directory for MemoryDirectory {
             None => (None, self.dummy.clone()),
         };
         let hasher = self.hasher;
-        let matches = on_own_thread(move || match hash {
-            Some(hash) => hash.verify(&password),
-            None => {
-                // No dummy hash: spend the same work hashing, then refuse.
-                let _ = hasher.hash(&password);
-                false
-            }
-        })
-        .await
-        .map_err(|interrupted| StoreError::Other(Box::new(interrupted)))?;
+        let matches = self
+            .cpu
+            .run(move || match hash {
+                Some(hash) => hash.verify(&password),
+                None => {
+                    // No dummy hash: spend the same work hashing, then refuse.
+                    let _ = hasher.hash(&password);
+                    false
+                }
+            })
+            .await
+            .map_err(StoreError::from)?;
         // `user` is `None` whenever the dummy was used, whatever it matched.
         Ok(user.filter(|_| matches))
     }
@@ -630,7 +643,7 @@ fn write_error(error: MemoryDirectoryError) -> StoreError {
     }
 }
 
-/// The inherent methods, with the password hashed on a thread of its own.
+/// The inherent methods, with the password hashed on the CPU pool.
 impl DirectoryWrites for MemoryDirectory {
     async fn put_user(&self, user: User, password: Option<&str>) -> Result<(), StoreError> {
         let hash = match password {
@@ -638,8 +651,8 @@ impl DirectoryWrites for MemoryDirectory {
             Some(password) => {
                 let password = Zeroizing::new(password.to_owned());
                 let hasher = self.hasher;
-                let hashed = on_own_thread(move || hasher.hash(&password)).await;
-                let hashed = hashed.map_err(|error| StoreError::Other(Box::new(error)))?;
+                let hashed = self.cpu.run(move || hasher.hash(&password)).await;
+                let hashed = hashed.map_err(StoreError::from)?;
                 Some(hashed.map_err(|error| write_error(error.into()))?)
             }
         };

@@ -11,9 +11,9 @@ use sqlx::query::Query;
 use zeroize::Zeroizing;
 
 use super::{Shared, column, corrupt, from_json, revision_from_db, revision_to_db, store_error, to_json};
+use crate::cpu_pool::{CpuPool, PoolError};
 use crate::crypto::{CryptoError, PasswordHash, PasswordHasher};
 use crate::model::{ClientRecord, Group, User};
-use crate::offload::on_own_thread;
 use crate::secret::ClientSecret;
 use crate::store::directory::{Directory, DirectoryWrites, JwtKeyChange};
 use crate::store::directory::{dummy_hash, fold_login};
@@ -43,7 +43,8 @@ const GROUP_EXISTS: &str = "SELECT id FROM groups WHERE id = $1";
 ///   (the `login` column holds the lowercased login, unique).
 /// * Passwords are kept only as PBKDF2 hashes (PHC strings) made by the [`PasswordHasher`]
 ///   chosen at construction; hashing and [`check_password`](Directory::check_password)'s
-///   verification run on a thread of their own, never on the async executor's, and an unknown
+///   verification run on a [`CpuPool`] (its own, sized to the cores, or the one given to
+///   [`with_cpu_pool`](Self::with_cpu_pool)), never on the async executor's threads, and an unknown
 ///   login or a user without a password costs the same verification, against a dummy hash.
 /// * `client_secret_jwt` keys are sealed under the database's key-encryption key, bound to their
 ///   client.
@@ -57,6 +58,7 @@ const GROUP_EXISTS: &str = "SELECT id FROM groups WHERE id = $1";
 pub struct SqlDirectory {
     shared: Arc<Shared>,
     hasher: PasswordHasher,
+    cpu: CpuPool,
     /// Verified against when there is no real hash to verify; `None` only if the fixed PHC
     /// string failed to parse (then a fresh hash of the same cost is computed instead).
     dummy: Option<PasswordHash>,
@@ -157,8 +159,8 @@ async fn write_jwt_key(write: &mut Write<'_>, client_id: &str, sealed: Option<Se
 }
 
 /// A background computation that ended without an answer, as a store error.
-fn interrupted(error: crate::offload::Interrupted) -> StoreError {
-    StoreError::Other(Box::new(error))
+fn interrupted(error: PoolError) -> StoreError {
+    StoreError::from(error)
 }
 
 /// A stored document of `row`'s `record` column.
@@ -180,9 +182,18 @@ impl SqlDirectory {
         Self {
             shared,
             hasher,
+            cpu: CpuPool::default(),
             dummy: dummy_hash(hasher.iterations()),
             cache: Arc::default(),
         }
+    }
+
+    /// Hashes and verifies passwords on `pool` (e.g. the [`AuthServer`](crate::AuthServer)'s, to
+    /// share its threads) instead of a pool of its own.
+    #[must_use]
+    pub fn with_cpu_pool(mut self, pool: CpuPool) -> Self {
+        self.cpu = pool;
+        self
     }
 
     /// The hasher new passwords are hashed with.
@@ -251,14 +262,16 @@ impl SqlDirectory {
         .transpose()
     }
 
-    /// Hashes `password` on a thread of its own.
+    /// Hashes `password` on the CPU pool.
     async fn hash(&self, password: Option<&str>) -> Result<Option<PasswordHash>, SqlDirectoryError> {
         let Some(password) = password else {
             return Ok(None);
         };
         let password = Zeroizing::new(password.to_owned());
         let hasher = self.hasher;
-        let hash = on_own_thread(move || hasher.hash(&password))
+        let hash = self
+            .cpu
+            .run(move || hasher.hash(&password))
             .await
             .map_err(interrupted)??;
         Ok(Some(hash))
@@ -266,7 +279,7 @@ impl SqlDirectory {
 
     /// Adds a user, or replaces the user with the same id (keeping their group memberships and
     /// client assignments), and sets their password: `None` leaves the user without one, so
-    /// every password check for them fails. The password is hashed on a thread of its own.
+    /// every password check for them fails. The password is hashed on the CPU pool.
     ///
     /// # Errors
     /// [`SqlDirectoryError::LoginTaken`] if another user has the same login (compared
@@ -856,7 +869,7 @@ impl Directory for SqlDirectory {
     }
 
     /// Returns the user whatever their status (the grant decides what a status means). The
-    /// PBKDF2 work runs on a thread of its own; an unknown login or a user without a password
+    /// PBKDF2 work runs on the CPU pool; an unknown login or a user without a password
     /// costs the same verification, against a dummy hash.
     async fn check_password(&self, login: &str, password: &str) -> Result<Option<User>, StoreError> {
         let row = sqlx::query("SELECT record, password FROM users WHERE login = $1")
@@ -880,16 +893,18 @@ impl Directory for SqlDirectory {
         };
         let password = Zeroizing::new(password.to_owned());
         let hasher = self.hasher;
-        let matches = on_own_thread(move || match hash {
-            Some(hash) => hash.verify(&password),
-            None => {
-                // No dummy hash: spend the same work hashing, then refuse.
-                let _ = hasher.hash(&password);
-                false
-            }
-        })
-        .await
-        .map_err(interrupted)?;
+        let matches = self
+            .cpu
+            .run(move || match hash {
+                Some(hash) => hash.verify(&password),
+                None => {
+                    // No dummy hash: spend the same work hashing, then refuse.
+                    let _ = hasher.hash(&password);
+                    false
+                }
+            })
+            .await
+            .map_err(interrupted)?;
         // `user` is `None` whenever the dummy was used, whatever it matched.
         Ok(user.filter(|_| matches))
     }
