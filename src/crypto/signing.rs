@@ -18,7 +18,8 @@ pub(crate) enum PublicComponents {
 
 /// A private key parsed once from PKCS#8 into the backend's handle.
 pub(crate) enum KeyPair {
-    Rsa(signature::RsaKeyPair),
+    /// An RSA key and the padding it signs with: PKCS#1 v1.5 (`RS256`) or PSS (`PS256`).
+    Rsa(signature::RsaKeyPair, &'static dyn signature::RsaEncoding),
     P256(signature::EcdsaKeyPair),
     Ed25519(signature::Ed25519KeyPair),
 }
@@ -28,12 +29,17 @@ impl KeyPair {
     pub(crate) fn from_pkcs8(alg: Algorithm, der: &[u8]) -> Result<Self, CryptoError> {
         let rejected = |_| CryptoError::KeyRejected;
         Ok(match alg {
-            Algorithm::RS256 => {
+            Algorithm::RS256 | Algorithm::PS256 => {
                 let pair = signature::RsaKeyPair::from_pkcs8(der).map_err(rejected)?;
                 if pair.public_key().modulus_len() < 256 {
                     return Err(CryptoError::KeyRejected);
                 }
-                Self::Rsa(pair)
+                let padding: &'static dyn signature::RsaEncoding = if alg == Algorithm::PS256 {
+                    &signature::RSA_PSS_SHA256
+                } else {
+                    &signature::RSA_PKCS1_SHA256
+                };
+                Self::Rsa(pair, padding)
             }
             Algorithm::ES256 => Self::P256(load_p256(der)?),
             Algorithm::EdDSA => {
@@ -45,9 +51,10 @@ impl KeyPair {
     /// Signs `message` with the algorithm the key was loaded for.
     pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         match self {
-            Self::Rsa(pair) => {
+            Self::Rsa(pair, padding) => {
+                // PSS draws its salt from the random source: two signatures of one input differ.
                 let mut sig = vec![0u8; pair.public_key().modulus_len()];
-                pair.sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut sig)
+                pair.sign(*padding, &SystemRandom::new(), message, &mut sig)
                     .map_err(|_| CryptoError::Sign)?;
                 Ok(sig)
             }
@@ -62,7 +69,7 @@ impl KeyPair {
     /// The public numbers of this key.
     pub(crate) fn public_components(&self) -> PublicComponents {
         match self {
-            Self::Rsa(pair) => {
+            Self::Rsa(pair, _) => {
                 let parts = signature::RsaPublicKeyComponents::<Vec<u8>>::from(pair.public_key());
                 PublicComponents::Rsa { n: parts.n, e: parts.e }
             }
@@ -99,6 +106,9 @@ pub(crate) fn verify_signature(alg: Algorithm, key: &PublicComponents, message: 
     match (alg, key) {
         (Algorithm::RS256, PublicComponents::Rsa { n, e }) => signature::RsaPublicKeyComponents { n, e }
             .verify(&signature::RSA_PKCS1_2048_8192_SHA256, message, sig)
+            .is_ok(),
+        (Algorithm::PS256, PublicComponents::Rsa { n, e }) => signature::RsaPublicKeyComponents { n, e }
+            .verify(&signature::RSA_PSS_2048_8192_SHA256, message, sig)
             .is_ok(),
         (Algorithm::ES256, PublicComponents::P256 { x, y }) => {
             if x.len() != 32 || y.len() != 32 {
