@@ -749,11 +749,15 @@ fn hs256_is_unsupported() {
         verify_with_key(&rewritten, &rfc7515_a2_public()),
         "UnsupportedAlgorithm",
     );
-    for alg in ["RS384", "RS512", "PS256", "ES384", "ES512", "Ed25519"] {
+    for alg in ["RS384", "RS512", "ES384", "ES512", "Ed25519"] {
         let header = b64e(format!(r#"{{"alg":"{alg}"}}"#));
         let token = format!("{header}.{RFC7515_PAYLOAD_B64}.{RFC7515_A2_SIGNATURE_B64}");
         assert_err(verify_with_key(&token, &rfc7515_a2_public()), "UnsupportedAlgorithm");
     }
+    // PS256 is supported, but A.2's key has no `alg`, so it is RS256's (RFC 8725 §3.1).
+    let header = b64e(br#"{"alg":"PS256"}"#);
+    let token = format!("{header}.{RFC7515_PAYLOAD_B64}.{RFC7515_A2_SIGNATURE_B64}");
+    assert_err(verify_with_key(&token, &rfc7515_a2_public()), "AlgorithmMismatch");
 }
 
 /// RFC 8725 §3.1: the algorithm comes from the key; a header `alg` for another key type is a

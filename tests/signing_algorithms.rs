@@ -119,8 +119,12 @@ impl Issuer {
                 })),
             )
             .await;
-        self.admin(Method::Post, &format!("{DEFAULT}/scopes"), Some(json!({"name": "jobs:run"})))
-            .await;
+        self.admin(
+            Method::Post,
+            &format!("{DEFAULT}/scopes"),
+            Some(json!({"name": "jobs:run"})),
+        )
+        .await;
         let id = created["client_id"].as_str().expect("client_id");
         let secret = created["client_secret"].as_str().expect("client_secret");
         format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
@@ -131,7 +135,10 @@ impl Issuer {
         request.authorization = Some(authorization);
         let response = self.server.token("default", &request).await;
         assert_eq!(response.status, 200, "{:?}", response.body);
-        body(&response)["access_token"].as_str().expect("access_token").to_owned()
+        body(&response)["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
     }
 }
 
@@ -290,7 +297,14 @@ async fn switching_algorithms_rotates_and_keeps_old_tokens_verifiable() {
         assert_eq!(body(&response)["active"], true);
     }
     // A PUT naming the algorithm the server has rotates nothing.
-    let revision = issuer.server.config_store().key_ring("default").await.unwrap().unwrap().revision();
+    let revision = issuer
+        .server
+        .config_store()
+        .key_ring("default")
+        .await
+        .unwrap()
+        .unwrap()
+        .revision();
     let response = issuer.switch_default_to(&json!("RS256")).await;
     assert_eq!(response.status, 200);
     let ring = issuer.server.config_store().key_ring("default").await.unwrap().unwrap();
@@ -298,7 +312,12 @@ async fn switching_algorithms_rotates_and_keeps_old_tokens_verifiable() {
     // After the retention (one day by default), only the RS256 keys are published.
     issuer.clock.advance(Duration::days(1));
     let jwks = issuer.published("default").await;
-    let algs: Vec<&str> = jwks["keys"].as_array().unwrap().iter().filter_map(|k| k["alg"].as_str()).collect();
+    let algs: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|k| k["alg"].as_str())
+        .collect();
     assert_eq!(algs, ["RS256", "RS256"]);
 }
 

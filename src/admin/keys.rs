@@ -108,7 +108,9 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     /// `E0000007` for an unknown server; `E0000009` when the store fails, a key cannot be
     /// generated, or other writers keep winning.
     pub async fn rotate_keys(&self, server_id: &str) -> Result<Vec<ServerKey>, ApiError> {
-        let mut key = self.generate_key(self.key_ring_of(server_id).await?.rotation_algorithm()).await?;
+        let mut key = self
+            .generate_key(self.key_ring_of(server_id).await?.rotation_algorithm())
+            .await?;
         for _ in 0..SAVE_ATTEMPTS {
             let mut ring = self.key_ring_of(server_id).await?;
             if key.signer.algorithm() != ring.rotation_algorithm() {

@@ -41,7 +41,6 @@ use serde_json::{Map, Value, json};
 
 use super::defaults::{DEFAULT_SERVER_ID, default_server_config, system_claims, system_scopes};
 use super::fields::{BLANK, CONTROL, check_description, check_text, fail_on, from_object, parse_object};
-use crate::jose::Algorithm;
 use super::ids::{SERVER, object_id};
 use super::limits::{AUDIENCE_MAX, DESCRIPTION_MAX, NAME_MAX};
 use super::links::{issuer, link, server_href};
@@ -50,6 +49,7 @@ use super::{
     Answer, ApiError, ApiRequest, ApiResponse, FieldError, ManagementApi, Method, SAVE_ATTEMPTS, lifecycle, no_content,
     respond, to_json, unless_missing,
 };
+use crate::jose::Algorithm;
 use crate::keys::{KeyRing, RotationMode};
 use crate::model::{AuthorizationServer, Credentials, IssuerMode, Status};
 use crate::store::{ConfigStore, Directory, ServerConfig, ServerOptions, StoreError};
@@ -436,7 +436,9 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             return Ok(());
         }
         let now = self.now();
-        let ring = self.new_key_ring(RotationMode::Auto, self.rotation.algorithm, now).await?;
+        let ring = self
+            .new_key_ring(RotationMode::Auto, self.rotation.algorithm, now)
+            .await?;
         let config = default_server_config(&self.base_url, now, self.random());
         match self.config.create(config, ring).await {
             // Conflict: another caller created it first, which is just as good.

@@ -23,4 +23,3 @@ fn left_half_hash(alg: Algorithm, value: &str) -> String {
         Algorithm::EdDSA => b64::encode(&Sha512::digest(value.as_bytes())[..32]),
     }
 }
-

@@ -261,27 +261,51 @@ async fn servers_sign_with_the_algorithm_the_document_names() {
         {"id": "plain", "name": "Plain", "description": "d", "audiences": ["api://plain"]}
     ]);
     let server = server();
-    install(&server, &json!({"apiToken": "t", "authorizationServers": servers}).to_string())
-        .await
-        .unwrap();
+    install(
+        &server,
+        &json!({"apiToken": "t", "authorizationServers": servers}).to_string(),
+    )
+    .await
+    .unwrap();
     let api = server.management();
     let signing = |shown: crate::model::AuthorizationServer| shown.credentials.unwrap().signing.unwrap();
     let pss = signing(api.get_server("pss").await.unwrap());
-    assert_eq!((pss.alg, pss.rotation_mode), (Some(Algorithm::PS256), Some(crate::model::RotationMode::Manual)));
+    assert_eq!(
+        (pss.alg, pss.rotation_mode),
+        (Some(Algorithm::PS256), Some(crate::model::RotationMode::Manual))
+    );
     let keys = server.keys("pss").await;
     let jwks = keys.json_body().unwrap();
-    assert!(jwks["keys"].as_array().unwrap().iter().all(|key| key["alg"] == "PS256" && key["kty"] == "RSA"));
-    assert_eq!(signing(api.get_server("plain").await.unwrap()).alg, Some(Algorithm::EdDSA), "the host's default");
+    assert!(
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|key| key["alg"] == "PS256" && key["kty"] == "RSA")
+    );
+    assert_eq!(
+        signing(api.get_server("plain").await.unwrap()).alg,
+        Some(Algorithm::EdDSA),
+        "the host's default"
+    );
 
     let refused = json!([{"id": "bad", "name": "Bad", "description": "d", "audiences": ["api://bad"],
                           "credentials": {"signing": {"alg": "HS256"}}}]);
-    let error = install(&server, &json!({"apiToken": "t", "authorizationServers": refused}).to_string())
-        .await
-        .unwrap_err();
+    let error = install(
+        &server,
+        &json!({"apiToken": "t", "authorizationServers": refused}).to_string(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(error.path, "authorizationServers[0]");
     assert!(
-        error.problem.starts_with("Api validation failed: credentials.signing.alg (credentials.signing.alg: \"HS256\" is not a valid value"),
+        error.problem.starts_with(
+            "Api validation failed: credentials.signing.alg (credentials.signing.alg: \"HS256\" is not a valid value"
+        ),
         "{error}"
     );
-    assert!(api.get_server("bad").await.unwrap_err().is_not_found(), "nothing stored");
+    assert!(
+        api.get_server("bad").await.unwrap_err().is_not_found(),
+        "nothing stored"
+    );
 }
