@@ -1,8 +1,8 @@
 //! JWS signing and verification per algorithm, each beside the raw backend operation, so the
 //! JOSE layer's overhead (JSON, base64url, header handling, key lookup) shows as a ratio.
 //!
-//! `cargo bench --bench jose` measures the default backend (ring);
-//! `cargo bench --bench jose --no-default-features --features aws-lc-rs,testkit` measures aws-lc-rs.
+//! `cargo bench --bench jose` measures the default backend (aws-lc-rs);
+//! `cargo bench --bench jose --no-default-features --features ring,testkit` measures ring.
 
 use std::hint::black_box;
 

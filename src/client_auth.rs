@@ -748,6 +748,27 @@ mod tests {
         ));
     }
 
+    /// RFC 7523 §2.2 with a PS256 key (RFC 7518 §3.5): the registered JWK says `PS256`, so a
+    /// PSS assertion verifies; the same key registered without `alg` is RS256's, and the PSS
+    /// assertion is refused (the algorithm comes from the key, RFC 8725 §3.1).
+    #[test]
+    fn a_ps256_assertion_verifies_with_a_ps256_key() {
+        let key = jose::SigningKey::generate(jose::Algorithm::PS256).unwrap();
+        let assertion = jose::sign(&key, None, &claims()).unwrap();
+        let form = format!("client_assertion_type={JWT_BEARER_ASSERTION}&client_assertion={assertion}");
+        let mut record = client("private_key_jwt");
+        let jwk = jose::Signer::public_jwk(&key);
+        record.client.jwks = Some(json!({ "keys": [jwk] }));
+        assert!(authenticate(&form, None, record.clone()).is_ok());
+        let mut without_alg = serde_json::to_value(jose::Signer::public_jwk(&key)).unwrap();
+        without_alg.as_object_mut().unwrap().remove("alg");
+        record.client.jwks = Some(json!({ "keys": [without_alg] }));
+        assert!(matches!(
+            authenticate(&form, None, record),
+            Err(Reason::AssertionUnverifiable)
+        ));
+    }
+
     #[test]
     fn assertion_claims_are_checked_with_a_minute_of_skew() {
         // RFC 7523 §3: iss, sub, aud, exp (required here), nbf, iat, jti.

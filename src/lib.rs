@@ -54,10 +54,13 @@
 //!   instances) plug into the builder.
 //! - **In tests:** the `testkit` feature's `authserver::testkit::TestIssuer` starts a real issuer in one
 //!   line, with fixed keys, a manual clock and seeded ids, and mints any token.
-//! - **Debug builds of your crate:** with the default `ring` feature, RSA keys come from the
-//!   RustCrypto `rsa` crate, which takes seconds per key unoptimised; set
+//! - **Signing algorithms:** RS256 (Okta's) by default; PS256, ES256 and EdDSA per
+//!   authorization server (`credentials.signing.alg`, see [`admin`]), with the host's default in
+//!   [`keys::RotationSettings::algorithm`].
+//! - **Debug builds of your crate with the `ring` backend:** RSA keys come from the RustCrypto
+//!   `rsa` crate, which takes seconds per key unoptimised; set
 //!   `[profile.dev.package.rsa] opt-level = 3` (and the same for `num-bigint-dig`) in your
-//!   `Cargo.toml`, or use the `aws-lc-rs` feature.
+//!   `Cargo.toml`, or keep the default `aws-lc-rs` backend.
 //!
 #![cfg_attr(feature = "axum", doc = include_str!("docs/axum.md"))]
 #![doc = ""]
@@ -169,8 +172,10 @@
 //!
 //! ## Features
 //!
-//! - `ring` (default): crypto through *ring*; RSA keys are generated with the RustCrypto `rsa` crate.
-//! - `aws-lc-rs`: crypto through aws-lc-rs (faster RS256 and Ed25519 signing); used when both are on.
+//! - `aws-lc-rs` (default): crypto through aws-lc-rs (RS256 signing and RSA key generation at
+//!   about twice ring's rate); used when both are on.
+//! - `ring`: crypto through *ring*, RSA keys generated with the RustCrypto `rsa` crate; builds
+//!   faster and for more targets (`default-features = false, features = ["ring", …]`).
 //! - `http` (default): conversions to and from the `http` crate's request and response types.
 //! - `sqlite` (default), `postgres`, `postgres-tls`: the SQL stores ([`store::sql`]).
 //! - `testkit`: `testkit::TestIssuer`, fixed test keys and the storage conformance suites.

@@ -644,13 +644,14 @@ fn rfc7638_s3_1_rsa_thumbprint() {
 // ---------------------------------------------------------------------------------------------
 
 /// OIDC Core A.3 (`at_hash` for the access token) and A.4 (`c_hash` for the code), RS256, and
-/// the same values for ES256, which also hashes with SHA-256 (§3.1.3.6, §3.3.2.11).
+/// the same values for PS256 and ES256, which also hash with SHA-256 (§3.1.3.6, §3.3.2.11: the
+/// hash named by the `alg`, whatever its padding or curve).
 #[test]
 fn oidc_core_a3_a4_at_hash_and_c_hash() {
-    assert_eq!(at_hash(Algorithm::RS256, OIDC_A3_ACCESS_TOKEN), OIDC_A3_AT_HASH);
-    assert_eq!(c_hash(Algorithm::RS256, OIDC_A4_CODE), OIDC_A4_C_HASH);
-    assert_eq!(at_hash(Algorithm::ES256, OIDC_A3_ACCESS_TOKEN), OIDC_A3_AT_HASH);
-    assert_eq!(c_hash(Algorithm::ES256, OIDC_A4_CODE), OIDC_A4_C_HASH);
+    for alg in [Algorithm::RS256, Algorithm::PS256, Algorithm::ES256] {
+        assert_eq!(at_hash(alg, OIDC_A3_ACCESS_TOKEN), OIDC_A3_AT_HASH, "{alg}");
+        assert_eq!(c_hash(alg, OIDC_A4_CODE), OIDC_A4_C_HASH, "{alg}");
+    }
     // A different value hashes differently.
     assert_ne!(at_hash(Algorithm::RS256, OIDC_A4_CODE), OIDC_A3_AT_HASH);
 }
@@ -748,11 +749,15 @@ fn hs256_is_unsupported() {
         verify_with_key(&rewritten, &rfc7515_a2_public()),
         "UnsupportedAlgorithm",
     );
-    for alg in ["RS384", "RS512", "PS256", "ES384", "ES512", "Ed25519"] {
+    for alg in ["RS384", "RS512", "ES384", "ES512", "Ed25519"] {
         let header = b64e(format!(r#"{{"alg":"{alg}"}}"#));
         let token = format!("{header}.{RFC7515_PAYLOAD_B64}.{RFC7515_A2_SIGNATURE_B64}");
         assert_err(verify_with_key(&token, &rfc7515_a2_public()), "UnsupportedAlgorithm");
     }
+    // PS256 is supported, but A.2's key has no `alg`, so it is RS256's (RFC 8725 §3.1).
+    let header = b64e(br#"{"alg":"PS256"}"#);
+    let token = format!("{header}.{RFC7515_PAYLOAD_B64}.{RFC7515_A2_SIGNATURE_B64}");
+    assert_err(verify_with_key(&token, &rfc7515_a2_public()), "AlgorithmMismatch");
 }
 
 /// RFC 8725 §3.1: the algorithm comes from the key; a header `alg` for another key type is a
@@ -935,10 +940,12 @@ fn verify_needs_a_known_kid() {
 /// RSA key generation is slow in debug builds: one key for the whole test binary.
 fn generated(alg: Algorithm) -> &'static SigningKey {
     static RS256: OnceLock<SigningKey> = OnceLock::new();
+    static PS256: OnceLock<SigningKey> = OnceLock::new();
     static ES256: OnceLock<SigningKey> = OnceLock::new();
     static EDDSA: OnceLock<SigningKey> = OnceLock::new();
     let cell = match alg {
         Algorithm::RS256 => &RS256,
+        Algorithm::PS256 => &PS256,
         Algorithm::ES256 => &ES256,
         Algorithm::EdDSA => &EDDSA,
     };
@@ -982,7 +989,7 @@ fn round_trip_per_algorithm() {
 
         let signature = decode_part(&token, 2);
         let expected_len = match alg {
-            Algorithm::RS256 => 256,
+            Algorithm::RS256 | Algorithm::PS256 => 256,
             Algorithm::ES256 | Algorithm::EdDSA => 64,
         };
         assert_eq!(signature.len(), expected_len, "{alg}: signature length");

@@ -17,6 +17,10 @@
 //!   prints it (`Invalid value specified for key 'use' parameter`). A body that is not JSON is
 //!   `E0000003`.
 //! * An unknown `kid` is `404 E0000007 … (AuthorizationServerKey)`.
+//! * Every key is of the server's algorithm (`credentials.signing.alg`, this library's
+//!   extension): a rotation generates the new `NEXT` key with the algorithm of the key that
+//!   becomes `ACTIVE`. After the server's algorithm changed, the `EXPIRED` keys of the old one
+//!   are listed, with their own `alg`, until their retention ends.
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -25,7 +29,7 @@ use time::OffsetDateTime;
 use super::links::{link, server_href};
 use super::servers::SERVER_KIND;
 use super::{Answer, ApiError, ApiErrorCode, ApiRequest, FieldError, ManagementApi, Method, SAVE_ATTEMPTS, respond};
-use crate::jose::Jwk;
+use crate::jose::{Algorithm, Jwk};
 use crate::keys::{KeyRecord, KeyRing, KeyStatus, NewKey, RotationMode, generate_off_executor};
 use crate::store::{ConfigStore, Directory, Saved};
 
@@ -104,10 +108,15 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     /// `E0000007` for an unknown server; `E0000009` when the store fails, a key cannot be
     /// generated, or other writers keep winning.
     pub async fn rotate_keys(&self, server_id: &str) -> Result<Vec<ServerKey>, ApiError> {
-        self.key_ring_of(server_id).await?;
-        let key = self.generate_key().await?;
+        let mut key = self
+            .generate_key(self.key_ring_of(server_id).await?.rotation_algorithm())
+            .await?;
         for _ in 0..SAVE_ATTEMPTS {
             let mut ring = self.key_ring_of(server_id).await?;
+            if key.signer.algorithm() != ring.rotation_algorithm() {
+                // The server's algorithm changed meanwhile.
+                key = self.generate_key(ring.rotation_algorithm()).await?;
+            }
             let expected = ring.revision();
             ring.rotate(copy_key(&key), &self.rotation, self.now());
             match self.config.save_key_ring(server_id, ring.clone(), expected).await? {
@@ -144,8 +153,8 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
                 return Ok(false);
             }
             let key = match generated.take() {
-                Some(key) => key,
-                None => self.generate_key().await?,
+                Some(key) if key.signer.algorithm() == ring.rotation_algorithm() => key,
+                _ => self.generate_key(ring.rotation_algorithm()).await?,
             };
             ring.rotate(copy_key(&key), &self.rotation, now);
             match self.config.save_key_ring(server_id, ring, expected).await? {
@@ -172,18 +181,54 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         }
     }
 
-    /// A new signing key for this API's algorithm, generated on the CPU pool.
-    pub(super) async fn generate_key(&self) -> Result<NewKey, ApiError> {
-        generate_off_executor(&self.cpu, self.key_material.clone(), self.rotation.algorithm)
+    /// A new signing key for `algorithm`, generated on the CPU pool. A key of another
+    /// algorithm (from a host's [`KeyMaterial`](crate::keys::KeyMaterial) that ignored the
+    /// request) is refused as an internal error.
+    pub(super) async fn generate_key(&self, algorithm: Algorithm) -> Result<NewKey, ApiError> {
+        let key = generate_off_executor(&self.cpu, self.key_material.clone(), algorithm)
             .await
-            .map_err(|_| ApiError::internal())
+            .map_err(|_| ApiError::internal())?;
+        if key.signer.algorithm() != algorithm {
+            return Err(ApiError::internal());
+        }
+        Ok(key)
     }
 
-    /// A new key ring (`ACTIVE` and `NEXT`) for a server created at `now`.
-    pub(super) async fn new_key_ring(&self, mode: RotationMode, now: OffsetDateTime) -> Result<KeyRing, ApiError> {
-        let active = self.generate_key().await?;
-        let next = self.generate_key().await?;
+    /// A new key ring (`ACTIVE` and `NEXT` keys of `algorithm`) for a server created at `now`.
+    pub(super) async fn new_key_ring(
+        &self,
+        mode: RotationMode,
+        algorithm: Algorithm,
+        now: OffsetDateTime,
+    ) -> Result<KeyRing, ApiError> {
+        let active = self.generate_key(algorithm).await?;
+        let next = self.generate_key(algorithm).await?;
         Ok(KeyRing::new(active, next, mode, &self.rotation, now))
+    }
+
+    /// Switches server `server_id` to sign with `algorithm`: nothing when its `ACTIVE` and
+    /// `NEXT` keys already do, otherwise a rotation to two new keys of `algorithm`
+    /// ([`KeyRing::switch_algorithm`]).
+    pub(super) async fn switch_algorithm(&self, server_id: &str, algorithm: Algorithm) -> Result<(), ApiError> {
+        let mut keys: Option<(NewKey, NewKey)> = None;
+        for _ in 0..SAVE_ATTEMPTS {
+            let mut ring = self.key_ring_of(server_id).await?;
+            if ring.signs_with(algorithm) {
+                return Ok(());
+            }
+            let (active, next) = match keys.take() {
+                Some(keys) => keys,
+                None => (self.generate_key(algorithm).await?, self.generate_key(algorithm).await?),
+            };
+            let expected = ring.revision();
+            ring.switch_algorithm(copy_key(&active), copy_key(&next), &self.rotation, self.now());
+            match self.config.save_key_ring(server_id, ring, expected).await? {
+                Saved::Saved { .. } => return Ok(()),
+                Saved::Stale => keys = Some((active, next)),
+                Saved::Missing => return Err(ApiError::not_found(server_id, SERVER_KIND)),
+            }
+        }
+        Err(ApiError::internal())
     }
 
     /// Switches server `server_id`'s rotation mode, keeping its `ACTIVE` key.

@@ -67,6 +67,7 @@
 //! | server | `description` | 1–1024, no control characters but tabs and line breaks | `E0000001 description` | ours |
 //! | server | `audiences` | exactly one; at most 1024, no control characters; a URI if it holds `:` | `E0000001 audiences` | Okta (one audience, a URI); length ours |
 //! | server | `id` of an import | 1–64 letters, digits, `-`, `_` | `E0000001 id` | ours |
+//! | server | `credentials.signing.alg` (an extension) | `RS256`, `PS256`, `ES256` or `EdDSA`, a string | `E0000001 credentials.signing.alg` | ours |
 //! | scope | `name` | 1–255 printable ASCII but space, `"` and `\`; not `okta`, `okta.…`, `okta:…` or `*`; not both `<` and `>`; unique | `E0000001 name` | Okta; length ours |
 //! | scope | `displayName` | at most 255, no control characters | `E0000001 displayName` | ours |
 //! | scope | `description` | at most 1024, no control characters but tabs and line breaks | `E0000001 description` | ours |
@@ -215,7 +216,8 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         self
     }
 
-    /// Uses `settings` for the keys of servers created from now on and for rotations. The
+    /// Uses `settings` for rotations, and its `algorithm` for the keys of servers created from
+    /// now on without `credentials.signing.alg` (existing servers keep theirs). The
     /// interval is kept between [`MIN_ROTATION_INTERVAL`] and [`MAX_ROTATION_PERIOD`] and the
     /// retention of `EXPIRED` keys between zero and [`MAX_ROTATION_PERIOD`]: a value outside is
     /// moved to the nearest bound, so that scheduling the next rotation can neither overflow a

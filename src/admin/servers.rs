@@ -11,8 +11,18 @@
 //!   operations change. A replace that changes nothing saves nothing (so it revokes nothing);
 //!   one that changes anything stamps `changed_at`. Switching `rotationMode` alone is a key-ring
 //!   change, not a configuration change, and keeps the `ACTIVE` key.
-//! * Create honours `status` (default `ACTIVE`), `issuerMode` and
-//!   `credentials.signing.rotationMode` (default `AUTO`).
+//! * Create honours `status` (default `ACTIVE`), `issuerMode`,
+//!   `credentials.signing.rotationMode` (default `AUTO`) and `credentials.signing.alg`.
+//! * `credentials.signing.alg` is this library's extension of Okta's
+//!   `AuthorizationServerCredentialsSigningConfig` (Okta signs with `RS256` only): `RS256`,
+//!   `PS256`, `ES256` or `EdDSA`, the algorithm of the server's keys. Without it a new server
+//!   gets the host's default ([`RotationSettings::algorithm`](crate::keys::RotationSettings),
+//!   `RS256` unless the host changes it) and a replace keeps the server's. Any other value, or
+//!   one that is not a string, is `400 E0000001` with a cause for `credentials.signing.alg`, and
+//!   nothing is stored. A replace that names another algorithm rotates at once to two new keys
+//!   of it ([`KeyRing::switch_algorithm`]): the old `ACTIVE` key stays published as `EXPIRED`
+//!   until its retention ends, so the tokens it signed verify until they expire; like a
+//!   rotation, this is a key-ring change and revokes nothing.
 //! * The configuration and the key ring are separate documents: a replace saves the
 //!   configuration first, then the rotation mode. Should the store fail in between, repeating
 //!   the (idempotent) replace completes it.
@@ -39,6 +49,7 @@ use super::{
     Answer, ApiError, ApiRequest, ApiResponse, FieldError, ManagementApi, Method, SAVE_ATTEMPTS, lifecycle, no_content,
     respond, to_json, unless_missing,
 };
+use crate::jose::Algorithm;
 use crate::keys::{KeyRing, RotationMode};
 use crate::model::{AuthorizationServer, Credentials, IssuerMode, Status};
 use crate::store::{ConfigStore, Directory, ServerConfig, ServerOptions, StoreError};
@@ -84,12 +95,38 @@ struct ServerInput {
     issuer_mode: Option<IssuerMode>,
     status: Status,
     rotation_mode: Option<RotationMode>,
+    alg: Option<Algorithm>,
+}
+
+/// Where a server body names its signing algorithm, as error causes name it.
+const ALG_FIELD: &str = "credentials.signing.alg";
+
+/// Checks `credentials.signing.alg` of a create or replace body before the body is read: a value
+/// that is not the name of a supported algorithm, or not a string, is `E0000001` with a cause
+/// naming the field (where other wrongly typed fields are `E0000003`), never ignored.
+fn check_signing_alg(object: &Map<String, Value>) -> Result<(), ApiError> {
+    let alg = object
+        .get("credentials")
+        .and_then(|credentials| credentials.get("signing"))
+        .and_then(|signing| signing.get("alg"))
+        .filter(|alg| !alg.is_null());
+    match alg {
+        None => Ok(()),
+        Some(Value::String(name)) if name.parse::<Algorithm>().is_ok() => Ok(()),
+        Some(other) => {
+            let expected: Vec<&str> = Algorithm::ALL.iter().map(|alg| alg.as_str()).collect();
+            let message = format!("{other} is not a valid value: expected one of {}", expected.join(", "));
+            Err(ApiError::invalid(ALG_FIELD, message))
+        }
+    }
 }
 
 /// A create, replace or import body as a server: not a JSON object, or wrongly typed fields, is
-/// `E0000003`; absent fields are left blank for validation to report. `id` is kept when it is a
-/// string (imports use it); other read-only and unknown fields are ignored.
+/// `E0000003`, an unsupported `credentials.signing.alg` `E0000001`; absent fields are left blank
+/// for validation to report. `id` is kept when it is a string (imports use it); other read-only
+/// and unknown fields are ignored.
 pub(crate) fn server_from_json(object: Map<String, Value>) -> Result<AuthorizationServer, ApiError> {
+    check_signing_alg(&object)?;
     let id = match object.get("id") {
         Some(Value::String(id)) => id.clone(),
         _ => String::new(),
@@ -172,6 +209,7 @@ fn validate(server: &AuthorizationServer) -> Result<ServerInput, ApiError> {
         issuer_mode: server.issuer_mode,
         status: server.status,
         rotation_mode: signing.and_then(|s| s.rotation_mode),
+        alg: signing.and_then(|s| s.alg),
     })
 }
 
@@ -220,19 +258,18 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     }
 
     /// `POST /api/v1/authorizationServers`: creates a server with a new `aus…` id, its keys
-    /// (`ACTIVE` and `NEXT`, in `credentials.signing.rotationMode`, `AUTO` by default), the system
-    /// scopes and claims, and no policies. Of `server`, only `name`, `description`,
-    /// `audiences` (exactly one), `issuerMode`, `status` and `credentials.signing.rotationMode`
-    /// are read. Answers the server as shown.
+    /// (`ACTIVE` and `NEXT`, in `credentials.signing.rotationMode`, `AUTO` by default, of
+    /// `credentials.signing.alg`, the host's default algorithm if absent), the system scopes and
+    /// claims, and no policies. Of `server`, only `name`, `description`, `audiences` (exactly
+    /// one), `issuerMode`, `status`, `credentials.signing.rotationMode` and
+    /// `credentials.signing.alg` are read. Answers the server as shown.
     ///
     /// # Errors
     /// `E0000001` with one cause per invalid field; `E0000009` when the store fails or keys
     /// cannot be generated.
     pub async fn create_server(&self, server: AuthorizationServer) -> Result<AuthorizationServer, ApiError> {
         let input = validate(&server)?;
-        let ring = self
-            .new_key_ring(input.rotation_mode.unwrap_or_default(), self.now())
-            .await?;
+        let ring = self.new_server_key_ring(&input).await?;
         for _ in 0..SAVE_ATTEMPTS {
             match self
                 .insert_server(&input, object_id(SERVER, self.random()), ring.clone())
@@ -268,9 +305,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         if self.config.load(id).await?.is_some() {
             return Err(taken());
         }
-        let ring = self
-            .new_key_ring(input.rotation_mode.unwrap_or_default(), self.now())
-            .await?;
+        let ring = self.new_server_key_ring(&input).await?;
         match self.insert_server(&input, id.to_owned(), ring).await {
             Err(StoreError::Conflict) => Err(taken()),
             outcome => outcome.map_err(ApiError::from),
@@ -299,9 +334,10 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
     }
 
     /// `PUT /api/v1/authorizationServers/{id}`: replaces the server's `name`, `description`,
-    /// `audiences` and `issuerMode`, and switches its keys to `credentials.signing.rotationMode`
-    /// if given (keeping the `ACTIVE` key). Read-only fields and `status` are ignored. Answers
-    /// the server as shown.
+    /// `audiences` and `issuerMode`, switches its keys to `credentials.signing.rotationMode` if
+    /// given (keeping the `ACTIVE` key), and to `credentials.signing.alg` if given and not the
+    /// server's (a rotation to new keys of that algorithm, see [`KeyRing::switch_algorithm`]).
+    /// Read-only fields and `status` are ignored. Answers the server as shown.
     ///
     /// # Errors
     /// `E0000007` for an unknown server; `E0000001` with one cause per invalid field; `E0000009`
@@ -320,6 +356,9 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         }
         if let Some(mode) = input.rotation_mode {
             self.set_rotation_mode(id, mode).await?;
+        }
+        if let Some(alg) = input.alg {
+            self.switch_algorithm(id, alg).await?;
         }
         self.get_server(id).await
     }
@@ -397,7 +436,9 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             return Ok(());
         }
         let now = self.now();
-        let ring = self.new_key_ring(RotationMode::Auto, now).await?;
+        let ring = self
+            .new_key_ring(RotationMode::Auto, self.rotation.algorithm, now)
+            .await?;
         let config = default_server_config(&self.base_url, now, self.random());
         match self.config.create(config, ring).await {
             // Conflict: another caller created it first, which is just as good.
@@ -445,6 +486,14 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
             shown.push(self.show_server(server).await?);
         }
         Ok((shown, next))
+    }
+
+    /// The keys of a server created from `input`: its rotation mode (`AUTO` by default) and
+    /// algorithm (the host's default if absent).
+    async fn new_server_key_ring(&self, input: &ServerInput) -> Result<KeyRing, ApiError> {
+        let mode = input.rotation_mode.unwrap_or_default();
+        let alg = input.alg.unwrap_or(self.rotation.algorithm);
+        self.new_key_ring(mode, alg, self.now()).await
     }
 
     /// Stores a new server `id` from `input` with the keys `ring`, and answers it as shown; the

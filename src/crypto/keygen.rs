@@ -10,7 +10,7 @@ use crate::jose::Algorithm;
 pub(crate) fn generate_pkcs8(alg: Algorithm) -> Result<Vec<u8>, CryptoError> {
     let rng = SystemRandom::new();
     match alg {
-        Algorithm::RS256 => generate_rsa_2048(),
+        Algorithm::RS256 | Algorithm::PS256 => generate_rsa_2048(),
         Algorithm::ES256 => signature::EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
             .map(|doc| doc.as_ref().to_vec())
             .map_err(|_| CryptoError::KeyGeneration),

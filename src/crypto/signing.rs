@@ -18,7 +18,8 @@ pub(crate) enum PublicComponents {
 
 /// A private key parsed once from PKCS#8 into the backend's handle.
 pub(crate) enum KeyPair {
-    Rsa(signature::RsaKeyPair),
+    /// An RSA key and the padding it signs with: PKCS#1 v1.5 (`RS256`) or PSS (`PS256`).
+    Rsa(signature::RsaKeyPair, &'static dyn signature::RsaEncoding),
     P256(signature::EcdsaKeyPair),
     Ed25519(signature::Ed25519KeyPair),
 }
@@ -28,12 +29,17 @@ impl KeyPair {
     pub(crate) fn from_pkcs8(alg: Algorithm, der: &[u8]) -> Result<Self, CryptoError> {
         let rejected = |_| CryptoError::KeyRejected;
         Ok(match alg {
-            Algorithm::RS256 => {
+            Algorithm::RS256 | Algorithm::PS256 => {
                 let pair = signature::RsaKeyPair::from_pkcs8(der).map_err(rejected)?;
                 if pair.public_key().modulus_len() < 256 {
                     return Err(CryptoError::KeyRejected);
                 }
-                Self::Rsa(pair)
+                let padding: &'static dyn signature::RsaEncoding = if alg == Algorithm::PS256 {
+                    &signature::RSA_PSS_SHA256
+                } else {
+                    &signature::RSA_PKCS1_SHA256
+                };
+                Self::Rsa(pair, padding)
             }
             Algorithm::ES256 => Self::P256(load_p256(der)?),
             Algorithm::EdDSA => {
@@ -45,9 +51,10 @@ impl KeyPair {
     /// Signs `message` with the algorithm the key was loaded for.
     pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         match self {
-            Self::Rsa(pair) => {
+            Self::Rsa(pair, padding) => {
+                // PSS draws its salt from the random source: two signatures of one input differ.
                 let mut sig = vec![0u8; pair.public_key().modulus_len()];
-                pair.sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut sig)
+                pair.sign(*padding, &SystemRandom::new(), message, &mut sig)
                     .map_err(|_| CryptoError::Sign)?;
                 Ok(sig)
             }
@@ -62,7 +69,7 @@ impl KeyPair {
     /// The public numbers of this key.
     pub(crate) fn public_components(&self) -> PublicComponents {
         match self {
-            Self::Rsa(pair) => {
+            Self::Rsa(pair, _) => {
                 let parts = signature::RsaPublicKeyComponents::<Vec<u8>>::from(pair.public_key());
                 PublicComponents::Rsa { n: parts.n, e: parts.e }
             }
@@ -100,6 +107,9 @@ pub(crate) fn verify_signature(alg: Algorithm, key: &PublicComponents, message: 
         (Algorithm::RS256, PublicComponents::Rsa { n, e }) => signature::RsaPublicKeyComponents { n, e }
             .verify(&signature::RSA_PKCS1_2048_8192_SHA256, message, sig)
             .is_ok(),
+        (Algorithm::PS256, PublicComponents::Rsa { n, e }) => signature::RsaPublicKeyComponents { n, e }
+            .verify(&signature::RSA_PSS_2048_8192_SHA256, message, sig)
+            .is_ok(),
         (Algorithm::ES256, PublicComponents::P256 { x, y }) => {
             if x.len() != 32 || y.len() != 32 {
                 return false;
@@ -118,5 +128,100 @@ pub(crate) fn verify_signature(alg: Algorithm, key: &PublicComponents, message: 
                 .is_ok()
         }
         _ => false,
+    }
+}
+
+/// With both backends compiled in (`--all-features`), aws-lc-rs signs; these check that ring,
+/// the other backend, reads the same keys and verifies the same signatures, and the reverse, so
+/// that one `cargo test --all-features` exercises both for every algorithm (CI also runs the
+/// suite on each backend alone).
+#[cfg(all(test, feature = "ring", feature = "aws-lc-rs"))]
+mod cross_backend {
+    use ring::signature as other;
+
+    use super::*;
+    use crate::crypto::generate_pkcs8;
+
+    /// Whether ring verifies `sig` over `message` with `key` under `alg`.
+    fn ring_verifies(alg: Algorithm, key: &PublicComponents, message: &[u8], sig: &[u8]) -> bool {
+        let rsa = |params| match key {
+            PublicComponents::Rsa { n, e } => other::RsaPublicKeyComponents { n, e }
+                .verify(params, message, sig)
+                .is_ok(),
+            _ => false,
+        };
+        let unparsed = |params: &'static dyn other::VerificationAlgorithm, bytes: Vec<u8>| {
+            other::UnparsedPublicKey::new(params, bytes)
+                .verify(message, sig)
+                .is_ok()
+        };
+        match (alg, key) {
+            (Algorithm::RS256, _) => rsa(&other::RSA_PKCS1_2048_8192_SHA256),
+            (Algorithm::PS256, _) => rsa(&other::RSA_PSS_2048_8192_SHA256),
+            (Algorithm::ES256, PublicComponents::P256 { x, y }) => {
+                unparsed(&other::ECDSA_P256_SHA256_FIXED, [&[0x04][..], x, y].concat())
+            }
+            (Algorithm::EdDSA, PublicComponents::Ed25519 { x }) => unparsed(&other::ED25519, x.clone()),
+            _ => false,
+        }
+    }
+
+    /// ring's signature over `message` with the PKCS#8 key `der`.
+    fn ring_signs(alg: Algorithm, der: &[u8], message: &[u8]) -> Vec<u8> {
+        let rng = ring::rand::SystemRandom::new();
+        match alg {
+            Algorithm::RS256 | Algorithm::PS256 => {
+                let pair = other::RsaKeyPair::from_pkcs8(der).unwrap();
+                let padding: &'static dyn other::RsaEncoding = if alg == Algorithm::PS256 {
+                    &other::RSA_PSS_SHA256
+                } else {
+                    &other::RSA_PKCS1_SHA256
+                };
+                let mut sig = vec![0; pair.public().modulus_len()];
+                pair.sign(padding, &rng, message, &mut sig).unwrap();
+                sig
+            }
+            Algorithm::ES256 => other::EcdsaKeyPair::from_pkcs8(&other::ECDSA_P256_SHA256_FIXED_SIGNING, der, &rng)
+                .unwrap()
+                .sign(&rng, message)
+                .unwrap()
+                .as_ref()
+                .to_vec(),
+            Algorithm::EdDSA => other::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
+                .unwrap()
+                .sign(message)
+                .as_ref()
+                .to_vec(),
+        }
+    }
+
+    #[test]
+    fn each_backend_verifies_what_the_other_signs() {
+        let message = b"eyJraWQiOiJrIiwiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiJzIn0";
+        for alg in Algorithm::ALL {
+            let der = generate_pkcs8(alg).unwrap();
+            let pair = KeyPair::from_pkcs8(alg, &der).unwrap();
+            let public = pair.public_components();
+            let ours = pair.sign(message).unwrap();
+            assert!(
+                ring_verifies(alg, &public, message, &ours),
+                "{alg}: ring verifies aws-lc-rs"
+            );
+            let theirs = ring_signs(alg, &der, message);
+            assert!(
+                verify_signature(alg, &public, message, &theirs),
+                "{alg}: aws-lc-rs verifies ring"
+            );
+            // The padding is part of the algorithm: PKCS#1 v1.5 and PSS do not verify each other.
+            if alg.is_rsa() {
+                let other_padding = if alg == Algorithm::PS256 {
+                    Algorithm::RS256
+                } else {
+                    Algorithm::PS256
+                };
+                assert!(!verify_signature(other_padding, &public, message, &ours), "{alg}");
+                assert!(!ring_verifies(other_padding, &public, message, &ours), "{alg}");
+            }
+        }
     }
 }

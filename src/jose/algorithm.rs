@@ -5,13 +5,17 @@ use serde::{Deserialize, Serialize};
 
 /// A JWS signature algorithm for the authorization server's own keys (RFC 7518 §3, RFC 8037).
 ///
-/// Okta signs with `RS256`; `ES256` and `EdDSA` (Ed25519) are available too. Symmetric
-/// algorithms are not signing-key algorithms and `none` does not exist here.
+/// Okta signs with `RS256`; `PS256`, `ES256` and `EdDSA` (Ed25519) are available too, per
+/// authorization server (`credentials.signing.alg`). Symmetric algorithms are not signing-key
+/// algorithms and `none` does not exist here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum Algorithm {
     /// RSASSA-PKCS1-v1_5 with SHA-256, 2048-bit keys or larger. Okta's default.
     #[default]
     RS256,
+    /// RSASSA-PSS with SHA-256 and MGF1 with SHA-256, 2048-bit keys or larger (RFC 7518 §3.5).
+    /// Signatures are randomized (a fresh salt per signature).
+    PS256,
     /// ECDSA on P-256 with SHA-256.
     ES256,
     /// EdDSA on Ed25519 (RFC 8037).
@@ -23,13 +27,19 @@ impl Algorithm {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::RS256 => "RS256",
+            Self::PS256 => "PS256",
             Self::ES256 => "ES256",
             Self::EdDSA => "EdDSA",
         }
     }
 
     /// Every supported algorithm.
-    pub const ALL: [Algorithm; 3] = [Self::RS256, Self::ES256, Self::EdDSA];
+    pub const ALL: [Algorithm; 4] = [Self::RS256, Self::PS256, Self::ES256, Self::EdDSA];
+
+    /// Whether keys of this algorithm are RSA keys (`RS256` and `PS256` share them).
+    pub const fn is_rsa(self) -> bool {
+        matches!(self, Self::RS256 | Self::PS256)
+    }
 }
 
 impl fmt::Display for Algorithm {

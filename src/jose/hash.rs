@@ -15,11 +15,11 @@ pub fn c_hash(alg: Algorithm, code: &str) -> String {
     left_half_hash(alg, code)
 }
 
-/// RS256 and ES256 use SHA-256. EdDSA on Ed25519 uses SHA-512, as OpenID Connect Core's errata
-/// set 2 specifies for that curve.
+/// RS256, PS256 and ES256 use SHA-256, the hash their names end in. EdDSA on Ed25519 uses
+/// SHA-512, as OpenID Connect Core's errata set 2 specifies for that curve.
 fn left_half_hash(alg: Algorithm, value: &str) -> String {
     match alg {
-        Algorithm::RS256 | Algorithm::ES256 => b64::encode(&Sha256::digest(value.as_bytes())[..16]),
+        Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256 => b64::encode(&Sha256::digest(value.as_bytes())[..16]),
         Algorithm::EdDSA => b64::encode(&Sha512::digest(value.as_bytes())[..32]),
     }
 }

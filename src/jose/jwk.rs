@@ -144,8 +144,9 @@ impl Jwk {
     }
 
     /// The algorithm and public numbers this key verifies with. The algorithm comes from the
-    /// key: its `alg` if present (which must fit the key type), otherwise the one algorithm this
-    /// crate supports for its type and curve.
+    /// key: its `alg` if present (which must fit the key type: `RS256` or `PS256` for RSA),
+    /// otherwise the one algorithm its type and curve imply (`RS256` for RSA, so a key must say
+    /// `PS256` to verify PSS signatures: one key, one algorithm, RFC 8725 §3.1).
     pub(crate) fn verification_key(&self) -> Result<(Algorithm, PublicComponents), JwkError> {
         if self.key_use.as_deref().is_some_and(|u| u != "sig") {
             return Err(JwkError::NotForSigning);
@@ -177,10 +178,12 @@ impl Jwk {
             }
             _ => return Err(JwkError::Unsupported),
         };
-        match self.alg.as_deref() {
-            None => Ok((implied, key)),
-            Some(alg) if alg == implied.as_str() => Ok((implied, key)),
-            Some(_) => Err(JwkError::Unsupported),
+        let Some(alg) = self.alg.as_deref() else {
+            return Ok((implied, key));
+        };
+        match alg.parse::<Algorithm>() {
+            Ok(named) if named == implied || (named.is_rsa() && implied.is_rsa()) => Ok((named, key)),
+            _ => Err(JwkError::Unsupported),
         }
     }
 }
@@ -215,6 +218,22 @@ mod tests {
             r#"{"kty":"OKP","crv":"Ed25519","alg":"RS256","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
         )
         .unwrap();
+        assert_eq!(jwk.verification_key().unwrap_err(), JwkError::Unsupported);
+        let jwk: Jwk = serde_json::from_str(
+            r#"{"kty":"OKP","crv":"Ed25519","alg":"PS256","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+        )
+        .unwrap();
+        assert_eq!(jwk.verification_key().unwrap_err(), JwkError::Unsupported);
+    }
+
+    /// An RSA key verifies `PS256` only when its `alg` says so; without `alg` it is `RS256`'s.
+    #[test]
+    fn rsa_keys_take_their_padding_from_alg() {
+        let mut jwk: Jwk = serde_json::from_str(r#"{"kty":"RSA","n":"AQAB","e":"AQAB"}"#).unwrap();
+        assert_eq!(jwk.verification_key().unwrap().0, Algorithm::RS256);
+        jwk.alg = Some("PS256".into());
+        assert_eq!(jwk.verification_key().unwrap().0, Algorithm::PS256);
+        jwk.alg = Some("ES256".into());
         assert_eq!(jwk.verification_key().unwrap_err(), JwkError::Unsupported);
     }
 

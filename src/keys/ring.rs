@@ -30,7 +30,10 @@ pub struct RotationSettings {
     /// the longest lifetime of a token it signed. Default 1 day, the longest access-token
     /// lifetime a rule can set (ID tokens live one hour).
     pub expired_retention: Duration,
-    /// The algorithm of keys this server generates. Default RS256, as Okta.
+    /// The signing algorithm of servers created without `credentials.signing.alg`. Default
+    /// RS256, as Okta. A server keeps the algorithm it was created with through its rotations
+    /// until it is replaced with another `credentials.signing.alg`
+    /// ([`KeyRing::switch_algorithm`]): changing this default changes no existing server.
     pub algorithm: Algorithm,
 }
 
@@ -209,7 +212,23 @@ impl KeyRing {
         self.keys.iter().find(|key| key.kid == kid)
     }
 
-    /// `credentials.signing` as Okta reports it.
+    /// The algorithm the server signs with: the `ACTIVE` key's.
+    pub fn algorithm(&self) -> Algorithm {
+        self.active().algorithm
+    }
+
+    /// The algorithm the new `NEXT` key of a [`rotate`](Self::rotate) must have: the current
+    /// `NEXT` key's, which becomes `ACTIVE`, so that both signing keys share one algorithm.
+    pub fn rotation_algorithm(&self) -> Algorithm {
+        self.next_key().algorithm
+    }
+
+    /// Whether the `ACTIVE` and the `NEXT` key both sign with `algorithm`.
+    pub fn signs_with(&self, algorithm: Algorithm) -> bool {
+        self.active().algorithm == algorithm && self.next_key().algorithm == algorithm
+    }
+
+    /// `credentials.signing` as Okta reports it, with this library's `alg`.
     pub fn credentials(&self) -> SigningCredentials {
         SigningCredentials {
             kid: Some(self.active().kid.clone()),
@@ -217,6 +236,7 @@ impl KeyRing {
             last_rotated: Some(self.last_rotated),
             next_rotation: self.next_rotation,
             key_use: Some(KeyUse::Sig),
+            alg: Some(self.algorithm()),
         }
     }
 
@@ -226,7 +246,8 @@ impl KeyRing {
     }
 
     /// Rotates: `ACTIVE` → `EXPIRED`, `NEXT` → `ACTIVE`, `new_next` → `NEXT`; drops `EXPIRED`
-    /// keys whose retention has ended. Allowed in both modes.
+    /// keys whose retention has ended. Allowed in both modes. `new_next` should have the
+    /// [`rotation_algorithm`](Self::rotation_algorithm).
     pub fn rotate(&mut self, new_next: NewKey, settings: &RotationSettings, now: OffsetDateTime) {
         for key in &mut self.keys {
             match key.status {
@@ -242,6 +263,32 @@ impl KeyRing {
             }
         }
         self.keys.push(KeyRecord::new(new_next, KeyStatus::Next, now));
+        self.last_rotated = now;
+        if self.rotation_mode == RotationMode::Auto {
+            self.next_rotation = Some(now + settings.interval);
+        }
+        self.drop_retired(settings, now);
+        self.sort();
+        self.revision += 1;
+    }
+
+    /// Changes the server's signing algorithm at `now`, a rotation to keys of the new algorithm:
+    /// `active` signs from now on and `next` is published as `NEXT` (both of the new algorithm);
+    /// the old `ACTIVE` key becomes `EXPIRED` and stays published for its retention, so tokens it
+    /// signed still verify until they expire; the old `NEXT` key, which never signed anything, is
+    /// dropped. As at a rotation, `lastRotated` becomes `now` and an `AUTO` ring's next rotation
+    /// is one interval later. Verifiers that cached the JWKS meet an unknown `kid` and fetch it
+    /// again, as after any rotation.
+    pub fn switch_algorithm(&mut self, active: NewKey, next: NewKey, settings: &RotationSettings, now: OffsetDateTime) {
+        self.keys.retain(|key| key.status != KeyStatus::Next);
+        for key in &mut self.keys {
+            if key.status == KeyStatus::Active {
+                key.status = KeyStatus::Expired;
+                key.expired = Some(now);
+            }
+        }
+        self.keys.push(KeyRecord::new(active, KeyStatus::Active, now));
+        self.keys.push(KeyRecord::new(next, KeyStatus::Next, now));
         self.last_rotated = now;
         if self.rotation_mode == RotationMode::Auto {
             self.next_rotation = Some(now + settings.interval);

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{Links, Status, lenient, timestamp};
+use crate::jose::Algorithm;
 
 /// A custom authorization server, in Okta's JSON shape.
 ///
@@ -74,7 +75,8 @@ pub struct Credentials {
     pub signing: Option<SigningCredentials>,
 }
 
-/// `credentials.signing`: the current signing key and its rotation schedule.
+/// `credentials.signing`: the current signing key, its algorithm and its rotation schedule
+/// (Okta's `AuthorizationServerCredentialsSigningConfig`, plus `alg`).
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SigningCredentials {
@@ -93,6 +95,13 @@ pub struct SigningCredentials {
     /// Key use; only `sig` exists.
     #[serde(rename = "use", default, skip_serializing_if = "Option::is_none")]
     pub key_use: Option<KeyUse>,
+    /// The algorithm the server signs tokens with: `RS256` (Okta's, the default), `PS256`,
+    /// `ES256` or `EdDSA`. An extension of this library to Okta's
+    /// `AuthorizationServerCredentialsSigningConfig`, which has no such field (Okta always signs
+    /// with `RS256`): writable on create and replace, always reported. Without it, a new server
+    /// signs with the host's default ([`RotationSettings::algorithm`](crate::keys::RotationSettings)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alg: Option<Algorithm>,
 }
 
 /// Signing-key rotation mode.
@@ -183,10 +192,12 @@ mod tests {
             "default": true,
             "created": "2017-05-17T22:25:57.000Z",
             "lastUpdated": "2017-05-17T22:25:57.000Z",
-            "credentials": {"signing": {"kid": "k1", "rotationMode": "MANUAL", "use": "sig"}}
+            "credentials": {"signing": {"kid": "k1", "rotationMode": "MANUAL", "use": "sig", "alg": "PS256"}}
         });
         let s: AuthorizationServer = serde_json::from_value(v.clone()).unwrap();
         assert_eq!(s.issuer_mode, Some(IssuerMode::Dynamic));
+        let signing = s.credentials.as_ref().and_then(|c| c.signing.as_ref()).unwrap();
+        assert_eq!(signing.alg, Some(Algorithm::PS256), "the `alg` extension");
         assert_eq!(serde_json::to_value(&s).unwrap(), v);
     }
 
@@ -211,6 +222,8 @@ mod tests {
             ("status", json!("DELETED")),
             ("credentials", json!({"signing": {"rotationMode": "SOMETIMES"}})),
             ("credentials", json!({"signing": {"use": "enc"}})),
+            ("credentials", json!({"signing": {"alg": "HS256"}})),
+            ("credentials", json!({"signing": {"alg": "none"}})),
         ] {
             let mut v = json!({"name": "n", "audiences": []});
             v[field] = value;

@@ -249,3 +249,63 @@ async fn refusals_name_the_object_at_fault_and_a_repeated_install_completes() {
     assert_eq!(error.path, "clients[0]");
     assert!(error.problem.starts_with("invalid_client_metadata: `"), "{error}");
 }
+
+/// `credentials.signing.alg` (this library's extension) picks a server's algorithm in an org
+/// document; without it the host's default applies. An unsupported value stops the install at
+/// that server, naming the field, before the server is stored.
+#[tokio::test]
+async fn servers_sign_with_the_algorithm_the_document_names() {
+    let servers = json!([
+        {"id": "pss", "name": "PSS", "description": "d", "audiences": ["api://pss"],
+         "credentials": {"signing": {"alg": "PS256", "rotationMode": "MANUAL"}}},
+        {"id": "plain", "name": "Plain", "description": "d", "audiences": ["api://plain"]}
+    ]);
+    let server = server();
+    install(
+        &server,
+        &json!({"apiToken": "t", "authorizationServers": servers}).to_string(),
+    )
+    .await
+    .unwrap();
+    let api = server.management();
+    let signing = |shown: crate::model::AuthorizationServer| shown.credentials.unwrap().signing.unwrap();
+    let pss = signing(api.get_server("pss").await.unwrap());
+    assert_eq!(
+        (pss.alg, pss.rotation_mode),
+        (Some(Algorithm::PS256), Some(crate::model::RotationMode::Manual))
+    );
+    let keys = server.keys("pss").await;
+    let jwks = keys.json_body().unwrap();
+    assert!(
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|key| key["alg"] == "PS256" && key["kty"] == "RSA")
+    );
+    assert_eq!(
+        signing(api.get_server("plain").await.unwrap()).alg,
+        Some(Algorithm::EdDSA),
+        "the host's default"
+    );
+
+    let refused = json!([{"id": "bad", "name": "Bad", "description": "d", "audiences": ["api://bad"],
+                          "credentials": {"signing": {"alg": "HS256"}}}]);
+    let error = install(
+        &server,
+        &json!({"apiToken": "t", "authorizationServers": refused}).to_string(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.path, "authorizationServers[0]");
+    assert!(
+        error.problem.starts_with(
+            "Api validation failed: credentials.signing.alg (credentials.signing.alg: \"HS256\" is not a valid value"
+        ),
+        "{error}"
+    );
+    assert!(
+        api.get_server("bad").await.unwrap_err().is_not_found(),
+        "nothing stored"
+    );
+}

@@ -38,14 +38,22 @@ const ED25519: [&str; FIXED_KEYS_PER_ALGORITHM] = [
 ];
 
 /// The PEM (PKCS#8) of fixed test key `index` (taken modulo [`FIXED_KEYS_PER_ALGORITHM`]) for
-/// `algorithm`. These keys are public: never use them outside tests.
+/// `algorithm`. `RS256` and `PS256` share the RSA keys. These keys are public: never use them
+/// outside tests.
 pub fn fixed_key_pem(algorithm: Algorithm, index: usize) -> &'static str {
-    let set = match algorithm {
-        Algorithm::RS256 => &RSA,
-        Algorithm::ES256 => &P256,
-        Algorithm::EdDSA => &ED25519,
-    };
-    set[index % FIXED_KEYS_PER_ALGORITHM]
+    FAMILIES[family(algorithm)][index % FIXED_KEYS_PER_ALGORITHM]
+}
+
+/// The fixed key sets, one per key type.
+const FAMILIES: [&[&str; FIXED_KEYS_PER_ALGORITHM]; 3] = [&RSA, &P256, &ED25519];
+
+/// The index in [`FAMILIES`] of `algorithm`'s key type.
+fn family(algorithm: Algorithm) -> usize {
+    match algorithm {
+        Algorithm::RS256 | Algorithm::PS256 => 0,
+        Algorithm::ES256 => 1,
+        Algorithm::EdDSA => 2,
+    }
 }
 
 /// A fixed test key, loaded.
@@ -56,7 +64,8 @@ pub fn fixed_signing_key(algorithm: Algorithm, index: usize) -> SigningKey {
     SigningKey::from_pkcs8_pem(algorithm, fixed_key_pem(algorithm, index)).expect("bundled test keys are valid")
 }
 
-/// Key material that hands out the fixed test keys in order, per algorithm, starting again after
+/// Key material that hands out the fixed test keys in order, per key type (`RS256` and `PS256`
+/// draw from the same RSA keys, so a server switching between them gets new kids), starting again after
 /// [`FIXED_KEYS_PER_ALGORITHM`]. Deterministic and instant; a ring holds at most an `ACTIVE`, a
 /// `NEXT` and the `EXPIRED` keys within retention, so keys repeat only in tests that rotate more
 /// than four times within one retention period.
@@ -66,7 +75,7 @@ pub struct FixedKeys {
 }
 
 impl FixedKeys {
-    /// Starts every algorithm at its first key.
+    /// Starts every key type at its first key.
     pub fn new() -> Self {
         Self::default()
     }
@@ -74,8 +83,7 @@ impl FixedKeys {
 
 impl KeyMaterial for FixedKeys {
     fn generate(&self, algorithm: Algorithm) -> Result<NewKey, KeyError> {
-        let slot = Algorithm::ALL.iter().position(|alg| *alg == algorithm).unwrap_or(0);
-        let index = self.handed_out[slot].fetch_add(1, Ordering::Relaxed);
+        let index = self.handed_out[family(algorithm)].fetch_add(1, Ordering::Relaxed);
         let key = SigningKey::from_pkcs8_pem(algorithm, fixed_key_pem(algorithm, index))?;
         let private = PrivateKey::Pkcs8 {
             der: Zeroizing::new(key.pkcs8_der().to_vec()),
@@ -115,5 +123,9 @@ mod tests {
         let second = keys.generate(Algorithm::ES256).unwrap();
         assert_eq!(first.signer.kid(), fixed_signing_key(Algorithm::ES256, 0).kid());
         assert_eq!(second.signer.kid(), fixed_signing_key(Algorithm::ES256, 1).kid());
+        // RS256 and PS256 share the RSA keys and their counter: no kid is handed out twice.
+        let pss = keys.generate(Algorithm::PS256).unwrap();
+        assert_eq!(pss.signer.algorithm(), Algorithm::PS256);
+        assert_eq!(pss.signer.kid(), fixed_signing_key(Algorithm::RS256, 1).kid());
     }
 }
