@@ -175,7 +175,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// A claim that could not be evaluated: recorded as an event naming the claim and the cause,
     /// answered with Okta's `server_error` (HTTP 400, Okta's "Custom claims" errors).
     fn claim_failure(&self, error: ClaimError, client_id: &str, now: OffsetDateTime) -> Reason {
-        self.record(error.event(now).with_client(client_id));
+        self.record(error.unnumbered_event(now).with_client(client_id));
         Reason::ClaimFailed(Box::new(error))
     }
 }

@@ -9,6 +9,7 @@
 mod authorize;
 mod builder;
 mod client_auth;
+mod documents;
 mod introspect;
 mod keys_endpoint;
 mod logout;
@@ -192,11 +193,11 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let server = Entity::new("AuthorizationServer", &state.config.server.id);
         match policy::evaluate(request) {
             Ok(decision) => {
-                self.record(decision.event(request, now).with_target(server));
+                self.record(decision.unnumbered_event(request, now).with_target(server));
                 Ok(decision)
             }
             Err(denial) => {
-                self.record(denial.event(request, now).with_target(server));
+                self.record(denial.unnumbered_event(request, now).with_target(server));
                 Err(Reason::PolicyDenied(denial))
             }
         }

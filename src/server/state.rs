@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::documents::Documents;
 use crate::claims::{ClaimDefinitionError, ClaimSet};
 use crate::jose::{Jwks, Signer};
 use crate::keys::{KeyError, KeyMaterial, KeyRing};
@@ -27,6 +28,8 @@ pub(crate) struct ServerState {
     pub(crate) signer: Arc<dyn Signer>,
     /// `{base}/oauth2/{id}`.
     pub(crate) issuer: String,
+    /// The JWKS and discovery documents, serialized once for this state.
+    pub(crate) documents: Documents,
 }
 
 impl ServerState {
@@ -55,6 +58,7 @@ impl ServerState {
             verification_keys,
             signer,
             issuer,
+            documents: Documents::default(),
         })
     }
 

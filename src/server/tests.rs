@@ -142,6 +142,88 @@ async fn the_prepared_state_is_reused_until_a_revision_moves() {
     assert_eq!(rotated.ring.active().kid, next_kid);
 }
 
+/// The body's shared copy (the JWKS and discovery documents are served from one).
+fn shared(response: &crate::endpoint::EndpointResponse) -> crate::endpoint::SharedJson {
+    match &response.body {
+        crate::endpoint::Body::SharedJson(json) => json.clone(),
+        other => panic!("expected a shared JSON body, got {other:?}"),
+    }
+}
+
+fn kids(jwks: &Jwks) -> Vec<String> {
+    jwks.keys.iter().filter_map(|key| key.kid.clone()).collect()
+}
+
+#[tokio::test]
+async fn the_jwks_is_serialized_once_and_never_served_stale() {
+    // Issue 15 "no work repeated per request": one serialized copy per key-ring revision, which
+    // a rotation replaces at once and the end of a retired key's retention (a change of time,
+    // not of revision) replaces too.
+    let (server, clock) = server().await;
+    let first = server.keys("default").await;
+    assert!(shared(&first).is_same_copy(&shared(&server.keys("default").await)));
+    let before = kids(&jwks(&first));
+    assert_eq!(
+        admin(
+            &server,
+            Method::Post,
+            "/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate"
+        )
+        .await,
+        200
+    );
+    let rotated = server.keys("default").await;
+    let after = kids(&jwks(&rotated));
+    assert_eq!(after.len(), 3, "ACTIVE, NEXT and the expired key");
+    assert_eq!(after[0], before[1], "NEXT became ACTIVE");
+    assert!(after.contains(&before[0]), "the expired key stays published");
+    assert!(shared(&rotated).is_same_copy(&shared(&server.keys("default").await)));
+
+    // One day later (the default retention) the expired key leaves the JWKS, though no revision
+    // moved; the document is rebuilt once and served from the new copy again.
+    clock.advance(Duration::days(1));
+    let retired = server.keys("default").await;
+    assert_eq!(kids(&jwks(&retired)), after[..2].to_vec());
+    assert!(shared(&retired).is_same_copy(&shared(&server.keys("default").await)));
+    // A clock set back publishes the key again rather than serving the later copy.
+    clock.advance(-Duration::seconds(1));
+    assert_eq!(kids(&jwks(&server.keys("default").await)), after);
+}
+
+#[tokio::test]
+async fn discovery_documents_are_serialized_once_and_follow_the_configuration() {
+    let (server, _) = server().await;
+    let request = crate::endpoint::EndpointRequest::get("");
+    let oauth = server.authorization_server_metadata("default", &request).await;
+    let openid = server.openid_configuration("default", &request).await;
+    assert!(shared(&oauth).is_same_copy(&shared(
+        &server.authorization_server_metadata("default", &request).await
+    )));
+    assert!(shared(&openid).is_same_copy(&shared(&server.openid_configuration("default", &request).await)));
+    assert!(openid.json_body().unwrap().get("userinfo_endpoint").is_some());
+    assert!(oauth.json_body().unwrap().get("userinfo_endpoint").is_none());
+    let caller = Caller { id: "admin".into() };
+    let body = br#"{"name": "later", "metadataPublish": "ALL_CLIENTS"}"#;
+    let created = server
+        .management()
+        .handle(&ApiRequest {
+            method: Method::Post,
+            path: "/api/v1/authorizationServers/default/scopes",
+            query: "",
+            body: Some(body),
+            caller: Some(&caller),
+        })
+        .await;
+    assert_eq!(created.status, 201);
+    for response in [
+        server.authorization_server_metadata("default", &request).await,
+        server.openid_configuration("default", &request).await,
+    ] {
+        let scopes = &response.json_body().unwrap()["scopes_supported"];
+        assert!(scopes.as_array().unwrap().contains(&json!("later")), "{scopes}");
+    }
+}
+
 #[tokio::test]
 async fn an_auto_rotation_happens_on_the_request_that_finds_it_due() {
     // Seed 003 / reference §3.9: AUTO rotates when the clock passes nextRotation.

@@ -267,7 +267,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             .revoke_grant(grant, now.saturating_add(REVOCATION_HORIZON))
             .await?;
         self.record(
-            Event::failure(
+            Event::unnumbered_failure(
                 REUSE_EVENT_TYPE,
                 "OAuth2 token reuse detected: grant revoked",
                 what,
@@ -289,7 +289,7 @@ fn success_event(issued: &Issued, server_id: &str, now: OffsetDateTime) -> Event
         .into_iter()
         .filter(|name| issued.body.contains_key(*name))
         .collect();
-    let event = Event::success(TOKEN_EVENT_TYPE, "OAuth2 tokens granted", now)
+    let event = Event::unnumbered_success(TOKEN_EVENT_TYPE, "OAuth2 tokens granted", now)
         .with_client(&grant.client_id)
         .with_target(Entity::new("AuthorizationServer", server_id))
         .with_target(Entity::new("Grant", grant.id.as_str()))
