@@ -57,7 +57,10 @@ impl Cached {
         };
         {
             let cached = self.0.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(built) = cached.as_ref().filter(|built| published().eq(built.published.iter().copied())) {
+            if let Some(built) = cached
+                .as_ref()
+                .filter(|built| published().eq(built.published.iter().copied()))
+            {
                 return Ok(built.document.clone());
             }
         }
