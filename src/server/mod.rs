@@ -32,7 +32,7 @@ use crate::endpoint::{EndpointResponse, OAuthError, Reason, ServerFailure};
 use crate::event::Entity;
 use crate::event::{Event, EventSink, Severity, bounded_str};
 use crate::expr::JsonMap;
-use crate::policy::{self, Decision, PolicyRequest};
+use crate::policy::{Decision, PolicyRequest};
 use crate::random::Randomness;
 use crate::store::memory::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
 use crate::store::{ConfigStore, Directory, GrantStore};
@@ -182,8 +182,9 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         self.events.record(event);
     }
 
-    /// Evaluates the server's access policies, recording the decision or denial as an event
-    /// naming the server.
+    /// Evaluates the server's access policies (through the state's index, built from the same
+    /// configuration as `request.policies`), recording the decision or denial as an event naming
+    /// the server.
     pub(crate) fn evaluate_policies<'a>(
         &self,
         state: &ServerState,
@@ -191,7 +192,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         now: OffsetDateTime,
     ) -> Result<Decision<'a>, Reason> {
         let server = Entity::new("AuthorizationServer", &state.config.server.id);
-        match policy::evaluate(request) {
+        match state.policies.evaluate(request) {
             Ok(decision) => {
                 self.record(decision.unnumbered_event(request, now).with_target(server));
                 Ok(decision)
