@@ -342,11 +342,22 @@ pub(crate) fn uuid_from(random: &dyn crate::random::Randomness) -> String {
 pub trait EventSink: Send + Sync {
     /// Records one event.
     fn record(&self, event: Event);
+
+    /// Whether recorded events are kept anywhere (`true` unless the sink drops them all). When it
+    /// is `false` and no `tracing` subscriber listens for decisions, the endpoints skip building
+    /// the events of the token path.
+    fn keeps_events(&self) -> bool {
+        true
+    }
 }
 
 impl<S: EventSink + ?Sized> EventSink for std::sync::Arc<S> {
     fn record(&self, event: Event) {
         (**self).record(event);
+    }
+
+    fn keeps_events(&self) -> bool {
+        (**self).keeps_events()
     }
 }
 
@@ -356,6 +367,10 @@ pub struct DiscardEvents;
 
 impl EventSink for DiscardEvents {
     fn record(&self, _event: Event) {}
+
+    fn keeps_events(&self) -> bool {
+        false
+    }
 }
 
 /// The order of a query's answer, by publication time.

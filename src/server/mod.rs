@@ -182,6 +182,15 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         self.events.record(event);
     }
 
+    /// Records the event `build` makes, unless nothing would see it: the sink drops every event
+    /// and no `tracing` subscriber listens for decisions. For the events of the token path, whose
+    /// building (a UUID drawn, a dozen allocations) is work repeated on every request.
+    pub(crate) fn record_with(&self, build: impl FnOnce() -> Event) {
+        if self.events.keeps_events() || tracing::enabled!(target: "authserver::decision", tracing::Level::ERROR) {
+            self.record(build());
+        }
+    }
+
     /// Evaluates the server's access policies (through the state's index, built from the same
     /// configuration as `request.policies`), recording the decision or denial as an event naming
     /// the server.
@@ -191,14 +200,14 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         request: &PolicyRequest<'a>,
         now: OffsetDateTime,
     ) -> Result<Decision<'a>, Reason> {
-        let server = Entity::new("AuthorizationServer", &state.config.server.id);
+        let server = || Entity::new("AuthorizationServer", &state.config.server.id);
         match state.policies.evaluate(request) {
             Ok(decision) => {
-                self.record(decision.unnumbered_event(request, now).with_target(server));
+                self.record_with(|| decision.unnumbered_event(request, now).with_target(server()));
                 Ok(decision)
             }
             Err(denial) => {
-                self.record(denial.unnumbered_event(request, now).with_target(server));
+                self.record(denial.unnumbered_event(request, now).with_target(server()));
                 Err(Reason::PolicyDenied(denial))
             }
         }

@@ -303,3 +303,81 @@ async fn a_client_secret_jwt_client_registered_through_the_api_authenticates() {
     assert_eq!(replay.status, 401);
     assert_eq!(replay.json_body().unwrap()["error"], "invalid_client");
 }
+
+/// A sink that counts what it is handed, and says whether it keeps it.
+struct Counting {
+    keeps: bool,
+    recorded: std::sync::atomic::AtomicUsize,
+}
+
+impl crate::event::EventSink for Counting {
+    fn record(&self, _event: crate::event::Event) {
+        self.recorded.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn keeps_events(&self) -> bool {
+        self.keeps
+    }
+}
+
+#[tokio::test]
+async fn the_token_path_builds_no_events_for_a_sink_that_keeps_none() {
+    // Issue 15: a grant's two events (the policy decision, the token grant) are built only for a
+    // sink that keeps them; refusals are recorded either way.
+    for keeps in [true, false] {
+        let sink = Arc::new(Counting {
+            keeps,
+            recorded: Default::default(),
+        });
+        let server = AuthServer::builder("https://id.example.com")
+            .directory(Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))))
+            .events(sink.clone())
+            .rotation(RotationSettings {
+                algorithm: Algorithm::EdDSA,
+                ..RotationSettings::default()
+            })
+            .build();
+        server.management().ensure_default_server().await.unwrap();
+        let secret = crate::secret::ClientSecret::generate(&crate::random::SystemRandom).unwrap();
+        let client: crate::model::ClientRecord = serde_json::from_value(json!({
+            "client_id": "0oasvc", "client_name": "Service", "application_type": "service",
+            "token_endpoint_auth_method": "client_secret_post",
+            "grant_types": ["client_credentials"], "response_types": ["token"],
+            "client_secret_hash": secret.hash()
+        }))
+        .unwrap();
+        crate::store::Directory::put_client(server.directory(), client)
+            .await
+            .unwrap();
+        let recorded = || sink.recorded.load(std::sync::atomic::Ordering::SeqCst);
+        let form = |scope: &str| {
+            format!(
+                "grant_type=client_credentials&scope={scope}&client_id=0oasvc&client_secret={}",
+                secret.expose()
+            )
+        };
+        let config = server.config_store();
+        let mut stored = crate::store::ConfigStore::load(config, "default")
+            .await
+            .unwrap()
+            .unwrap();
+        let revision = stored.revision;
+        stored.scopes.push(crate::model::Scope::named("orders:read"));
+        let _ = crate::store::ConfigStore::save(config, stored, revision).await.unwrap();
+        let granted = form("orders%3Aread");
+        let response = server
+            .token("default", &crate::endpoint::EndpointRequest::post(&granted))
+            .await;
+        assert_eq!(response.status, 200, "{:?}", response.body);
+        assert_eq!(recorded(), if keeps { 2 } else { 0 }, "keeps: {keeps}");
+        let refused = form("nope");
+        let response = server
+            .token("default", &crate::endpoint::EndpointRequest::post(&refused))
+            .await;
+        assert_eq!(response.status, 400);
+        assert!(
+            recorded() > if keeps { 2 } else { 0 },
+            "a refusal is recorded (keeps: {keeps})"
+        );
+    }
+}

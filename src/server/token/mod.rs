@@ -115,7 +115,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         };
         match self.token_request(&state, request, now).await {
             Ok(issued) => {
-                self.record(success_event(&issued, server_id, now));
+                self.record_with(|| success_event(&issued, server_id, now));
                 EndpointResponse::json(200, Value::Object(issued.body)).no_store()
             }
             Err(refusal) => {
