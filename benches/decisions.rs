@@ -2,14 +2,15 @@
 //! configuration (100 policies × 10 rules), a typical claim expression, and assembling an access
 //! token's claims.
 //!
-//! `cargo bench --bench decisions`
+//! `cargo bench --bench decisions`; the policy benches run both the linear [`evaluate`] and the
+//! per-server [`PolicyIndex`] the token endpoint uses.
 
 use std::hint::black_box;
 
 use authserver::claims::{AccessTokenParams, ClaimSet, Subject, TOKEN_EVALUATION_BUDGET, access_token_claims};
 use authserver::expr::{Budget, Context, Expression, GroupData, JsonMap, UserData};
 use authserver::model::{Claim, Client, GrantType, Group, Policy, Rule, Scope, User};
-use authserver::policy::{PolicyRequest, PolicyWithRules, UserContext, evaluate};
+use authserver::policy::{PolicyIndex, PolicyRequest, PolicyWithRules, UserContext, evaluate};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
@@ -111,6 +112,21 @@ fn policy_evaluation(c: &mut Criterion) {
     group.bench_function("nothing matches (denial with full trace)", |b| {
         let req = request(&first, &group_ids);
         b.iter(|| evaluate(black_box(&req)).expect_err("denied"))
+    });
+    // The per-server index the token endpoint evaluates through (built once per configuration
+    // revision), on the same three requests.
+    let index = PolicyIndex::new(&policies);
+    group.bench_function("indexed: first rule matches", |b| {
+        let req = request(&first, &admin_groups);
+        b.iter(|| index.evaluate(black_box(&req)).expect("granted"))
+    });
+    group.bench_function("indexed: last rule of last policy matches", |b| {
+        let req = request(&worst, &group_ids);
+        b.iter(|| index.evaluate(black_box(&req)).expect("granted"))
+    });
+    group.bench_function("indexed: nothing matches (denial with full trace)", |b| {
+        let req = request(&first, &group_ids);
+        b.iter(|| index.evaluate(black_box(&req)).expect_err("denied"))
     });
     group.finish();
 }

@@ -1,6 +1,7 @@
 //! The cost of a whole token request through `AuthServer::token` — form parsing, client
 //! authentication (`client_secret_basic`), policy evaluation, claims, signing, the response —
-//! for `client_credentials`, per algorithm, beside the bare signature with the same key.
+//! for `client_credentials`, per algorithm, beside the bare signature with the same key; with
+//! events discarded (the token path then builds none) and kept in a memory log.
 //!
 //! `cargo bench --bench endpoints` (ring); add `--no-default-features --features aws-lc-rs,testkit`
 //! for aws-lc-rs.
@@ -13,7 +14,7 @@ use authserver::crypto::BACKEND;
 use authserver::crypto::PasswordHasher;
 use authserver::crypto::raw::RawKey;
 use authserver::endpoint::EndpointRequest;
-use authserver::event::DiscardEvents;
+use authserver::event::{DiscardEvents, EventSink, MemoryEventLog};
 use authserver::jose::Algorithm;
 use authserver::keys::{PrivateKey, RotationSettings};
 use authserver::model::ClientRecord;
@@ -28,13 +29,17 @@ type Server = AuthServer<MemoryConfigStore, MemoryDirectory, MemoryGrantStore>;
 /// A host with the `default` server signing with `algorithm`, a custom scope, and one
 /// `client_secret_basic` service client. Returns the server, the `Authorization` header and the
 /// active key's PKCS#8 DER.
-fn setup(runtime: &tokio::runtime::Runtime, algorithm: Algorithm) -> (Server, String, Vec<u8>) {
+fn setup(
+    runtime: &tokio::runtime::Runtime,
+    algorithm: Algorithm,
+    events: Arc<dyn EventSink>,
+) -> (Server, String, Vec<u8>) {
     runtime.block_on(async {
         let config = Arc::new(MemoryConfigStore::new());
         let server = AuthServer::builder("https://id.example.com")
             .config_store(Arc::clone(&config))
             .directory(Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))))
-            .events(Arc::new(DiscardEvents))
+            .events(events)
             .rotation(RotationSettings {
                 algorithm,
                 ..RotationSettings::default()
@@ -74,7 +79,9 @@ fn client_credentials(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
     let form = "grant_type=client_credentials&scope=orders%3Aread";
     for algorithm in Algorithm::ALL {
-        let (server, authorization, der) = setup(&runtime, algorithm);
+        let (server, authorization, der) = setup(&runtime, algorithm, Arc::new(DiscardEvents));
+        let (kept, kept_authorization, _) = setup(&runtime, algorithm, Arc::new(MemoryEventLog::default()));
+        let kept_request = EndpointRequest::post(form).with_authorization(&kept_authorization);
         let request = EndpointRequest::post(form).with_authorization(&authorization);
         let check = runtime.block_on(server.token("default", &request));
         assert_eq!(check.status, 200, "{:?}", check.body);
@@ -87,6 +94,11 @@ fn client_credentials(c: &mut Criterion) {
         });
         group.bench_function("token endpoint request", |b| {
             b.iter(|| runtime.block_on(server.token("default", black_box(&request))))
+        });
+        // The same with the grant's two events kept (policy decision, token grant) in a memory
+        // log: what building and recording them costs.
+        group.bench_function("token endpoint request, events kept in a MemoryEventLog", |b| {
+            b.iter(|| runtime.block_on(kept.token("default", black_box(&kept_request))))
         });
         group.finish();
     }

@@ -44,6 +44,44 @@ impl Randomness for SystemRandom {
     }
 }
 
+/// Random bytes drawn from a source in one call and handed out in order: a value that needs
+/// several random parts costs one call to the source (one system call for [`SystemRandom`]), and
+/// a [`SeededRandom`] yields exactly the bytes that drawing each part in turn would. The bytes are
+/// wiped when dropped.
+pub(crate) struct Drawn<const N: usize> {
+    bytes: Mutex<([u8; N], usize)>,
+}
+
+impl<const N: usize> Drawn<N> {
+    /// `N` bytes from `random`.
+    pub(crate) fn from(random: &dyn Randomness) -> Result<Self, CryptoError> {
+        let mut bytes = [0u8; N];
+        random.fill(&mut bytes)?;
+        Ok(Self {
+            bytes: Mutex::new((bytes, 0)),
+        })
+    }
+}
+
+impl<const N: usize> Randomness for Drawn<N> {
+    /// The next `out.len()` bytes; [`CryptoError::Random`] once fewer are left.
+    fn fill(&self, out: &mut [u8]) -> Result<(), CryptoError> {
+        let mut guard = self.bytes.lock().unwrap_or_else(PoisonError::into_inner);
+        let (bytes, used) = &mut *guard;
+        let rest = bytes.get(*used..*used + out.len()).ok_or(CryptoError::Random)?;
+        out.copy_from_slice(rest);
+        *used += out.len();
+        Ok(())
+    }
+}
+
+impl<const N: usize> Drop for Drawn<N> {
+    fn drop(&mut self) {
+        let mut guard = self.bytes.lock().unwrap_or_else(PoisonError::into_inner);
+        zeroize::Zeroize::zeroize(&mut guard.0);
+    }
+}
+
 /// A deterministic stream for tests: SHA-256 of the seed and a block counter, 32 bytes per block.
 ///
 /// The same seed gives the same bytes in the same order, so a test that draws in the same order
@@ -141,6 +179,20 @@ mod tests {
             joined.extend(part);
         }
         assert_eq!(all[..], joined[..]);
+    }
+
+    #[test]
+    fn drawn_bytes_are_the_sources_in_order_and_run_out() {
+        let drawn = Drawn::<40>::from(&SeededRandom::new(9)).unwrap();
+        let mut parts = [[0u8; 16]; 2];
+        for part in &mut parts {
+            drawn.fill(part).unwrap();
+        }
+        let direct = SeededRandom::new(9);
+        let mut expected = [0u8; 32];
+        direct.fill(&mut expected).unwrap();
+        assert_eq!(parts.concat(), expected);
+        assert!(drawn.fill(&mut [0u8; 16]).is_err(), "only 8 bytes are left");
     }
 
     #[test]

@@ -26,7 +26,7 @@ use authserver::expr::{Context, EvalErrorKind, Expression};
 use authserver::jose::{HmacAlgorithm, sign_hmac, verify_hmac};
 use authserver::model::{GrantType, Rule, Scope};
 use authserver::pkce::{self, PkceError};
-use authserver::policy::{PolicyRequest, PolicyWithRules, UserContext, evaluate};
+use authserver::policy::{PolicyIndex, PolicyRequest, PolicyWithRules, UserContext, evaluate};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use proptest::prelude::*;
@@ -462,6 +462,33 @@ proptest! {
                 prop_assert!(granted.iter().all(|s| granted_before.contains(s)), "{granted:?} ⊄ {granted_before:?}");
                 prop_assert_eq!(lifetime, lifetime_before);
             }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Issue 15: the per-server policy index decides exactly as the linear evaluation does, and
+    /// denies with the same reason and the same trace of every policy and rule.
+    #[test]
+    fn the_policy_index_decides_and_explains_as_the_linear_evaluation(
+        policies in policies(),
+        scopes in scope_definitions(),
+        asks in asks(),
+    ) {
+        let index = PolicyIndex::new(&policies);
+        for ask in &asks {
+            let user = ask.user.as_ref().map(|(id, groups)| UserContext { id, group_ids: groups });
+            let request = PolicyRequest {
+                policies: &policies,
+                scopes: &scopes,
+                client_id: ask.client,
+                user,
+                grant_type: ask.grant,
+                requested_scopes: ask.scopes.as_deref(),
+            };
+            prop_assert_eq!(index.evaluate(&request), evaluate(&request), "{:?}", ask);
         }
     }
 }

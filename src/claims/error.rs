@@ -90,7 +90,13 @@ impl ClaimError {
     /// The event recording this failure: the claim and the cause, for "why was this token not
     /// minted?".
     pub fn event(&self, now: OffsetDateTime) -> Event {
-        Event::failure(
+        self.unnumbered_event(now).numbered()
+    }
+
+    /// [`event`](Self::event) without a UUID, for [`AuthServer::record`](crate::AuthServer) to
+    /// number.
+    pub(crate) fn unnumbered_event(&self, now: OffsetDateTime) -> Event {
+        Event::unnumbered_failure(
             "app.oauth2.as.token.grant",
             "OAuth2 token request failed: a claim could not be evaluated",
             self.catalogue_id(),

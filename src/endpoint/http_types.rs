@@ -69,6 +69,7 @@ impl EndpointResponse {
             Body::Empty => Vec::new(),
             Body::Json(value) => serde_json::to_vec(&value).unwrap_or_default(),
             Body::Html(html) => html.into_bytes(),
+            Body::SharedJson(json) => json.text().as_bytes().to_vec(),
         };
         build(self.status, &self.headers, body)
     }
@@ -170,6 +171,10 @@ mod tests {
         }
         .into_http();
         assert_eq!(html.body(), b"<p>");
+        let shared = super::super::SharedJson::new(json!({"keys": []})).unwrap();
+        let response = EndpointResponse::shared_json(200, shared).into_http();
+        assert_eq!(response.headers()["content-type"], "application/json;charset=UTF-8");
+        assert_eq!(response.body(), br#"{"keys":[]}"#);
     }
 
     #[test]

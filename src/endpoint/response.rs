@@ -1,5 +1,7 @@
 //! What an endpoint answers: status, headers and a body, for the host to write out.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 /// An endpoint response body.
@@ -11,6 +13,52 @@ pub enum Body {
     Json(Value),
     /// An HTML page (`form_post`, `okta_post_message`, error pages).
     Html(String),
+    /// A JSON document serialized once and shared by every response that serves it (the
+    /// discovery documents and the JWKS, cached per server).
+    SharedJson(SharedJson),
+}
+
+/// A JSON document with its serialization, built once and cloned cheaply (a reference count).
+#[derive(Clone)]
+pub struct SharedJson(Arc<(Value, Box<str>)>);
+
+impl SharedJson {
+    /// Serializes `value` once.
+    ///
+    /// # Errors
+    /// What [`serde_json::to_string`] reports (a map with non-string keys cannot be one).
+    pub fn new(value: Value) -> Result<Self, serde_json::Error> {
+        let text = serde_json::to_string(&value)?.into_boxed_str();
+        Ok(Self(Arc::new((value, text))))
+    }
+
+    /// The document.
+    pub fn value(&self) -> &Value {
+        &self.0.0
+    }
+
+    /// Its serialization.
+    pub fn text(&self) -> &str {
+        &self.0.1
+    }
+
+    /// Whether both are the same copy (not merely equal documents).
+    #[cfg(test)]
+    pub(crate) fn is_same_copy(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for SharedJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("SharedJson").field(self.value()).finish()
+    }
+}
+
+impl PartialEq for SharedJson {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.value() == other.value()
+    }
 }
 
 /// An endpoint's answer.
@@ -31,6 +79,15 @@ impl EndpointResponse {
             status,
             headers: vec![("Content-Type".to_owned(), "application/json;charset=UTF-8".to_owned())],
             body: Body::Json(body),
+        }
+    }
+
+    /// A JSON response (as [`json`](Self::json)) whose body was serialized once and is shared.
+    pub fn shared_json(status: u16, body: SharedJson) -> Self {
+        Self {
+            status,
+            headers: vec![("Content-Type".to_owned(), "application/json;charset=UTF-8".to_owned())],
+            body: Body::SharedJson(body),
         }
     }
 
@@ -59,6 +116,7 @@ impl EndpointResponse {
     pub fn json_body(&self) -> Option<&Value> {
         match &self.body {
             Body::Json(value) => Some(value),
+            Body::SharedJson(json) => Some(json.value()),
             _ => None,
         }
     }

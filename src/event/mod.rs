@@ -159,8 +159,31 @@ pub struct Event {
 }
 
 impl Event {
-    /// A successful `event_type` at `now`.
+    /// A successful `event_type` at `now`, with a random UUID from the operating system.
     pub fn success(event_type: impl Into<String>, display_message: impl Into<String>, now: OffsetDateTime) -> Self {
+        Self::unnumbered_success(event_type, display_message, now).numbered()
+    }
+
+    /// A failed or refused `event_type` at `now`, with the reason as a code (e.g.
+    /// `no_matching_policy`) and in words, and a random UUID from the operating system.
+    pub fn failure(
+        event_type: impl Into<String>,
+        display_message: impl Into<String>,
+        reason_code: impl Into<String>,
+        reason: impl Into<String>,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self::unnumbered_failure(event_type, display_message, reason_code, reason, now).numbered()
+    }
+
+    /// [`success`](Self::success) without a UUID, for events that
+    /// [`AuthServer::record`](crate::AuthServer) numbers from its own randomness: drawing one
+    /// here would cost a system call for an id that is thrown away.
+    pub(crate) fn unnumbered_success(
+        event_type: impl Into<String>,
+        display_message: impl Into<String>,
+        now: OffsetDateTime,
+    ) -> Self {
         Self::new(
             event_type.into(),
             display_message.into(),
@@ -170,9 +193,9 @@ impl Event {
         )
     }
 
-    /// A failed or refused `event_type` at `now`, with the reason as a code (e.g.
-    /// `no_matching_policy`) and in words.
-    pub fn failure(
+    /// [`failure`](Self::failure) without a UUID (see
+    /// [`unnumbered_success`](Self::unnumbered_success)).
+    pub(crate) fn unnumbered_failure(
         event_type: impl Into<String>,
         display_message: impl Into<String>,
         reason_code: impl Into<String>,
@@ -193,6 +216,12 @@ impl Event {
         event
     }
 
+    /// The event with a random UUID from the operating system.
+    pub(crate) fn numbered(mut self) -> Self {
+        self.uuid = random_uuid();
+        self
+    }
+
     fn new(
         event_type: String,
         display_message: String,
@@ -201,7 +230,7 @@ impl Event {
         now: OffsetDateTime,
     ) -> Self {
         Self {
-            uuid: random_uuid(),
+            uuid: String::new(),
             published: now,
             event_type,
             severity: Severity::Info,
@@ -293,18 +322,19 @@ fn random_uuid() -> String {
 /// A version-4 UUID drawn from `random`. Should the source fail, the ID is all zeros rather than
 /// the event being lost.
 pub(crate) fn uuid_from(random: &dyn crate::random::Randomness) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes: [u8; 16] = random.array().unwrap_or_default();
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    let mut uuid = String::with_capacity(36);
+    for (index, byte) in bytes.iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            uuid.push('-');
+        }
+        uuid.push(char::from(HEX[usize::from(byte >> 4)]));
+        uuid.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    uuid
 }
 
 /// Where events go. Recording must not block for long: a sink that writes somewhere slow should
@@ -312,11 +342,22 @@ pub(crate) fn uuid_from(random: &dyn crate::random::Randomness) -> String {
 pub trait EventSink: Send + Sync {
     /// Records one event.
     fn record(&self, event: Event);
+
+    /// Whether recorded events are kept anywhere (`true` unless the sink drops them all). When it
+    /// is `false` and no `tracing` subscriber listens for decisions, the endpoints skip building
+    /// the events of the token path.
+    fn keeps_events(&self) -> bool {
+        true
+    }
 }
 
 impl<S: EventSink + ?Sized> EventSink for std::sync::Arc<S> {
     fn record(&self, event: Event) {
         (**self).record(event);
+    }
+
+    fn keeps_events(&self) -> bool {
+        (**self).keeps_events()
     }
 }
 
@@ -326,6 +367,10 @@ pub struct DiscardEvents;
 
 impl EventSink for DiscardEvents {
     fn record(&self, _event: Event) {}
+
+    fn keeps_events(&self) -> bool {
+        false
+    }
 }
 
 /// The order of a query's answer, by publication time.
@@ -531,6 +576,21 @@ mod tests {
         .with_actor(Entity::new("User", "00u1"))
         .with_target(Entity::new("AuthorizationServer", "default"))
         .with_detail("requestedScopes", ["openid", "payments:read"])
+    }
+
+    #[test]
+    fn uuids_are_version_4_in_lowercase_hex_groups() {
+        struct Counting;
+        impl crate::random::Randomness for Counting {
+            fn fill(&self, out: &mut [u8]) -> Result<(), crate::crypto::CryptoError> {
+                for (index, byte) in out.iter_mut().enumerate() {
+                    *byte = u8::try_from(index).unwrap_or_default() * 17;
+                }
+                Ok(())
+            }
+        }
+        // RFC 9562 §5.4: version 4 in the high nibble of byte 6, variant 10 in byte 8.
+        assert_eq!(uuid_from(&Counting), "00112233-4455-4677-8899-aabbccddeeff");
     }
 
     #[test]

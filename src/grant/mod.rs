@@ -18,7 +18,7 @@ use crate::crypto::CryptoError;
 use crate::endpoint::{EndpointRequest, Method, Params, ParamsError, Reason, Refusal};
 use crate::model::{Client, ClientRecord, GrantType, OFFLINE_ACCESS, OPENID, User};
 use crate::policy::{Decision, PolicyRequest, UserContext};
-use crate::random::Randomness;
+use crate::random::{Drawn, Randomness};
 use crate::secret::{AuthorizationCode, RefreshToken};
 use crate::store::ServerConfig;
 use crate::store::grants::{Grant, GrantId, RefreshTokenRecord};
@@ -62,6 +62,22 @@ impl IssueContext {
     /// Draws what tokens of grant `grant` need at `now`: the token ids, a refresh token, and an
     /// authorization code if `code`.
     pub(crate) fn draw(
+        random: &dyn Randomness,
+        now: OffsetDateTime,
+        grant: &GrantId,
+        code: bool,
+    ) -> Result<Self, CryptoError> {
+        // Every part in one call to the source, in the order they were once drawn one by one:
+        // 16 bytes for the access token id, 32 each for the ID token id, the refresh token and
+        // the code.
+        if code {
+            Self::from_drawn(&Drawn::<112>::from(random)?, now, grant, code)
+        } else {
+            Self::from_drawn(&Drawn::<80>::from(random)?, now, grant, code)
+        }
+    }
+
+    fn from_drawn(
         random: &dyn Randomness,
         now: OffsetDateTime,
         grant: &GrantId,

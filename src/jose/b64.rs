@@ -9,6 +9,11 @@ pub(crate) fn encode(data: impl AsRef<[u8]>) -> String {
     URL_SAFE_NO_PAD.encode(data)
 }
 
+/// Appends `data` to `out` as unpadded base64url.
+pub(crate) fn encode_into(data: impl AsRef<[u8]>, out: &mut String) {
+    URL_SAFE_NO_PAD.encode_string(data, out);
+}
+
 /// Decodes unpadded base64url, or `None` if `text` is not exactly that.
 pub(crate) fn decode(text: impl AsRef<[u8]>) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(text).ok()
@@ -26,5 +31,8 @@ mod tests {
         assert!(decode("YR").is_none(), "non-canonical trailing bits");
         assert!(decode("Y").is_none());
         assert_eq!(encode([0xfb, 0xff]), "-_8");
+        let mut out = "a.".to_owned();
+        encode_into([0xfb, 0xff], &mut out);
+        assert_eq!(out, "a.-_8");
     }
 }

@@ -96,19 +96,33 @@ impl From<CryptoError> for JoseError {
 /// # Errors
 /// [`JoseError::Serialize`] if `claims` cannot be serialized, [`JoseError::Sign`] if the signer fails.
 pub fn sign<C: Serialize + ?Sized>(signer: &dyn Signer, typ: Option<&str>, claims: &C) -> Result<String, JoseError> {
-    let header = Header {
-        kid: Some(signer.kid().to_owned()),
-        alg: signer.algorithm().as_str().to_owned(),
-        typ: typ.map(str::to_owned),
+    /// [`Header`] borrowed, serialized in the same order with the same omissions.
+    #[derive(Serialize)]
+    struct SigningHeader<'a> {
+        kid: &'a str,
+        alg: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        typ: Option<&'a str>,
+    }
+    let header = SigningHeader {
+        kid: signer.kid(),
+        alg: signer.algorithm().as_str(),
+        typ,
     };
-    let header = serde_json::to_vec(&header).map_err(JoseError::Serialize)?;
-    let payload = serde_json::to_vec(claims).map_err(JoseError::Serialize)?;
-    let mut token = b64::encode(header);
+    let mut json = Vec::with_capacity(512);
+    serde_json::to_writer(&mut json, &header).map_err(JoseError::Serialize)?;
+    let header_len = json.len();
+    serde_json::to_writer(&mut json, claims).map_err(JoseError::Serialize)?;
+    // One buffer for the whole token: the encoded header and payload, and room for a signature
+    // of up to 512 bytes (RSA-4096) once encoded.
+    let mut token = String::with_capacity((json.len() + 512) * 4 / 3 + 8);
+    let (header, payload) = json.split_at(header_len);
+    b64::encode_into(header, &mut token);
     token.push('.');
-    token.push_str(&b64::encode(payload));
+    b64::encode_into(payload, &mut token);
     let signature = signer.sign(token.as_bytes()).map_err(JoseError::Sign)?;
     token.push('.');
-    token.push_str(&b64::encode(signature));
+    b64::encode_into(signature, &mut token);
     Ok(token)
 }
 

@@ -52,15 +52,15 @@ pub fn check_refresh_scopes(original: &[String], requested: &[String]) -> Result
 }
 
 /// The scopes a request is evaluated for.
-struct ScopeSet<'a> {
+pub(super) struct ScopeSet<'a> {
     /// Requested scopes, deduplicated, in request order: every one must be admitted.
-    explicit: Vec<&'a str>,
+    pub(super) explicit: Vec<&'a str>,
     /// Default scopes added implicitly (omitted `scope`, or client credentials): granted when
     /// the rule admits them, dropped silently otherwise.
-    implicit: Vec<&'a str>,
+    pub(super) implicit: Vec<&'a str>,
 }
 
-fn resolve_scopes<'a>(req: &PolicyRequest<'a>) -> Result<ScopeSet<'a>, DenialKind> {
+pub(super) fn resolve_scopes<'a>(req: &PolicyRequest<'a>) -> Result<ScopeSet<'a>, DenialKind> {
     let client_credentials = req.grant_type == GrantType::ClientCredentials;
     let defs = req.scopes;
     let defaults = |exclude: &[&'a str]| -> Vec<&'a str> {
@@ -129,21 +129,33 @@ fn ordered(len: usize, order: Option<&[usize]>) -> impl Iterator<Item = usize> +
     (0..len).map(move |i| order.and_then(|o| o.get(i).copied()).unwrap_or(i))
 }
 
+/// Every (policy, rule) position of `policies`, in evaluation order.
+pub(super) fn ordered_rules(policies: &[PolicyWithRules]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let policy_order = priority_order(policies, |p| p.policy.priority);
+    (0..policies.len())
+        .map(move |i| policy_order.as_ref().and_then(|o| o.get(i).copied()).unwrap_or(i))
+        .flat_map(move |pi| {
+            let rules = policies.get(pi).map_or(&[][..], |entry| entry.rules.as_slice());
+            let rule_order = priority_order(rules, |r| r.priority);
+            (0..rules.len()).map(move |i| (pi, rule_order.as_ref().and_then(|o| o.get(i).copied()).unwrap_or(i)))
+        })
+}
+
 /// Why a rule did not match (no allocation; details are computed only for the trace).
-enum Miss<'r> {
+pub(super) enum Miss<'r> {
     Inactive,
     GrantType,
     People(PeopleMiss<'r>),
     Scopes,
 }
 
-enum PeopleMiss<'r> {
+pub(super) enum PeopleMiss<'r> {
     NotIncluded,
     UserExcluded,
     GroupExcluded(&'r str),
 }
 
-fn rule_miss<'r>(rule: &'r Rule, req: &PolicyRequest<'_>, set: &ScopeSet<'_>) -> Option<Miss<'r>> {
+pub(super) fn rule_miss<'r>(rule: &'r Rule, req: &PolicyRequest<'_>, set: &ScopeSet<'_>) -> Option<Miss<'r>> {
     if !rule.status.is_active() {
         return Some(Miss::Inactive);
     }
@@ -183,7 +195,7 @@ fn admits(rule: &Rule, scope: &str) -> bool {
     is_oidc_scope(scope) || rule.conditions.scopes.as_ref().is_none_or(|c| c.allows(scope))
 }
 
-fn decide<'a>(policy: &'a Policy, rule: &'a Rule, set: ScopeSet<'a>) -> Decision<'a> {
+pub(super) fn decide<'a>(policy: &'a Policy, rule: &'a Rule, set: ScopeSet<'a>) -> Decision<'a> {
     let mut scopes = set.explicit;
     scopes.extend(set.implicit.iter().filter(|s| admits(rule, s)));
     let token = rule.token();
@@ -201,7 +213,7 @@ fn decide<'a>(policy: &'a Policy, rule: &'a Rule, set: ScopeSet<'a>) -> Decision
 }
 
 /// Re-runs evaluation recording every policy and rule (only on the failure path).
-fn explain(req: &PolicyRequest<'_>, set: &ScopeSet<'_>) -> Denial {
+pub(super) fn explain(req: &PolicyRequest<'_>, set: &ScopeSet<'_>) -> Denial {
     let mut traces = Vec::with_capacity(req.policies.len());
     let mut first_scope_denial: Option<Vec<String>> = None;
     let policy_order = priority_order(req.policies, |p| p.policy.priority);

@@ -25,7 +25,13 @@ fn describe(event: Event, request: &PolicyRequest<'_>) -> Event {
 impl Decision<'_> {
     /// The event recording this grant: the policy and rule that matched and the scopes granted.
     pub fn event(&self, request: &PolicyRequest<'_>, now: OffsetDateTime) -> Event {
-        let event = Event::success(POLICY_EVENT_TYPE, "OAuth2 access policy evaluated: granted", now)
+        self.unnumbered_event(request, now).numbered()
+    }
+
+    /// [`event`](Self::event) without a UUID, for [`AuthServer::record`](crate::AuthServer) to
+    /// number.
+    pub(crate) fn unnumbered_event(&self, request: &PolicyRequest<'_>, now: OffsetDateTime) -> Event {
+        let event = Event::unnumbered_success(POLICY_EVENT_TYPE, "OAuth2 access policy evaluated: granted", now)
             .with_target(Entity {
                 display_name: Some(self.policy_name.to_owned()),
                 ..Entity::new("Policy", self.policy_id)
@@ -43,7 +49,13 @@ impl Denial {
     /// The event recording this refusal: Okta's reason (code and words) and, under `denial`, the
     /// policies and rules tried and the condition that failed in each.
     pub fn event(&self, request: &PolicyRequest<'_>, now: OffsetDateTime) -> Event {
-        let event = Event::failure(
+        self.unnumbered_event(request, now).numbered()
+    }
+
+    /// [`event`](Self::event) without a UUID, for [`AuthServer::record`](crate::AuthServer) to
+    /// number.
+    pub(crate) fn unnumbered_event(&self, request: &PolicyRequest<'_>, now: OffsetDateTime) -> Event {
+        let event = Event::unnumbered_failure(
             POLICY_EVENT_TYPE,
             "OAuth2 access policy evaluated: denied",
             self.kind.catalogue_id(),

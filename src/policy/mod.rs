@@ -69,6 +69,7 @@ mod decision;
 mod denial;
 mod evaluate;
 mod events;
+mod index;
 mod request;
 mod trace;
 
@@ -76,5 +77,6 @@ pub use decision::Decision;
 pub use denial::{Denial, DenialKind};
 pub use evaluate::{check_refresh_scopes, evaluate};
 pub use events::POLICY_EVENT_TYPE;
+pub use index::PolicyIndex;
 pub use request::{PolicyRequest, PolicyWithRules, UserContext};
 pub use trace::{PeopleFailure, PolicyOutcome, PolicyTrace, RuleFailure, RuleTrace};

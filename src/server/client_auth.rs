@@ -81,7 +81,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// the reason back.
     fn refuse_client(&self, reason: Reason, client_id: Option<&str>, now: OffsetDateTime) -> Reason {
         if reason.server_failure().is_none() {
-            let mut event = Event::failure(
+            let mut event = Event::unnumbered_failure(
                 CLIENT_AUTH_EVENT_TYPE,
                 "OAuth2 client authentication refused",
                 reason.code(),

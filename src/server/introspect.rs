@@ -96,7 +96,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         }
         let reason = validity::inactive_reason(token, &verdicts);
         self.record(
-            Event::failure(
+            Event::unnumbered_failure(
                 INTROSPECT_EVENT,
                 "OAuth2 token introspection",
                 reason.code(),

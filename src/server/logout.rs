@@ -108,7 +108,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             return LogoutOutcome::refused(unrecorded_refusal(&refused));
         }
         let description = refused.error().description;
-        self.record(Event::failure(
+        self.record(Event::unnumbered_failure(
             LOGOUT_EVENT,
             "User logout from authorization server",
             refused.code(),
@@ -148,7 +148,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             .hint
             .map(|claims| claims.sub)
             .or_else(|| ended.map(|session| session.user_id.clone()));
-        let mut event = Event::success(LOGOUT_EVENT, "User logout from authorization server", now)
+        let mut event = Event::unnumbered_success(LOGOUT_EVENT, "User logout from authorization server", now)
             .with_detail("sessionEnded", Value::Bool(ended.is_some()));
         if let Some(client_id) = &named.client_id {
             event = event.with_client(client_id.as_str());

@@ -41,7 +41,7 @@ use time::OffsetDateTime;
 use super::state::ServerState;
 use super::{AuthServer, unrecorded_refusal};
 use crate::admin::{ApiError, ApiErrorCode};
-use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason};
+use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason, ServerFailure, SharedJson};
 use crate::model::MetadataPublish;
 use crate::store::{ConfigStore, Directory, GrantStore};
 
@@ -165,10 +165,22 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                 Err(error) => return unrecorded_refusal(&Reason::from(error)),
             }
         }
-        let body = self.metadata_document(&state, document, now);
-        EndpointResponse::json(200, Value::Object(body))
+        let cached = match document {
+            Document::OAuth => &state.documents.oauth_metadata,
+            Document::OpenId => &state.documents.openid_configuration,
+        };
+        let body = cached.get_or_build(&state.ring, self.management.rotation(), now, || {
+            SharedJson::new(Value::Object(self.metadata_document(&state, document, now)))
+        });
+        match body {
+            Ok(body) => EndpointResponse::shared_json(200, body),
+            Err(error) => unrecorded_refusal(&Reason::from(ServerFailure::from(error))),
+        }
     }
 
+    /// The document's members: a pure function of the server's state, the base URL and the keys
+    /// published at `now`, built once per state and published-key set (see
+    /// [`documents`](super::documents)), so a field added here is cached with the rest.
     fn metadata_document(&self, state: &ServerState, document: Document, now: OffsetDateTime) -> Map<String, Value> {
         let issuer = &state.issuer;
         let endpoint = |path: &str| Value::String(format!("{issuer}/v1/{path}"));

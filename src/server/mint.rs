@@ -406,7 +406,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     fn mint_failure(&self, failure: MintFailure, client_id: &str, now: OffsetDateTime) -> Reason {
         match failure {
             MintFailure::Claim(error) => {
-                self.record(error.event(now).with_client(client_id));
+                self.record(error.unnumbered_event(now).with_client(client_id));
                 Reason::ClaimFailed(Box::new(error))
             }
             MintFailure::Other(reason) => reason,

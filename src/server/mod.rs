@@ -9,6 +9,7 @@
 mod authorize;
 mod builder;
 mod client_auth;
+mod documents;
 mod introspect;
 mod keys_endpoint;
 mod logout;
@@ -32,7 +33,7 @@ use crate::endpoint::{EndpointResponse, OAuthError, Reason, ServerFailure};
 use crate::event::Entity;
 use crate::event::{Event, EventSink, Severity, bounded_str};
 use crate::expr::JsonMap;
-use crate::policy::{self, Decision, PolicyRequest};
+use crate::policy::{Decision, PolicyRequest};
 use crate::random::Randomness;
 use crate::store::memory::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
 use crate::store::{ConfigStore, Directory, GrantStore};
@@ -189,22 +190,32 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         self.events.record(event);
     }
 
-    /// Evaluates the server's access policies, recording the decision or denial as an event
-    /// naming the server.
+    /// Records the event `build` makes, unless nothing would see it: the sink drops every event
+    /// and no `tracing` subscriber listens for decisions. For the events of the token path, whose
+    /// building (a UUID drawn, a dozen allocations) is work repeated on every request.
+    pub(crate) fn record_with(&self, build: impl FnOnce() -> Event) {
+        if self.events.keeps_events() || tracing::enabled!(target: "authserver::decision", tracing::Level::ERROR) {
+            self.record(build());
+        }
+    }
+
+    /// Evaluates the server's access policies (through the state's index, built from the same
+    /// configuration as `request.policies`), recording the decision or denial as an event naming
+    /// the server.
     pub(crate) fn evaluate_policies<'a>(
         &self,
         state: &ServerState,
         request: &PolicyRequest<'a>,
         now: OffsetDateTime,
     ) -> Result<Decision<'a>, Reason> {
-        let server = Entity::new("AuthorizationServer", &state.config.server.id);
-        match policy::evaluate(request) {
+        let server = || Entity::new("AuthorizationServer", &state.config.server.id);
+        match state.policies.evaluate(request) {
             Ok(decision) => {
-                self.record(decision.event(request, now).with_target(server));
+                self.record_with(|| decision.unnumbered_event(request, now).with_target(server()));
                 Ok(decision)
             }
             Err(denial) => {
-                self.record(denial.event(request, now).with_target(server));
+                self.record(denial.unnumbered_event(request, now).with_target(server()));
                 Err(Reason::PolicyDenied(denial))
             }
         }

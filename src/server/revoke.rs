@@ -78,7 +78,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let event = match &revocation {
             Revocation::NotThisKind | Revocation::Expired => None,
             Revocation::OtherClient => Some(
-                Event::failure(
+                Event::unnumbered_failure(
                     REVOKE_EVENT,
                     "OAuth2 token revocation request",
                     "token_of_another_client",
@@ -90,14 +90,14 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             Revocation::AccessToken { jti, until } => {
                 self.grants.revoke_access_token(jti, *until).await?;
                 Some(
-                    Event::success(REVOKE_EVENT, "OAuth2 access token revocation request", now)
+                    Event::unnumbered_success(REVOKE_EVENT, "OAuth2 access token revocation request", now)
                         .with_target(Entity::new(token_type, jti)),
                 )
             }
             Revocation::Grant { grant, until } => {
                 self.grants.revoke_grant(grant, *until).await?;
                 Some(
-                    Event::success(REVOKE_EVENT, "OAuth2 refresh token revocation request", now)
+                    Event::unnumbered_success(REVOKE_EVENT, "OAuth2 refresh token revocation request", now)
                         .with_target(Entity::new(token_type, grant.as_str())),
                 )
             }

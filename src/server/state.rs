@@ -1,12 +1,14 @@
-//! A server's configuration prepared for requests: claims compiled, the `ACTIVE` key opened, the
-//! issuer worked out. Built when a revision moves, shared by every request until the next move,
+//! A server's configuration prepared for requests: claims compiled, policies indexed, the `ACTIVE`
+//! key opened, the issuer worked out. Built when a revision moves, shared by every request until the next move,
 //! so minting never re-parses an expression or re-loads a key.
 
 use std::sync::Arc;
 
+use super::documents::Documents;
 use crate::claims::{ClaimDefinitionError, ClaimSet};
 use crate::jose::{Jwks, Signer};
 use crate::keys::{KeyError, KeyMaterial, KeyRing};
+use crate::policy::PolicyIndex;
 use crate::store::{Revisions, ServerConfig};
 
 /// One authorization server, ready to answer requests.
@@ -18,6 +20,8 @@ pub(crate) struct ServerState {
     /// The compiled claims, or why they do not compile (the management API refuses such claims,
     /// so this only happens when a store was written by other means).
     pub(crate) claims: Result<ClaimSet, Vec<ClaimDefinitionError>>,
+    /// The access policies, indexed for evaluation.
+    pub(crate) policies: PolicyIndex,
     /// The signing keys.
     pub(crate) ring: KeyRing,
     /// Every key of the ring as a JWK, for verifying this server's own tokens; whether a key is
@@ -27,6 +31,8 @@ pub(crate) struct ServerState {
     pub(crate) signer: Arc<dyn Signer>,
     /// `{base}/oauth2/{id}`.
     pub(crate) issuer: String,
+    /// The JWKS and discovery documents, serialized once for this state.
+    pub(crate) documents: Documents,
 }
 
 impl ServerState {
@@ -39,6 +45,7 @@ impl ServerState {
     ) -> Result<Self, KeyError> {
         let signer = material.open(ring.active())?;
         let claims = ClaimSet::compile(&config.claims);
+        let policies = PolicyIndex::new(&config.policies);
         let revisions = Revisions {
             config: config.revision,
             keys: ring.revision(),
@@ -51,10 +58,12 @@ impl ServerState {
             revisions,
             config,
             claims,
+            policies,
             ring,
             verification_keys,
             signer,
             issuer,
+            documents: Documents::default(),
         })
     }
 

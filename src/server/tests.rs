@@ -149,6 +149,88 @@ async fn the_prepared_state_is_reused_until_a_revision_moves() {
     assert_eq!(rotated.ring.active().kid, next_kid);
 }
 
+/// The body's shared copy (the JWKS and discovery documents are served from one).
+fn shared(response: &crate::endpoint::EndpointResponse) -> crate::endpoint::SharedJson {
+    match &response.body {
+        crate::endpoint::Body::SharedJson(json) => json.clone(),
+        other => panic!("expected a shared JSON body, got {other:?}"),
+    }
+}
+
+fn kids(jwks: &Jwks) -> Vec<String> {
+    jwks.keys.iter().filter_map(|key| key.kid.clone()).collect()
+}
+
+#[tokio::test]
+async fn the_jwks_is_serialized_once_and_never_served_stale() {
+    // Issue 15 "no work repeated per request": one serialized copy per key-ring revision, which
+    // a rotation replaces at once and the end of a retired key's retention (a change of time,
+    // not of revision) replaces too.
+    let (server, clock) = server().await;
+    let first = server.keys("default").await;
+    assert!(shared(&first).is_same_copy(&shared(&server.keys("default").await)));
+    let before = kids(&jwks(&first));
+    assert_eq!(
+        admin(
+            &server,
+            Method::Post,
+            "/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate"
+        )
+        .await,
+        200
+    );
+    let rotated = server.keys("default").await;
+    let after = kids(&jwks(&rotated));
+    assert_eq!(after.len(), 3, "ACTIVE, NEXT and the expired key");
+    assert_eq!(after[0], before[1], "NEXT became ACTIVE");
+    assert!(after.contains(&before[0]), "the expired key stays published");
+    assert!(shared(&rotated).is_same_copy(&shared(&server.keys("default").await)));
+
+    // One day later (the default retention) the expired key leaves the JWKS, though no revision
+    // moved; the document is rebuilt once and served from the new copy again.
+    clock.advance(Duration::days(1));
+    let retired = server.keys("default").await;
+    assert_eq!(kids(&jwks(&retired)), after[..2].to_vec());
+    assert!(shared(&retired).is_same_copy(&shared(&server.keys("default").await)));
+    // A clock set back publishes the key again rather than serving the later copy.
+    clock.advance(-Duration::seconds(1));
+    assert_eq!(kids(&jwks(&server.keys("default").await)), after);
+}
+
+#[tokio::test]
+async fn discovery_documents_are_serialized_once_and_follow_the_configuration() {
+    let (server, _) = server().await;
+    let request = crate::endpoint::EndpointRequest::get("");
+    let oauth = server.authorization_server_metadata("default", &request).await;
+    let openid = server.openid_configuration("default", &request).await;
+    assert!(shared(&oauth).is_same_copy(&shared(
+        &server.authorization_server_metadata("default", &request).await
+    )));
+    assert!(shared(&openid).is_same_copy(&shared(&server.openid_configuration("default", &request).await)));
+    assert!(openid.json_body().unwrap().get("userinfo_endpoint").is_some());
+    assert!(oauth.json_body().unwrap().get("userinfo_endpoint").is_none());
+    let caller = Caller { id: "admin".into() };
+    let body = br#"{"name": "later", "metadataPublish": "ALL_CLIENTS"}"#;
+    let created = server
+        .management()
+        .handle(&ApiRequest {
+            method: Method::Post,
+            path: "/api/v1/authorizationServers/default/scopes",
+            query: "",
+            body: Some(body),
+            caller: Some(&caller),
+        })
+        .await;
+    assert_eq!(created.status, 201);
+    for response in [
+        server.authorization_server_metadata("default", &request).await,
+        server.openid_configuration("default", &request).await,
+    ] {
+        let scopes = &response.json_body().unwrap()["scopes_supported"];
+        assert!(scopes.as_array().unwrap().contains(&json!("later")), "{scopes}");
+    }
+}
+
 #[tokio::test]
 async fn an_auto_rotation_happens_on_the_request_that_finds_it_due() {
     // Seed 003 / reference §3.9: AUTO rotates when the clock passes nextRotation.
@@ -227,4 +309,82 @@ async fn a_client_secret_jwt_client_registered_through_the_api_authenticates() {
         .await;
     assert_eq!(replay.status, 401);
     assert_eq!(replay.json_body().unwrap()["error"], "invalid_client");
+}
+
+/// A sink that counts what it is handed, and says whether it keeps it.
+struct Counting {
+    keeps: bool,
+    recorded: std::sync::atomic::AtomicUsize,
+}
+
+impl crate::event::EventSink for Counting {
+    fn record(&self, _event: crate::event::Event) {
+        self.recorded.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn keeps_events(&self) -> bool {
+        self.keeps
+    }
+}
+
+#[tokio::test]
+async fn the_token_path_builds_no_events_for_a_sink_that_keeps_none() {
+    // Issue 15: a grant's two events (the policy decision, the token grant) are built only for a
+    // sink that keeps them; refusals are recorded either way.
+    for keeps in [true, false] {
+        let sink = Arc::new(Counting {
+            keeps,
+            recorded: Default::default(),
+        });
+        let server = AuthServer::builder("https://id.example.com")
+            .directory(Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))))
+            .events(sink.clone())
+            .rotation(RotationSettings {
+                algorithm: Algorithm::EdDSA,
+                ..RotationSettings::default()
+            })
+            .build();
+        server.management().ensure_default_server().await.unwrap();
+        let secret = crate::secret::ClientSecret::generate(&crate::random::SystemRandom).unwrap();
+        let client: crate::model::ClientRecord = serde_json::from_value(json!({
+            "client_id": "0oasvc", "client_name": "Service", "application_type": "service",
+            "token_endpoint_auth_method": "client_secret_post",
+            "grant_types": ["client_credentials"], "response_types": ["token"],
+            "client_secret_hash": secret.hash()
+        }))
+        .unwrap();
+        crate::store::Directory::put_client(server.directory(), client)
+            .await
+            .unwrap();
+        let recorded = || sink.recorded.load(std::sync::atomic::Ordering::SeqCst);
+        let form = |scope: &str| {
+            format!(
+                "grant_type=client_credentials&scope={scope}&client_id=0oasvc&client_secret={}",
+                secret.expose()
+            )
+        };
+        let config = server.config_store();
+        let mut stored = crate::store::ConfigStore::load(config, "default")
+            .await
+            .unwrap()
+            .unwrap();
+        let revision = stored.revision;
+        stored.scopes.push(crate::model::Scope::named("orders:read"));
+        let _ = crate::store::ConfigStore::save(config, stored, revision).await.unwrap();
+        let granted = form("orders%3Aread");
+        let response = server
+            .token("default", &crate::endpoint::EndpointRequest::post(&granted))
+            .await;
+        assert_eq!(response.status, 200, "{:?}", response.body);
+        assert_eq!(recorded(), if keeps { 2 } else { 0 }, "keeps: {keeps}");
+        let refused = form("nope");
+        let response = server
+            .token("default", &crate::endpoint::EndpointRequest::post(&refused))
+            .await;
+        assert_eq!(response.status, 400);
+        assert!(
+            recorded() > if keeps { 2 } else { 0 },
+            "a refusal is recorded (keeps: {keeps})"
+        );
+    }
 }

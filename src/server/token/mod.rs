@@ -117,7 +117,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         };
         match self.token_request(&state, request, now).await {
             Ok(issued) => {
-                self.record(success_event(&issued, server_id, now));
+                self.record_with(|| success_event(&issued, server_id, now));
                 EndpointResponse::json(200, Value::Object(issued.body)).no_store()
             }
             Err(refusal) => {
@@ -271,7 +271,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             .revoke_grant(grant, now.saturating_add(REVOCATION_HORIZON))
             .await?;
         self.record(
-            Event::failure(
+            Event::unnumbered_failure(
                 REUSE_EVENT_TYPE,
                 "OAuth2 token reuse detected: grant revoked",
                 what,
@@ -293,7 +293,7 @@ fn success_event(issued: &Issued, server_id: &str, now: OffsetDateTime) -> Event
         .into_iter()
         .filter(|name| issued.body.contains_key(*name))
         .collect();
-    let event = Event::success(TOKEN_EVENT_TYPE, "OAuth2 tokens granted", now)
+    let event = Event::unnumbered_success(TOKEN_EVENT_TYPE, "OAuth2 tokens granted", now)
         .with_client(&grant.client_id)
         .with_target(Entity::new("AuthorizationServer", server_id))
         .with_target(Entity::new("Grant", grant.id.as_str()))
