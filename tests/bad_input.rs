@@ -12,9 +12,13 @@
 //!
 //! Okta's error objects are checked by `errorCode` and the exact `errorSummary`; client
 //! registration errors (RFC 7591 §3.2.2) by `error` and how `error_description` starts (it names
-//! the field first). The endpoint (OAuth) half of the table lives elsewhere.
+//! the field first). The endpoint (OAuth) half of the table is the `endpoints` module
+//! (`tests/bad_input/endpoints.rs`).
 
 use std::sync::Arc;
+
+#[path = "bad_input/endpoints.rs"]
+mod endpoints;
 
 use authserver::admin::{ApiRequest, ApiResponse, Caller, ManagementApi, Method};
 use authserver::clock::ManualClock;

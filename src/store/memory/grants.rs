@@ -105,6 +105,26 @@ impl MemoryGrantStore {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// Everything stored, as JSON (codes and tombstones, refresh tokens, revoked grants and
+    /// access tokens, assertion `jti`s), keyed and sorted: for tests that check a request
+    /// changed nothing.
+    #[cfg(feature = "testkit")]
+    pub fn contents(&self) -> serde_json::Value {
+        let seconds = |map: &HashMap<String, OffsetDateTime>| -> std::collections::BTreeMap<String, i64> {
+            map.iter().map(|(k, t)| (k.clone(), t.unix_timestamp())).collect()
+        };
+        let jtis: std::collections::BTreeMap<String, i64> = lock(&self.assertion_jtis)
+            .iter()
+            .map(|((client, jti), t)| (format!("{client} {jti}"), t.unix_timestamp()))
+            .collect();
+        serde_json::json!({
+            "codes": serde_json::to_value(&*lock(&self.codes)).unwrap_or_default(),
+            "refresh": serde_json::to_value(&*lock(&self.refresh)).unwrap_or_default(),
+            "revoked_access_tokens": seconds(&lock(&self.revoked_access_tokens)),
+            "assertion_jtis": jtis,
+        })
+    }
 }
 
 impl fmt::Debug for MemoryGrantStore {
