@@ -511,6 +511,7 @@ fn rows(s: &Seeded) -> Vec<Row> {
         // ---- /v1/token: refresh_token ----
         Row::post("no refresh_token", Token, form(&[("grant_type", "refresh_token")]), Json(400, "invalid_request")).auth(&web_basic),
         Row::post("an unknown refresh_token", Token, form(&[("grant_type", "refresh_token"), ("refresh_token", "not-a-token")]), Json(400, "invalid_grant")).auth(&web_basic),
+        Row::post("a refresh_token of 33 KiB", Token, form(&[("grant_type", "refresh_token"), ("refresh_token", &long(33 * 1024))]), Json(400, "invalid_grant")).auth(&web_basic),
         Row::post("another client's refresh_token", Token, form(&[("grant_type", "refresh_token"), ("refresh_token", &s.refresh_token), ("client_id", &s.spa)]), Json(400, "invalid_grant")),
         Row::post("an access token as refresh_token", Token, form(&[("grant_type", "refresh_token"), ("refresh_token", &s.access_token)]), Json(400, "invalid_grant")).auth(&web_basic),
         Row::post("a refresh scope of 4,097 bytes", Token, form(&[("grant_type", "refresh_token"), ("refresh_token", &s.refresh_token), ("scope", &long(4097))]), Json(400, "invalid_scope")).auth(&web_basic),
@@ -536,6 +537,8 @@ fn rows(s: &Seeded) -> Vec<Row> {
         Row::post("a forged access token", Introspect, form(&[("token", &forged_access)]), Inactive).auth(&web_basic),
         Row::post("an unsigned token", Introspect, form(&[("token", &no_alg)]), Inactive).auth(&web_basic),
         Row::post("garbage", Introspect, form(&[("token", "garbage")]), Inactive).auth(&web_basic),
+        // README Limits: tokens over 32 KiB are not parsed, and refused as any bad token.
+        Row::post("a token of 33 KiB", Introspect, form(&[("token", &long(33 * 1024))]), Inactive).auth(&web_basic),
         // ---- /v1/revoke ----
         Row::get("GET", Revoke, form(&[("token", &s.refresh_token)]), Json(405, "invalid_request")).auth(&web_basic),
         Row::post("no token", Revoke, "", Json(400, "invalid_request")).auth(&web_basic),
@@ -548,6 +551,7 @@ fn rows(s: &Seeded) -> Vec<Row> {
         // ---- /v1/userinfo ----
         Row::get("no access token", Userinfo, "", Challenge(401, None)),
         Row::get("a token that is not a JWT", Userinfo, "", Challenge(401, Some("invalid_token"))).auth("Bearer garbage"),
+        Row::get("an access token of 33 KiB", Userinfo, "", Challenge(401, Some("invalid_token"))).auth(format!("Bearer {}", long(33 * 1024))),
         Row::get("a forged access token", Userinfo, "", Challenge(401, Some("invalid_token"))).auth(format!("Bearer {forged_access}")),
         Row::get("an ID token as access token", Userinfo, "", Challenge(401, Some("invalid_token"))).auth(format!("Bearer {}", s.id_token)),
         Row::get("the access token in the query", Userinfo, form(&[("access_token", &s.access_token)]), Challenge(400, Some("invalid_request"))),
