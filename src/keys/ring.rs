@@ -263,6 +263,12 @@ impl KeyRing {
             }
         }
         self.keys.push(KeyRecord::new(new_next, KeyStatus::Next, now));
+        self.rotated(settings, now);
+    }
+
+    /// What every rotation ends with: `lastRotated` is `now`, an `AUTO` ring's next rotation one
+    /// interval later, keys past their retention dropped, and a new revision.
+    fn rotated(&mut self, settings: &RotationSettings, now: OffsetDateTime) {
         self.last_rotated = now;
         if self.rotation_mode == RotationMode::Auto {
             self.next_rotation = Some(now + settings.interval);
@@ -289,13 +295,7 @@ impl KeyRing {
         }
         self.keys.push(KeyRecord::new(active, KeyStatus::Active, now));
         self.keys.push(KeyRecord::new(next, KeyStatus::Next, now));
-        self.last_rotated = now;
-        if self.rotation_mode == RotationMode::Auto {
-            self.next_rotation = Some(now + settings.interval);
-        }
-        self.drop_retired(settings, now);
-        self.sort();
-        self.revision += 1;
+        self.rotated(settings, now);
     }
 
     /// Switches the rotation mode without touching the keys: the `ACTIVE` key stays ("Switching

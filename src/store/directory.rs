@@ -29,7 +29,10 @@
 use std::future::Future;
 
 use super::{Saved, StoreError};
-use crate::crypto::PasswordHash;
+use zeroize::Zeroizing;
+
+use crate::cpu_pool::CpuPool;
+use crate::crypto::{PasswordHash, PasswordHasher};
 use crate::model::{ClientRecord, Group, User};
 use crate::secret::ClientSecret;
 
@@ -239,6 +242,35 @@ pub(crate) fn dummy_hash(iterations: u32) -> Option<PasswordHash> {
     format!("$pbkdf2-sha256$i={iterations}${ZERO_SALT}${ZERO_KEY}")
         .parse()
         .ok()
+}
+
+/// The user of `found` (with their stored hash) if `password` matches it, verified on `cpu`. An
+/// unknown login or a user without a password (`found` is `None`) is verified against `dummy`,
+/// or without one costs a hash of `password`, so that the time taken does not tell whether the
+/// user exists; either way the answer is then `None`.
+pub(crate) async fn verify_password(
+    cpu: &CpuPool,
+    hasher: PasswordHasher,
+    dummy: Option<PasswordHash>,
+    found: Option<(User, PasswordHash)>,
+    password: &str,
+) -> Result<Option<User>, StoreError> {
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, dummy),
+    };
+    let password = Zeroizing::new(password.to_owned());
+    let matches = cpu
+        .run(move || match hash {
+            Some(hash) => hash.verify(&password),
+            None => {
+                let _ = hasher.hash(&password);
+                false
+            }
+        })
+        .await?;
+    // `user` is `None` whenever the dummy was used, whatever it matched.
+    Ok(user.filter(|_| matches))
 }
 
 /// Checks a [`DirectoryWrites`] implementation: writing twice changes nothing more, a taken login

@@ -11,7 +11,7 @@ use crate::cpu_pool::CpuPool;
 use crate::crypto::{CryptoError, PasswordHash, PasswordHasher};
 use crate::model::{ClientRecord, Group, User};
 use crate::secret::ClientSecret;
-use crate::store::directory::{Directory, DirectoryWrites, JwtKeyChange, dummy_hash, fold_login};
+use crate::store::directory::{Directory, DirectoryWrites, JwtKeyChange, dummy_hash, fold_login, verify_password};
 use crate::store::{Saved, StoreError};
 
 /// A [`Directory`] in process memory, populated by the host or test harness with the inherent
@@ -611,26 +611,7 @@ impl Directory for MemoryDirectory {
                 .and_then(|id| state.users.get(id))
                 .and_then(|entry| Some((entry.user.clone(), entry.password.clone()?)))
         };
-        let password = Zeroizing::new(password.to_owned());
-        let (user, hash) = match found {
-            Some((user, hash)) => (Some(user), Some(hash)),
-            None => (None, self.dummy.clone()),
-        };
-        let hasher = self.hasher;
-        let matches = self
-            .cpu
-            .run(move || match hash {
-                Some(hash) => hash.verify(&password),
-                None => {
-                    // No dummy hash: spend the same work hashing, then refuse.
-                    let _ = hasher.hash(&password);
-                    false
-                }
-            })
-            .await
-            .map_err(StoreError::from)?;
-        // `user` is `None` whenever the dummy was used, whatever it matched.
-        Ok(user.filter(|_| matches))
+        verify_password(&self.cpu, self.hasher, self.dummy.clone(), found, password).await
     }
 }
 

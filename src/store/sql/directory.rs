@@ -16,7 +16,7 @@ use crate::crypto::{CryptoError, PasswordHash, PasswordHasher};
 use crate::model::{ClientRecord, Group, User};
 use crate::secret::ClientSecret;
 use crate::store::directory::{Directory, DirectoryWrites, JwtKeyChange};
-use crate::store::directory::{dummy_hash, fold_login};
+use crate::store::directory::{dummy_hash, fold_login, verify_password};
 use crate::store::sealing::Sealed;
 use crate::store::{Saved, StoreError};
 
@@ -887,26 +887,7 @@ impl Directory for SqlDirectory {
             },
             None => None,
         };
-        let (user, hash) = match found {
-            Some((user, hash)) => (Some(user), Some(hash)),
-            None => (None, self.dummy.clone()),
-        };
-        let password = Zeroizing::new(password.to_owned());
-        let hasher = self.hasher;
-        let matches = self
-            .cpu
-            .run(move || match hash {
-                Some(hash) => hash.verify(&password),
-                None => {
-                    // No dummy hash: spend the same work hashing, then refuse.
-                    let _ = hasher.hash(&password);
-                    false
-                }
-            })
-            .await
-            .map_err(interrupted)?;
-        // `user` is `None` whenever the dummy was used, whatever it matched.
-        Ok(user.filter(|_| matches))
+        verify_password(&self.cpu, self.hasher, self.dummy.clone(), found, password).await
     }
 }
 
