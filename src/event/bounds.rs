@@ -65,8 +65,7 @@ impl Event {
             .chain(self.target.iter_mut())
             .for_each(bound_entity);
         self.target.truncate(MAX_LIST_ITEMS);
-        let data = std::mem::take(&mut self.debug_context.debug_data);
-        self.debug_context.debug_data = bound_object(data, 0);
+        bound_object(&mut self.debug_context.debug_data, 0);
         self
     }
 
@@ -74,7 +73,9 @@ impl Event {
     /// events in memory within a byte budget.
     pub fn approximate_size(&self) -> usize {
         const OVERHEAD: usize = 256;
-        OVERHEAD + self.texts().iter().map(|text| text.len()).sum::<usize>()
+        let mut size = OVERHEAD;
+        self.each_text(|text| size += text.len());
+        size
     }
 }
 
@@ -88,29 +89,37 @@ fn bound_entity(entity: &mut Entity) {
     }
 }
 
-fn bound_object(object: Map<String, Value>, depth: usize) -> Map<String, Value> {
-    object
-        .into_iter()
-        .take(MAX_OBJECT_KEYS)
-        .map(|(key, value)| (bounded_text(key), bound_value(value, depth + 1)))
-        .collect()
+/// Bounds `object` in place: the common event, already within every bound, is only read. An
+/// object with too many keys or a long key is rebuilt (in its order, first keys kept).
+fn bound_object(object: &mut Map<String, Value>, depth: usize) {
+    let rebuild = object.len() > MAX_OBJECT_KEYS || object.keys().any(|key| key.len() > MAX_TEXT_BYTES);
+    if rebuild {
+        *object = std::mem::take(object)
+            .into_iter()
+            .take(MAX_OBJECT_KEYS)
+            .map(|(key, value)| (bounded_text(key), value))
+            .collect();
+    }
+    object.values_mut().for_each(|value| bound_value(value, depth + 1));
 }
 
-fn bound_value(value: Value, depth: usize) -> Value {
+/// Bounds `value` in place. A cut list is shrunk, so it does not keep its long buffer either.
+fn bound_value(value: &mut Value, depth: usize) {
     if depth > MAX_DEPTH {
-        return Value::Null;
+        *value = Value::Null;
+        return;
     }
     match value {
-        Value::String(text) => Value::String(bounded_text(text)),
-        Value::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .take(MAX_LIST_ITEMS)
-                .map(|item| bound_value(item, depth + 1))
-                .collect(),
-        ),
-        Value::Object(object) => Value::Object(bound_object(object, depth)),
-        other => other,
+        Value::String(text) if text.len() > MAX_TEXT_BYTES => *text = bounded_str(text).into_owned(),
+        Value::Array(items) => {
+            if items.len() > MAX_LIST_ITEMS {
+                items.truncate(MAX_LIST_ITEMS);
+                items.shrink_to_fit();
+            }
+            items.iter_mut().for_each(|item| bound_value(item, depth + 1));
+        }
+        Value::Object(object) => bound_object(object, depth),
+        _ => {}
     }
 }
 
@@ -192,6 +201,40 @@ mod tests {
             log.last().unwrap().client.unwrap().id.starts_with("9999"),
             "the newest is kept"
         );
+    }
+
+    /// Bounding works in place; a list it cuts is reallocated small, as a cut text is.
+    #[test]
+    fn a_cut_list_does_not_keep_the_long_buffer() {
+        let event = refusal("r".into()).with_detail("scopes", vec!["s"; 100_000]);
+        let bounded = event.bounded();
+        let Some(Value::Array(scopes)) = bounded.debug_context.debug_data.get("scopes") else {
+            panic!("scopes kept as a list");
+        };
+        assert_eq!(scopes.len(), MAX_LIST_ITEMS);
+        assert!(scopes.capacity() <= 2 * MAX_LIST_ITEMS, "{}", scopes.capacity());
+    }
+
+    /// Objects are rebuilt only when a key is too long or there are too many: the first keys are
+    /// kept, and long keys are cut like texts.
+    #[test]
+    fn objects_keep_their_first_keys_with_long_keys_cut() {
+        let wide: Map<String, Value> = (0..MAX_OBJECT_KEYS + 10)
+            .map(|i| (format!("k{i:03}"), Value::from(i)))
+            .collect();
+        let long_key = "k".repeat(MAX_TEXT_BYTES + 10);
+        let event = refusal("r".into())
+            .with_detail("wide", Value::Object(wide))
+            .with_detail("nested", json!({ long_key.clone(): {"inner": "x".repeat(1000)} }));
+        let bounded = event.bounded();
+        let data = &bounded.debug_context.debug_data;
+        let wide = data["wide"].as_object().unwrap();
+        assert_eq!(wide.len(), MAX_OBJECT_KEYS);
+        assert!(wide.contains_key("k000") && !wide.contains_key(&format!("k{:03}", MAX_OBJECT_KEYS)));
+        let nested = data["nested"].as_object().unwrap();
+        let (key, value) = nested.iter().next().unwrap();
+        assert_eq!(key, &bounded_text(long_key));
+        assert_eq!(value["inner"].as_str().unwrap().len(), MAX_TEXT_BYTES + '…'.len_utf8());
     }
 
     #[test]

@@ -284,33 +284,45 @@ impl Event {
     /// message, outcome and reason, the actor's, client's and targets' fields, and every string
     /// in the debug data.
     fn texts(&self) -> Vec<&str> {
-        fn strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+        let mut out = Vec::new();
+        self.each_text(|text| out.push(text));
+        out
+    }
+
+    /// Calls `visit` with each of the event's text values, in the order [`texts`](Self::texts)
+    /// lists them, without collecting them.
+    fn each_text<'a>(&'a self, mut visit: impl FnMut(&'a str)) {
+        fn strings<'a>(value: &'a Value, visit: &mut impl FnMut(&'a str)) {
             match value {
-                Value::String(text) => out.push(text),
-                Value::Array(items) => items.iter().for_each(|item| strings(item, out)),
-                Value::Object(map) => map.values().for_each(|item| strings(item, out)),
+                Value::String(text) => visit(text),
+                Value::Array(items) => items.iter().for_each(|item| strings(item, visit)),
+                Value::Object(map) => map.values().for_each(|item| strings(item, visit)),
                 Value::Null | Value::Bool(_) | Value::Number(_) => {}
             }
         }
-        let mut out = vec![
+        for text in [
             self.uuid.as_str(),
             &self.event_type,
             self.severity.as_str(),
             &self.display_message,
             self.outcome.result.as_str(),
-        ];
-        out.extend(self.outcome.reason.as_deref());
-        for entity in self.actor.iter().chain(&self.target) {
-            out.extend([entity.id.as_str(), &entity.kind]);
-            out.extend(entity.alternate_id.as_deref());
-            out.extend(entity.display_name.as_deref());
+        ] {
+            visit(text);
         }
-        out.extend(self.client.as_ref().map(|client| client.id.as_str()));
+        self.outcome.reason.as_deref().into_iter().for_each(&mut visit);
+        for entity in self.actor.iter().chain(&self.target) {
+            visit(&entity.id);
+            visit(&entity.kind);
+            entity.alternate_id.as_deref().into_iter().for_each(&mut visit);
+            entity.display_name.as_deref().into_iter().for_each(&mut visit);
+        }
+        if let Some(client) = &self.client {
+            visit(&client.id);
+        }
         self.debug_context
             .debug_data
             .values()
-            .for_each(|value| strings(value, &mut out));
-        out
+            .for_each(|value| strings(value, &mut visit));
     }
 }
 
@@ -451,10 +463,11 @@ pub struct MemoryEventLog {
     events: Mutex<Kept>,
 }
 
-/// The events kept and their approximate size.
+/// The events kept, each with its approximate size, and their total.
 #[derive(Debug, Default)]
 struct Kept {
     events: VecDeque<Event>,
+    sizes: VecDeque<usize>,
     bytes: usize,
 }
 
@@ -482,6 +495,7 @@ impl MemoryEventLog {
             max_bytes,
             events: Mutex::new(Kept {
                 events: VecDeque::with_capacity(capacity.min(1024)),
+                sizes: VecDeque::with_capacity(capacity.min(1024)),
                 bytes: 0,
             }),
         }
@@ -542,17 +556,45 @@ impl MemoryEventLog {
 }
 
 impl EventSink for MemoryEventLog {
+    /// Bounds and sizes the event before taking the lock, and drops the events it pushes out
+    /// after releasing it: the lock is held only to move events.
     fn record(&self, event: Event) {
         let event = event.bounded();
         let size = event.approximate_size();
-        let mut kept = self.events.lock().unwrap_or_else(PoisonError::into_inner);
-        while !kept.events.is_empty() && (kept.events.len() >= self.capacity || kept.bytes + size > self.max_bytes) {
-            if let Some(oldest) = kept.events.pop_front() {
-                kept.bytes = kept.bytes.saturating_sub(oldest.approximate_size());
+        let mut evicted = Evicted::default();
+        {
+            let mut kept = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+            while !kept.events.is_empty() && (kept.events.len() >= self.capacity || kept.bytes + size > self.max_bytes)
+            {
+                let (Some(oldest), Some(oldest_size)) = (kept.events.pop_front(), kept.sizes.pop_front()) else {
+                    break;
+                };
+                kept.bytes = kept.bytes.saturating_sub(oldest_size);
+                evicted.push(oldest);
             }
+            kept.bytes += size;
+            kept.events.push_back(event);
+            kept.sizes.push_back(size);
         }
-        kept.bytes += size;
-        kept.events.push_back(event);
+        drop(evicted);
+    }
+}
+
+/// Events pushed out of a [`MemoryEventLog`], dropped once its lock is released. Usually one, kept
+/// without allocating.
+#[derive(Default)]
+struct Evicted {
+    first: Option<Event>,
+    rest: Vec<Event>,
+}
+
+impl Evicted {
+    fn push(&mut self, event: Event) {
+        if self.first.is_none() {
+            self.first = Some(event);
+        } else {
+            self.rest.push(event);
+        }
     }
 }
 
