@@ -34,13 +34,73 @@ impl dyn Randomness + '_ {
     }
 }
 
-/// The operating system's CSPRNG, through the crypto backend (ring or aws-lc-rs).
+/// The operating system's CSPRNG, through the crypto backend (ring or aws-lc-rs), drawn in
+/// blocks.
+///
+/// A token request needs about five small random values (ids, token ids, event ids), and each
+/// call to the backend costs about a microsecond whatever its length (aws-lc-rs mixes in the
+/// CPU's generator on every call). So each thread draws [`SYSTEM_BLOCK`] bytes at a time and
+/// hands them out in order, wiping each byte as it leaves the block. A forked child discards its
+/// parent's block before drawing, so the two never share bytes; a thread's block is wiped when
+/// the thread ends. Requests longer than a quarter block go to the backend directly.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemRandom;
 
+/// How many bytes [`SystemRandom`] draws from the backend at a time, per thread.
+pub const SYSTEM_BLOCK: usize = 512;
+
 impl Randomness for SystemRandom {
     fn fill(&self, out: &mut [u8]) -> Result<(), CryptoError> {
-        crypto::fill_random(out)
+        if out.len() > SYSTEM_BLOCK / 4 {
+            return crypto::fill_random(out);
+        }
+        BLOCK
+            .try_with(|block| block.borrow_mut().fill(std::process::id(), out))
+            .unwrap_or_else(|_| crypto::fill_random(out))
+    }
+}
+
+thread_local! {
+    static BLOCK: std::cell::RefCell<Block> = const { std::cell::RefCell::new(Block::EMPTY) };
+}
+
+/// One thread's block of system randomness: the bytes not handed out yet, and the process that
+/// drew them.
+struct Block {
+    bytes: [u8; SYSTEM_BLOCK],
+    used: usize,
+    process: u32,
+}
+
+impl Block {
+    const EMPTY: Self = Self {
+        bytes: [0; SYSTEM_BLOCK],
+        used: SYSTEM_BLOCK,
+        process: 0,
+    };
+
+    /// Fills `out` (at most a block) for process `process`, drawing a new block when this one is
+    /// short or was drawn by another process (the parent of a fork).
+    fn fill(&mut self, process: u32, out: &mut [u8]) -> Result<(), CryptoError> {
+        if self.process != process || SYSTEM_BLOCK - self.used < out.len() {
+            self.used = SYSTEM_BLOCK;
+            crypto::fill_random(&mut self.bytes)?;
+            (self.used, self.process) = (0, process);
+        }
+        let part = self
+            .bytes
+            .get_mut(self.used..self.used + out.len())
+            .ok_or(CryptoError::Random)?;
+        out.copy_from_slice(part);
+        zeroize::Zeroize::zeroize(part);
+        self.used += out.len();
+        Ok(())
+    }
+}
+
+impl Drop for Block {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.bytes);
     }
 }
 
@@ -152,6 +212,38 @@ impl Randomness for SeededRandom {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Small draws come from the thread's block across its refills, never repeat, and long ones
+    /// go to the backend.
+    #[test]
+    fn system_randomness_never_repeats_across_blocks() {
+        let random: &dyn Randomness = &SystemRandom;
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..4 * SYSTEM_BLOCK / 16 {
+            assert!(seen.insert(random.array::<16>().unwrap()), "a 16-byte draw repeated");
+        }
+        let (a, b) = (random.array::<1024>().unwrap(), random.array::<1024>().unwrap());
+        assert_ne!(a, b);
+    }
+
+    /// What a block hands out is wiped from it; a block drawn by another process (the parent of
+    /// a fork) is replaced, not continued.
+    #[test]
+    fn a_block_wipes_what_it_hands_out_and_is_not_shared_with_a_forked_child() {
+        let mut block = Block::EMPTY;
+        let mut first = [0u8; 16];
+        block.fill(1, &mut first).unwrap();
+        assert_ne!(first, [0; 16]);
+        assert!(
+            block.bytes[..16].iter().all(|&byte| byte == 0),
+            "handed-out bytes are wiped"
+        );
+        let parents_next: [u8; 16] = block.bytes[16..32].try_into().unwrap();
+        let mut childs = [0u8; 16];
+        block.fill(2, &mut childs).unwrap();
+        assert_ne!(childs, parents_next, "the child drew its own block");
+        assert_eq!((block.used, block.process), (16, 2));
+    }
 
     #[test]
     fn seeded_streams_repeat_and_differ_by_seed() {
