@@ -214,8 +214,8 @@ pub(super) fn decide<'a>(policy: &'a Policy, rule: &'a Rule, set: ScopeSet<'a>) 
     }
 }
 
-/// Re-runs evaluation recording every policy and rule (only on the failure path): the reference
-/// [`PolicyIndex`](super::PolicyIndex)'s explanation is checked against.
+/// Re-runs evaluation recording every policy and rule (only on the failure path), rule by rule:
+/// the reference the set operations of [`PolicyIndex`](super::PolicyIndex) are checked against.
 pub(super) fn explain(req: &PolicyRequest<'_>, set: &ScopeSet<'_>) -> Denial {
     let names = Arc::new(NameTable::new(req.policies));
     let mut trace = CompactTrace::new(Arc::clone(&names), req.grant_type, set.named());

@@ -406,6 +406,7 @@ mod tests {
 
     use super::*;
     use crate::model::{Policy, Scope};
+    use crate::policy::PolicyOutcome;
 
     fn rule(id: &str, priority: Option<u32>, status: &str, conditions: serde_json::Value) -> Rule {
         serde_json::from_value(json!({
@@ -529,6 +530,59 @@ mod tests {
         let linear = serde_json::to_string(&super::super::evaluate(&request).expect_err("denied")).unwrap();
         assert_eq!(indexed, linear);
         assert_eq!(indexed, PINNED);
+    }
+
+    /// More candidates fail on people than the index checks one by one, so it narrows the rest
+    /// by the people sets: the decision and the denial are the linear evaluation's.
+    #[test]
+    fn many_rules_failing_on_people_decide_and_deny_as_the_linear_evaluation() {
+        let mut rules: Vec<Rule> = (1..=20)
+            .map(|r| {
+                let people = match r % 3 {
+                    0 => json!({"groups": {"include": ["00gadmins"]}}),
+                    1 => json!({"users": {"exclude": ["00ualice", "00ubob", "00ucarol"]}, "groups": {"include": ["EVERYONE"]}}),
+                    _ => json!({"groups": {"include": ["EVERYONE"], "exclude": ["00gstaff"]}}),
+                };
+                rule(&format!("0pr{r}"), Some(r), "ACTIVE", json!({ "people": people }))
+            })
+            .collect();
+        rules.push(rule(
+            "0prbob",
+            Some(21),
+            "ACTIVE",
+            json!({"people": {"users": {"include": ["00ubob"]}}}),
+        ));
+        let policies = vec![policy("00p", Some(1), "ACTIVE", None, rules)];
+        let scopes = defined_scopes();
+        let requested = vec!["car:drive".to_owned()];
+        let staff = vec!["00gstaff".to_owned()];
+        let index = PolicyIndex::new(&policies);
+        for id in ["00ualice", "00ubob", "00ucarol"] {
+            let request = PolicyRequest {
+                policies: &policies,
+                scopes: &scopes,
+                client_id: "0oaclient",
+                user: Some(UserContext { id, group_ids: &staff }),
+                grant_type: GrantType::AuthorizationCode,
+                requested_scopes: Some(&requested),
+            };
+            let (indexed, linear) = (index.evaluate(&request), super::super::evaluate(&request));
+            assert_eq!(indexed, linear, "{id}");
+            match indexed {
+                Ok(decision) => assert_eq!((id, decision.rule_id), ("00ubob", "0prbob")),
+                Err(denial) => {
+                    assert_eq!(
+                        serde_json::to_string(&denial).unwrap(),
+                        serde_json::to_string(&linear.unwrap_err()).unwrap()
+                    );
+                    let policies = denial.policies();
+                    let PolicyOutcome::NoRuleMatched { rules } = &policies[0].outcome else {
+                        panic!("{policies:?}");
+                    };
+                    assert_eq!(rules.len(), 21, "{id}");
+                }
+            }
+        }
     }
 
     /// What the trace serialized to before it was kept compact.
