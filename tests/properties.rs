@@ -502,7 +502,11 @@ proptest! {
             };
             let (indexed, linear) = (index.evaluate(&request), evaluate(&request));
             if let (Err(indexed), Err(linear)) = (&indexed, &linear) {
-                prop_assert_eq!(serde_json::to_string(indexed).unwrap(), serde_json::to_string(linear).unwrap());
+                let json = serde_json::to_string(indexed).unwrap();
+                prop_assert_eq!(&json, &serde_json::to_string(linear).unwrap());
+                // The trace serializes as its rendering into the public trace types does.
+                let rendered = serde_json::to_string(&indexed.policies()).unwrap();
+                prop_assert!(json.ends_with(&format!("\"policies\":{rendered}}}")), "{} / {}", json, rendered);
             }
             prop_assert_eq!(indexed, linear, "{:?}", ask);
         }

@@ -1,10 +1,13 @@
 //! A denial's trace kept compact: which policies and rules failed on what, as sets of positions
 //! in evaluation order, with the ids and names in a shared [`NameTable`] read only when the trace
-//! is rendered as [`PolicyTrace`]s (for [`Denial::policies`](super::Denial::policies) and the
-//! event log). Recording a denial then copies no id or name.
+//! is rendered as [`PolicyTrace`]s ([`Denial::policies`](super::Denial::policies)) or serialized
+//! for the event log (through borrowed views, without copying them). Recording a denial copies no
+//! id or name.
 
 use std::ops::Range;
 use std::sync::Arc;
+
+use serde::{Serialize, Serializer};
 
 use crate::model::GrantType;
 
@@ -52,7 +55,10 @@ struct Names {
 impl NameTable {
     /// Every policy of `policies` and every rule, in evaluation order.
     pub(super) fn new(policies: &[PolicyWithRules]) -> Self {
-        let mut table = Self::default();
+        let mut table = Self {
+            policies: Vec::with_capacity(policies.len()),
+            rules: Vec::with_capacity(policies.iter().map(|entry| entry.rules.len()).sum()),
+        };
         let policy_order = priority_order(policies, |p| p.policy.priority);
         for listed in ordered(policies.len(), policy_order.as_deref()) {
             let Some(entry) = policies.get(listed) else {
@@ -200,7 +206,7 @@ impl CompactTrace {
     pub(super) fn into_denial(self) -> Denial {
         let kind = match self.rules.scopes.next_from(0) {
             Some(rule) => {
-                let denied = self.denied_scopes(rule);
+                let denied: Vec<String> = self.denied_scopes(rule).map(str::to_owned).collect();
                 if denied.len() >= self.scopes.len() {
                     DenialKind::NoScopeAllowed { denied }
                 } else {
@@ -212,66 +218,70 @@ impl CompactTrace {
         Denial::traced(kind, self)
     }
 
-    fn denied_scopes(&self, rule: usize) -> Vec<String> {
+    /// The scopes that `rule`, which failed on scopes, does not admit.
+    fn denied_scopes(&self, rule: usize) -> impl Iterator<Item = &str> + '_ {
         self.scopes
             .iter()
             .zip(&self.not_admitted)
-            .filter(|(_, not_admitted)| not_admitted.contains(rule))
-            .map(|(scope, _)| scope.clone())
-            .collect()
+            .filter(move |(_, not_admitted)| not_admitted.contains(rule))
+            .map(|(scope, _)| scope.as_str())
     }
 
-    /// Every policy in evaluation order, with why it did not apply.
-    pub(super) fn render(&self) -> impl ExactSizeIterator<Item = PolicyTrace> + '_ {
+    /// Every policy in evaluation order, with why it did not apply, borrowing the names.
+    pub(super) fn policies(&self) -> impl ExactSizeIterator<Item = PolicyView<'_>> + '_ {
         self.names
             .policies
             .iter()
             .enumerate()
-            .map(|(position, policy)| PolicyTrace {
-                policy_id: policy.names.id.clone(),
-                policy_name: policy.names.name.clone(),
+            .map(|(position, policy)| PolicyView {
+                policy_id: &policy.names.id,
+                policy_name: &policy.names.name,
                 priority: policy.names.priority,
                 outcome: self.outcome(position, policy),
             })
     }
 
-    fn outcome(&self, position: usize, policy: &PolicyName) -> PolicyOutcome {
+    fn outcome(&self, position: usize, policy: &PolicyName) -> OutcomeView<'_> {
         if self.inactive_policies.contains(position) {
-            return PolicyOutcome::Inactive;
+            OutcomeView::Inactive
+        } else if self.client_not_included.contains(position) {
+            OutcomeView::ClientNotIncluded
+        } else if self.client_excluded.contains(position) {
+            OutcomeView::ClientExcluded
+        } else {
+            OutcomeView::NoRuleMatched {
+                rules: RuleViews {
+                    trace: self,
+                    rules: policy.rules.clone(),
+                },
+            }
         }
-        if self.client_not_included.contains(position) {
-            return PolicyOutcome::ClientNotIncluded;
-        }
-        if self.client_excluded.contains(position) {
-            return PolicyOutcome::ClientExcluded;
-        }
-        let rules = policy
-            .rules
-            .clone()
-            .filter_map(|rule| {
-                let names = &self.names.rules.get(rule)?.names;
-                Some(RuleTrace {
-                    rule_id: names.id.clone(),
-                    rule_name: names.name.clone(),
-                    priority: names.priority,
-                    failed: self.failure(rule)?,
-                })
-            })
-            .collect();
-        PolicyOutcome::NoRuleMatched { rules }
     }
 
-    fn failure(&self, rule: usize) -> Option<RuleFailure> {
+    /// The rules of `rules` that failed, with the condition each failed on.
+    fn rules(&self, rules: Range<usize>) -> impl Iterator<Item = RuleView<'_>> + '_ {
+        rules.filter_map(|rule| {
+            let names = &self.names.rules.get(rule)?.names;
+            Some(RuleView {
+                rule_id: &names.id,
+                rule_name: &names.name,
+                priority: names.priority,
+                failed: self.failure(rule)?,
+            })
+        })
+    }
+
+    fn failure(&self, rule: usize) -> Option<FailureView<'_>> {
         let failures = &self.rules;
-        let people = |reason| Some(RuleFailure::People { reason });
+        let people = |reason| Some(FailureView::People { reason });
         if failures.inactive.contains(rule) {
-            Some(RuleFailure::Inactive)
+            Some(FailureView::Inactive)
         } else if failures.grant_type.contains(rule) {
-            Some(RuleFailure::GrantType {
+            Some(FailureView::GrantType {
                 grant_type: self.grant_type,
             })
         } else if failures.user_excluded.contains(rule) {
-            people(PeopleFailure::UserExcluded)
+            people(PeopleView::UserExcluded)
         } else if failures.group_excluded.contains(rule) {
             let at = self
                 .group_exclusions
@@ -281,17 +291,134 @@ impl CompactTrace {
                 .group_exclusions
                 .get(at)
                 .and_then(|&(_, group)| self.excluded_groups.get(group))?;
-            people(PeopleFailure::GroupExcluded {
-                group_id: group.clone(),
-            })
+            people(PeopleView::GroupExcluded { group_id: group })
         } else if failures.not_included.contains(rule) {
-            people(PeopleFailure::NotIncluded)
+            people(PeopleView::NotIncluded)
         } else if failures.scopes.contains(rule) {
-            Some(RuleFailure::Scopes {
-                denied: self.denied_scopes(rule),
+            Some(FailureView::Scopes {
+                denied: DeniedView { trace: self, rule },
             })
         } else {
             None
+        }
+    }
+}
+
+// Borrowed views of the trace. They serialize exactly as the owned types of `trace.rs` they
+// convert into (same fields, same serde attributes); a test pins the JSON and the property test
+// compares it with the owned types' over generated configurations.
+
+/// A [`PolicyTrace`] borrowing its names from the trace.
+#[derive(Serialize)]
+pub(super) struct PolicyView<'a> {
+    policy_id: &'a str,
+    policy_name: &'a str,
+    priority: Option<u32>,
+    #[serde(flatten)]
+    outcome: OutcomeView<'a>,
+}
+
+/// A [`PolicyOutcome`], its rules read from the trace.
+#[derive(Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+enum OutcomeView<'a> {
+    Inactive,
+    ClientNotIncluded,
+    ClientExcluded,
+    NoRuleMatched { rules: RuleViews<'a> },
+}
+
+/// The rules of a policy, read from the trace when serialized or converted.
+struct RuleViews<'a> {
+    trace: &'a CompactTrace,
+    rules: Range<usize>,
+}
+
+/// A [`RuleTrace`] borrowing its names from the trace.
+#[derive(Serialize)]
+struct RuleView<'a> {
+    rule_id: &'a str,
+    rule_name: &'a str,
+    priority: Option<u32>,
+    failed: FailureView<'a>,
+}
+
+/// A [`RuleFailure`].
+#[derive(Serialize)]
+#[serde(tag = "condition", rename_all = "snake_case")]
+enum FailureView<'a> {
+    Inactive,
+    GrantType { grant_type: GrantType },
+    People { reason: PeopleView<'a> },
+    Scopes { denied: DeniedView<'a> },
+}
+
+/// A [`PeopleFailure`].
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum PeopleView<'a> {
+    NotIncluded,
+    UserExcluded,
+    GroupExcluded { group_id: &'a str },
+}
+
+/// The scopes a rule that failed on scopes does not admit.
+struct DeniedView<'a> {
+    trace: &'a CompactTrace,
+    rule: usize,
+}
+
+impl Serialize for RuleViews<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.trace.rules(self.rules.clone()))
+    }
+}
+
+impl Serialize for DeniedView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.trace.denied_scopes(self.rule))
+    }
+}
+
+impl From<PolicyView<'_>> for PolicyTrace {
+    fn from(view: PolicyView<'_>) -> Self {
+        Self {
+            policy_id: view.policy_id.to_owned(),
+            policy_name: view.policy_name.to_owned(),
+            priority: view.priority,
+            outcome: match view.outcome {
+                OutcomeView::Inactive => PolicyOutcome::Inactive,
+                OutcomeView::ClientNotIncluded => PolicyOutcome::ClientNotIncluded,
+                OutcomeView::ClientExcluded => PolicyOutcome::ClientExcluded,
+                OutcomeView::NoRuleMatched { rules } => PolicyOutcome::NoRuleMatched {
+                    rules: rules.trace.rules(rules.rules).map(RuleTrace::from).collect(),
+                },
+            },
+        }
+    }
+}
+
+impl From<RuleView<'_>> for RuleTrace {
+    fn from(view: RuleView<'_>) -> Self {
+        let people = |reason| RuleFailure::People { reason };
+        Self {
+            rule_id: view.rule_id.to_owned(),
+            rule_name: view.rule_name.to_owned(),
+            priority: view.priority,
+            failed: match view.failed {
+                FailureView::Inactive => RuleFailure::Inactive,
+                FailureView::GrantType { grant_type } => RuleFailure::GrantType { grant_type },
+                FailureView::People { reason } => people(match reason {
+                    PeopleView::NotIncluded => PeopleFailure::NotIncluded,
+                    PeopleView::UserExcluded => PeopleFailure::UserExcluded,
+                    PeopleView::GroupExcluded { group_id } => PeopleFailure::GroupExcluded {
+                        group_id: group_id.to_owned(),
+                    },
+                }),
+                FailureView::Scopes { denied } => RuleFailure::Scopes {
+                    denied: denied.trace.denied_scopes(denied.rule).map(str::to_owned).collect(),
+                },
+            },
         }
     }
 }

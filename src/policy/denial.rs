@@ -156,7 +156,7 @@ impl Denial {
     pub fn policies(&self) -> Vec<PolicyTrace> {
         self.trace
             .as_deref()
-            .map_or_else(Vec::new, |trace| trace.render().collect())
+            .map_or_else(Vec::new, |trace| trace.policies().map(PolicyTrace::from).collect())
     }
 }
 
@@ -188,12 +188,12 @@ impl std::error::Error for Denial {}
 
 impl Serialize for Denial {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        /// The rendered trace, one policy at a time.
+        /// The trace, serialized from borrowed views of it.
         struct Policies<'a>(Option<&'a CompactTrace>);
 
         impl Serialize for Policies<'_> {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_seq(self.0.into_iter().flat_map(CompactTrace::render))
+                serializer.collect_seq(self.0.into_iter().flat_map(CompactTrace::policies))
             }
         }
 

@@ -526,10 +526,13 @@ mod tests {
             requested_scopes: Some(&requested),
         };
         let index = PolicyIndex::new(&policies);
-        let indexed = serde_json::to_string(&index.evaluate(&request).expect_err("denied")).unwrap();
+        let denial = index.evaluate(&request).expect_err("denied");
+        let indexed = serde_json::to_string(&denial).unwrap();
         let linear = serde_json::to_string(&super::super::evaluate(&request).expect_err("denied")).unwrap();
         assert_eq!(indexed, linear);
         assert_eq!(indexed, PINNED);
+        let rendered = serde_json::to_string(&denial.policies()).unwrap();
+        assert!(indexed.ends_with(&format!("\"policies\":{rendered}}}")), "{rendered}");
     }
 
     /// More candidates fail on people than the index checks one by one, so it narrows the rest
