@@ -7,7 +7,8 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
 
 use crate::model::GrantType;
 
@@ -370,14 +371,27 @@ struct DeniedView<'a> {
 
 impl Serialize for RuleViews<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.trace.rules(self.rules.clone()))
+        serialize_counted(serializer, || self.trace.rules(self.rules.clone()))
     }
 }
 
 impl Serialize for DeniedView<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.trace.denied_scopes(self.rule))
+        serialize_counted(serializer, || self.trace.denied_scopes(self.rule))
     }
+}
+
+/// Serializes the items of `items()` as a sequence of known length (counted in a first pass), so
+/// a serializer building values (`serde_json::to_value`) allocates each array once.
+fn serialize_counted<S: Serializer, I: Iterator<Item: Serialize>>(
+    serializer: S,
+    items: impl Fn() -> I,
+) -> Result<S::Ok, S::Error> {
+    let mut seq = serializer.serialize_seq(Some(items().count()))?;
+    for item in items() {
+        seq.serialize_element(&item)?;
+    }
+    seq.end()
 }
 
 impl From<PolicyView<'_>> for PolicyTrace {
@@ -390,9 +404,11 @@ impl From<PolicyView<'_>> for PolicyTrace {
                 OutcomeView::Inactive => PolicyOutcome::Inactive,
                 OutcomeView::ClientNotIncluded => PolicyOutcome::ClientNotIncluded,
                 OutcomeView::ClientExcluded => PolicyOutcome::ClientExcluded,
-                OutcomeView::NoRuleMatched { rules } => PolicyOutcome::NoRuleMatched {
-                    rules: rules.trace.rules(rules.rules).map(RuleTrace::from).collect(),
-                },
+                OutcomeView::NoRuleMatched { rules } => {
+                    let mut traces = Vec::with_capacity(rules.rules.len());
+                    traces.extend(rules.trace.rules(rules.rules).map(RuleTrace::from));
+                    PolicyOutcome::NoRuleMatched { rules: traces }
+                }
             },
         }
     }
