@@ -3,7 +3,8 @@
 //! token's claims.
 //!
 //! `cargo bench --bench decisions`; the policy benches run both the linear [`evaluate`] and the
-//! per-server [`PolicyIndex`] the token endpoint uses.
+//! per-server [`PolicyIndex`] the token endpoint uses, and what serializing a denial's trace for
+//! the event log costs.
 
 use std::hint::black_box;
 
@@ -127,6 +128,12 @@ fn policy_evaluation(c: &mut Criterion) {
     group.bench_function("indexed: nothing matches (denial with full trace)", |b| {
         let req = request(&first, &group_ids);
         b.iter(|| index.evaluate(black_box(&req)).expect_err("denied"))
+    });
+    // What recording that denial adds: its trace rendered with every id and name, as the event
+    // log's detail (`Denial::event`) serializes it.
+    group.bench_function("indexed: the denial's trace serialized (event detail)", |b| {
+        let denial = index.evaluate(&request(&first, &group_ids)).expect_err("denied");
+        b.iter(|| serde_json::to_value(black_box(&denial)).expect("serializes"))
     });
     group.finish();
 }

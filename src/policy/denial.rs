@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fmt;
 
+use super::compact::CompactTrace;
 use super::trace::PolicyTrace;
 use crate::endpoint::ErrorCode;
 
@@ -113,23 +114,29 @@ impl DenialKind {
 
 /// A refused request: the catalogue entry and the policies that were tried.
 ///
+/// The trace is kept as positions and failure codes, with ids and names read from a table the
+/// [`PolicyIndex`](super::PolicyIndex) shares; [`policies`](Self::policies) renders it.
+///
 /// Serializes (for the structured event log) as
 /// `{"error", "error_description", "reason", <reason fields>, "policies": [...]}`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Denial {
     /// What was denied.
     pub kind: DenialKind,
-    /// Every policy considered, in evaluation order, with why it did not apply; empty when the
-    /// request was refused before policies were evaluated (scope syntax-level problems).
-    pub policies: Vec<PolicyTrace>,
+    trace: Option<Box<CompactTrace>>,
 }
 
 impl Denial {
     /// A denial without a policy trace.
     pub fn new(kind: DenialKind) -> Self {
+        Self { kind, trace: None }
+    }
+
+    /// A denial with the trace of the policies and rules tried.
+    pub(super) fn traced(kind: DenialKind, trace: CompactTrace) -> Self {
         Self {
             kind,
-            policies: Vec::new(),
+            trace: Some(Box::new(trace)),
         }
     }
 
@@ -141,6 +148,33 @@ impl Denial {
     /// Okta's `error_description`.
     pub fn description(&self) -> Cow<'static, str> {
         self.kind.description()
+    }
+
+    /// Every policy considered, in evaluation order, with why it did not apply; empty when the
+    /// request was refused before policies were evaluated (scope syntax-level problems). Built
+    /// on each call.
+    pub fn policies(&self) -> Vec<PolicyTrace> {
+        self.trace
+            .as_deref()
+            .map_or_else(Vec::new, |trace| trace.policies().map(PolicyTrace::from).collect())
+    }
+}
+
+/// Two denials are equal when they have the same kind and the same rendered trace.
+impl PartialEq for Denial {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.policies() == other.policies()
+    }
+}
+
+impl Eq for Denial {}
+
+impl fmt::Debug for Denial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Denial")
+            .field("kind", &self.kind)
+            .field("policies", &self.policies())
+            .finish()
     }
 }
 
@@ -154,19 +188,28 @@ impl std::error::Error for Denial {}
 
 impl Serialize for Denial {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// The trace, serialized from borrowed views of it.
+        struct Policies<'a>(Option<&'a CompactTrace>);
+
+        impl Serialize for Policies<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.into_iter().flat_map(CompactTrace::policies))
+            }
+        }
+
         #[derive(Serialize)]
         struct Record<'a> {
             error: &'static str,
             error_description: Cow<'static, str>,
             #[serde(flatten)]
             kind: &'a DenialKind,
-            policies: &'a [PolicyTrace],
+            policies: Policies<'a>,
         }
         Record {
             error: self.error().as_str(),
             error_description: self.description(),
             kind: &self.kind,
-            policies: &self.policies,
+            policies: Policies(self.trace.as_deref()),
         }
         .serialize(serializer)
     }

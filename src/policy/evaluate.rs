@@ -1,11 +1,13 @@
 //! The evaluation algorithm. See the [module docs](super) for the semantics and readings.
 
+use std::sync::Arc;
+
 use crate::model::{GrantType, OPENID, PeopleCondition, Policy, Rule, is_oidc_scope};
 
+use super::compact::{CompactTrace, NameTable};
 use super::decision::Decision;
 use super::denial::{Denial, DenialKind};
 use super::request::{PolicyRequest, PolicyWithRules, UserContext};
-use super::trace::{PeopleFailure, PolicyOutcome, PolicyTrace, RuleFailure, RuleTrace};
 
 /// Evaluates a token request against the server's access policies.
 ///
@@ -58,6 +60,18 @@ pub(super) struct ScopeSet<'a> {
     /// Default scopes added implicitly (omitted `scope`, or client credentials): granted when
     /// the rule admits them, dropped silently otherwise.
     pub(super) implicit: Vec<&'a str>,
+}
+
+impl ScopeSet<'_> {
+    /// The scopes a scope failure names: the requested ones, or the defaults when none was
+    /// requested explicitly (then a rule that fails admits none of them).
+    pub(super) fn named(&self) -> &[&str] {
+        if self.explicit.is_empty() {
+            &self.implicit
+        } else {
+            &self.explicit
+        }
+    }
 }
 
 pub(super) fn resolve_scopes<'a>(req: &PolicyRequest<'a>) -> Result<ScopeSet<'a>, DenialKind> {
@@ -115,7 +129,7 @@ pub(super) fn resolve_scopes<'a>(req: &PolicyRequest<'a>) -> Result<ScopeSet<'a>
 
 /// `None` when `items` are already in priority order, else the indices in that order (stable:
 /// equal priorities keep input order; an unset priority sorts last).
-fn priority_order<T>(items: &[T], priority: impl Fn(&T) -> Option<u32>) -> Option<Vec<usize>> {
+pub(super) fn priority_order<T>(items: &[T], priority: impl Fn(&T) -> Option<u32>) -> Option<Vec<usize>> {
     let key = |t: &T| priority(t).unwrap_or(u32::MAX);
     if items.is_sorted_by_key(key) {
         return None;
@@ -125,20 +139,8 @@ fn priority_order<T>(items: &[T], priority: impl Fn(&T) -> Option<u32>) -> Optio
     Some(idx)
 }
 
-fn ordered(len: usize, order: Option<&[usize]>) -> impl Iterator<Item = usize> + '_ {
+pub(super) fn ordered(len: usize, order: Option<&[usize]>) -> impl Iterator<Item = usize> + '_ {
     (0..len).map(move |i| order.and_then(|o| o.get(i).copied()).unwrap_or(i))
-}
-
-/// Every (policy, rule) position of `policies`, in evaluation order.
-pub(super) fn ordered_rules(policies: &[PolicyWithRules]) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let policy_order = priority_order(policies, |p| p.policy.priority);
-    (0..policies.len())
-        .map(move |i| policy_order.as_ref().and_then(|o| o.get(i).copied()).unwrap_or(i))
-        .flat_map(move |pi| {
-            let rules = policies.get(pi).map_or(&[][..], |entry| entry.rules.as_slice());
-            let rule_order = priority_order(rules, |r| r.priority);
-            (0..rules.len()).map(move |i| (pi, rule_order.as_ref().and_then(|o| o.get(i).copied()).unwrap_or(i)))
-        })
 }
 
 /// Why a rule did not match (no allocation; details are computed only for the trace).
@@ -212,95 +214,47 @@ pub(super) fn decide<'a>(policy: &'a Policy, rule: &'a Rule, set: ScopeSet<'a>) 
     }
 }
 
-/// Re-runs evaluation recording every policy and rule (only on the failure path).
+/// Re-runs evaluation recording every policy and rule (only on the failure path), rule by rule:
+/// the reference the set operations of [`PolicyIndex`](super::PolicyIndex) are checked against.
 pub(super) fn explain(req: &PolicyRequest<'_>, set: &ScopeSet<'_>) -> Denial {
-    let mut traces = Vec::with_capacity(req.policies.len());
-    let mut first_scope_denial: Option<Vec<String>> = None;
-    let policy_order = priority_order(req.policies, |p| p.policy.priority);
-    for pi in ordered(req.policies.len(), policy_order.as_deref()) {
-        let Some(entry) = req.policies.get(pi) else {
+    let names = Arc::new(NameTable::new(req.policies));
+    let mut trace = CompactTrace::new(Arc::clone(&names), req.grant_type, set.named());
+    for (position, named) in names.policies().iter().enumerate() {
+        let Some(entry) = req.policies.get(named.listed) else {
             continue;
         };
         let p = &entry.policy;
         let clients = p.client_condition();
-        let outcome = if !p.status.is_active() {
-            PolicyOutcome::Inactive
-        } else if clients.is_some_and(|c| !c.includes(req.client_id)) {
-            PolicyOutcome::ClientNotIncluded
-        } else if clients.is_some_and(|c| c.excludes(req.client_id)) {
-            PolicyOutcome::ClientExcluded
-        } else {
-            let rule_order = priority_order(&entry.rules, |r| r.priority);
-            let mut rules = Vec::with_capacity(entry.rules.len());
-            for ri in ordered(entry.rules.len(), rule_order.as_deref()) {
-                let Some(rule) = entry.rules.get(ri) else {
-                    continue;
-                };
-                let Some(miss) = rule_miss(rule, req, set) else {
-                    continue;
-                };
-                let failed = match miss {
-                    Miss::Inactive => RuleFailure::Inactive,
-                    Miss::GrantType => RuleFailure::GrantType {
-                        grant_type: req.grant_type,
-                    },
-                    Miss::People(m) => RuleFailure::People {
-                        reason: match m {
-                            PeopleMiss::NotIncluded => PeopleFailure::NotIncluded,
-                            PeopleMiss::UserExcluded => PeopleFailure::UserExcluded,
-                            PeopleMiss::GroupExcluded(g) => PeopleFailure::GroupExcluded { group_id: g.to_owned() },
-                        },
-                    },
-                    Miss::Scopes => {
-                        let denied = denied_scopes(rule, set);
-                        if first_scope_denial.is_none() {
-                            first_scope_denial = Some(denied.clone());
-                        }
-                        RuleFailure::Scopes { denied }
-                    }
-                };
-                rules.push(RuleTrace {
-                    rule_id: rule.id.clone(),
-                    rule_name: rule.name.clone(),
-                    priority: rule.priority,
-                    failed,
-                });
+        if !p.status.is_active() {
+            trace.inactive_policies.set(position);
+            continue;
+        }
+        if clients.is_some_and(|c| !c.includes(req.client_id)) {
+            trace.client_not_included.set(position);
+            continue;
+        }
+        if clients.is_some_and(|c| c.excludes(req.client_id)) {
+            trace.client_excluded.set(position);
+            continue;
+        }
+        for at in named.rules.clone() {
+            let Some(rule) = names.rules().get(at).and_then(|r| entry.rules.get(r.listed)) else {
+                continue;
+            };
+            let Some(miss) = rule_miss(rule, req, set) else {
+                continue;
+            };
+            match miss {
+                Miss::Inactive => trace.rules.inactive.set(at),
+                Miss::GrantType => trace.rules.grant_type.set(at),
+                Miss::People(PeopleMiss::UserExcluded) => trace.rules.user_excluded.set(at),
+                Miss::People(PeopleMiss::GroupExcluded(group)) => trace.exclude_group(at, group),
+                Miss::People(PeopleMiss::NotIncluded) => trace.rules.not_included.set(at),
+                Miss::Scopes => trace.deny_scopes(at, |scope| admits(rule, scope)),
             }
-            PolicyOutcome::NoRuleMatched { rules }
-        };
-        traces.push(PolicyTrace {
-            policy_id: p.id.clone(),
-            policy_name: p.name.clone(),
-            priority: p.priority,
-            outcome,
-        });
+        }
     }
-    let requested = if set.explicit.is_empty() {
-        set.implicit.len()
-    } else {
-        set.explicit.len()
-    };
-    let kind = match first_scope_denial {
-        Some(denied) if denied.len() >= requested => DenialKind::NoScopeAllowed { denied },
-        Some(denied) => DenialKind::ScopeDenied { denied },
-        None => DenialKind::NoMatchingPolicy,
-    };
-    Denial { kind, policies: traces }
-}
-
-/// The requested scopes a rule does not admit (all implicit defaults when none was requested
-/// explicitly, since then none of them was admitted).
-fn denied_scopes(rule: &Rule, set: &ScopeSet<'_>) -> Vec<String> {
-    let source = if set.explicit.is_empty() {
-        &set.implicit
-    } else {
-        &set.explicit
-    };
-    source
-        .iter()
-        .filter(|s| !admits(rule, s))
-        .map(|s| (*s).to_owned())
-        .collect()
+    trace.into_denial()
 }
 
 #[cfg(test)]
@@ -310,6 +264,7 @@ mod tests {
         ALL_CLIENTS, ClientCondition, EVERYONE, GrantTypeCondition, IncludeExclude, InlineHookRef, PolicyConditions,
         RuleConditions, Scope, ScopeCondition, Status, TokenAction,
     };
+    use crate::policy::{PeopleFailure, PolicyOutcome, RuleFailure, RuleTrace};
     use GrantType::{AuthorizationCode, ClientCredentials, Implicit, Password};
 
     const ALL_GRANTS: &[GrantType] = &[AuthorizationCode, Implicit, Password, ClientCredentials];
@@ -414,8 +369,8 @@ mod tests {
         }
     }
 
-    fn rules_of(d: &Denial, policy: usize) -> &[RuleTrace] {
-        match &d.policies[policy].outcome {
+    fn rules_of(d: &Denial, policy: usize) -> Vec<RuleTrace> {
+        match d.policies().swap_remove(policy).outcome {
             PolicyOutcome::NoRuleMatched { rules } => rules,
             other => panic!("expected rules, got {other:?}"),
         }
@@ -495,7 +450,7 @@ mod tests {
         let want = strings(&["car:drive"]);
         let err = evaluate(&request(&p, &d, user("u"), Password, Some(&want))).unwrap_err();
         assert_eq!(err.kind, DenialKind::NoMatchingPolicy);
-        assert_eq!(err.policies[0].outcome, PolicyOutcome::Inactive);
+        assert_eq!(err.policies()[0].outcome, PolicyOutcome::Inactive);
         assert_eq!(rules_of(&err, 1)[0].failed, RuleFailure::Inactive);
         // Reactivating the rule makes the request pass.
         let mut p = p;
@@ -516,7 +471,7 @@ mod tests {
             let want = strings(&["car:drive"]);
             evaluate(&request(&p, &d, user("u"), Password, Some(&want)))
                 .map(|_| ())
-                .map_err(|e| e.policies[0].outcome.clone())
+                .map_err(|e| e.policies()[0].outcome.clone())
         };
         assert_eq!(ok(&[ALL_CLIENTS], &[]), Ok(()));
         assert_eq!(ok(&["other", "0oaclient"], &[]), Ok(()));
@@ -671,7 +626,7 @@ mod tests {
         // Without any policy the request fails.
         let err = evaluate(&request(&[], &no_defs, user("u"), AuthorizationCode, Some(&oidc))).unwrap_err();
         assert_eq!(err.kind, DenialKind::NoMatchingPolicy);
-        assert!(err.policies.is_empty());
+        assert!(err.policies().is_empty());
     }
 
     #[test]
@@ -782,8 +737,8 @@ mod tests {
                 denied: strings(&["car:park", "api:read"])
             }
         );
-        assert_eq!(err.policies.len(), 2);
-        assert_eq!(err.policies[0].outcome, PolicyOutcome::ClientNotIncluded);
+        assert_eq!(err.policies().len(), 2);
+        assert_eq!(err.policies()[0].outcome, PolicyOutcome::ClientNotIncluded);
         let rules = rules_of(&err, 1);
         assert_eq!(rules.len(), 3);
         assert_eq!(rules[0].failed, RuleFailure::GrantType { grant_type: Password });
@@ -882,7 +837,7 @@ mod tests {
         let err = evaluate(&request(&p, &d, None, ClientCredentials, Some(&with_openid))).unwrap_err();
         assert_eq!(err.kind, DenialKind::OpenidNotAllowedClientCreds);
         assert_eq!(err.error().as_str(), "invalid_scope");
-        assert!(err.policies.is_empty(), "refused before policy evaluation");
+        assert!(err.policies().is_empty(), "refused before policy evaluation");
     }
 
     #[test]
@@ -1019,8 +974,8 @@ mod tests {
         let dec = evaluate(&request(&p, &d, u, AuthorizationCode, Some(&want))).unwrap();
         assert_eq!(dec.rule_id, "r100-10");
         let err = evaluate(&request(&p, &d, user("u"), AuthorizationCode, Some(&want))).unwrap_err();
-        assert_eq!(err.policies.len(), 100);
-        assert_eq!(err.policies[0].policy_id, "p1");
+        assert_eq!(err.policies().len(), 100);
+        assert_eq!(err.policies()[0].policy_id, "p1");
     }
 
     #[test]

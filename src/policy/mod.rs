@@ -3,7 +3,10 @@
 //! [`evaluate`] is synchronous, reads only its [`PolicyRequest`] and keeps no state. On success
 //! it allocates only the granted-scope list (plus an index list for any policy or rule list that
 //! is not already sorted by priority); the detailed [`Denial`] trace is built only on failure, by
-//! a second pass.
+//! a second pass. [`PolicyIndex`] does the same with bit sets built once per configuration.
+//! A denial's trace holds positions and failure codes; the ids and names of the policies and
+//! rules it lists are read from a shared table only when it is rendered
+//! ([`Denial::policies`]) or serialized.
 //!
 //! # Semantics
 //!
@@ -65,6 +68,8 @@
 //! client may use the grant type, whether the user is assigned to the app (`user_not_assigned`),
 //! consent, and whether a refresh token is issued.
 
+mod bits;
+mod compact;
 mod decision;
 mod denial;
 mod evaluate;
