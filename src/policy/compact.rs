@@ -230,19 +230,26 @@ impl CompactTrace {
 
     /// Every policy in evaluation order, with why it did not apply, borrowing the names.
     pub(super) fn policies(&self) -> impl ExactSizeIterator<Item = PolicyView<'_>> + '_ {
+        self.policies_within(usize::MAX)
+    }
+
+    /// The first `limit` policies in evaluation order, each with at most `limit` rules and denied
+    /// scopes: what an event keeps of the trace (its lists are cut to the event bounds anyway).
+    pub(super) fn policies_within(&self, limit: usize) -> impl ExactSizeIterator<Item = PolicyView<'_>> + '_ {
         self.names
             .policies
             .iter()
+            .take(limit)
             .enumerate()
-            .map(|(position, policy)| PolicyView {
+            .map(move |(position, policy)| PolicyView {
                 policy_id: &policy.names.id,
                 policy_name: &policy.names.name,
                 priority: policy.names.priority,
-                outcome: self.outcome(position, policy),
+                outcome: self.outcome(position, policy, limit),
             })
     }
 
-    fn outcome(&self, position: usize, policy: &PolicyName) -> OutcomeView<'_> {
+    fn outcome(&self, position: usize, policy: &PolicyName, limit: usize) -> OutcomeView<'_> {
         if self.inactive_policies.contains(position) {
             OutcomeView::Inactive
         } else if self.client_not_included.contains(position) {
@@ -254,25 +261,26 @@ impl CompactTrace {
                 rules: RuleViews {
                     trace: self,
                     rules: policy.rules.clone(),
+                    limit,
                 },
             }
         }
     }
 
     /// The rules of `rules` that failed, with the condition each failed on.
-    fn rules(&self, rules: Range<usize>) -> impl Iterator<Item = RuleView<'_>> + '_ {
-        rules.filter_map(|rule| {
+    fn rules(&self, rules: Range<usize>, limit: usize) -> impl Iterator<Item = RuleView<'_>> + '_ {
+        rules.filter_map(move |rule| {
             let names = &self.names.rules.get(rule)?.names;
             Some(RuleView {
                 rule_id: &names.id,
                 rule_name: &names.name,
                 priority: names.priority,
-                failed: self.failure(rule)?,
+                failed: self.failure(rule, limit)?,
             })
         })
     }
 
-    fn failure(&self, rule: usize) -> Option<FailureView<'_>> {
+    fn failure(&self, rule: usize, limit: usize) -> Option<FailureView<'_>> {
         let failures = &self.rules;
         let people = |reason| Some(FailureView::People { reason });
         if failures.inactive.contains(rule) {
@@ -297,7 +305,11 @@ impl CompactTrace {
             people(PeopleView::NotIncluded)
         } else if failures.scopes.contains(rule) {
             Some(FailureView::Scopes {
-                denied: DeniedView { trace: self, rule },
+                denied: DeniedView {
+                    trace: self,
+                    rule,
+                    limit,
+                },
             })
         } else {
             None
@@ -333,6 +345,8 @@ enum OutcomeView<'a> {
 struct RuleViews<'a> {
     trace: &'a CompactTrace,
     rules: Range<usize>,
+    /// The most rules (and denied scopes per rule) serialized.
+    limit: usize,
 }
 
 /// A [`RuleTrace`] borrowing its names from the trace.
@@ -367,17 +381,20 @@ enum PeopleView<'a> {
 struct DeniedView<'a> {
     trace: &'a CompactTrace,
     rule: usize,
+    limit: usize,
 }
 
 impl Serialize for RuleViews<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serialize_counted(serializer, || self.trace.rules(self.rules.clone()))
+        serialize_counted(serializer, || {
+            self.trace.rules(self.rules.clone(), self.limit).take(self.limit)
+        })
     }
 }
 
 impl Serialize for DeniedView<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serialize_counted(serializer, || self.trace.denied_scopes(self.rule))
+        serialize_counted(serializer, || self.trace.denied_scopes(self.rule).take(self.limit))
     }
 }
 
@@ -406,7 +423,13 @@ impl From<PolicyView<'_>> for PolicyTrace {
                 OutcomeView::ClientExcluded => PolicyOutcome::ClientExcluded,
                 OutcomeView::NoRuleMatched { rules } => {
                     let mut traces = Vec::with_capacity(rules.rules.len());
-                    traces.extend(rules.trace.rules(rules.rules).map(RuleTrace::from));
+                    traces.extend(
+                        rules
+                            .trace
+                            .rules(rules.rules, rules.limit)
+                            .take(rules.limit)
+                            .map(RuleTrace::from),
+                    );
                     PolicyOutcome::NoRuleMatched { rules: traces }
                 }
             },
@@ -432,7 +455,12 @@ impl From<RuleView<'_>> for RuleTrace {
                     },
                 }),
                 FailureView::Scopes { denied } => RuleFailure::Scopes {
-                    denied: denied.trace.denied_scopes(denied.rule).map(str::to_owned).collect(),
+                    denied: denied
+                        .trace
+                        .denied_scopes(denied.rule)
+                        .take(denied.limit)
+                        .map(str::to_owned)
+                        .collect(),
                 },
             },
         }

@@ -188,12 +188,21 @@ impl std::error::Error for Denial {}
 
 impl Serialize for Denial {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.serialize_within(serializer, usize::MAX)
+    }
+}
+
+impl Denial {
+    /// Serializes the denial with at most `limit` policies, rules per policy and denied scopes
+    /// per rule, in evaluation order.
+    fn serialize_within<S: serde::Serializer>(&self, serializer: S, limit: usize) -> Result<S::Ok, S::Error> {
         /// The trace, serialized from borrowed views of it.
-        struct Policies<'a>(Option<&'a CompactTrace>);
+        struct Policies<'a>(Option<&'a CompactTrace>, usize);
 
         impl Serialize for Policies<'_> {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_seq(self.0.into_iter().flat_map(CompactTrace::policies))
+                let Self(trace, limit) = *self;
+                serializer.collect_seq(trace.into_iter().flat_map(|trace| trace.policies_within(limit)))
             }
         }
 
@@ -209,9 +218,20 @@ impl Serialize for Denial {
             error: self.error().as_str(),
             error_description: self.description(),
             kind: &self.kind,
-            policies: Policies(self.trace.as_deref()),
+            policies: Policies(self.trace.as_deref(), limit),
         }
         .serialize(serializer)
+    }
+}
+
+/// A denial as its event records it: serialized as the denial is, with its trace's lists cut
+/// to [`MAX_LIST_ITEMS`](crate::event::MAX_LIST_ITEMS) while it is written, so a denial over
+/// 100 policies × 10 rules does not build a thousand rule objects for the event to drop.
+pub(super) struct EventDetail<'a>(pub(super) &'a Denial);
+
+impl Serialize for EventDetail<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_within(serializer, crate::event::MAX_LIST_ITEMS)
     }
 }
 

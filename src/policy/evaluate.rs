@@ -376,6 +376,41 @@ mod tests {
         }
     }
 
+    /// The denial event keeps the first [`MAX_LIST_ITEMS`](crate::event::MAX_LIST_ITEMS) policies,
+    /// rules and denied scopes of the trace, written cut: exactly what bounding the whole trace
+    /// would keep.
+    #[test]
+    fn a_denial_event_holds_the_trace_cut_to_the_event_bounds() {
+        use crate::event::MAX_LIST_ITEMS;
+        let wide = MAX_LIST_ITEMS + 10;
+        let rules: Vec<Rule> = (0..wide)
+            .map(|r| rule(&format!("r{r}"), 1, ALL_GRANTS, &["00gothers"], &["car:drive"]))
+            .collect();
+        let policies: Vec<PolicyWithRules> = (0..wide)
+            .map(|p| policy(&format!("p{p}"), 1, &[ALL_CLIENTS], rules.clone()))
+            .collect();
+        let defs = defs();
+        let requested = strings(&["car:drive"]);
+        let req = request(&policies, &defs, user("00u1"), Password, Some(&requested));
+        let denial = evaluate(&req).expect_err("nobody is in 00gothers");
+        let now = time::macros::datetime!(2026-01-01 0:00 UTC);
+        let event = denial.event(&req, now);
+        let full = serde_json::to_value(&denial).expect("serializes");
+        let expected = crate::event::Event::success("t", "m", now)
+            .with_detail("denial", full)
+            .bounded();
+        assert_eq!(
+            event.debug_context.debug_data["denial"],
+            expected.debug_context.debug_data["denial"]
+        );
+        let kept = event.debug_context.debug_data["denial"]["policies"]
+            .as_array()
+            .expect("policies");
+        assert_eq!(kept.len(), MAX_LIST_ITEMS);
+        assert_eq!(kept[0]["rules"].as_array().expect("rules").len(), MAX_LIST_ITEMS);
+        assert_eq!(denial.policies().len(), wide, "the denial itself keeps every policy");
+    }
+
     #[test]
     fn default_policy_rule_grants_with_its_lifetimes() {
         // Reference §2.4: Default Policy / Default Policy Rule, EVERYONE, all four grants, `*`,

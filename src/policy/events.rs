@@ -5,6 +5,7 @@
 
 use time::OffsetDateTime;
 
+use super::denial::EventDetail;
 use super::{Decision, Denial, PolicyRequest};
 use crate::event::{Entity, Event};
 
@@ -63,7 +64,7 @@ impl Denial {
             now,
         )
         .with_detail("error", self.error().as_str())
-        .with_detail("denial", self);
+        .with_detail("denial", EventDetail(self));
         describe(event, request)
     }
 }
