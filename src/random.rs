@@ -1,7 +1,8 @@
 //! The randomness seam: every id, code, secret and token id the server draws comes through a
 //! [`Randomness`], as every instant comes through a [`Clock`](crate::clock::Clock).
 //!
-//! [`SystemRandom`] (the default) is the operating system's CSPRNG through the crypto backend.
+//! [`SystemRandom`] (the default) is the operating system's CSPRNG through the crypto backend, drawn
+//! in blocks per thread.
 //! [`SeededRandom`] is a deterministic stream for tests: with a manual clock and fixed keys, two
 //! runs of the same test mint byte-identical tokens.
 //!
