@@ -35,7 +35,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::claims::{AccessTokenClaims, access_token_issued_at, grant_of_access_token_id};
 use crate::endpoint::{EndpointRequest, Method, Params, ParamsError, Reason, TokenInvalid};
-use crate::jose::{self, Jwks};
+use crate::jose::VerificationKeys;
 use crate::keys::{KeyRing, RotationSettings};
 use crate::model::{Client, ClientRecord, OPENID, User};
 use crate::store::grants::{GrantId, RefreshTokenRecord, RefreshTokenState};
@@ -153,8 +153,8 @@ pub(crate) struct TokenIssuer<'a> {
     pub(crate) issuer: &'a str,
     /// The server's id.
     pub(crate) server_id: &'a str,
-    /// Every key of the server's ring, as JWKs.
-    pub(crate) keys: &'a Jwks,
+    /// Every key of the server's ring, made ready to verify.
+    pub(crate) keys: &'a VerificationKeys,
     /// The ring, which says whether a key is still published.
     pub(crate) ring: &'a KeyRing,
     /// The rotation settings the ring is published under.
@@ -172,7 +172,7 @@ pub(crate) fn verify_access_token(
     token: &str,
     now: OffsetDateTime,
 ) -> Result<AccessTokenClaims, TokenInvalid> {
-    let verified = jose::verify(token, issuer.keys).map_err(|_| TokenInvalid::Malformed)?;
+    let verified = issuer.keys.verify(token).map_err(|_| TokenInvalid::Malformed)?;
     let kid = verified.header.kid.as_deref().unwrap_or_default();
     if !issuer.ring.is_published(kid, issuer.rotation, now) {
         return Err(TokenInvalid::Malformed);

@@ -21,7 +21,7 @@ mod signing;
 
 pub(crate) use keygen::generate_pkcs8;
 pub use password::{PasswordHash, PasswordHasher};
-pub(crate) use signing::{KeyPair, PublicComponents, verify_signature};
+pub(crate) use signing::{KeyPair, PublicComponents, VerifyingKey, verify_signature};
 
 use backend::rand::SecureRandom;
 use sha2::Digest;

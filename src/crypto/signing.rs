@@ -131,6 +131,73 @@ pub(crate) fn verify_signature(alg: Algorithm, key: &PublicComponents, message: 
     }
 }
 
+/// A public key made ready to verify once, for keys that verify many signatures (a server's
+/// own keys, checked on every introspection). With aws-lc-rs the key is parsed into the
+/// backend's handle here, so the per-signature cost is the verification alone (parsing an RSA
+/// key computes its Montgomery constants, about as much work again); ring has no such handle
+/// and verifies from the numbers each time.
+pub(crate) struct VerifyingKey {
+    algorithm: Algorithm,
+    #[cfg(not(feature = "aws-lc-rs"))]
+    public: PublicComponents,
+    #[cfg(feature = "aws-lc-rs")]
+    parsed: Option<signature::ParsedPublicKey>,
+}
+
+impl VerifyingKey {
+    /// `public` verifying under `algorithm`. A key the backend rejects verifies nothing.
+    pub(crate) fn new(algorithm: Algorithm, public: PublicComponents) -> Self {
+        Self {
+            #[cfg(feature = "aws-lc-rs")]
+            parsed: parse_public(algorithm, &public),
+            algorithm,
+            #[cfg(not(feature = "aws-lc-rs"))]
+            public,
+        }
+    }
+
+    /// Whether `sig` is this key's signature over `message`, as [`verify_signature`] decides.
+    pub(crate) fn verify(&self, message: &[u8], sig: &[u8]) -> bool {
+        #[cfg(feature = "aws-lc-rs")]
+        {
+            self.parsed
+                .as_ref()
+                .is_some_and(|key| key.verify_sig(message, sig).is_ok())
+        }
+        #[cfg(not(feature = "aws-lc-rs"))]
+        {
+            verify_signature(self.algorithm, &self.public, message, sig)
+        }
+    }
+
+    /// The algorithm the key verifies under.
+    pub(crate) fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+}
+
+/// The backend's parsed key for `public` under `alg`; `None` when they do not fit each other or
+/// the backend rejects the numbers (then nothing verifies, as with [`verify_signature`]).
+#[cfg(feature = "aws-lc-rs")]
+fn parse_public(alg: Algorithm, public: &PublicComponents) -> Option<signature::ParsedPublicKey> {
+    match (alg, public) {
+        (Algorithm::RS256, PublicComponents::Rsa { n, e }) => signature::RsaPublicKeyComponents { n, e }
+            .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
+            .ok(),
+        (Algorithm::PS256, PublicComponents::Rsa { n, e }) => signature::RsaPublicKeyComponents { n, e }
+            .to_parsed_public_key(&signature::RSA_PSS_2048_8192_SHA256)
+            .ok(),
+        (Algorithm::ES256, PublicComponents::P256 { x, y }) if x.len() == 32 && y.len() == 32 => {
+            let point = [&[0x04][..], x, y].concat();
+            signature::ParsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).ok()
+        }
+        (Algorithm::EdDSA, PublicComponents::Ed25519 { x }) => {
+            signature::ParsedPublicKey::new(&signature::ED25519, x).ok()
+        }
+        _ => None,
+    }
+}
+
 /// With both backends compiled in (`--all-features`), aws-lc-rs signs; these check that ring,
 /// the other backend, reads the same keys and verifies the same signatures, and the reverse, so
 /// that one `cargo test --all-features` exercises both for every algorithm (CI also runs the

@@ -189,6 +189,49 @@ pub fn verify_with_key(token: &str, jwk: &Jwk) -> Result<Verified, JoseError> {
     Parsed::split(token)?.verify(jwk)
 }
 
+/// A key set made ready to verify many tokens: each key of a [`Jwks`] parsed into the crypto
+/// backend once ([`crypto::VerifyingKey`]). A server's state holds its own keys this way, so
+/// introspecting one of its tokens does not parse an RSA key per request.
+pub(crate) struct VerificationKeys {
+    jwks: Jwks,
+    /// `jwks.keys`, in order, made ready; `None` for a key that cannot verify (its error comes
+    /// from [`verify`]'s path).
+    prepared: Vec<Option<crypto::VerifyingKey>>,
+}
+
+impl VerificationKeys {
+    /// Prepares every key of `jwks`.
+    pub(crate) fn new(jwks: Jwks) -> Self {
+        let prepared = jwks
+            .keys
+            .iter()
+            .map(|jwk| {
+                jwk.verification_key()
+                    .ok()
+                    .map(|(algorithm, public)| crypto::VerifyingKey::new(algorithm, public))
+            })
+            .collect();
+        Self { jwks, prepared }
+    }
+
+    /// [`verify`] against these keys, with the same outcome for every token.
+    pub(crate) fn verify(&self, token: &str) -> Result<Verified, JoseError> {
+        let parsed = Parsed::split(token)?;
+        let kid = parsed.header.kid.as_deref().ok_or(JoseError::MissingKid)?;
+        let at = self
+            .jwks
+            .keys
+            .iter()
+            .position(|key| key.kid.as_deref() == Some(kid))
+            .ok_or(JoseError::UnknownKid)?;
+        match (self.prepared.get(at), self.jwks.keys.get(at)) {
+            (Some(Some(key)), _) => parsed.verify_prepared(key),
+            (_, Some(jwk)) => parsed.verify(jwk),
+            _ => Err(JoseError::UnknownKid),
+        }
+    }
+}
+
 /// Deserializes any value and reports that the member was present.
 fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
     serde::de::IgnoredAny::deserialize(deserializer).map(|_| true)
@@ -247,13 +290,30 @@ impl<'t> Parsed<'t> {
 
     fn verify(self, jwk: &Jwk) -> Result<Verified, JoseError> {
         let (algorithm, key) = jwk.verification_key()?;
+        self.verify_with(algorithm, |message, signature| {
+            crypto::verify_signature(algorithm, &key, message, signature)
+        })
+    }
+
+    /// [`verify`](Self::verify) with a key already made ready.
+    fn verify_prepared(self, key: &crypto::VerifyingKey) -> Result<Verified, JoseError> {
+        self.verify_with(key.algorithm(), |message, signature| key.verify(message, signature))
+    }
+
+    /// Checks the header's `alg` against the key's `algorithm`, then the signature with
+    /// `verifies(signing input, signature)`.
+    fn verify_with(
+        self,
+        algorithm: Algorithm,
+        verifies: impl FnOnce(&[u8], &[u8]) -> bool,
+    ) -> Result<Verified, JoseError> {
         let claimed = self.claimed.ok_or(JoseError::UnsupportedAlgorithm)?;
         if algorithm != claimed {
             return Err(JoseError::AlgorithmMismatch);
         }
         let payload = b64::decode(self.payload_b64).ok_or(JoseError::Malformed)?;
         let signature = b64::decode(self.signature_b64).ok_or(JoseError::Malformed)?;
-        if !crypto::verify_signature(algorithm, &key, self.signing_input.as_bytes(), &signature) {
+        if !verifies(self.signing_input.as_bytes(), &signature) {
             return Err(JoseError::InvalidSignature);
         }
         self.into_verified(payload)
@@ -354,4 +414,77 @@ pub fn sign_hmac<C: Serialize + ?Sized>(
     token.push('.');
     token.push_str(&b64::encode(tag));
     Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jose::SigningKey;
+
+    /// What a verification came to, comparable across the two paths.
+    fn outcome(result: Result<Verified, JoseError>) -> String {
+        match result {
+            Ok(verified) => format!("ok {:?} {:?}", verified.header, verified.payload()),
+            Err(error) => format!("error {error:?}"),
+        }
+    }
+
+    /// A server's prepared keys decide every token as [`verify`] does with the same JWKS: good
+    /// tokens of each algorithm, altered signatures and payloads, unknown `kid`s, a header `alg`
+    /// that is not the key's (RFC 8725 §3.1), and a key that may not verify (`use: enc`).
+    #[test]
+    fn prepared_keys_decide_as_the_jwks_does() {
+        let rsa = include_str!("../testkit/keys/rsa-1.pem");
+        let keys: Vec<SigningKey> = vec![
+            SigningKey::from_pkcs8_pem(Algorithm::RS256, rsa).unwrap(),
+            SigningKey::generate(Algorithm::PS256).unwrap(),
+            SigningKey::generate(Algorithm::ES256).unwrap(),
+            SigningKey::generate(Algorithm::EdDSA).unwrap(),
+        ];
+        let mut jwks = Jwks {
+            keys: keys.iter().map(SigningKey::public_jwk).collect(),
+        };
+        let mut encryption = keys[2].public_jwk();
+        encryption.kid = Some("enc".into());
+        encryption.key_use = Some("enc".into());
+        jwks.keys.push(encryption);
+        let prepared = VerificationKeys::new(jwks.clone());
+
+        let claims = serde_json::json!({"sub": "00u1", "n": 1});
+        let mut tokens = Vec::new();
+        for key in &keys {
+            let token = sign(key, Some("at+jwt"), &claims).unwrap();
+            let (head, rest) = token.split_once('.').unwrap();
+            let (payload, signature) = rest.split_once('.').unwrap();
+            let header: serde_json::Value = serde_json::from_slice(&b64::decode(head).unwrap()).unwrap();
+            let with_header =
+                |header: &serde_json::Value| format!("{}.{payload}.{signature}", b64::encode(header.to_string()));
+            tokens.push(token.clone());
+            let mut altered = signature.as_bytes().to_vec();
+            altered[4] = if altered[4] == b'A' { b'B' } else { b'A' };
+            tokens.push(format!("{head}.{payload}.{}", String::from_utf8(altered).unwrap()));
+            tokens.push(format!("{head}.{}.{signature}", b64::encode(r#"{"sub":"00u2"}"#)));
+            let (rs256, ps256) = (jwks.keys[0].kid.clone().unwrap(), jwks.keys[1].kid.clone().unwrap());
+            for (kid, alg) in [
+                ("unknown".to_owned(), None),
+                ("enc".to_owned(), None),
+                (rs256, Some("PS256")),
+                (ps256, Some("RS256")),
+            ] {
+                let mut other = header.clone();
+                other["kid"] = kid.into();
+                if let Some(alg) = alg {
+                    other["alg"] = alg.into();
+                }
+                tokens.push(with_header(&other));
+            }
+        }
+        let mut verified = 0;
+        for token in &tokens {
+            let (expected, got) = (outcome(verify(token, &jwks)), outcome(prepared.verify(token)));
+            assert_eq!(got, expected, "{token}");
+            verified += usize::from(expected.starts_with("ok"));
+        }
+        assert_eq!(verified, keys.len(), "each key's own token verifies, nothing else");
+    }
 }

@@ -23,3 +23,4 @@ pub use jws::{
 pub use signing_key::SigningKey;
 
 pub(crate) use b64::{decode as b64_decode, encode as b64_encode};
+pub(crate) use jws::VerificationKeys;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::documents::Documents;
 use crate::claims::{ClaimDefinitionError, ClaimSet};
-use crate::jose::{Jwks, Signer};
+use crate::jose::{Jwks, Signer, VerificationKeys};
 use crate::keys::{KeyError, KeyMaterial, KeyRing};
 use crate::policy::PolicyIndex;
 use crate::store::{Revisions, ServerConfig};
@@ -24,9 +24,9 @@ pub(crate) struct ServerState {
     pub(crate) policies: PolicyIndex,
     /// The signing keys.
     pub(crate) ring: KeyRing,
-    /// Every key of the ring as a JWK, for verifying this server's own tokens; whether a key is
-    /// still published at a given time is [`KeyRing::is_published`]'s question.
-    pub(crate) verification_keys: Jwks,
+    /// Every key of the ring, parsed once for verifying this server's own tokens; whether a key
+    /// is still published at a given time is [`KeyRing::is_published`]'s question.
+    pub(crate) verification_keys: VerificationKeys,
     /// The `ACTIVE` key, opened once.
     pub(crate) signer: Arc<dyn Signer>,
     /// `{base}/oauth2/{id}`.
@@ -51,9 +51,9 @@ impl ServerState {
             keys: ring.revision(),
         };
         let issuer = crate::admin::links::issuer(base_url, &config.server.id);
-        let verification_keys = Jwks {
+        let verification_keys = VerificationKeys::new(Jwks {
             keys: ring.keys().iter().map(|key| key.public_jwk.clone()).collect(),
-        };
+        });
         Ok(Self {
             revisions,
             config,

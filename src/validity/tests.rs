@@ -5,7 +5,7 @@ use time::macros::datetime;
 
 use super::*;
 use crate::claims::access_token_id;
-use crate::jose::{Algorithm, Jwks};
+use crate::jose::{self, Algorithm, Jwks, VerificationKeys};
 use crate::keys::{KeyMaterial, RotationMode, SoftwareKeys};
 use crate::random::SeededRandom;
 use crate::secret::SecretHash;
@@ -16,7 +16,7 @@ const ISSUER: &str = "https://id.example.com/oauth2/default";
 
 struct Keys {
     ring: KeyRing,
-    jwks: Jwks,
+    jwks: VerificationKeys,
     settings: RotationSettings,
 }
 
@@ -32,9 +32,9 @@ fn keys() -> Keys {
         &settings,
         NOW - Duration::days(1),
     );
-    let jwks = Jwks {
+    let jwks = VerificationKeys::new(Jwks {
         keys: ring.keys().iter().map(|key| key.public_jwk.clone()).collect(),
-    };
+    });
     Keys { ring, jwks, settings }
 }
 
