@@ -102,6 +102,14 @@ fn load_p256(der: &[u8]) -> Result<signature::EcdsaKeyPair, CryptoError> {
 
 /// Verifies `sig` over `message` with the public key `key` under `alg`. Returns `false` when the
 /// key's kind does not belong to `alg`: the algorithm is fixed by the key, never by a token.
+#[cfg(feature = "aws-lc-rs")]
+pub(crate) fn verify_signature(alg: Algorithm, key: &PublicComponents, message: &[u8], sig: &[u8]) -> bool {
+    parse_public(alg, key).is_some_and(|key| key.verify_sig(message, sig).is_ok())
+}
+
+/// Verifies `sig` over `message` with the public key `key` under `alg`. Returns `false` when the
+/// key's kind does not belong to `alg`: the algorithm is fixed by the key, never by a token.
+#[cfg(not(feature = "aws-lc-rs"))]
 pub(crate) fn verify_signature(alg: Algorithm, key: &PublicComponents, message: &[u8], sig: &[u8]) -> bool {
     match (alg, key) {
         (Algorithm::RS256, PublicComponents::Rsa { n, e }) => signature::RsaPublicKeyComponents { n, e }
