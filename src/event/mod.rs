@@ -466,8 +466,8 @@ pub struct MemoryEventLog {
 /// The events kept, each with its approximate size, and their total.
 #[derive(Debug, Default)]
 struct Kept {
-    events: VecDeque<Event>,
-    sizes: VecDeque<usize>,
+    /// Oldest first, each with its [`Event::approximate_size`].
+    events: VecDeque<(Event, usize)>,
     bytes: usize,
 }
 
@@ -495,7 +495,6 @@ impl MemoryEventLog {
             max_bytes,
             events: Mutex::new(Kept {
                 events: VecDeque::with_capacity(capacity.min(1024)),
-                sizes: VecDeque::with_capacity(capacity.min(1024)),
                 bytes: 0,
             }),
         }
@@ -513,7 +512,12 @@ impl MemoryEventLog {
     pub fn query(&self, query: &EventQuery) -> Vec<Event> {
         let kept = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         let limit = query.limit.unwrap_or(usize::MAX);
-        let mut matching: Vec<&Event> = kept.events.iter().filter(|event| query.matches(event)).collect();
+        let mut matching: Vec<&Event> = kept
+            .events
+            .iter()
+            .map(|(event, _)| event)
+            .filter(|event| query.matches(event))
+            .collect();
         if !matching.is_sorted_by_key(|event| event.published) {
             matching.sort_by_key(|event| event.published);
         }
@@ -530,7 +534,7 @@ impl MemoryEventLog {
             .unwrap_or_else(PoisonError::into_inner)
             .events
             .iter()
-            .cloned()
+            .map(|(event, _)| event.clone())
             .collect()
     }
 
@@ -541,7 +545,7 @@ impl MemoryEventLog {
             .unwrap_or_else(PoisonError::into_inner)
             .events
             .back()
-            .cloned()
+            .map(|(event, _)| event.clone())
     }
 
     /// The number of events kept.
@@ -566,15 +570,14 @@ impl EventSink for MemoryEventLog {
             let mut kept = self.events.lock().unwrap_or_else(PoisonError::into_inner);
             while !kept.events.is_empty() && (kept.events.len() >= self.capacity || kept.bytes + size > self.max_bytes)
             {
-                let (Some(oldest), Some(oldest_size)) = (kept.events.pop_front(), kept.sizes.pop_front()) else {
+                let Some((oldest, oldest_size)) = kept.events.pop_front() else {
                     break;
                 };
                 kept.bytes = kept.bytes.saturating_sub(oldest_size);
                 evicted.push(oldest);
             }
             kept.bytes += size;
-            kept.events.push_back(event);
-            kept.sizes.push_back(size);
+            kept.events.push_back((event, size));
         }
         drop(evicted);
     }
