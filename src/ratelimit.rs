@@ -308,9 +308,11 @@ impl RateLimitDecision {
 
     /// Adds [`headers`](Self::headers) to an endpoint's response.
     pub fn apply(&self, mut response: EndpointResponse) -> EndpointResponse {
-        response
-            .headers
-            .extend(self.headers().into_iter().map(|(name, value)| (name.to_owned(), value)));
+        response.headers.extend(
+            self.headers()
+                .into_iter()
+                .map(|(name, value)| (name.into(), value.into())),
+        );
         response
     }
 

@@ -57,7 +57,7 @@ fn redirect(location: &Url) -> EndpointResponse {
         headers: Vec::new(),
         body: Body::Empty,
     }
-    .with_header("Location", location.as_str())
+    .with_header("Location", location.as_str().to_owned())
     .with_header("Referrer-Policy", "no-referrer")
     .no_store()
 }
@@ -69,7 +69,7 @@ fn page(status: u16, html: String, csp: &str) -> EndpointResponse {
         body: Body::Html(html),
     }
     .with_header("Content-Type", HTML)
-    .with_header("Content-Security-Policy", csp)
+    .with_header("Content-Security-Policy", csp.to_owned())
     .with_header("Referrer-Policy", "no-referrer")
     .no_store()
 }

@@ -2,10 +2,12 @@
 //! framework speaks: a host turns its request into an [`EndpointRequest`] or [`ApiRequest`] and
 //! the answer back into an `http::Response` in two calls.
 
+use std::borrow::Cow;
+
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::request::Parts;
 
-use super::{Body, EndpointRequest, EndpointResponse, Method};
+use super::{Body, EndpointRequest, EndpointResponse, Header, Method};
 use crate::admin::{ApiRequest, ApiResponse, Caller};
 
 /// Why an `http` request cannot be handed to an endpoint.
@@ -71,7 +73,7 @@ impl EndpointResponse {
             Body::Html(html) => html.into_bytes(),
             Body::SharedJson(json) => json.text().as_bytes().to_vec(),
         };
-        build(self.status, &self.headers, body)
+        build(self.status, self.headers, body)
     }
 }
 
@@ -100,24 +102,33 @@ impl ApiResponse {
             .body
             .map(|value| serde_json::to_vec(&value).unwrap_or_default())
             .unwrap_or_default();
-        build(self.status, &self.headers, body)
+        let headers = self
+            .headers
+            .into_iter()
+            .map(|(name, value)| (name.into(), value.into()));
+        build(self.status, headers, body)
     }
 }
 
-fn build(status: u16, headers: &[(String, String)], body: Vec<u8>) -> http::Response<Vec<u8>> {
+fn build(status: u16, headers: impl IntoIterator<Item = Header>, body: Vec<u8>) -> http::Response<Vec<u8>> {
     let mut response = http::Response::new(body);
     *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in headers {
         // Header names and values here are written by this crate; one that is not valid HTTP
         // would be a bug, and is left out rather than turned into a panic.
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::try_from(name.as_str()),
-            HeaderValue::try_from(value.as_str()),
-        ) {
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), header_value(value)) {
             response.headers_mut().append(name, value);
         }
     }
     response
+}
+
+/// `value` as a header value, without copying it: a fixed text is borrowed, an owned one moved.
+fn header_value(value: Cow<'static, str>) -> Result<HeaderValue, http::header::InvalidHeaderValue> {
+    match value {
+        Cow::Borrowed(text) => HeaderValue::from_maybe_shared(bytes::Bytes::from_static(text.as_bytes())),
+        Cow::Owned(text) => HeaderValue::from_maybe_shared(bytes::Bytes::from(text)),
+    }
 }
 
 #[cfg(test)]

@@ -19,4 +19,4 @@ pub use params::{MAX_PARAMS_LEN, Params, ParamsError, basic_credentials};
 pub use reason::{Reason, ServerFailure, TokenInvalid};
 pub(crate) use refusal::Refusal;
 pub use request::{EndpointRequest, Method, Session};
-pub use response::{Body, EndpointResponse, SharedJson};
+pub use response::{Body, EndpointResponse, Header, SharedJson};

@@ -1,5 +1,6 @@
 //! What an endpoint answers: status, headers and a body, for the host to write out.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -61,13 +62,25 @@ impl PartialEq for SharedJson {
     }
 }
 
+/// A response header: name and value.
+pub type Header = (Cow<'static, str>, Cow<'static, str>);
+
+/// The `Content-Type` of every JSON answer, as Okta writes it.
+const JSON_CONTENT_TYPE: Header = (
+    Cow::Borrowed("Content-Type"),
+    Cow::Borrowed("application/json;charset=UTF-8"),
+);
+
+/// Headers most answers need room for: the content type, and `no_store`'s two or a challenge.
+const USUAL_HEADERS: usize = 3;
+
 /// An endpoint's answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndpointResponse {
     /// The HTTP status.
     pub status: u16,
-    /// Response headers.
-    pub headers: Vec<(String, String)>,
+    /// Response headers, names and values that are usually fixed texts borrowed for free.
+    pub headers: Vec<Header>,
     /// The body.
     pub body: Body,
 }
@@ -75,25 +88,24 @@ pub struct EndpointResponse {
 impl EndpointResponse {
     /// A JSON response with `Content-Type: application/json;charset=UTF-8`, as Okta answers.
     pub fn json(status: u16, body: Value) -> Self {
-        Self {
-            status,
-            headers: vec![("Content-Type".to_owned(), "application/json;charset=UTF-8".to_owned())],
-            body: Body::Json(body),
-        }
+        Self::with_content(status, Body::Json(body))
     }
 
     /// A JSON response (as [`json`](Self::json)) whose body was serialized once and is shared.
     pub fn shared_json(status: u16, body: SharedJson) -> Self {
-        Self {
-            status,
-            headers: vec![("Content-Type".to_owned(), "application/json;charset=UTF-8".to_owned())],
-            body: Body::SharedJson(body),
-        }
+        Self::with_content(status, Body::SharedJson(body))
     }
 
-    /// Adds a header.
-    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.headers.push((name.to_owned(), value.into()));
+    /// A JSON answer with room for the usual headers.
+    fn with_content(status: u16, body: Body) -> Self {
+        let mut headers = Vec::with_capacity(USUAL_HEADERS);
+        headers.push(JSON_CONTENT_TYPE);
+        Self { status, headers, body }
+    }
+
+    /// Adds a header. Fixed names and values (`&'static str`) are kept without a copy.
+    pub fn with_header(mut self, name: impl Into<Cow<'static, str>>, value: impl Into<Cow<'static, str>>) -> Self {
+        self.headers.push((name.into(), value.into()));
         self
     }
 
@@ -109,7 +121,7 @@ impl EndpointResponse {
         self.headers
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+            .map(|(_, value)| &**value)
     }
 
     /// The JSON body, if the body is JSON.
