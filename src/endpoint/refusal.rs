@@ -37,7 +37,7 @@ impl Refusal {
 
     /// The failure event of `event_type`: the reason code, the description the client saw, the
     /// reason's severity, the cause of a server failure (`debugData.cause`) and the client.
-    pub(crate) fn event(&self, event_type: &str, display_message: &str, now: OffsetDateTime) -> Event {
+    pub(crate) fn event(&self, event_type: &'static str, display_message: &'static str, now: OffsetDateTime) -> Event {
         let mut event = Event::unnumbered_failure(
             event_type,
             display_message,

@@ -52,8 +52,8 @@ impl Event {
     /// it, so a sink never keeps more.
     pub fn bounded(mut self) -> Self {
         let cut = |text: &mut String| *text = bounded_text(std::mem::take(text));
-        cut(&mut self.event_type);
-        cut(&mut self.display_message);
+        bound_cow(&mut self.event_type);
+        bound_cow(&mut self.display_message);
         if let Some(reason) = &mut self.outcome.reason {
             cut(reason);
         }
@@ -79,9 +79,16 @@ impl Event {
     }
 }
 
+/// Bounds a text that is usually fixed (`&'static str`, within bounds by construction).
+fn bound_cow(text: &mut Cow<'static, str>) {
+    if text.len() > MAX_TEXT_BYTES {
+        *text = Cow::Owned(bounded_str(text).into_owned());
+    }
+}
+
 fn bound_entity(entity: &mut Entity) {
-    for text in [&mut entity.id, &mut entity.kind]
-        .into_iter()
+    bound_cow(&mut entity.kind);
+    for text in std::iter::once(&mut entity.id)
         .chain(entity.alternate_id.as_mut())
         .chain(entity.display_name.as_mut())
     {

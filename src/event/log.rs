@@ -62,7 +62,7 @@ mod tests {
         };
         let through_trait = now(EventLog::query(&log, &query)).unwrap();
         assert_eq!(through_trait, log.as_ref().query(&query));
-        let names: Vec<_> = through_trait.iter().map(|event| event.event_type.as_str()).collect();
+        let names: Vec<_> = through_trait.iter().map(|event| &*event.event_type).collect();
         assert_eq!(names, ["b", "a"], "same instant: reverse recorded order");
     }
 }

@@ -21,6 +21,7 @@ pub use bounds::{MAX_DEPTH, MAX_LIST_ITEMS, MAX_OBJECT_KEYS, MAX_TEXT_BYTES, bou
 pub use filter::{EventFilter, FilterError};
 pub use log::EventLog;
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
 
@@ -90,7 +91,7 @@ pub struct Entity {
     /// Its kind, as Okta names them: `User`, `PublicClientApp`, `AuthorizationServer`, `Policy`,
     /// `Rule`, `access_token`, …
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Cow<'static, str>,
     /// A second identifier, e.g. a user's login.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alternate_id: Option<String>,
@@ -101,7 +102,7 @@ pub struct Entity {
 
 impl Entity {
     /// An entity of `kind` with `id`.
-    pub fn new(kind: impl Into<String>, id: impl Into<String>) -> Self {
+    pub fn new(kind: impl Into<Cow<'static, str>>, id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
             kind: kind.into(),
@@ -137,11 +138,11 @@ pub struct Event {
     #[serde(with = "crate::model::timestamp")]
     pub published: OffsetDateTime,
     /// What happened, in Okta's event-type vocabulary, e.g. `app.oauth2.as.token.grant`.
-    pub event_type: String,
+    pub event_type: Cow<'static, str>,
     /// How serious it is.
     pub severity: Severity,
     /// A sentence for people.
-    pub display_message: String,
+    pub display_message: Cow<'static, str>,
     /// Result and reason.
     pub outcome: Outcome,
     /// Who acted: the user, or the client when there is no user.
@@ -160,15 +161,19 @@ pub struct Event {
 
 impl Event {
     /// A successful `event_type` at `now`, with a random UUID from the operating system.
-    pub fn success(event_type: impl Into<String>, display_message: impl Into<String>, now: OffsetDateTime) -> Self {
+    pub fn success(
+        event_type: impl Into<Cow<'static, str>>,
+        display_message: impl Into<Cow<'static, str>>,
+        now: OffsetDateTime,
+    ) -> Self {
         Self::unnumbered_success(event_type, display_message, now).numbered()
     }
 
     /// A failed or refused `event_type` at `now`, with the reason as a code (e.g.
     /// `no_matching_policy`) and in words, and a random UUID from the operating system.
     pub fn failure(
-        event_type: impl Into<String>,
-        display_message: impl Into<String>,
+        event_type: impl Into<Cow<'static, str>>,
+        display_message: impl Into<Cow<'static, str>>,
         reason_code: impl Into<String>,
         reason: impl Into<String>,
         now: OffsetDateTime,
@@ -180,8 +185,8 @@ impl Event {
     /// [`AuthServer::record`](crate::AuthServer) numbers from its own randomness: drawing one
     /// here would cost a system call for an id that is thrown away.
     pub(crate) fn unnumbered_success(
-        event_type: impl Into<String>,
-        display_message: impl Into<String>,
+        event_type: impl Into<Cow<'static, str>>,
+        display_message: impl Into<Cow<'static, str>>,
         now: OffsetDateTime,
     ) -> Self {
         Self::new(
@@ -196,8 +201,8 @@ impl Event {
     /// [`failure`](Self::failure) without a UUID (see
     /// [`unnumbered_success`](Self::unnumbered_success)).
     pub(crate) fn unnumbered_failure(
-        event_type: impl Into<String>,
-        display_message: impl Into<String>,
+        event_type: impl Into<Cow<'static, str>>,
+        display_message: impl Into<Cow<'static, str>>,
         reason_code: impl Into<String>,
         reason: impl Into<String>,
         now: OffsetDateTime,
@@ -223,8 +228,8 @@ impl Event {
     }
 
     fn new(
-        event_type: String,
-        display_message: String,
+        event_type: Cow<'static, str>,
+        display_message: Cow<'static, str>,
         result: OutcomeResult,
         reason: Option<String>,
         now: OffsetDateTime,

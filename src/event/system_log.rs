@@ -562,7 +562,7 @@ mod tests {
             list(&log, raw, NOW)
                 .unwrap()
                 .into_iter()
-                .map(|e| e.event_type)
+                .map(|e| e.event_type.into_owned())
                 .collect()
         };
         assert_eq!(names(""), ["first", "second", "third"]);

@@ -343,7 +343,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     ) -> Result<AuthorizeOutcome, Reason> {
         let context = IssueContext::draw(self.random(), now, &grants.id, grants.code.is_some())?;
         let user_id = identity.user.as_ref().map(|user| user.id.as_str()).unwrap_or_default();
-        let issued = |event_type: &str, message: &str, grant: &Grant| {
+        let issued = |event_type: &'static str, message: &'static str, grant: &Grant| {
             Event::unnumbered_success(event_type, message, now)
                 .with_client(&grant.client_id)
                 .with_actor(Entity::new("User", user_id))

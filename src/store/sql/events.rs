@@ -579,12 +579,12 @@ mod tests {
 
     const T0: OffsetDateTime = datetime!(2026-03-01 12:00 UTC);
 
-    fn event(name: &str, at: OffsetDateTime) -> Event {
+    fn event(name: impl Into<std::borrow::Cow<'static, str>>, at: OffsetDateTime) -> Event {
         Event::success(name, "m", at).with_actor(Entity::new("User", "00u1"))
     }
 
     fn names(events: &[Event]) -> Vec<&str> {
-        events.iter().map(|event| event.event_type.as_str()).collect()
+        events.iter().map(|event| &*event.event_type).collect()
     }
 
     async fn all(log: &SqlEventLog, order: SortOrder) -> Vec<Event> {
@@ -683,7 +683,7 @@ mod tests {
         let clone = first.clone();
         assert!(Arc::ptr_eq(&first.writer, &second.writer));
         for (index, log) in [&first, &second, &clone, &second].into_iter().enumerate() {
-            log.record(event(&format!("e{index}"), T0));
+            log.record(event(format!("e{index}"), T0));
         }
         second.flush().await.unwrap();
         assert_eq!(
@@ -728,7 +728,7 @@ mod tests {
         let (db, _dir) = test_database().await;
         let log = db.event_log();
         for day in 0..5 {
-            log.record(event(&format!("day{day}"), T0 + time::Duration::days(day)));
+            log.record(event(format!("day{day}"), T0 + time::Duration::days(day)));
         }
         log.flush().await.unwrap();
         assert_eq!(log.purge_older_than(T0 + time::Duration::days(3)).await.unwrap(), 3);
