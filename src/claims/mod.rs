@@ -89,7 +89,10 @@ use crate::random::Randomness;
 /// [`CryptoError::Random`] if the random source fails.
 pub fn token_id(prefix: &str, random: &dyn Randomness) -> Result<String, CryptoError> {
     let random = random.array::<32>()?;
-    Ok(format!("{prefix}{}", crate::jose::b64_encode(random)))
+    let mut id = String::with_capacity(prefix.len() + 43);
+    id.push_str(prefix);
+    crate::jose::b64_encode_into(random, &mut id);
+    Ok(id)
 }
 
 /// An access token's `jti`: `AT.`, its grant's id, 128 random bits and the sub-second part of
@@ -107,12 +110,12 @@ pub fn access_token_id(
     random: &dyn Randomness,
 ) -> Result<String, CryptoError> {
     let random = random.array::<16>()?;
-    Ok(format!(
-        "AT.{}{}{}",
-        grant.as_str(),
-        crate::jose::b64_encode(random),
-        crate::jose::b64_encode(issued_at.nanosecond().to_be_bytes())
-    ))
+    let mut id = String::with_capacity(3 + grant.as_str().len() + RANDOM_LEN + NANOS_LEN);
+    id.push_str("AT.");
+    id.push_str(grant.as_str());
+    crate::jose::b64_encode_into(random, &mut id);
+    crate::jose::b64_encode_into(issued_at.nanosecond().to_be_bytes(), &mut id);
+    Ok(id)
 }
 
 /// Length of the random part of an access token `jti`, in base64url characters.

@@ -107,16 +107,26 @@ pub fn basic_credentials(authorization: &str) -> Option<(String, String)> {
         return None;
     }
     let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
-    let decoded = String::from_utf8(decoded).ok()?;
-    let (id, secret) = decoded.split_once(':')?;
-    let unescape = |text: &str| -> Option<String> {
-        let text = text.replace('+', " ");
-        percent_encoding::percent_decode_str(&text)
-            .decode_utf8()
-            .ok()
-            .map(|decoded| decoded.into_owned())
-    };
-    Some((unescape(id)?, unescape(secret)?))
+    let mut id = String::from_utf8(decoded).ok()?;
+    let colon = id.find(':')?;
+    let secret = form_unescape(&id[colon + 1..])?;
+    id.truncate(colon);
+    if id.contains(['+', '%']) {
+        id = form_unescape(&id)?;
+    }
+    Some((id, secret))
+}
+
+/// `text` form-urlencoded (`+` for a space, `%XX` escapes) decoded, if it decodes to UTF-8.
+fn form_unescape(text: &str) -> Option<String> {
+    if !text.contains(['+', '%']) {
+        return Some(text.to_owned());
+    }
+    let text = text.replace('+', " ");
+    percent_encoding::percent_decode_str(&text)
+        .decode_utf8()
+        .ok()
+        .map(std::borrow::Cow::into_owned)
 }
 
 #[cfg(test)]
@@ -177,6 +187,16 @@ mod tests {
             basic_credentials("basic Y2xpZW50OnNlY3JldA=="),
             Some(("client".into(), "secret".into()))
         );
+        // Either half may be escaped alone.
+        assert_eq!(
+            basic_credentials(&encode("my+client:secret")),
+            Some(("my client".into(), "secret".into()))
+        );
+        assert_eq!(
+            basic_credentials(&encode("client:s%2Bcret")),
+            Some(("client".into(), "s+cret".into()))
+        );
+        assert_eq!(basic_credentials(&encode("client:%FF")), None, "not UTF-8 once decoded");
         assert_eq!(basic_credentials("Bearer abc"), None);
         assert_eq!(basic_credentials("Basic !!!"), None);
         assert_eq!(basic_credentials(&encode("no-colon")), None);

@@ -22,5 +22,5 @@ pub use jws::{
 };
 pub use signing_key::SigningKey;
 
-pub(crate) use b64::{decode as b64_decode, encode as b64_encode};
+pub(crate) use b64::{decode as b64_decode, encode as b64_encode, encode_into as b64_encode_into};
 pub(crate) use jws::VerificationKeys;
