@@ -180,9 +180,9 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     async fn run_grant(&self, asked: TokenGrant<'_>) -> Result<Issued, Refusal> {
         match grant::grant_type(asked.params, &asked.client.client)? {
             GrantType::ClientCredentials => self.client_credentials_grant(asked).await,
-            GrantType::Password => self.password_grant(asked).await,
-            GrantType::AuthorizationCode => self.authorization_code_grant(asked).await,
-            _ => self.refresh_token_grant(asked).await,
+            GrantType::Password => Box::pin(self.password_grant(asked)).await,
+            GrantType::AuthorizationCode => Box::pin(self.authorization_code_grant(asked)).await,
+            _ => Box::pin(self.refresh_token_grant(asked)).await,
         }
     }
 
