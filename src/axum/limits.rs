@@ -44,6 +44,9 @@ pub(crate) type LimitHeaders = Vec<(&'static str, String)>;
 pub(crate) struct Limiter {
     limiter: Mutex<RateLimiter>,
     clock: Arc<dyn Clock>,
+    /// Nothing is limited (`RateLimits::disabled`): requests are let through without taking
+    /// the lock or naming a bucket.
+    disabled: bool,
 }
 
 /// A request's provisional charges while the library answers it ([`Limiter::reserve`]).
@@ -58,6 +61,7 @@ pub(crate) struct Reservation {
 impl Limiter {
     pub(crate) fn new(limits: RateLimits, clock: Arc<dyn Clock>) -> Self {
         Self {
+            disabled: limits.is_disabled(),
             limiter: Mutex::new(RateLimiter::new(limits)),
             clock,
         }
@@ -70,6 +74,9 @@ impl Limiter {
     /// Counts a request of `identity` at `category` (a [`crate::ratelimit::category`]): the
     /// headers to add to the answer, or the `429` that refuses it.
     pub(crate) fn check(&self, category: &str, identity: &str) -> Result<LimitHeaders, Box<Response>> {
+        if self.disabled {
+            return Ok(Vec::new());
+        }
         let decision = self.lock().check(category, identity, self.clock.now());
         match decision {
             None => Ok(Vec::new()),
@@ -87,6 +94,13 @@ impl Limiter {
         parts: &Parts,
         client: Option<&str>,
     ) -> Result<Reservation, Box<Response>> {
+        if self.disabled {
+            return Ok(Reservation {
+                category,
+                address: (String::new(), None),
+                client: None,
+            });
+        }
         let now = self.clock.now();
         let mut limiter = self.lock();
         let client = client.filter(|id| !id.is_empty()).map(|id| {
@@ -215,6 +229,19 @@ mod tests {
         let form = "client_assertion_type=x&client_assertion=eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiIwb2Fqd3QiLCJzdWIiOiIwb2Fqd3QifQ.c2ln";
         assert_eq!(named_client(&EndpointRequest::post(form)).as_deref(), Some("0oajwt"));
         assert_eq!(assertion_subject("client_assertion=not-a-jwt"), None);
+    }
+
+    #[test]
+    fn a_disabled_limiter_lets_everything_through_and_keeps_no_window() {
+        let clock = Arc::new(ManualClock::new(datetime!(2026-01-01 0:00 UTC)));
+        let limiter = Limiter::new(RateLimits::disabled(), clock);
+        let parts = axum::http::Request::get("/").body(()).unwrap().into_parts().0;
+        for _ in 0..1_000 {
+            let reservation = limiter.reserve(category::TOKEN, &parts, Some("0oa1")).unwrap();
+            assert!(limiter.settle(reservation, true).is_empty(), "no rate-limit headers");
+            assert!(limiter.check(category::TOKEN, "mgmt").unwrap().is_empty());
+        }
+        assert!(limiter.lock().is_empty(), "no bucket was made");
     }
 
     #[test]
