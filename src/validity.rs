@@ -163,15 +163,36 @@ pub(crate) struct TokenIssuer<'a> {
     pub(crate) changed_at: OffsetDateTime,
 }
 
-/// The claims of `token` if `issuer` signed it as an access token: signature against a key
-/// published at `now` (the algorithm comes from the key, RFC 8725 §3.1), `iss`, and a `jti` of
-/// the form [`access_token_id`](crate::claims::access_token_id) makes. Nothing about time or
-/// revocation is checked (revocation needs no more).
+/// [`verify_signed_access_token`]'s claims alone (for tests; the server remembers the tokens it
+/// verified and checks them again with [`still_published`]).
+#[cfg(test)]
 pub(crate) fn verify_access_token(
     issuer: &TokenIssuer<'_>,
     token: &str,
     now: OffsetDateTime,
 ) -> Result<AccessTokenClaims, TokenInvalid> {
+    verify_signed_access_token(issuer, token, now).map(|verified| verified.claims)
+}
+
+/// An access token whose signature and form [`verify_signed_access_token`] accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct VerifiedAccessToken {
+    /// The `kid` of the key that signed it.
+    pub(crate) kid: String,
+    /// Its claims.
+    pub(crate) claims: AccessTokenClaims,
+}
+
+/// The claims of `token` if `issuer` signed it as an access token, with the `kid` of the key
+/// that signed it: the signature against a key published at `now` (the algorithm comes from the
+/// key, RFC 8725 §3.1), `iss`, and a `jti` of the form
+/// [`access_token_id`](crate::claims::access_token_id) makes. Nothing about time or revocation
+/// is checked (revocation needs no more).
+pub(crate) fn verify_signed_access_token(
+    issuer: &TokenIssuer<'_>,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<VerifiedAccessToken, TokenInvalid> {
     let verified = issuer.keys.verify(token).map_err(|_| TokenInvalid::Malformed)?;
     let kid = verified.header.kid.as_deref().unwrap_or_default();
     if !issuer.ring.is_published(kid, issuer.rotation, now) {
@@ -184,7 +205,25 @@ pub(crate) fn verify_access_token(
     if claims.ver != 1 || grant_of_access_token_id(&claims.jti).is_none() {
         return Err(TokenInvalid::Malformed);
     }
-    Ok(claims)
+    Ok(VerifiedAccessToken {
+        kid: kid.to_owned(),
+        claims,
+    })
+}
+
+/// [`verify_signed_access_token`]'s answer at `now` for a token `issuer` verified before, with
+/// the same keys: the signature, `iss` and `jti` cannot have changed, only whether the key that
+/// signed it is still published.
+pub(crate) fn still_published(
+    issuer: &TokenIssuer<'_>,
+    verified: &VerifiedAccessToken,
+    now: OffsetDateTime,
+) -> Result<(), TokenInvalid> {
+    if issuer.ring.is_published(&verified.kid, issuer.rotation, now) {
+        Ok(())
+    } else {
+        Err(TokenInvalid::Malformed)
+    }
 }
 
 /// An access token's times at `now` (RFC 7519 §4.1.4 `exp`, §4.1.6 `iat` with

@@ -20,6 +20,7 @@ mod state;
 mod token;
 mod userinfo;
 mod validate;
+mod verified_tokens;
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};

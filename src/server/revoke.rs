@@ -61,7 +61,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let issuer = self.token_issuer(state);
         let revocation = match kind {
             TokenKind::Access => {
-                validity::revoke_access_token(validity::verify_access_token(&issuer, token, now), client_id, now)
+                validity::revoke_access_token(self.verify_access_token(state, &issuer, token, now), client_id, now)
             }
             TokenKind::Refresh => {
                 let found = self

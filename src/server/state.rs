@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::documents::Documents;
+use super::verified_tokens::VerifiedTokens;
 use crate::claims::{ClaimDefinitionError, ClaimSet};
 use crate::jose::{Jwks, Signer, VerificationKeys};
 use crate::keys::{KeyError, KeyMaterial, KeyRing};
@@ -33,6 +34,8 @@ pub(crate) struct ServerState {
     pub(crate) issuer: String,
     /// The JWKS and discovery documents, serialized once for this state.
     pub(crate) documents: Documents,
+    /// The access tokens this state verified, remembered for when they are presented again.
+    pub(crate) verified_tokens: VerifiedTokens,
 }
 
 impl ServerState {
@@ -64,6 +67,7 @@ impl ServerState {
             signer,
             issuer,
             documents: Documents::default(),
+            verified_tokens: VerifiedTokens::default(),
         })
     }
 

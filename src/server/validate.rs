@@ -1,6 +1,8 @@
 //! Token validity at `/introspect`, `/revoke`, `/userinfo` and the refresh grant: the store and
 //! directory calls around the decisions of [`crate::validity`], which documents the rules.
 
+use std::sync::Arc;
+
 use time::OffsetDateTime;
 
 use super::AuthServer;
@@ -24,6 +26,28 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             rotation: self.management.rotation(),
             changed_at: state.config.changed_at,
         }
+    }
+
+    /// The claims of `token` if this server signed it as an access token
+    /// ([`validity::verify_signed_access_token`]), through `state`'s memory of the tokens it
+    /// verified: a token verified before only has its key's publication checked again
+    /// ([`validity::still_published`]).
+    pub(crate) fn verify_access_token(
+        &self,
+        state: &ServerState,
+        issuer: &TokenIssuer<'_>,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<AccessTokenClaims, TokenInvalid> {
+        let digest = crate::crypto::sha256(token.as_bytes());
+        if let Some(known) = state.verified_tokens.get(&digest) {
+            validity::still_published(issuer, &known, now)?;
+            return Ok(known.claims.clone());
+        }
+        let verified = validity::verify_signed_access_token(issuer, token, now)?;
+        let claims = verified.claims.clone();
+        state.verified_tokens.insert(digest, Arc::new(verified));
+        Ok(claims)
     }
 
     /// The claims of `token` if it is a valid access token of this server at `now`.
@@ -50,7 +74,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     ) -> Result<(AccessTokenClaims, Option<User>), Reason> {
         let invalid = |invalid| TokenKind::Access.invalid(invalid);
         let issuer = self.token_issuer(state);
-        let claims = validity::verify_access_token(&issuer, token, now).map_err(invalid)?;
+        let claims = self.verify_access_token(state, &issuer, token, now).map_err(invalid)?;
         let grant = validity::check_access_token(&issuer, &claims, now).map_err(invalid)?;
         let revoked = self.grants.is_access_token_revoked(&claims.jti, now).await?;
         validity::not_revoked(revoked, TokenInvalid::Revoked).map_err(invalid)?;
@@ -474,6 +498,24 @@ mod tests {
             .unwrap()
             .token;
         assert_eq!(check(&fixture, &foreign).await.unwrap_err(), Invalid::Malformed);
+    }
+
+    #[tokio::test]
+    async fn the_state_remembers_the_tokens_that_verified_and_only_those() {
+        let fixture = Fixture::new().await;
+        let token = fixture.token_for(WEB, &["openid"]).await;
+        let first = check(&fixture, &token).await.unwrap();
+        assert_eq!(check(&fixture, &token).await.unwrap(), first, "same answer from memory");
+        let mut forged = token.clone();
+        forged.pop();
+        forged.push(if token.ends_with('A') { 'B' } else { 'A' });
+        assert_eq!(check(&fixture, &forged).await.unwrap_err(), Invalid::Malformed);
+        assert_eq!(check(&fixture, "not-a-jwt").await.unwrap_err(), Invalid::Malformed);
+        let state = fixture.server.active_state("default").await.unwrap();
+        assert_eq!(state.verified_tokens.len(), 1, "refused tokens are not remembered");
+        // Remembered tokens still expire: only the signature and the claims are remembered.
+        fixture.clock.advance(Duration::hours(1));
+        assert_eq!(check(&fixture, &token).await.unwrap_err(), Invalid::Expired);
     }
 
     #[tokio::test]

@@ -430,3 +430,25 @@ fn userinfo_takes_the_token_from_the_bearer_header_or_a_post_form() {
         crate::endpoint::ErrorCode::InvalidRequest
     );
 }
+
+#[test]
+fn a_token_verified_before_is_refused_once_its_key_is_no_longer_published() {
+    // The server remembers verified tokens and checks only the key's publication again: that
+    // check must refuse exactly when verifying from scratch would.
+    let mut keys = keys();
+    let token = sign(&keys, &claims(NOW));
+    let verified = verify_signed_access_token(&issuer(&keys), &token, NOW).unwrap();
+    assert_eq!(verified.claims, claims(NOW));
+    assert_eq!(still_published(&issuer(&keys), &verified, NOW), Ok(()));
+
+    // The signing key is rotated out: EXPIRED, published for its retention, then not.
+    let next = SoftwareKeys.generate(Algorithm::EdDSA).unwrap();
+    keys.ring.rotate(next, &keys.settings, NOW);
+    let retained = NOW + keys.settings.expired_retention - Duration::seconds(1);
+    let retired = NOW + keys.settings.expired_retention;
+    for (at, published) in [(retained, true), (retired, false)] {
+        let from_scratch = verify_signed_access_token(&issuer(&keys), &token, at).map(|_| ());
+        assert_eq!(still_published(&issuer(&keys), &verified, at), from_scratch);
+        assert_eq!(from_scratch.is_ok(), published, "at {at}");
+    }
+}
