@@ -11,17 +11,12 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use authserver::AuthServer;
-use authserver::crypto::PasswordHasher;
 use authserver::endpoint::EndpointRequest;
 use authserver::event::{DiscardEvents, EventSink, MemoryEventLog};
 use authserver::jose::Algorithm;
-use authserver::keys::RotationSettings;
-use authserver::model::ClientRecord;
-use authserver::secret::ClientSecret;
-use authserver::store::{ConfigStore, Directory, MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
-use base64::Engine as _;
-use serde_json::json;
+
+mod support;
+use support::{FORM, TokenHost, token_host};
 
 /// The most allocations (`alloc` and `realloc` calls) one `client_credentials` token request may
 /// make with events discarded: the figure measured when the budget was last set (issue 15,
@@ -67,51 +62,11 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-type Server = AuthServer<MemoryConfigStore, MemoryDirectory, MemoryGrantStore>;
-
-/// The `default` server signing with `algorithm`, a custom scope, and one `client_secret_basic`
-/// service client; returns the server and the `Authorization` header.
-async fn setup(algorithm: Algorithm, events: Arc<dyn EventSink>) -> (Server, String) {
-    let config = Arc::new(MemoryConfigStore::new());
-    let server = AuthServer::builder("https://id.example.com")
-        .config_store(Arc::clone(&config))
-        .directory(Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))))
-        .events(events)
-        .rotation(RotationSettings {
-            algorithm,
-            ..RotationSettings::default()
-        })
-        .build();
-    server
-        .management()
-        .ensure_default_server()
-        .await
-        .expect("default server");
-    let secret = ClientSecret::generate(&authserver::random::SystemRandom).expect("secret");
-    let client: ClientRecord = serde_json::from_value(json!({
-        "client_id": "0oabench", "client_name": "Bench", "application_type": "service",
-        "token_endpoint_auth_method": "client_secret_basic",
-        "grant_types": ["client_credentials"], "response_types": ["token"],
-        "client_secret_hash": secret.hash()
-    }))
-    .expect("client");
-    server.directory().put_client(client).await.expect("client stored");
-    let mut stored = config.load("default").await.expect("load").expect("exists");
-    let revision = stored.revision;
-    stored
-        .scopes
-        .push(serde_json::from_value(json!({"id": "scpbench", "name": "orders:read"})).expect("scope"));
-    let _ = config.save(stored, revision).await.expect("save");
-    let credentials = base64::engine::general_purpose::STANDARD.encode(format!("0oabench:{}", secret.expose()));
-    (server, format!("Basic {credentials}"))
-}
-
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let form = "grant_type=client_credentials&scope=orders%3Aread";
     let mut over = Vec::new();
     for algorithm in Algorithm::ALL {
         let sinks: [(&str, Arc<dyn EventSink>, u64); 2] = [
@@ -119,8 +74,10 @@ fn main() {
             ("events kept", Arc::new(MemoryEventLog::default()), BUDGET_KEPT),
         ];
         for (label, events, budget) in sinks {
-            let (server, authorization) = runtime.block_on(setup(algorithm, events));
-            let request = EndpointRequest::post(form).with_authorization(&authorization);
+            let TokenHost {
+                server, authorization, ..
+            } = runtime.block_on(token_host(algorithm, events));
+            let request = EndpointRequest::post(FORM).with_authorization(&authorization);
             let run = |count: u64| {
                 for _ in 0..count {
                     let response = runtime.block_on(server.token("default", &request));
