@@ -24,7 +24,10 @@ pub struct TokenHost {
     /// The server.
     pub server: Server,
     /// Its configuration store (for the key ring).
-    #[allow(dead_code, reason = "each bench compiles this module alone; only `endpoints` reads it")]
+    #[allow(
+        dead_code,
+        reason = "each bench compiles this module alone; only `endpoints` reads it"
+    )]
     pub config: Arc<MemoryConfigStore>,
     /// The `Authorization` header of its one client.
     pub authorization: String,
