@@ -1,6 +1,10 @@
 //! The management API's transport-neutral request and response values.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
+
+use crate::endpoint::Header;
 
 /// The HTTP methods the management API answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,8 +76,8 @@ impl<'a> ApiRequest<'a> {
 pub struct ApiResponse {
     /// The HTTP status.
     pub status: u16,
-    /// Response headers.
-    pub headers: Vec<(String, String)>,
+    /// Response headers, as an endpoint's answer keeps them.
+    pub headers: Vec<Header>,
     /// The JSON body; `None` for `204 No Content`.
     pub body: Option<Value>,
 }
@@ -83,7 +87,7 @@ impl ApiResponse {
     pub fn json(status: u16, body: Value) -> Self {
         Self {
             status,
-            headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
+            headers: vec![(Cow::Borrowed("Content-Type"), Cow::Borrowed("application/json"))],
             body: Some(body),
         }
     }
@@ -97,9 +101,9 @@ impl ApiResponse {
         }
     }
 
-    /// Adds a header.
-    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.headers.push((name.to_owned(), value.into()));
+    /// Adds a header. Fixed names and values (`&'static str`) are kept without a copy.
+    pub fn with_header(mut self, name: impl Into<Cow<'static, str>>, value: impl Into<Cow<'static, str>>) -> Self {
+        self.headers.push((name.into(), value.into()));
         self
     }
 
@@ -108,6 +112,6 @@ impl ApiResponse {
         self.headers
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+            .map(|(_, value)| &**value)
     }
 }

@@ -625,7 +625,7 @@ mod tests {
             .headers
             .iter()
             .filter(|(k, _)| k == "Link")
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| &**v)
             .collect()
     }
 

@@ -102,15 +102,11 @@ impl ApiResponse {
             .body
             .map(|value| serde_json::to_vec(&value).unwrap_or_default())
             .unwrap_or_default();
-        let headers = self
-            .headers
-            .into_iter()
-            .map(|(name, value)| (name.into(), value.into()));
-        build(self.status, headers, body)
+        build(self.status, self.headers, body)
     }
 }
 
-fn build(status: u16, headers: impl IntoIterator<Item = Header>, body: Vec<u8>) -> http::Response<Vec<u8>> {
+fn build(status: u16, headers: Vec<Header>, body: Vec<u8>) -> http::Response<Vec<u8>> {
     let mut response = http::Response::new(body);
     *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in headers {

@@ -83,11 +83,7 @@ impl Unavailable {
             Unavailable::NotFound(error) => {
                 let api = error.response();
                 let mut response = EndpointResponse::json(api.status, api.body.unwrap_or_default());
-                response.headers = api
-                    .headers
-                    .into_iter()
-                    .map(|(name, value)| (name.into(), value.into()))
-                    .collect();
+                response.headers = api.headers;
                 response
             }
             Unavailable::Failed(failure) => {
