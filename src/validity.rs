@@ -195,9 +195,7 @@ pub(crate) fn verify_signed_access_token(
 ) -> Result<VerifiedAccessToken, TokenInvalid> {
     let verified = issuer.keys.verify(token).map_err(|_| TokenInvalid::Malformed)?;
     let kid = verified.header.kid.as_deref().unwrap_or_default();
-    if !issuer.ring.is_published(kid, issuer.rotation, now) {
-        return Err(TokenInvalid::Malformed);
-    }
+    key_published(issuer, kid, now)?;
     let claims: AccessTokenClaims = verified.claims().map_err(|_| TokenInvalid::Malformed)?;
     if claims.iss != issuer.issuer {
         return Err(TokenInvalid::WrongIssuer);
@@ -219,7 +217,13 @@ pub(crate) fn still_published(
     verified: &VerifiedAccessToken,
     now: OffsetDateTime,
 ) -> Result<(), TokenInvalid> {
-    if issuer.ring.is_published(&verified.kid, issuer.rotation, now) {
+    key_published(issuer, &verified.kid, now)
+}
+
+/// Whether the key `kid` of `issuer` still verifies tokens at `now`: a token signed by a key
+/// no longer published is refused as if it were malformed.
+fn key_published(issuer: &TokenIssuer<'_>, kid: &str, now: OffsetDateTime) -> Result<(), TokenInvalid> {
+    if issuer.ring.is_published(kid, issuer.rotation, now) {
         Ok(())
     } else {
         Err(TokenInvalid::Malformed)
