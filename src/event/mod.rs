@@ -14,16 +14,17 @@
 mod bounds;
 mod filter;
 mod log;
+mod memory;
+mod packed;
 pub mod system_log;
 
 pub(crate) use bounds::bounded_str;
 pub use bounds::{MAX_DEPTH, MAX_LIST_ITEMS, MAX_OBJECT_KEYS, MAX_TEXT_BYTES, bounded_text};
 pub use filter::{EventFilter, FilterError};
 pub use log::EventLog;
+pub use memory::MemoryEventLog;
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -458,163 +459,14 @@ impl EventQuery {
     }
 }
 
-/// An in-memory log of the most recent events, oldest dropped first: at most 10,000 events and
-/// [`MemoryEventLog::DEFAULT_BYTES`] of them by default. Events are [bounded](Event::bounded)
-/// when recorded, so no request can make one large.
-#[derive(Debug)]
-pub struct MemoryEventLog {
-    capacity: usize,
-    max_bytes: usize,
-    events: Mutex<Kept>,
-}
-
-/// The events kept, each with its approximate size, and their total.
-#[derive(Debug, Default)]
-struct Kept {
-    /// Oldest first, each with its [`Event::approximate_size`].
-    events: VecDeque<(Event, usize)>,
-    bytes: usize,
-}
-
-impl Default for MemoryEventLog {
-    fn default() -> Self {
-        Self::with_capacity(10_000)
-    }
-}
-
-impl MemoryEventLog {
-    /// The default byte budget: 32 MiB.
-    pub const DEFAULT_BYTES: usize = 32 * 1024 * 1024;
-
-    /// A log keeping at most `capacity` events (at least one), within [`Self::DEFAULT_BYTES`].
-    pub fn with_capacity(capacity: usize) -> Self {
-        Self::with_limits(capacity, Self::DEFAULT_BYTES)
-    }
-
-    /// A log keeping at most `capacity` events (at least one) and about `max_bytes` of them
-    /// (the newest event is always kept).
-    pub fn with_limits(capacity: usize, max_bytes: usize) -> Self {
-        let capacity = capacity.max(1);
-        Self {
-            capacity,
-            max_bytes,
-            events: Mutex::new(Kept {
-                events: VecDeque::with_capacity(capacity.min(1024)),
-                bytes: 0,
-            }),
-        }
-    }
-
-    /// Roughly how many bytes the kept events hold.
-    pub fn approximate_bytes(&self) -> usize {
-        self.events.lock().unwrap_or_else(PoisonError::into_inner).bytes
-    }
-
-    /// The events matching `query`, ordered by publication time, oldest first or, with
-    /// [`SortOrder::Descending`], newest first; at most `query.limit` of them. Events published at
-    /// the same instant keep the order they were recorded in (reversed for newest first). Events
-    /// are normally recorded in publication order, so oldest first is the order recorded.
-    pub fn query(&self, query: &EventQuery) -> Vec<Event> {
-        let kept = self.events.lock().unwrap_or_else(PoisonError::into_inner);
-        let limit = query.limit.unwrap_or(usize::MAX);
-        let mut matching: Vec<&Event> = kept
-            .events
-            .iter()
-            .map(|(event, _)| event)
-            .filter(|event| query.matches(event))
-            .collect();
-        if !matching.is_sorted_by_key(|event| event.published) {
-            matching.sort_by_key(|event| event.published);
-        }
-        match query.order {
-            SortOrder::Ascending => matching.into_iter().take(limit).cloned().collect(),
-            SortOrder::Descending => matching.into_iter().rev().take(limit).cloned().collect(),
-        }
-    }
-
-    /// Every event kept, in the order recorded.
-    pub fn all(&self) -> Vec<Event> {
-        self.events
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .events
-            .iter()
-            .map(|(event, _)| event.clone())
-            .collect()
-    }
-
-    /// The most recent event, if any.
-    pub fn last(&self) -> Option<Event> {
-        self.events
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .events
-            .back()
-            .map(|(event, _)| event.clone())
-    }
-
-    /// The number of events kept.
-    pub fn len(&self) -> usize {
-        self.events.lock().unwrap_or_else(PoisonError::into_inner).events.len()
-    }
-
-    /// Whether no event is kept.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-impl EventSink for MemoryEventLog {
-    /// Bounds and sizes the event before taking the lock, and drops the events it pushes out
-    /// after releasing it: the lock is held only to move events.
-    fn record(&self, event: Event) {
-        let event = event.bounded();
-        let size = event.approximate_size();
-        let mut evicted = Evicted::default();
-        {
-            let mut kept = self.events.lock().unwrap_or_else(PoisonError::into_inner);
-            while !kept.events.is_empty() && (kept.events.len() >= self.capacity || kept.bytes + size > self.max_bytes)
-            {
-                let Some((oldest, oldest_size)) = kept.events.pop_front() else {
-                    break;
-                };
-                kept.bytes = kept.bytes.saturating_sub(oldest_size);
-                evicted.push(oldest);
-            }
-            kept.bytes += size;
-            kept.events.push_back((event, size));
-        }
-        drop(evicted);
-    }
-}
-
-/// Events pushed out of a [`MemoryEventLog`], dropped once its lock is released. Usually one, kept
-/// without allocating.
-#[derive(Default)]
-struct Evicted {
-    first: Option<Event>,
-    rest: Vec<Event>,
-}
-
-impl Evicted {
-    fn push(&mut self, event: Event) {
-        if self.first.is_none() {
-            self.first = Some(event);
-        } else {
-            self.rest.push(event);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::Duration;
     use time::macros::datetime;
 
-    const T0: OffsetDateTime = datetime!(2024-03-01 12:00 UTC);
+    pub(super) const T0: OffsetDateTime = datetime!(2024-03-01 12:00 UTC);
 
-    fn refused(at: OffsetDateTime) -> Event {
+    pub(super) fn refused(at: OffsetDateTime) -> Event {
         Event::failure(
             "app.oauth2.as.token.grant",
             "OAuth2 token request refused",
@@ -660,64 +512,5 @@ mod tests {
         assert_eq!(&uuid[14..15], "4", "version 4");
         let back: Event = serde_json::from_value(json).unwrap();
         assert_eq!(back.reason_code(), Some("no_matching_policy"));
-    }
-
-    #[test]
-    fn query_filters_by_outcome_type_and_time() {
-        let log = MemoryEventLog::default();
-        log.record(Event::success("app.oauth2.as.token.grant.access_token", "granted", T0));
-        log.record(refused(T0 + Duration::minutes(1)));
-        log.record(Event::success(
-            "app.oauth2.as.authorize",
-            "authorized",
-            T0 + Duration::minutes(2),
-        ));
-
-        let failures = log.query(&EventQuery {
-            outcome: Some(OutcomeResult::Failure),
-            ..Default::default()
-        });
-        assert_eq!(failures.len(), 1);
-        assert_eq!(failures[0].reason_code(), Some("no_matching_policy"));
-
-        let token_events = log.query(&EventQuery {
-            event_type: Some("app.oauth2.as.token".into()),
-            ..Default::default()
-        });
-        assert_eq!(token_events.len(), 2, "prefix matches whole dot-separated segments");
-        let none = log.query(&EventQuery {
-            event_type: Some("app.oauth2.as.tok".into()),
-            ..Default::default()
-        });
-        assert!(none.is_empty(), "a partial segment is not a prefix match");
-
-        let later = log.query(&EventQuery {
-            since: Some(T0 + Duration::minutes(1)),
-            ..Default::default()
-        });
-        assert_eq!(later.len(), 2);
-        let window = log.query(&EventQuery {
-            since: Some(T0),
-            until: Some(T0 + Duration::minutes(2)),
-            limit: Some(1),
-            ..Default::default()
-        });
-        assert_eq!(window.len(), 1);
-        assert_eq!(
-            window[0].event_type, "app.oauth2.as.token.grant.access_token",
-            "oldest first"
-        );
-    }
-
-    #[test]
-    fn capacity_drops_the_oldest() {
-        let log = MemoryEventLog::with_capacity(2);
-        for minute in 0..3 {
-            log.record(Event::success("e", "m", T0 + Duration::minutes(minute)));
-        }
-        let kept = log.all();
-        assert_eq!(kept.len(), 2);
-        assert_eq!(kept[0].published, T0 + Duration::minutes(1));
-        assert_eq!(log.last().unwrap().published, T0 + Duration::minutes(2));
     }
 }

@@ -1,0 +1,202 @@
+//! [`MemoryEventLog`]: the most recent events, in memory.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use super::packed::Packed;
+use super::{Event, EventQuery, EventSink, SortOrder};
+
+/// An in-memory log of the most recent events, oldest dropped first: at most 10,000 events and
+/// [`MemoryEventLog::DEFAULT_BYTES`] of them by default. Events are [bounded](Event::bounded)
+/// when recorded, so no request can make one large, and kept packed into one buffer each, so
+/// that pushing the oldest out is cheap; queries unpack the events they return.
+#[derive(Debug)]
+pub struct MemoryEventLog {
+    capacity: usize,
+    max_bytes: usize,
+    events: Mutex<Kept>,
+}
+
+/// The events kept, and the memory they hold.
+#[derive(Debug, Default)]
+struct Kept {
+    /// Oldest first.
+    events: VecDeque<Packed>,
+    bytes: usize,
+}
+
+impl Default for MemoryEventLog {
+    fn default() -> Self {
+        Self::with_capacity(10_000)
+    }
+}
+
+impl MemoryEventLog {
+    /// The default byte budget: 32 MiB.
+    pub const DEFAULT_BYTES: usize = 32 * 1024 * 1024;
+
+    /// A log keeping at most `capacity` events (at least one), within [`Self::DEFAULT_BYTES`].
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_limits(capacity, Self::DEFAULT_BYTES)
+    }
+
+    /// A log keeping at most `capacity` events (at least one) and about `max_bytes` of them
+    /// (the newest event is always kept).
+    pub fn with_limits(capacity: usize, max_bytes: usize) -> Self {
+        let capacity = capacity.max(1);
+        Self {
+            capacity,
+            max_bytes,
+            events: Mutex::new(Kept {
+                events: VecDeque::with_capacity(capacity.min(1024)),
+                bytes: 0,
+            }),
+        }
+    }
+
+    fn kept(&self) -> MutexGuard<'_, Kept> {
+        self.events.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Roughly how many bytes the kept events hold.
+    pub fn approximate_bytes(&self) -> usize {
+        self.kept().bytes
+    }
+
+    /// The events matching `query`, ordered by publication time, oldest first or, with
+    /// [`SortOrder::Descending`], newest first; at most `query.limit` of them. Events published at
+    /// the same instant keep the order they were recorded in (reversed for newest first). Events
+    /// are normally recorded in publication order, so oldest first is the order recorded.
+    pub fn query(&self, query: &EventQuery) -> Vec<Event> {
+        let kept = self.kept();
+        let in_window = |packed: &&Packed| {
+            query.since.is_none_or(|since| packed.published >= since)
+                && query.until.is_none_or(|until| packed.published < until)
+        };
+        let mut candidates: Vec<&Packed> = kept.events.iter().filter(in_window).collect();
+        if !candidates.is_sorted_by_key(|packed| packed.published) {
+            candidates.sort_by_key(|packed| packed.published);
+        }
+        let limit = query.limit.unwrap_or(usize::MAX);
+        let matching = |packed: &&Packed| Some(packed.unpack()).filter(|event| query.matches(event));
+        match query.order {
+            SortOrder::Ascending => candidates.iter().filter_map(matching).take(limit).collect(),
+            SortOrder::Descending => candidates.iter().rev().filter_map(matching).take(limit).collect(),
+        }
+    }
+
+    /// Every event kept, in the order recorded.
+    pub fn all(&self) -> Vec<Event> {
+        self.kept().events.iter().map(Packed::unpack).collect()
+    }
+
+    /// The most recent event, if any.
+    pub fn last(&self) -> Option<Event> {
+        self.kept().events.back().map(Packed::unpack)
+    }
+
+    /// The number of events kept.
+    pub fn len(&self) -> usize {
+        self.kept().events.len()
+    }
+
+    /// Whether no event is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl EventSink for MemoryEventLog {
+    /// Bounds and packs the event before taking the lock, and drops the events it pushes out
+    /// after releasing it: the lock is held only to move events.
+    fn record(&self, event: Event) {
+        let packed = Packed::new(&event.bounded());
+        let size = packed.size();
+        // Usually one event is pushed out; it is kept without allocating.
+        let (mut oldest_out, mut more_out) = (None, Vec::new());
+        {
+            let mut kept = self.kept();
+            while !kept.events.is_empty() && (kept.events.len() >= self.capacity || kept.bytes + size > self.max_bytes)
+            {
+                let Some(oldest) = kept.events.pop_front() else {
+                    break;
+                };
+                kept.bytes = kept.bytes.saturating_sub(oldest.size());
+                if let Some(earlier) = oldest_out.replace(oldest) {
+                    more_out.push(earlier);
+                }
+            }
+            kept.bytes += size;
+            kept.events.push_back(packed);
+        }
+        drop((oldest_out, more_out));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::Duration;
+
+    use super::*;
+    use crate::event::OutcomeResult;
+    use crate::event::tests::{T0, refused};
+
+    #[test]
+    fn query_filters_by_outcome_type_and_time() {
+        let log = MemoryEventLog::default();
+        log.record(Event::success("app.oauth2.as.token.grant.access_token", "granted", T0));
+        log.record(refused(T0 + Duration::minutes(1)));
+        log.record(Event::success(
+            "app.oauth2.as.authorize",
+            "authorized",
+            T0 + Duration::minutes(2),
+        ));
+
+        let failures = log.query(&EventQuery {
+            outcome: Some(OutcomeResult::Failure),
+            ..Default::default()
+        });
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].reason_code(), Some("no_matching_policy"));
+
+        let token_events = log.query(&EventQuery {
+            event_type: Some("app.oauth2.as.token".into()),
+            ..Default::default()
+        });
+        assert_eq!(token_events.len(), 2, "prefix matches whole dot-separated segments");
+        let none = log.query(&EventQuery {
+            event_type: Some("app.oauth2.as.tok".into()),
+            ..Default::default()
+        });
+        assert!(none.is_empty(), "a partial segment is not a prefix match");
+
+        let later = log.query(&EventQuery {
+            since: Some(T0 + Duration::minutes(1)),
+            ..Default::default()
+        });
+        assert_eq!(later.len(), 2);
+        let window = log.query(&EventQuery {
+            since: Some(T0),
+            until: Some(T0 + Duration::minutes(2)),
+            limit: Some(1),
+            ..Default::default()
+        });
+        assert_eq!(window.len(), 1);
+        assert_eq!(
+            window[0].event_type, "app.oauth2.as.token.grant.access_token",
+            "oldest first"
+        );
+    }
+
+    #[test]
+    fn capacity_drops_the_oldest() {
+        let log = MemoryEventLog::with_capacity(2);
+        for minute in 0..3 {
+            log.record(Event::success("e", "m", T0 + Duration::minutes(minute)));
+        }
+        let kept = log.all();
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[0].published, T0 + Duration::minutes(1));
+        assert_eq!(log.last().unwrap().published, T0 + Duration::minutes(2));
+    }
+}
