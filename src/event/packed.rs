@@ -13,6 +13,7 @@
 //! (actor first, if any): kind, id, alternate id, display name; the debug data as JSON last.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -34,32 +35,21 @@ impl Packed {
     /// Packs `event`, whose texts recording has [bounded](Event::bounded) already (a text past
     /// 4 GiB would be cut there).
     pub(super) fn new(event: &Event) -> Self {
-        let mut bytes = Vec::with_capacity(event.approximate_size());
-        bytes.push(severity_code(event.severity));
-        bytes.push(result_code(event.outcome.result));
-        bytes.push(u8::from(event.actor.is_some()));
-        put_text(&mut bytes, Some(&event.uuid));
-        put_text(&mut bytes, Some(&event.event_type));
-        put_text(&mut bytes, Some(&event.display_message));
-        put_text(&mut bytes, event.outcome.reason.as_deref());
-        put_text(&mut bytes, event.client.as_ref().map(|client| client.id.as_str()));
-        put_length(&mut bytes, event.target.len());
-        for entity in event.actor.iter().chain(&event.target) {
-            put_text(&mut bytes, Some(&entity.kind));
-            put_text(&mut bytes, Some(&entity.id));
-            put_text(&mut bytes, entity.alternate_id.as_deref());
-            put_text(&mut bytes, entity.display_name.as_deref());
-        }
-        let debug_start = bytes.len();
-        if serde_json::to_writer(&mut bytes, &event.debug_context.debug_data).is_err() {
-            // Writing a map of JSON values to memory cannot fail; should it, the detail is lost
-            // rather than the event.
-            bytes.truncate(debug_start);
-            bytes.extend_from_slice(b"{}");
-        }
+        let bytes = SCRATCH
+            .try_with(|scratch| {
+                let mut scratch = scratch.borrow_mut();
+                scratch.clear();
+                write(event, &mut scratch);
+                Box::from(scratch.as_slice())
+            })
+            .unwrap_or_else(|_| {
+                let mut bytes = Vec::new();
+                write(event, &mut bytes);
+                bytes.into_boxed_slice()
+            });
         Self {
             published: event.published,
-            bytes: bytes.into_boxed_slice(),
+            bytes,
         }
     }
 
@@ -95,6 +85,38 @@ impl Packed {
             target,
             debug_context: DebugContext { debug_data },
         }
+    }
+}
+
+thread_local! {
+    /// Where events are packed, then copied out at their exact size: one allocation per packed
+    /// event, none to grow or shrink it.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Appends `event` to `bytes` in the layout above.
+fn write(event: &Event, bytes: &mut Vec<u8>) {
+    bytes.push(severity_code(event.severity));
+    bytes.push(result_code(event.outcome.result));
+    bytes.push(u8::from(event.actor.is_some()));
+    put_text(bytes, Some(&event.uuid));
+    put_text(bytes, Some(&event.event_type));
+    put_text(bytes, Some(&event.display_message));
+    put_text(bytes, event.outcome.reason.as_deref());
+    put_text(bytes, event.client.as_ref().map(|client| client.id.as_str()));
+    put_length(bytes, event.target.len());
+    for entity in event.actor.iter().chain(&event.target) {
+        put_text(bytes, Some(&entity.kind));
+        put_text(bytes, Some(&entity.id));
+        put_text(bytes, entity.alternate_id.as_deref());
+        put_text(bytes, entity.display_name.as_deref());
+    }
+    let debug_start = bytes.len();
+    if serde_json::to_writer(&mut *bytes, &event.debug_context.debug_data).is_err() {
+        // Writing a map of JSON values to memory cannot fail; should it, the detail is lost
+        // rather than the event.
+        bytes.truncate(debug_start);
+        bytes.extend_from_slice(b"{}");
     }
 }
 
