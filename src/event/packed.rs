@@ -7,10 +7,11 @@
 //! allocation, and often a free across threads. That was a fifth of a whole token request in
 //! process (`benches/endpoints.rs`). A packed event is freed in one go, and is smaller besides.
 //!
-//! The layout is private and lives only in memory: the severity and result as a byte each; then
-//! the texts, each as its length (`u32`, little-endian; [`ABSENT`] for a missing optional one)
-//! and its UTF-8 bytes: uuid, event type, display message, reason, client id, then each entity
-//! (actor first, if any): kind, id, alternate id, display name; the debug data as JSON last.
+//! The layout is private and lives only in memory. A byte each for the severity, the result and
+//! whether there is an actor; the uuid, event type, display message, reason and client id as
+//! texts; the number of targets (a `u32`); each entity (the actor first, if any) as four texts:
+//! kind, id, alternate id, display name; the debug data as JSON last. A text is its length (a
+//! little-endian `u32`, [`ABSENT`] for a missing optional one) and its UTF-8 bytes.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
