@@ -14,7 +14,7 @@ use super::{Event, EventQuery, EventSink, SortOrder};
 pub struct MemoryEventLog {
     capacity: usize,
     max_bytes: usize,
-    events: Mutex<Kept>,
+    kept: Mutex<Kept>,
 }
 
 /// The events kept, and the memory they hold.
@@ -41,13 +41,14 @@ impl MemoryEventLog {
     }
 
     /// A log keeping at most `capacity` events (at least one) and about `max_bytes` of them
-    /// (the newest event is always kept).
+    /// (the newest event is always kept). The bytes counted are those the events take packed,
+    /// usually a third of what they take as [`Event`]s.
     pub fn with_limits(capacity: usize, max_bytes: usize) -> Self {
         let capacity = capacity.max(1);
         Self {
             capacity,
             max_bytes,
-            events: Mutex::new(Kept {
+            kept: Mutex::new(Kept {
                 events: VecDeque::with_capacity(capacity.min(1024)),
                 bytes: 0,
             }),
@@ -55,10 +56,10 @@ impl MemoryEventLog {
     }
 
     fn kept(&self) -> MutexGuard<'_, Kept> {
-        self.events.lock().unwrap_or_else(PoisonError::into_inner)
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Roughly how many bytes the kept events hold.
+    /// Roughly how many bytes the kept events hold, packed.
     pub fn approximate_bytes(&self) -> usize {
         self.kept().bytes
     }
@@ -67,18 +68,20 @@ impl MemoryEventLog {
     /// [`SortOrder::Descending`], newest first; at most `query.limit` of them. Events published at
     /// the same instant keep the order they were recorded in (reversed for newest first). Events
     /// are normally recorded in publication order, so oldest first is the order recorded.
+    ///
+    /// The events in the query's time window are taken under the lock (sharing their buffers);
+    /// they are unpacked and matched after it is released, so recording never waits on a query.
     pub fn query(&self, query: &EventQuery) -> Vec<Event> {
-        let kept = self.kept();
         let in_window = |packed: &&Packed| {
             query.since.is_none_or(|since| packed.published >= since)
                 && query.until.is_none_or(|until| packed.published < until)
         };
-        let mut candidates: Vec<&Packed> = kept.events.iter().filter(in_window).collect();
+        let mut candidates: Vec<Packed> = self.kept().events.iter().filter(in_window).cloned().collect();
         if !candidates.is_sorted_by_key(|packed| packed.published) {
             candidates.sort_by_key(|packed| packed.published);
         }
         let limit = query.limit.unwrap_or(usize::MAX);
-        let matching = |packed: &&Packed| Some(packed.unpack()).filter(|event| query.matches(event));
+        let matching = |packed: &Packed| Some(packed.unpack()).filter(|event| query.matches(event));
         match query.order {
             SortOrder::Ascending => candidates.iter().filter_map(matching).take(limit).collect(),
             SortOrder::Descending => candidates.iter().rev().filter_map(matching).take(limit).collect(),
@@ -87,12 +90,14 @@ impl MemoryEventLog {
 
     /// Every event kept, in the order recorded.
     pub fn all(&self) -> Vec<Event> {
-        self.kept().events.iter().map(Packed::unpack).collect()
+        let kept: Vec<Packed> = self.kept().events.iter().cloned().collect();
+        kept.iter().map(Packed::unpack).collect()
     }
 
     /// The most recent event, if any.
     pub fn last(&self) -> Option<Event> {
-        self.kept().events.back().map(Packed::unpack)
+        let last = self.kept().events.back().cloned();
+        last.as_ref().map(Packed::unpack)
     }
 
     /// The number of events kept.
@@ -198,5 +203,44 @@ mod tests {
         assert_eq!(kept.len(), 2);
         assert_eq!(kept[0].published, T0 + Duration::minutes(1));
         assert_eq!(log.last().unwrap().published, T0 + Duration::minutes(2));
+    }
+
+    #[test]
+    fn the_byte_budget_pushes_out_as_many_as_it_takes() {
+        // An event with `details` details of 200 bytes each, and what it takes in a log.
+        let sized = |minute: i64, details: usize| {
+            (0..details).fold(Event::success("e", "m", T0 + Duration::minutes(minute)), |event, n| {
+                event.with_detail(format!("detail{n}"), "x".repeat(200))
+            })
+        };
+        let bytes_of = |event: Event| {
+            let log = MemoryEventLog::default();
+            log.record(event);
+            log.approximate_bytes()
+        };
+        let small = bytes_of(sized(0, 1));
+        // Room for four small events; the big one, more than two but at most three of them,
+        // pushes out three.
+        let details = (2..20)
+            .find(|&n| bytes_of(sized(0, n)) > 2 * small)
+            .expect("a big event");
+        let big = sized(4, details);
+        let big_bytes = bytes_of(big.clone());
+        assert!(big_bytes <= 3 * small, "{big_bytes} against {small}");
+        let log = MemoryEventLog::with_limits(100, 4 * small);
+        for minute in 0..4 {
+            log.record(sized(minute, 1));
+        }
+        assert_eq!((log.len(), log.approximate_bytes()), (4, 4 * small));
+        log.record(big.clone());
+        let kept = log.all();
+        assert_eq!(kept.len(), 2);
+        assert_eq!(kept[0].published, T0 + Duration::minutes(3));
+        assert_eq!(kept[1], big.bounded());
+        assert_eq!(
+            log.approximate_bytes(),
+            small + big_bytes,
+            "the count follows what is kept"
+        );
     }
 }

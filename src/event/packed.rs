@@ -15,6 +15,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -26,27 +27,34 @@ const ABSENT: u32 = u32::MAX;
 
 /// An event packed into one buffer, with its publication time beside it for ordering and time
 /// bounds without unpacking.
-#[derive(Debug)]
+///
+/// Cloning shares the buffer, so a query can take what it needs under the log's lock and unpack
+/// after releasing it.
+#[derive(Debug, Clone)]
 pub(super) struct Packed {
     pub(super) published: OffsetDateTime,
-    bytes: Box<[u8]>,
+    bytes: Arc<[u8]>,
 }
 
 impl Packed {
-    /// Packs `event`, whose texts recording has [bounded](Event::bounded) already (a text past
-    /// 4 GiB would be cut there).
+    /// Packs `event` (recording has [bounded](Event::bounded) its texts; one past 4 GiB would be
+    /// cut short, and unpack with its last character replaced if that split it).
     pub(super) fn new(event: &Event) -> Self {
         let bytes = SCRATCH
             .try_with(|scratch| {
                 let mut scratch = scratch.borrow_mut();
                 scratch.clear();
                 write(event, &mut scratch);
-                Box::from(scratch.as_slice())
+                let bytes = Arc::from(scratch.as_slice());
+                if scratch.capacity() > SCRATCH_KEPT {
+                    *scratch = Vec::new();
+                }
+                bytes
             })
             .unwrap_or_else(|_| {
                 let mut bytes = Vec::new();
                 write(event, &mut bytes);
-                bytes.into_boxed_slice()
+                Arc::from(bytes)
             });
         Self {
             published: event.published,
@@ -54,9 +62,10 @@ impl Packed {
         }
     }
 
-    /// Roughly how much memory the packed event holds.
+    /// Roughly how much memory the packed event holds: its buffer, the buffer's reference
+    /// counts and its place in the log.
     pub(super) fn size(&self) -> usize {
-        std::mem::size_of::<Self>() + self.bytes.len()
+        std::mem::size_of::<Self>() + 2 * std::mem::size_of::<usize>() + self.bytes.len()
     }
 
     /// The event again, every text owned.
@@ -70,7 +79,8 @@ impl Packed {
         let display_message = reader.text().unwrap_or_default();
         let reason = reader.text();
         let client = reader.text().map(|id| EventClient { id });
-        let targets = reader.length();
+        // An entity takes at least four lengths: a count past what is left cannot be.
+        let targets = reader.length().min(reader.rest.len() / 16);
         let actor = has_actor.then(|| reader.entity());
         let target = (0..targets).map(|_| reader.entity()).collect();
         let debug_data: Map<String, Value> = serde_json::from_slice(reader.rest).unwrap_or_default();
@@ -88,6 +98,10 @@ impl Packed {
         }
     }
 }
+
+/// The largest scratch buffer a thread keeps between events (a refused request can make an event
+/// of a few tens of kilobytes).
+const SCRATCH_KEPT: usize = 16 * 1024;
 
 thread_local! {
     /// Where events are packed, then copied out at their exact size: one allocation per packed
@@ -227,6 +241,7 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
+    use crate::event::{MAX_LIST_ITEMS, MAX_TEXT_BYTES};
 
     const T0: OffsetDateTime = datetime!(2024-03-01 12:00:00.123456789 UTC);
 
@@ -273,17 +288,51 @@ mod tests {
     }
 
     #[test]
-    fn smaller_than_the_estimate_for_the_event() {
-        let event = Event::success("app.oauth2.as.evaluate_policy", "granted", T0)
-            .with_client("0oa1")
-            .with_target(Entity::new("Policy", "00p1"))
-            .with_detail("grantedScopes", ["read"]);
-        let packed = Packed::new(&event);
-        assert!(packed.size() < event.approximate_size(), "{}", packed.size());
+    fn an_event_at_every_bound_comes_back() {
+        let long = "é".repeat(MAX_TEXT_BYTES);
+        let mut event = Event::failure("e", long.clone(), long.clone(), long.clone(), T0)
+            .with_client(long.clone())
+            .with_actor(Entity {
+                alternate_id: Some(long.clone()),
+                display_name: Some(long.clone()),
+                ..Entity::new(long.clone(), long.clone())
+            })
+            .with_detail("list", vec![long.clone(); MAX_LIST_ITEMS + 10])
+            .with_detail(
+                "numbers",
+                json!([u64::MAX, i64::MIN, -0.0, 0.1, 985.690_694_632_869_5, 1e300]),
+            );
+        for n in 0..MAX_LIST_ITEMS + 10 {
+            event = event.with_target(Entity::new("Rule", format!("0pr{n}")));
+        }
+        let bounded = event.bounded();
+        assert_eq!(bounded.target.len(), MAX_LIST_ITEMS);
+        assert_eq!(roundtrip(&bounded), bounded);
     }
 
     fn text() -> impl Strategy<Value = String> {
         prop_oneof![Just(String::new()), "[a-z0-9:._-]{1,12}", any::<String>()]
+    }
+
+    /// Any JSON value a detail can hold, a few levels deep.
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<u64>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("JSON numbers are finite", |n| n.is_finite())
+                .prop_map(Value::from),
+            text().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(text(), inner, 0..4)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
     }
 
     fn entity() -> impl Strategy<Value = Entity> {
@@ -313,7 +362,7 @@ mod tests {
             client in proptest::option::of(text()),
             actor in proptest::option::of(entity()),
             target in proptest::collection::vec(entity(), 0..4),
-            details in proptest::collection::btree_map(text(), text(), 0..4),
+            details in proptest::collection::btree_map(text(), json(), 0..4),
         ) {
             let event = Event {
                 uuid,
@@ -329,7 +378,7 @@ mod tests {
                 client: client.map(|id| EventClient { id }),
                 target,
                 debug_context: DebugContext {
-                    debug_data: details.into_iter().map(|(key, value)| (key, Value::String(value))).collect(),
+                    debug_data: details.into_iter().collect(),
                 },
             };
             prop_assert_eq!(roundtrip(&event), event);
