@@ -69,8 +69,9 @@ impl MemoryEventLog {
     /// the same instant keep the order they were recorded in (reversed for newest first). Events
     /// are normally recorded in publication order, so oldest first is the order recorded.
     ///
-    /// The events in the query's time window are taken under the lock (sharing their buffers);
-    /// they are unpacked and matched after it is released, so recording never waits on a query.
+    /// The events in the query's time window are taken under the lock (a handle each, sharing
+    /// their buffers) and unpacked and matched after it is released: recording waits at most for
+    /// that copy of handles (about 0.15 ms for 10,000 events), not for the unpacking.
     pub fn query(&self, query: &EventQuery) -> Vec<Event> {
         let in_window = |packed: &&Packed| {
             query.since.is_none_or(|since| packed.published >= since)
