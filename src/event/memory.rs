@@ -113,29 +113,20 @@ impl MemoryEventLog {
 }
 
 impl EventSink for MemoryEventLog {
-    /// Bounds and packs the event before taking the lock, and drops the events it pushes out
-    /// after releasing it: the lock is held only to move events.
+    /// Bounds and packs the event before taking the lock. Under it, the events pushed out are
+    /// dropped there: each is one buffer, no longer worth carrying past the lock.
     fn record(&self, event: Event) {
         let packed = Packed::new(&event.bounded());
         let size = packed.size();
-        // Usually one event is pushed out; it is kept without allocating.
-        let (mut oldest_out, mut more_out) = (None, Vec::new());
-        {
-            let mut kept = self.kept();
-            while !kept.events.is_empty() && (kept.events.len() >= self.capacity || kept.bytes + size > self.max_bytes)
-            {
-                let Some(oldest) = kept.events.pop_front() else {
-                    break;
-                };
-                kept.bytes = kept.bytes.saturating_sub(oldest.size());
-                if let Some(earlier) = oldest_out.replace(oldest) {
-                    more_out.push(earlier);
-                }
-            }
-            kept.bytes += size;
-            kept.events.push_back(packed);
+        let mut kept = self.kept();
+        while kept.events.len() >= self.capacity || kept.bytes + size > self.max_bytes {
+            let Some(oldest) = kept.events.pop_front() else {
+                break;
+            };
+            kept.bytes = kept.bytes.saturating_sub(oldest.size());
         }
-        drop((oldest_out, more_out));
+        kept.bytes += size;
+        kept.events.push_back(packed);
     }
 }
 
