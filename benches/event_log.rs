@@ -1,5 +1,6 @@
 //! The memory event log on a full log (10,000 events, its default): recording an event, which
-//! pushes out the oldest, and answering System Log queries, which unpack the events they look at.
+//! pushes out the oldest, and answering System Log queries, which match events in place and unpack
+//! those they return.
 //! The events are the two a `client_credentials` grant records.
 //!
 //! `cargo bench --bench event_log`

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
+use super::fields::EventFields;
 use super::{Entity, Event};
 
 /// The longest text kept in an event, in bytes. Longer texts keep their first bytes (on a
@@ -74,7 +75,7 @@ impl Event {
     pub fn approximate_size(&self) -> usize {
         const OVERHEAD: usize = 256;
         let mut size = OVERHEAD;
-        self.each_text(|text| size += text.len());
+        self.each_text(&mut |text| size += text.len());
         size
     }
 }

@@ -21,7 +21,8 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use super::{Entity, Event};
+use super::Event;
+use super::fields::{EntityTexts, EventFields};
 
 /// The operators, as listed in a syntax error.
 const OPERATORS: &str = "eq,ne,co,sw,ew,pr,gt,ge,lt,le";
@@ -124,6 +125,11 @@ impl EventFilter {
         self.expr.matches(event)
     }
 
+    /// [`matches`](Self::matches) for any event's fields, such as a packed event read in place.
+    pub(super) fn matches_fields(&self, event: &impl EventFields) -> bool {
+        self.expr.matches(event)
+    }
+
     /// The expression as written.
     pub fn as_str(&self) -> &str {
         &self.source
@@ -213,7 +219,7 @@ impl EntityField {
         })
     }
 
-    fn of(self, entity: &Entity) -> Option<&str> {
+    fn of<'a>(self, entity: &'a EntityTexts<'_>) -> Option<&'a str> {
         match self {
             Self::Id => Some(&entity.id),
             Self::Type => Some(&entity.kind),
@@ -261,20 +267,18 @@ impl Attribute {
     }
 
     /// Whether one of the attribute's values in `event` passes `test`.
-    fn any(&self, event: &Event, test: &mut dyn FnMut(&str) -> bool) -> bool {
+    fn any(&self, event: &impl EventFields, test: &mut dyn FnMut(&str) -> bool) -> bool {
         match self {
-            Self::Uuid => test(&event.uuid),
-            Self::EventType => test(&event.event_type),
-            Self::Severity => test(event.severity.as_str()),
-            Self::DisplayMessage => test(&event.display_message),
-            Self::OutcomeResult => test(event.outcome.result.as_str()),
-            Self::OutcomeReason => event.outcome.reason.as_deref().is_some_and(test),
-            Self::Actor(field) => event.actor.as_ref().and_then(|actor| field.of(actor)).is_some_and(test),
-            Self::ClientId => event.client.as_ref().is_some_and(|client| test(&client.id)),
-            Self::Target(field) => event.target.iter().filter_map(|target| field.of(target)).any(test),
-            Self::DebugData(key) => {
-                debug_value(&event.debug_context.debug_data, key).is_some_and(|value| any_scalar(value, test))
-            }
+            Self::Uuid => test(&event.uuid()),
+            Self::EventType => test(&event.event_type()),
+            Self::Severity => test(event.severity().as_str()),
+            Self::DisplayMessage => test(&event.display_message()),
+            Self::OutcomeResult => test(event.result().as_str()),
+            Self::OutcomeReason => event.reason().is_some_and(|reason| test(&reason)),
+            Self::Actor(field) => event.actor().is_some_and(|actor| field.of(&actor).is_some_and(test)),
+            Self::ClientId => event.client_id().is_some_and(|client| test(&client)),
+            Self::Target(field) => event.targets().any(|target| field.of(&target).is_some_and(&mut *test)),
+            Self::DebugData(key) => debug_value(event.debug_data(), key).is_some_and(|value| any_scalar(value, test)),
         }
     }
 }
@@ -313,7 +317,7 @@ fn severity_rank(name: &str) -> Option<u8> {
 }
 
 impl Expr {
-    fn matches(&self, event: &Event) -> bool {
+    fn matches(&self, event: &impl EventFields) -> bool {
         match self {
             Expr::All(all) => all.iter().all(|expr| expr.matches(event)),
             Expr::Any(any) => any.iter().any(|expr| expr.matches(event)),

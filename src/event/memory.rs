@@ -9,7 +9,8 @@ use super::{Event, EventQuery, EventSink, SortOrder};
 /// An in-memory log of the most recent events, oldest dropped first: at most 10,000 events and
 /// [`MemoryEventLog::DEFAULT_BYTES`] of them by default. Events are [bounded](Event::bounded)
 /// when recorded, so no request can make one large, and kept packed into one buffer each, so
-/// that pushing the oldest out is cheap; queries unpack the events they return.
+/// that pushing the oldest out is cheap; queries match events in place and unpack only those
+/// they return.
 #[derive(Debug)]
 pub struct MemoryEventLog {
     capacity: usize,
@@ -70,8 +71,9 @@ impl MemoryEventLog {
     /// are normally recorded in publication order, so oldest first is the order recorded.
     ///
     /// The events in the query's time window are taken under the lock (a handle each, sharing
-    /// their buffers) and unpacked and matched after it is released: recording waits at most for
-    /// that copy of handles (about 0.15 ms for 10,000 events), not for the unpacking.
+    /// their buffers) and matched after it is released, read in place; only those returned are
+    /// unpacked. Recording waits at most for that copy of handles (about 0.15 ms for 10,000
+    /// events), not for the matching.
     pub fn query(&self, query: &EventQuery) -> Vec<Event> {
         let in_window = |packed: &&Packed| {
             query.since.is_none_or(|since| packed.published >= since)
@@ -82,7 +84,10 @@ impl MemoryEventLog {
             candidates.sort_by_key(|packed| packed.published);
         }
         let limit = query.limit.unwrap_or(usize::MAX);
-        let matching = |packed: &Packed| Some(packed.unpack()).filter(|event| query.matches(event));
+        let matching = |packed: &Packed| {
+            let view = packed.view();
+            query.matches_fields(&view).then(|| view.into_event())
+        };
         match query.order {
             SortOrder::Ascending => candidates.iter().filter_map(matching).take(limit).collect(),
             SortOrder::Descending => candidates.iter().rev().filter_map(matching).take(limit).collect(),

@@ -12,6 +12,7 @@
 //! answers Okta's System Log API, `GET /api/v1/logs`, from any [`EventLog`] in one call.
 
 mod bounds;
+mod fields;
 mod filter;
 mod log;
 mod memory;
@@ -26,6 +27,7 @@ pub use memory::MemoryEventLog;
 
 use std::borrow::Cow;
 
+use fields::EventFields;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -285,51 +287,6 @@ impl Event {
     pub fn reason_code(&self) -> Option<&str> {
         self.debug_context.debug_data.get("reasonCode").and_then(Value::as_str)
     }
-
-    /// The event's text values, as keyword search sees them: uuid, event type, severity, display
-    /// message, outcome and reason, the actor's, client's and targets' fields, and every string
-    /// in the debug data.
-    fn texts(&self) -> Vec<&str> {
-        let mut out = Vec::new();
-        self.each_text(|text| out.push(text));
-        out
-    }
-
-    /// Calls `visit` with each of the event's text values, in the order [`texts`](Self::texts)
-    /// lists them, without collecting them.
-    fn each_text<'a>(&'a self, mut visit: impl FnMut(&'a str)) {
-        fn strings<'a>(value: &'a Value, visit: &mut impl FnMut(&'a str)) {
-            match value {
-                Value::String(text) => visit(text),
-                Value::Array(items) => items.iter().for_each(|item| strings(item, visit)),
-                Value::Object(map) => map.values().for_each(|item| strings(item, visit)),
-                Value::Null | Value::Bool(_) | Value::Number(_) => {}
-            }
-        }
-        for text in [
-            self.uuid.as_str(),
-            &self.event_type,
-            self.severity.as_str(),
-            &self.display_message,
-            self.outcome.result.as_str(),
-        ] {
-            visit(text);
-        }
-        self.outcome.reason.as_deref().into_iter().for_each(&mut visit);
-        for entity in self.actor.iter().chain(&self.target) {
-            visit(&entity.id);
-            visit(&entity.kind);
-            entity.alternate_id.as_deref().into_iter().for_each(&mut visit);
-            entity.display_name.as_deref().into_iter().for_each(&mut visit);
-        }
-        if let Some(client) = &self.client {
-            visit(&client.id);
-        }
-        self.debug_context
-            .debug_data
-            .values()
-            .for_each(|value| strings(value, &mut visit));
-    }
 }
 
 /// A version-4 UUID from the operating system's random source.
@@ -433,25 +390,31 @@ pub struct EventQuery {
 impl EventQuery {
     /// Whether `event` passes every condition of the query (`limit` and `order` aside).
     pub fn matches(&self, event: &Event) -> bool {
-        self.outcome.is_none_or(|outcome| event.outcome.result == outcome)
+        self.matches_fields(event)
+    }
+
+    /// [`matches`](Self::matches) for any event's fields, such as a packed event read in place.
+    fn matches_fields(&self, event: &impl EventFields) -> bool {
+        self.outcome.is_none_or(|outcome| event.result() == outcome)
             && self.event_type.as_deref().is_none_or(|wanted| {
-                event.event_type == wanted
-                    || event
-                        .event_type
+                let event_type = event.event_type();
+                event_type == wanted
+                    || event_type
                         .strip_prefix(wanted)
                         .is_some_and(|rest| rest.starts_with('.'))
             })
-            && self.since.is_none_or(|since| event.published >= since)
-            && self.until.is_none_or(|until| event.published < until)
-            && self.filter.as_ref().is_none_or(|filter| filter.matches(event))
+            && self.since.is_none_or(|since| event.published() >= since)
+            && self.until.is_none_or(|until| event.published() < until)
+            && self.filter.as_ref().is_none_or(|filter| filter.matches_fields(event))
             && self.matches_keywords(event)
     }
 
-    fn matches_keywords(&self, event: &Event) -> bool {
+    fn matches_keywords(&self, event: &impl EventFields) -> bool {
         if self.keywords.is_empty() {
             return true;
         }
-        let texts: Vec<String> = event.texts().into_iter().map(str::to_lowercase).collect();
+        let mut texts = Vec::new();
+        event.each_text(&mut |text| texts.push(text.to_lowercase()));
         self.keywords.iter().all(|keyword| {
             let keyword = keyword.to_lowercase();
             texts.iter().any(|text| text.contains(&keyword))
