@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::packed::Packed;
-use super::{Event, EventQuery, EventSink, SortOrder};
+use super::{Event, EventQuery, EventRef, EventSink, SortOrder};
 
 /// An in-memory log of the most recent events, oldest dropped first: at most 10,000 events and
 /// [`MemoryEventLog::DEFAULT_BYTES`] of them by default. Events are [bounded](Event::bounded)
@@ -121,7 +121,24 @@ impl EventSink for MemoryEventLog {
     /// Bounds and packs the event before taking the lock. Under it, the events pushed out are
     /// dropped there: each is one buffer, no longer worth carrying past the lock.
     fn record(&self, event: Event) {
-        let packed = Packed::new(&event.bounded());
+        self.keep(Packed::new(&event.bounded()));
+    }
+
+    /// Packs the parts directly, bounded as [`Event::bounded`] bounds an event, without building
+    /// an [`Event`]; debug data holding [`Detail::Json`](super::Detail::Json) values is bounded
+    /// through one.
+    fn record_ref(&self, event: &EventRef<'_>) {
+        if event.debug_data.iter().all(|(_, detail)| detail.is_flat()) {
+            self.keep(Packed::from_parts(event));
+        } else {
+            self.record(event.to_event());
+        }
+    }
+}
+
+impl MemoryEventLog {
+    /// Keeps `packed`, pushing out the oldest events as the capacity and byte budget require.
+    fn keep(&self, packed: Packed) {
         let size = packed.size();
         let mut kept = self.kept();
         while kept.events.len() >= self.capacity || kept.bytes + size > self.max_bytes {
@@ -140,8 +157,47 @@ mod tests {
     use time::Duration;
 
     use super::*;
-    use crate::event::OutcomeResult;
     use crate::event::tests::{T0, refused};
+    use crate::event::{Detail, EntityRef, OutcomeResult, Severity};
+
+    const SERVER: [EntityRef<'static>; 1] = [EntityRef::new("AuthorizationServer", "default")];
+
+    /// Parts as the token path gives them, with `details`.
+    fn parts<'a>(details: &'a [(&'a str, Detail<'a>)]) -> EventRef<'a> {
+        EventRef {
+            uuid: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+            published: T0,
+            event_type: "app.oauth2.as.token.grant",
+            severity: Severity::Info,
+            display_message: "OAuth2 tokens granted",
+            result: OutcomeResult::Success,
+            reason: None,
+            actor: Some(EntityRef::new("PublicClientApp", "0oa1")),
+            client: Some("0oa1"),
+            target: &SERVER,
+            debug_data: details,
+        }
+    }
+
+    /// Parts are kept as the event they describe, bounded: packed directly when their details
+    /// are flat, through the event when one is any JSON (here nested past the depth bound).
+    #[test]
+    fn parts_are_kept_as_their_bounded_event() {
+        let deep = (0..20).fold(serde_json::json!("bottom"), |inner, _| serde_json::json!([inner]));
+        let long = "x".repeat(2 * crate::event::MAX_TEXT_BYTES);
+        for details in [
+            vec![
+                ("tokens", Detail::Names(&["access_token"])),
+                ("grantType", Detail::Text(&long)),
+            ],
+            vec![("nested", Detail::Json(&deep)), ("grantType", Detail::Null)],
+        ] {
+            let event = parts(&details);
+            let log = MemoryEventLog::default();
+            log.record_ref(&event);
+            assert_eq!(log.all(), [event.to_event().bounded()]);
+        }
+    }
 
     #[test]
     fn query_filters_by_outcome_type_and_time() {

@@ -5,7 +5,9 @@
 //!
 //! [`Event`] serializes in the shape of Okta's `LogEvent` (`uuid`, `published`, `eventType`,
 //! `severity`, `displayMessage`, `outcome`, `actor`, `client`, `target`, `debugContext`), so a
-//! host can serve `/api/v1/logs` by serializing a query's result. Events go to an [`EventSink`];
+//! host can serve `/api/v1/logs` by serializing a query's result. Events go to an [`EventSink`]
+//! (the token endpoint gives its per-request events as borrowed parts, [`EventRef`], which a sink
+//! may keep without an [`Event`] being built);
 //! an [`EventLog`] is a sink that also answers queries ([`EventQuery`]), including System Log
 //! filter expressions ([`EventFilter`]). [`MemoryEventLog`] keeps the most recent events in
 //! memory; `SqlEventLog` (feature `sql`) keeps them in SQLite or PostgreSQL. [`system_log`]
@@ -17,6 +19,7 @@ mod filter;
 mod log;
 mod memory;
 mod packed;
+mod parts;
 pub mod system_log;
 
 pub(crate) use bounds::bounded_str;
@@ -24,6 +27,8 @@ pub use bounds::{MAX_DEPTH, MAX_LIST_ITEMS, MAX_OBJECT_KEYS, MAX_TEXT_BYTES, bou
 pub use filter::{EventFilter, FilterError};
 pub use log::EventLog;
 pub use memory::MemoryEventLog;
+pub(crate) use parts::format_uuid;
+pub use parts::{Detail, EntityRef, EventRef};
 
 use std::borrow::Cow;
 
@@ -297,19 +302,7 @@ fn random_uuid() -> String {
 /// A version-4 UUID drawn from `random`. Should the source fail, the ID is all zeros rather than
 /// the event being lost.
 pub(crate) fn uuid_from(random: &dyn crate::random::Randomness) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut bytes: [u8; 16] = random.array().unwrap_or_default();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let mut uuid = String::with_capacity(36);
-    for (index, byte) in bytes.iter().enumerate() {
-        if matches!(index, 4 | 6 | 8 | 10) {
-            uuid.push('-');
-        }
-        uuid.push(char::from(HEX[usize::from(byte >> 4)]));
-        uuid.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    uuid
+    format_uuid(random.array().unwrap_or_default(), &mut [0; 36]).to_owned()
 }
 
 /// Where events go. Recording must not block for long: a sink that writes somewhere slow should
@@ -317,6 +310,14 @@ pub(crate) fn uuid_from(random: &dyn crate::random::Randomness) -> String {
 pub trait EventSink: Send + Sync {
     /// Records one event.
     fn record(&self, event: Event);
+
+    /// Records the event `event` describes. By default that is [`record`](Self::record) of
+    /// [`event.to_event()`](EventRef::to_event); a sink that keeps events its own way can keep
+    /// the parts without the [`Event`] being built, as [`MemoryEventLog`] does. The endpoints
+    /// record the events of every token request this way.
+    fn record_ref(&self, event: &EventRef<'_>) {
+        self.record(event.to_event());
+    }
 
     /// Whether recorded events are kept anywhere (`true` unless the sink drops them all). When it
     /// is `false` and no `tracing` subscriber listens for decisions, the endpoints skip building
@@ -331,6 +332,10 @@ impl<S: EventSink + ?Sized> EventSink for std::sync::Arc<S> {
         (**self).record(event);
     }
 
+    fn record_ref(&self, event: &EventRef<'_>) {
+        (**self).record_ref(event);
+    }
+
     fn keeps_events(&self) -> bool {
         (**self).keeps_events()
     }
@@ -342,6 +347,8 @@ pub struct DiscardEvents;
 
 impl EventSink for DiscardEvents {
     fn record(&self, _event: Event) {}
+
+    fn record_ref(&self, _event: &EventRef<'_>) {}
 
     fn keeps_events(&self) -> bool {
         false
@@ -475,5 +482,52 @@ mod tests {
         assert_eq!(&uuid[14..15], "4", "version 4");
         let back: Event = serde_json::from_value(json).unwrap();
         assert_eq!(back.reason_code(), Some("no_matching_policy"));
+    }
+
+    /// A sink that only implements `record` gets parts as the event they describe, through an
+    /// `Arc` too.
+    #[test]
+    fn a_sink_gets_parts_as_their_event_by_default() {
+        struct Collect(std::sync::Mutex<Vec<Event>>);
+        impl EventSink for Collect {
+            fn record(&self, event: Event) {
+                self.0.lock().unwrap().push(event);
+            }
+        }
+        let sink = std::sync::Arc::new(Collect(std::sync::Mutex::new(Vec::new())));
+        let scopes = vec!["openid".to_owned()];
+        let parts = EventRef {
+            uuid: "u",
+            published: T0,
+            event_type: "e",
+            severity: Severity::Warn,
+            display_message: "m",
+            result: OutcomeResult::Failure,
+            reason: Some("why"),
+            actor: None,
+            client: Some("0oa1"),
+            target: &[EntityRef {
+                display_name: Some("Rule one"),
+                ..EntityRef::new("Rule", "0pr1")
+            }],
+            debug_data: &[("reasonCode", Detail::Text("r")), ("scopes", Detail::Texts(&scopes))],
+        };
+        sink.record_ref(&parts);
+        let expected = Event::failure("e", "m", "r", "why", T0)
+            .with_severity(Severity::Warn)
+            .with_client("0oa1")
+            .with_target(Entity {
+                display_name: Some("Rule one".into()),
+                ..Entity::new("Rule", "0pr1")
+            })
+            .with_detail("scopes", ["openid"]);
+        let recorded = sink.0.lock().unwrap().clone();
+        assert_eq!(
+            recorded,
+            [Event {
+                uuid: "u".into(),
+                ..expected
+            }]
+        );
     }
 }

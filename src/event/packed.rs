@@ -25,8 +25,14 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use serde::{Serialize, Serializer};
+
 use super::fields::{EntityTexts, EventFields};
-use super::{DebugContext, Entity, Event, EventClient, Outcome, OutcomeResult, Severity};
+use super::parts::BoundedDetail;
+use super::{
+    DebugContext, Detail, Entity, Event, EventClient, EventRef, MAX_LIST_ITEMS, MAX_OBJECT_KEYS, Outcome,
+    OutcomeResult, Severity, bounded_str,
+};
 
 /// The length written for a missing optional text.
 const ABSENT: u32 = u32::MAX;
@@ -43,9 +49,16 @@ pub(super) struct Packed {
 }
 
 impl Packed {
-    /// Packs `event` (recording has [bounded](Event::bounded) its texts; one past 4 GiB would be
-    /// cut short, and unpack with its last character replaced if that split it).
+    /// Packs `event`, which recording has [bounded](Event::bounded).
     pub(super) fn new(event: &Event) -> Self {
+        event.as_parts(Self::from_parts)
+    }
+
+    /// Packs `event` bounded as [`Event::bounded`] bounds an event: texts, the targets, and the
+    /// debug data's keys and lists, which are [flat](Detail::is_flat) or already bounded. A text
+    /// past 4 GiB would be cut short, and unpack with its last character replaced if that split
+    /// it.
+    pub(super) fn from_parts(event: &EventRef<'_>) -> Self {
         let bytes = SCRATCH
             .try_with(|scratch| {
                 let mut scratch = scratch.borrow_mut();
@@ -260,29 +273,63 @@ thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Appends `event` to `bytes` in the layout above.
-fn write(event: &Event, bytes: &mut Vec<u8>) {
+/// Appends `event` to `bytes` in the layout above, bounded (see [`Packed::from_parts`]).
+fn write(event: &EventRef<'_>, bytes: &mut Vec<u8>) {
+    let put_bounded = |bytes: &mut Vec<u8>, text: Option<&str>| put_text(bytes, text.map(bounded_str).as_deref());
+    let target = &event.target[..event.target.len().min(MAX_LIST_ITEMS)];
     bytes.push(severity_code(event.severity));
-    bytes.push(result_code(event.outcome.result));
+    bytes.push(result_code(event.result));
     bytes.push(u8::from(event.actor.is_some()));
-    put_text(bytes, Some(&event.uuid));
-    put_text(bytes, Some(&event.event_type));
-    put_text(bytes, Some(&event.display_message));
-    put_text(bytes, event.outcome.reason.as_deref());
-    put_text(bytes, event.client.as_ref().map(|client| client.id.as_str()));
-    put_length(bytes, event.target.len());
-    for entity in event.actor.iter().chain(&event.target) {
-        put_text(bytes, Some(&entity.kind));
-        put_text(bytes, Some(&entity.id));
-        put_text(bytes, entity.alternate_id.as_deref());
-        put_text(bytes, entity.display_name.as_deref());
+    put_text(bytes, Some(event.uuid));
+    put_bounded(bytes, Some(event.event_type));
+    put_bounded(bytes, Some(event.display_message));
+    put_bounded(bytes, event.reason);
+    put_bounded(bytes, event.client);
+    put_length(bytes, target.len());
+    for entity in event.actor.iter().chain(target) {
+        put_bounded(bytes, Some(entity.kind));
+        put_bounded(bytes, Some(entity.id));
+        put_bounded(bytes, entity.alternate_id);
+        put_bounded(bytes, entity.display_name);
     }
-    let debug_start = bytes.len();
-    if serde_json::to_writer(&mut *bytes, &event.debug_context.debug_data).is_err() {
-        // Writing a map of JSON values to memory cannot fail; should it, the detail is lost
-        // rather than the event.
-        bytes.truncate(debug_start);
+    // As a map holds them: by key, the last of a key given twice.
+    if event.debug_data.is_sorted_by(|a, b| a.0 < b.0) {
+        write_debug_data(bytes, event.debug_data.iter());
+    } else {
+        let mut details: Vec<&(&str, Detail<'_>)> = event.debug_data.iter().collect();
+        details.sort_by_key(|(key, _)| *key);
+        details.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                std::mem::swap(later, earlier);
+            }
+            same
+        });
+        write_debug_data(bytes, details.into_iter());
+    }
+}
+
+/// Appends the debug data, `details` in key order without repeats, as a JSON object of at most
+/// [`MAX_OBJECT_KEYS`] keys.
+fn write_debug_data<'a>(bytes: &mut Vec<u8>, details: impl Iterator<Item = &'a (&'a str, Detail<'a>)> + Clone) {
+    let start = bytes.len();
+    let details = details
+        .take(MAX_OBJECT_KEYS)
+        .map(|(key, detail)| (bounded_str(key), BoundedDetail(detail)));
+    if serde_json::to_writer(&mut *bytes, &DebugData(details)).is_err() {
+        // Writing JSON to memory cannot fail; should it, the detail is lost rather than the
+        // event.
+        bytes.truncate(start);
         bytes.extend_from_slice(b"{}");
+    }
+}
+
+/// Serializes key-value pairs as a JSON object.
+struct DebugData<I>(I);
+
+impl<'a, I: Iterator<Item = (Cow<'a, str>, BoundedDetail<'a>)> + Clone> Serialize for DebugData<I> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.clone())
     }
 }
 
@@ -598,6 +645,60 @@ mod tests {
             for query in [query.clone(), EventQuery { event_type: None, ..query.clone() }, EventQuery { outcome: None, event_type: None, ..query }] {
                 prop_assert_eq!(query.matches_fields(&view), query.matches(&event));
             }
+        }
+    }
+
+    /// A few elements, or now and then more than the bounds keep.
+    fn few_or_too_many<S: Strategy>(
+        element: impl Fn() -> S,
+        few: std::ops::Range<usize>,
+    ) -> impl Strategy<Value = Vec<S::Value>> {
+        prop_oneof![
+            4 => proptest::collection::vec(element(), few),
+            1 => proptest::collection::vec(element(), 49..53),
+        ]
+    }
+
+    /// Parts with only flat details: now and then more targets, details or list items than
+    /// the bounds keep, and any keys.
+    fn flat_parts() -> impl Strategy<Value = (Event, Vec<(String, u8, Vec<String>)>)> {
+        let items = || few_or_too_many(|| prop_oneof![text(), Just("é".repeat(MAX_TEXT_BYTES))], 0..4);
+        let key = || prop_oneof![text(), "[a-c]{1,2}", Just("k".repeat(MAX_TEXT_BYTES + 5))];
+        (
+            any_event(),
+            few_or_too_many(entity, 0..4),
+            few_or_too_many(move || (key(), 0u8..4, items()), 0..6),
+        )
+            .prop_map(|(mut event, targets, details)| {
+                event.target = targets;
+                (event, details)
+            })
+    }
+
+    proptest! {
+        /// Packing parts directly bounds them exactly as bounding the event they describe does:
+        /// texts, targets, list items, keys (unsorted, repeated, too many, too long).
+        #[test]
+        fn parts_pack_as_their_bounded_event((event, details) in flat_parts()) {
+            let names: Vec<Vec<&str>> = details.iter().map(|(_, _, items)| items.iter().map(String::as_str).collect()).collect();
+            let details: Vec<(&str, Detail<'_>)> = details
+                .iter()
+                .zip(&names)
+                .map(|((key, kind, items), names)| {
+                    let detail = match kind {
+                        0 => Detail::Null,
+                        1 => Detail::Text(items.first().map_or("", String::as_str)),
+                        2 => Detail::Texts(items),
+                        _ => Detail::Names(names),
+                    };
+                    (key.as_str(), detail)
+                })
+                .collect();
+            let (packed, bounded) = event.as_parts(|parts| {
+                let parts = EventRef { debug_data: &details, ..*parts };
+                (Packed::from_parts(&parts).unpack(), parts.to_event().bounded())
+            });
+            prop_assert_eq!(packed, bounded);
         }
     }
 

@@ -1057,4 +1057,31 @@ mod tests {
         let targets: Vec<&str> = event.target.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(targets, ["00pcars", "0prdrive"]);
     }
+
+    /// The parts the token path records a decision with describe the event `Decision::event`
+    /// builds, with the server as a last target; with and without requested scopes and a user.
+    #[test]
+    fn a_decision_described_as_parts_is_its_event() {
+        let d = defs();
+        let p = [policy(
+            "00pcars",
+            1,
+            &[ALL_CLIENTS],
+            vec![rule("0prdrive", 1, ALL_GRANTS, &[EVERYONE], &["car:drive", "api:read"])],
+        )];
+        let want = strings(&["car:drive"]);
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        for req in [
+            request(&p, &d, user("00ualice"), AuthorizationCode, Some(&want)),
+            request(&p, &d, None, ClientCredentials, None),
+        ] {
+            let decision = evaluate(&req).unwrap();
+            let mut described = None;
+            decision.describe(&req, now, "default", |event| described = Some(event.to_event()));
+            let expected = decision
+                .unnumbered_event(&req, now)
+                .with_target(crate::event::Entity::new("AuthorizationServer", "default"));
+            assert_eq!(described, Some(expected));
+        }
+    }
 }

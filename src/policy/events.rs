@@ -7,10 +7,13 @@ use time::OffsetDateTime;
 
 use super::denial::EventDetail;
 use super::{Decision, Denial, PolicyRequest};
-use crate::event::{Entity, Event};
+use crate::event::{Detail, Entity, EntityRef, Event, EventRef, OutcomeResult, Severity};
 
 /// The event type of an access-policy evaluation.
 pub const POLICY_EVENT_TYPE: &str = "app.oauth2.as.evaluate_policy";
+
+/// The display message of a grant.
+const GRANTED_MESSAGE: &str = "OAuth2 access policy evaluated: granted";
 
 fn describe(event: Event, request: &PolicyRequest<'_>) -> Event {
     let event = event
@@ -32,7 +35,7 @@ impl Decision<'_> {
     /// [`event`](Self::event) without a UUID, for [`AuthServer::record`](crate::AuthServer) to
     /// number.
     pub(crate) fn unnumbered_event(&self, request: &PolicyRequest<'_>, now: OffsetDateTime) -> Event {
-        let event = Event::unnumbered_success(POLICY_EVENT_TYPE, "OAuth2 access policy evaluated: granted", now)
+        let event = Event::unnumbered_success(POLICY_EVENT_TYPE, GRANTED_MESSAGE, now)
             .with_target(Entity {
                 display_name: Some(self.policy_name.to_owned()),
                 ..Entity::new("Policy", self.policy_id)
@@ -43,6 +46,54 @@ impl Decision<'_> {
             })
             .with_detail("grantedScopes", &self.scopes);
         describe(event, request)
+    }
+
+    /// Calls `record` with [`unnumbered_event`](Self::unnumbered_event), targeting server
+    /// `server_id` too, as borrowed parts: the decision is recorded on every token request, and a
+    /// sink that packs events then builds no [`Event`].
+    pub(crate) fn describe(
+        &self,
+        request: &PolicyRequest<'_>,
+        now: OffsetDateTime,
+        server_id: &str,
+        record: impl FnOnce(&EventRef<'_>),
+    ) {
+        let target = [
+            EntityRef {
+                display_name: Some(self.policy_name),
+                ..EntityRef::new("Policy", self.policy_id)
+            },
+            EntityRef {
+                display_name: Some(self.rule_name),
+                ..EntityRef::new("Rule", self.rule_id)
+            },
+            EntityRef::new("AuthorizationServer", server_id),
+        ];
+        // In key order, as an event's map holds them.
+        let debug_data = [
+            ("grantType", Detail::Text(request.grant_type.as_str())),
+            ("grantedScopes", Detail::Names(&self.scopes)),
+            (
+                "requestedScopes",
+                request.requested_scopes.map_or(Detail::Null, Detail::Texts),
+            ),
+        ];
+        record(&EventRef {
+            uuid: "",
+            published: now,
+            event_type: POLICY_EVENT_TYPE,
+            severity: Severity::Info,
+            display_message: GRANTED_MESSAGE,
+            result: OutcomeResult::Success,
+            reason: None,
+            actor: Some(match request.user {
+                Some(user) => EntityRef::new("User", user.id),
+                None => EntityRef::new("PublicClientApp", request.client_id),
+            }),
+            client: Some(request.client_id),
+            target: &target,
+            debug_data: &debug_data,
+        });
     }
 }
 

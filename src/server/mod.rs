@@ -32,7 +32,7 @@ use crate::clock::Clock;
 use crate::cpu_pool::CpuPool;
 use crate::endpoint::{EndpointResponse, OAuthError, Reason, ServerFailure};
 use crate::event::Entity;
-use crate::event::{Event, EventSink, Severity, bounded_str};
+use crate::event::{Detail, Event, EventRef, EventSink, Severity, bounded_str};
 use crate::expr::JsonMap;
 use crate::policy::{Decision, PolicyRequest};
 use crate::random::Randomness;
@@ -187,17 +187,29 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// endpoints record goes through here.
     pub(crate) fn record(&self, mut event: Event) {
         event.uuid = crate::event::uuid_from(self.random());
-        trace_decision(&event);
+        if decisions_traced() {
+            event.as_parts(trace_decision);
+        }
         self.events.record(event);
     }
 
-    /// Records the event `build` makes, unless nothing would see it: the sink drops every event
-    /// and no `tracing` subscriber listens for decisions. For the events of the token path, whose
-    /// building (a UUID drawn, a dozen allocations) is work repeated on every request.
-    pub(crate) fn record_with(&self, build: impl FnOnce() -> Event) {
-        if self.events.keeps_events() || tracing::enabled!(target: "authserver::decision", tracing::Level::ERROR) {
-            self.record(build());
+    /// Whether recorded events are seen at all: the sink keeps them, or a `tracing` subscriber
+    /// listens for decisions. When not, the token path does not describe its events.
+    pub(crate) fn records_events(&self) -> bool {
+        self.events.keeps_events() || decisions_traced()
+    }
+
+    /// Records the event `event` describes under an id drawn from the server's randomness (its
+    /// `uuid` is replaced), as [`record`](Self::record) does, without an [`Event`] being built
+    /// unless the sink needs one: for the events of the token path, recorded on every request.
+    pub(crate) fn record_ref(&self, event: &EventRef<'_>) {
+        let mut uuid = [0; 36];
+        let uuid = crate::event::format_uuid(self.random().array().unwrap_or_default(), &mut uuid);
+        let event = EventRef { uuid, ..*event };
+        if decisions_traced() {
+            trace_decision(&event);
         }
+        self.events.record_ref(&event);
     }
 
     /// Evaluates the server's access policies (through the state's index, built from the same
@@ -212,7 +224,9 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let server = || Entity::new("AuthorizationServer", &state.config.server.id);
         match state.policies.evaluate(request) {
             Ok(decision) => {
-                self.record_with(|| decision.unnumbered_event(request, now).with_target(server()));
+                if self.records_events() {
+                    decision.describe(request, now, &state.config.server.id, |event| self.record_ref(event));
+                }
                 Ok(decision)
             }
             Err(denial) => {
@@ -292,27 +306,35 @@ pub(crate) fn trace_failure(reason: &Reason) {
     }
 }
 
+/// Whether a `tracing` subscriber listens for decisions (at any level).
+fn decisions_traced() -> bool {
+    tracing::enabled!(target: "authserver::decision", tracing::Level::ERROR)
+}
+
 /// Reports a recorded decision to `tracing` (target `authserver::decision`): the event type
 /// (which names the endpoint), the authorization server, client and grant type where the event
 /// names them, the outcome and the reason code, at the event's severity.
-fn trace_decision(event: &Event) {
+fn trace_decision(event: &EventRef<'_>) {
     // Events are bounded when a sink keeps them; what is traced here is cut the same way, since
     // a refused request's client id or grant type is whatever the client sent.
     let server = event
         .target
         .iter()
         .find(|target| target.kind == "AuthorizationServer")
-        .map(|target| bounded_str(&target.id));
-    let client = event.client.as_ref().map(|client| bounded_str(&client.id));
-    let grant_type = event
-        .debug_context
-        .debug_data
-        .get("grantType")
-        .and_then(serde_json::Value::as_str)
-        .map(bounded_str);
-    let message = bounded_str(&event.display_message);
-    let outcome = event.outcome.result.as_str();
-    let reason = event.reason_code();
+        .map(|target| bounded_str(target.id));
+    let client = event.client.map(bounded_str);
+    let detail = |key: &str| {
+        let (_, detail) = event.debug_data.iter().rev().find(|(name, _)| *name == key)?;
+        match detail {
+            Detail::Text(text) => Some(*text),
+            Detail::Json(serde_json::Value::String(text)) => Some(text.as_str()),
+            _ => None,
+        }
+    };
+    let grant_type = detail("grantType").map(bounded_str);
+    let message = bounded_str(event.display_message);
+    let outcome = event.result.as_str();
+    let reason = detail("reasonCode");
     macro_rules! decision {
         ($level:expr) => {
             tracing::event!(

@@ -327,6 +327,46 @@ impl crate::event::EventSink for Counting {
     }
 }
 
+/// A server recording to `sink`, with a `client_secret_post` service client `0oasvc` allowed the
+/// scope `orders:read`; and a client-credentials form asking for `scope`.
+async fn service_server(sink: Arc<dyn crate::event::EventSink>) -> (TestServer, impl Fn(&str) -> String) {
+    let server = AuthServer::builder("https://id.example.com")
+        .directory(Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))))
+        .events(sink)
+        .rotation(RotationSettings {
+            algorithm: Algorithm::EdDSA,
+            ..RotationSettings::default()
+        })
+        .build();
+    server.management().ensure_default_server().await.unwrap();
+    let secret = crate::secret::ClientSecret::generate(&crate::random::SystemRandom).unwrap();
+    let client: crate::model::ClientRecord = serde_json::from_value(json!({
+        "client_id": "0oasvc", "client_name": "Service", "application_type": "service",
+        "token_endpoint_auth_method": "client_secret_post",
+        "grant_types": ["client_credentials"], "response_types": ["token"],
+        "client_secret_hash": secret.hash()
+    }))
+    .unwrap();
+    crate::store::Directory::put_client(server.directory(), client)
+        .await
+        .unwrap();
+    let config = server.config_store();
+    let mut stored = crate::store::ConfigStore::load(config, "default")
+        .await
+        .unwrap()
+        .unwrap();
+    let revision = stored.revision;
+    stored.scopes.push(crate::model::Scope::named("orders:read"));
+    let _ = crate::store::ConfigStore::save(config, stored, revision).await.unwrap();
+    let form = move |scope: &str| {
+        format!(
+            "grant_type=client_credentials&scope={scope}&client_id=0oasvc&client_secret={}",
+            secret.expose()
+        )
+    };
+    (server, form)
+}
+
 #[tokio::test]
 async fn the_token_path_builds_no_events_for_a_sink_that_keeps_none() {
     // Issue 15: a grant's two events (the policy decision, the token grant) are built only for a
@@ -336,41 +376,8 @@ async fn the_token_path_builds_no_events_for_a_sink_that_keeps_none() {
             keeps,
             recorded: Default::default(),
         });
-        let server = AuthServer::builder("https://id.example.com")
-            .directory(Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))))
-            .events(sink.clone())
-            .rotation(RotationSettings {
-                algorithm: Algorithm::EdDSA,
-                ..RotationSettings::default()
-            })
-            .build();
-        server.management().ensure_default_server().await.unwrap();
-        let secret = crate::secret::ClientSecret::generate(&crate::random::SystemRandom).unwrap();
-        let client: crate::model::ClientRecord = serde_json::from_value(json!({
-            "client_id": "0oasvc", "client_name": "Service", "application_type": "service",
-            "token_endpoint_auth_method": "client_secret_post",
-            "grant_types": ["client_credentials"], "response_types": ["token"],
-            "client_secret_hash": secret.hash()
-        }))
-        .unwrap();
-        crate::store::Directory::put_client(server.directory(), client)
-            .await
-            .unwrap();
+        let (server, form) = service_server(sink.clone()).await;
         let recorded = || sink.recorded.load(std::sync::atomic::Ordering::SeqCst);
-        let form = |scope: &str| {
-            format!(
-                "grant_type=client_credentials&scope={scope}&client_id=0oasvc&client_secret={}",
-                secret.expose()
-            )
-        };
-        let config = server.config_store();
-        let mut stored = crate::store::ConfigStore::load(config, "default")
-            .await
-            .unwrap()
-            .unwrap();
-        let revision = stored.revision;
-        stored.scopes.push(crate::model::Scope::named("orders:read"));
-        let _ = crate::store::ConfigStore::save(config, stored, revision).await.unwrap();
         let granted = form("orders%3Aread");
         let response = server
             .token("default", &crate::endpoint::EndpointRequest::post(&granted))

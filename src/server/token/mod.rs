@@ -20,7 +20,7 @@ use super::mint::{self, IdTokenWanted, Identity, ResponseTokens};
 use super::state::ServerState;
 use crate::claims::IdTokenClaimSet;
 use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason, Refusal};
-use crate::event::{Entity, Event, Severity};
+use crate::event::{Detail, Entity, EntityRef, Event, EventRef, OutcomeResult, Severity};
 use crate::grant::{self, IssueContext, REVOCATION_HORIZON};
 use crate::model::{ClientRecord, GrantType, Group, User};
 use crate::store::grants::{Grant, GrantId};
@@ -117,7 +117,9 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         };
         match self.token_request(&state, request, now).await {
             Ok(issued) => {
-                self.record_with(|| success_event(&issued, server_id, now));
+                if self.records_events() {
+                    describe_grant(&issued, server_id, now, |event| self.record_ref(event));
+                }
                 EndpointResponse::json(200, Value::Object(issued.body)).no_store()
             }
             Err(refusal) => {
@@ -286,24 +288,44 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     }
 }
 
-/// The event recording a grant.
-fn success_event(issued: &Issued, server_id: &str, now: OffsetDateTime) -> Event {
+/// Calls `record` with the event recording a grant, as borrowed parts: it is recorded on every
+/// successful token request, and a sink that packs events then builds no [`Event`].
+fn describe_grant(issued: &Issued, server_id: &str, now: OffsetDateTime, record: impl FnOnce(&EventRef<'_>)) {
     let grant = &issued.grant;
-    let tokens: Vec<&str> = ["access_token", "refresh_token", "id_token"]
-        .into_iter()
-        .filter(|name| issued.body.contains_key(*name))
-        .collect();
-    let event = Event::unnumbered_success(TOKEN_EVENT_TYPE, "OAuth2 tokens granted", now)
-        .with_client(&grant.client_id)
-        .with_target(Entity::new("AuthorizationServer", server_id))
-        .with_target(Entity::new("Grant", grant.id.as_str()))
-        .with_detail("grantType", &grant.grant_type)
-        .with_detail("grantedScopes", &grant.scopes)
-        .with_detail("tokens", tokens);
-    match &grant.user_id {
-        Some(user) => event.with_actor(Entity::new("User", user)),
-        None => event.with_actor(Entity::new("PublicClientApp", &grant.client_id)),
+    let mut tokens = [""; 3];
+    let mut issued_tokens = 0;
+    for name in ["access_token", "refresh_token", "id_token"] {
+        if issued.body.contains_key(name) {
+            tokens[issued_tokens] = name;
+            issued_tokens += 1;
+        }
     }
+    let target = [
+        EntityRef::new("AuthorizationServer", server_id),
+        EntityRef::new("Grant", grant.id.as_str()),
+    ];
+    // In key order, as an event's map holds them.
+    let debug_data = [
+        ("grantType", Detail::Text(&grant.grant_type)),
+        ("grantedScopes", Detail::Texts(&grant.scopes)),
+        ("tokens", Detail::Names(&tokens[..issued_tokens])),
+    ];
+    record(&EventRef {
+        uuid: "",
+        published: now,
+        event_type: TOKEN_EVENT_TYPE,
+        severity: Severity::Info,
+        display_message: "OAuth2 tokens granted",
+        result: OutcomeResult::Success,
+        reason: None,
+        actor: Some(match &grant.user_id {
+            Some(user) => EntityRef::new("User", user),
+            None => EntityRef::new("PublicClientApp", &grant.client_id),
+        }),
+        client: Some(&grant.client_id),
+        target: &target,
+        debug_data: &debug_data,
+    });
 }
 
 #[cfg(test)]

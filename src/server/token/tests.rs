@@ -1249,6 +1249,12 @@ async fn grants_and_refusals_are_recorded() {
         event.debug_context.debug_data["tokens"],
         json!(["access_token", "id_token"])
     );
+    assert_eq!(event.debug_context.debug_data["grantedScopes"], json!(["openid"]));
+    let targets: Vec<&str> = event.target.iter().map(|target| &*target.kind).collect();
+    assert_eq!(targets, ["AuthorizationServer", "Grant"]);
+    assert_eq!(event.actor.as_ref().map(|actor| &*actor.kind), Some("User"));
+    assert_eq!(event.display_message, "OAuth2 tokens granted");
+    assert_eq!(event.uuid.len(), 36, "numbered: {}", event.uuid);
 
     h.post(
         "grant_type=password&username=ada%40example.com&password=nope",
