@@ -27,7 +27,6 @@ pub use bounds::{MAX_DEPTH, MAX_LIST_ITEMS, MAX_OBJECT_KEYS, MAX_TEXT_BYTES, bou
 pub use filter::{EventFilter, FilterError};
 pub use log::EventLog;
 pub use memory::MemoryEventLog;
-pub(crate) use parts::format_uuid;
 pub use parts::{Detail, EntityRef, EventRef};
 
 use std::borrow::Cow;
@@ -299,6 +298,24 @@ fn random_uuid() -> String {
     uuid_from(&crate::random::SystemRandom)
 }
 
+/// A version-4 UUID's text, written from `bytes` into `out`.
+pub(crate) fn format_uuid(mut bytes: [u8; 16], out: &mut [u8; 36]) -> &str {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let mut at = 0;
+    for (index, byte) in bytes.iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            out[at] = b'-';
+            at += 1;
+        }
+        out[at] = HEX[usize::from(byte >> 4)];
+        out[at + 1] = HEX[usize::from(byte & 0x0f)];
+        at += 2;
+    }
+    std::str::from_utf8(out).unwrap_or_default()
+}
+
 /// A version-4 UUID drawn from `random`. Should the source fail, the ID is all zeros rather than
 /// the event being lost.
 pub(crate) fn uuid_from(random: &dyn crate::random::Randomness) -> String {
@@ -510,7 +527,7 @@ mod tests {
                 display_name: Some("Rule one"),
                 ..EntityRef::new("Rule", "0pr1")
             }],
-            debug_data: &[("reasonCode", Detail::Text("r")), ("scopes", Detail::Texts(&scopes))],
+            debug_data: &[("reasonCode", Detail::Text("r")), ("scopes", Detail::Strings(&scopes))],
         };
         sink.record_ref(&parts);
         let expected = Event::failure("e", "m", "r", "why", T0)

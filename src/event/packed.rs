@@ -49,15 +49,18 @@ pub(super) struct Packed {
 }
 
 impl Packed {
-    /// Packs `event`, which recording has [bounded](Event::bounded).
+    /// Packs `event`, which recording has [bounded](Event::bounded), its debug data in its map's
+    /// order.
     pub(super) fn new(event: &Event) -> Self {
         event.as_parts(Self::from_parts)
     }
 
     /// Packs `event` bounded as [`Event::bounded`] bounds an event: texts, the targets, and the
-    /// debug data's keys and lists, which are [flat](Detail::is_flat) or already bounded. A text
-    /// past 4 GiB would be cut short, and unpack with its last character replaced if that split
-    /// it.
+    /// debug data's keys and [flat](Detail::is_flat) values. Its debug data must be as an event's
+    /// map would hold it, and its JSON values already bounded: either the parts of a bounded
+    /// event, or flat details under keys in increasing order (see
+    /// [`MemoryEventLog::record_ref`](super::MemoryEventLog)). A text past 4 GiB would be cut
+    /// short, and unpack with its last character replaced if that split it.
     pub(super) fn from_parts(event: &EventRef<'_>) -> Self {
         let bytes = SCRATCH
             .try_with(|scratch| {
@@ -292,28 +295,16 @@ fn write(event: &EventRef<'_>, bytes: &mut Vec<u8>) {
         put_bounded(bytes, entity.alternate_id);
         put_bounded(bytes, entity.display_name);
     }
-    // As a map holds them: by key, the last of a key given twice.
-    if event.debug_data.is_sorted_by(|a, b| a.0 < b.0) {
-        write_debug_data(bytes, event.debug_data.iter());
-    } else {
-        let mut details: Vec<&(&str, Detail<'_>)> = event.debug_data.iter().collect();
-        details.sort_by_key(|(key, _)| *key);
-        details.dedup_by(|later, earlier| {
-            let same = later.0 == earlier.0;
-            if same {
-                std::mem::swap(later, earlier);
-            }
-            same
-        });
-        write_debug_data(bytes, details.into_iter());
-    }
+    write_debug_data(bytes, event.debug_data);
 }
 
-/// Appends the debug data, `details` in key order without repeats, as a JSON object of at most
-/// [`MAX_OBJECT_KEYS`] keys.
-fn write_debug_data<'a>(bytes: &mut Vec<u8>, details: impl Iterator<Item = &'a (&'a str, Detail<'a>)> + Clone) {
+/// Appends the debug data as a JSON object of its first [`MAX_OBJECT_KEYS`] keys, in the order
+/// given: the order of an event's map, or the parts' keys in increasing order (which is where a
+/// map would put them, kept in order of insertion or not).
+fn write_debug_data(bytes: &mut Vec<u8>, details: &[(&str, Detail<'_>)]) {
     let start = bytes.len();
     let details = details
+        .iter()
         .take(MAX_OBJECT_KEYS)
         .map(|(key, detail)| (bounded_str(key), BoundedDetail(detail)));
     if serde_json::to_writer(&mut *bytes, &DebugData(details)).is_err() {
@@ -436,7 +427,7 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
-    use crate::event::{EventFilter, EventQuery, MAX_LIST_ITEMS, MAX_TEXT_BYTES};
+    use crate::event::{EventFilter, EventQuery, EventSink, MAX_LIST_ITEMS, MAX_TEXT_BYTES, MemoryEventLog};
 
     const T0: OffsetDateTime = datetime!(2024-03-01 12:00:00.123456789 UTC);
 
@@ -623,19 +614,27 @@ mod tests {
         #[test]
         fn any_event_read_in_place_matches_as_the_event_does(
             event in any_event(),
-            probe in "[a-z0-9:._-]{1,3}",
+            random_probe in "[a-z0-9:._-]{1,3}",
+            pick in any::<proptest::sample::Index>(),
             failed in any::<bool>(),
         ) {
             let packed = Packed::new(&event);
             let view = packed.view();
-            for attribute in attributes(&event) {
-                for condition in ["pr".to_owned(), format!("eq \"{probe}\""), format!("co \"{probe}\""), format!("sw \"{probe}\"")] {
-                    let Ok(filter) = EventFilter::parse(&format!("{attribute} {condition}")) else {
-                        continue;
-                    };
-                    prop_assert_eq!(filter.matches_fields(&view), filter.matches(&event), "{}", filter);
+            // A probe of the event's own, so that `eq` matches too, and one that rarely does.
+            let mut texts = Vec::new();
+            event.each_text(&mut |text| texts.push(text.to_owned()));
+            let own = texts[pick.index(texts.len())].clone();
+            for probe in [&own, &random_probe] {
+                for attribute in attributes(&event) {
+                    for condition in ["pr".to_owned(), format!("eq \"{probe}\""), format!("co \"{probe}\""), format!("sw \"{probe}\"")] {
+                        let Ok(filter) = EventFilter::parse(&format!("{attribute} {condition}")) else {
+                            continue;
+                        };
+                        prop_assert_eq!(filter.matches_fields(&view), filter.matches(&event), "{}", filter);
+                    }
                 }
             }
+            let probe = random_probe;
             let query = EventQuery {
                 outcome: Some(if failed { OutcomeResult::Failure } else { OutcomeResult::Success }),
                 event_type: Some(probe.clone()),
@@ -676,10 +675,15 @@ mod tests {
     }
 
     proptest! {
-        /// Packing parts directly bounds them exactly as bounding the event they describe does:
-        /// texts, targets, list items, keys (unsorted, repeated, too many, too long).
+        /// The memory log keeps parts as the bounded event they describe: texts, targets, list
+        /// items, keys (too many, too long, and, through the event, unsorted or repeated). With
+        /// keys in increasing order, packing them directly gives that event too.
         #[test]
-        fn parts_pack_as_their_bounded_event((event, details) in flat_parts()) {
+        fn parts_are_kept_as_their_bounded_event((event, mut details) in flat_parts(), in_order in any::<bool>()) {
+            if in_order {
+                details.sort_by(|a, b| a.0.cmp(&b.0));
+                details.dedup_by(|later, earlier| later.0 == earlier.0);
+            }
             let names: Vec<Vec<&str>> = details.iter().map(|(_, _, items)| items.iter().map(String::as_str).collect()).collect();
             let details: Vec<(&str, Detail<'_>)> = details
                 .iter()
@@ -688,17 +692,22 @@ mod tests {
                     let detail = match kind {
                         0 => Detail::Null,
                         1 => Detail::Text(items.first().map_or("", String::as_str)),
-                        2 => Detail::Texts(items),
-                        _ => Detail::Names(names),
+                        2 => Detail::Strings(items),
+                        _ => Detail::Strs(names),
                     };
                     (key.as_str(), detail)
                 })
                 .collect();
-            let (packed, bounded) = event.as_parts(|parts| {
+            let (kept, packed, bounded) = event.as_parts(|parts| {
                 let parts = EventRef { debug_data: &details, ..*parts };
-                (Packed::from_parts(&parts).unpack(), parts.to_event().bounded())
+                let log = MemoryEventLog::default();
+                log.record_ref(&parts);
+                (log.all(), Packed::from_parts(&parts).unpack(), parts.to_event().bounded())
             });
-            prop_assert_eq!(packed, bounded);
+            prop_assert_eq!(&kept, &vec![bounded.clone()]);
+            if in_order {
+                prop_assert_eq!(packed, bounded);
+            }
         }
     }
 

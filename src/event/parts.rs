@@ -12,29 +12,39 @@ use time::OffsetDateTime;
 use super::{DebugContext, Entity, Event, EventClient, Outcome, OutcomeResult, Severity};
 
 /// An event as borrowed parts; [`to_event`](Self::to_event) makes the [`Event`] it describes.
+/// What [`EventSink::record_ref`](super::EventSink::record_ref) is given. Its fields follow
+/// [`Event`]'s, and more may come as `Event` gains fields.
 ///
 /// ```
-/// use authserver::event::{Detail, EntityRef, EventRef, OutcomeResult, Severity};
-/// use time::OffsetDateTime;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
 ///
-/// let scopes = ["payments:read"];
-/// let event = EventRef {
-///     uuid: "7c9e6679-7425-40de-944b-e07fc1f90ae7",
-///     published: OffsetDateTime::UNIX_EPOCH,
-///     event_type: "app.oauth2.as.token.grant",
-///     severity: Severity::Info,
-///     display_message: "OAuth2 tokens granted",
-///     result: OutcomeResult::Success,
-///     reason: None,
-///     actor: Some(EntityRef::new("PublicClientApp", "0oa1")),
-///     client: Some("0oa1"),
-///     target: &[EntityRef::new("AuthorizationServer", "default")],
-///     debug_data: &[("grantedScopes", Detail::Names(&scopes))],
-/// };
-/// let owned = event.to_event();
-/// assert_eq!(owned.debug_context.debug_data["grantedScopes"][0], "payments:read");
+/// use authserver::event::{Event, EventRef, EventSink, OutcomeResult};
+///
+/// /// Counts refusals without keeping anything.
+/// #[derive(Default)]
+/// struct Refusals(AtomicUsize);
+///
+/// impl EventSink for Refusals {
+///     fn record(&self, event: Event) {
+///         if event.outcome.result == OutcomeResult::Failure {
+///             self.0.fetch_add(1, Ordering::Relaxed);
+///         }
+///     }
+///
+///     // The token path's events, counted without an `Event` being built for them.
+///     fn record_ref(&self, event: &EventRef<'_>) {
+///         if event.result == OutcomeResult::Failure {
+///             self.0.fetch_add(1, Ordering::Relaxed);
+///         }
+///     }
+/// }
+///
+/// let sink = Refusals::default();
+/// sink.record(Event::failure("app.oauth2.as.token.grant", "refused", "invalid_scope", "…", time::OffsetDateTime::UNIX_EPOCH));
+/// assert_eq!(sink.0.load(Ordering::Relaxed), 1);
 /// ```
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct EventRef<'a> {
     /// Unique ID.
     pub uuid: &'a str,
@@ -62,6 +72,7 @@ pub struct EventRef<'a> {
 
 /// An [`Entity`] as borrowed parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EntityRef<'a> {
     /// Its ID.
     pub id: &'a str,
@@ -107,18 +118,18 @@ impl<'a> From<&'a Entity> for EntityRef<'a> {
 }
 
 /// One value of an event's debug data.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub enum Detail<'a> {
     /// `null`.
     Null,
     /// A string.
     Text(&'a str),
-    /// A list of strings.
-    Texts(&'a [String]),
-    /// A list of strings.
-    Names(&'a [&'a str]),
-    /// Any JSON value.
+    /// A list of owned strings.
+    Strings(&'a [String]),
+    /// A list of string slices.
+    Strs(&'a [&'a str]),
+    /// Any JSON value (recording bounds it through an [`Event`]).
     Json(&'a Value),
 }
 
@@ -128,8 +139,8 @@ impl Detail<'_> {
         match *self {
             Detail::Null => Value::Null,
             Detail::Text(text) => Value::String(text.to_owned()),
-            Detail::Texts(texts) => texts.iter().map(|text| Value::String(text.clone())).collect(),
-            Detail::Names(names) => names.iter().map(|&name| Value::String(name.to_owned())).collect(),
+            Detail::Strings(texts) => texts.iter().map(|text| Value::String(text.clone())).collect(),
+            Detail::Strs(names) => names.iter().map(|&name| Value::String(name.to_owned())).collect(),
             Detail::Json(value) => value.clone(),
         }
     }
@@ -159,8 +170,8 @@ impl Serialize for BoundedDetail<'_> {
         match *self.0 {
             Detail::Null => serializer.serialize_unit(),
             Detail::Text(text) => serializer.serialize_str(&super::bounded_str(text)),
-            Detail::Texts(list) => texts(serializer, list.iter().map(String::as_str)),
-            Detail::Names(list) => texts(serializer, list.iter().copied()),
+            Detail::Strings(list) => texts(serializer, list.iter().map(String::as_str)),
+            Detail::Strs(list) => texts(serializer, list.iter().copied()),
             Detail::Json(value) => value.serialize(serializer),
         }
     }
@@ -218,22 +229,4 @@ impl Event {
             debug_data: &debug_data,
         })
     }
-}
-
-/// A version-4 UUID's text, written from `bytes` into `out`.
-pub(crate) fn format_uuid(mut bytes: [u8; 16], out: &mut [u8; 36]) -> &str {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let mut at = 0;
-    for (index, byte) in bytes.iter().enumerate() {
-        if matches!(index, 4 | 6 | 8 | 10) {
-            out[at] = b'-';
-            at += 1;
-        }
-        out[at] = HEX[usize::from(byte >> 4)];
-        out[at + 1] = HEX[usize::from(byte & 0x0f)];
-        at += 2;
-    }
-    std::str::from_utf8(out).unwrap_or_default()
 }

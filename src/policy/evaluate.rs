@@ -1077,7 +1077,7 @@ mod tests {
         ] {
             let decision = evaluate(&req).unwrap();
             let mut described = None;
-            decision.describe(&req, now, "default", |event| described = Some(event.to_event()));
+            decision.with_parts(&req, now, Some("default"), |event| described = Some(event.to_event()));
             let expected = decision
                 .unnumbered_event(&req, now)
                 .with_target(crate::event::Entity::new("AuthorizationServer", "default"));

@@ -32,33 +32,22 @@ impl Decision<'_> {
         self.unnumbered_event(request, now).numbered()
     }
 
-    /// [`event`](Self::event) without a UUID, for [`AuthServer::record`](crate::AuthServer) to
-    /// number.
+    /// [`event`](Self::event) without a UUID.
     pub(crate) fn unnumbered_event(&self, request: &PolicyRequest<'_>, now: OffsetDateTime) -> Event {
-        let event = Event::unnumbered_success(POLICY_EVENT_TYPE, GRANTED_MESSAGE, now)
-            .with_target(Entity {
-                display_name: Some(self.policy_name.to_owned()),
-                ..Entity::new("Policy", self.policy_id)
-            })
-            .with_target(Entity {
-                display_name: Some(self.rule_name.to_owned()),
-                ..Entity::new("Rule", self.rule_id)
-            })
-            .with_detail("grantedScopes", &self.scopes);
-        describe(event, request)
+        self.with_parts(request, now, None, |event| event.to_event())
     }
 
-    /// Calls `record` with [`unnumbered_event`](Self::unnumbered_event), targeting server
-    /// `server_id` too, as borrowed parts: the decision is recorded on every token request, and a
-    /// sink that packs events then builds no [`Event`].
-    pub(crate) fn describe(
+    /// Calls `use_parts` with [`unnumbered_event`](Self::unnumbered_event) as borrowed parts,
+    /// targeting server `server_id` too when given. The decision is recorded on every token
+    /// request, and a sink that packs events then builds no [`Event`].
+    pub(crate) fn with_parts<R>(
         &self,
         request: &PolicyRequest<'_>,
         now: OffsetDateTime,
-        server_id: &str,
-        record: impl FnOnce(&EventRef<'_>),
-    ) {
-        let target = [
+        server_id: Option<&str>,
+        use_parts: impl FnOnce(&EventRef<'_>) -> R,
+    ) -> R {
+        let targets = [
             EntityRef {
                 display_name: Some(self.policy_name),
                 ..EntityRef::new("Policy", self.policy_id)
@@ -67,18 +56,18 @@ impl Decision<'_> {
                 display_name: Some(self.rule_name),
                 ..EntityRef::new("Rule", self.rule_id)
             },
-            EntityRef::new("AuthorizationServer", server_id),
+            EntityRef::new("AuthorizationServer", server_id.unwrap_or_default()),
         ];
-        // In key order, as an event's map holds them.
+        // Keys in increasing order: what a sink that packs events keeps as given.
         let debug_data = [
             ("grantType", Detail::Text(request.grant_type.as_str())),
-            ("grantedScopes", Detail::Names(&self.scopes)),
+            ("grantedScopes", Detail::Strs(&self.scopes)),
             (
                 "requestedScopes",
-                request.requested_scopes.map_or(Detail::Null, Detail::Texts),
+                request.requested_scopes.map_or(Detail::Null, Detail::Strings),
             ),
         ];
-        record(&EventRef {
+        use_parts(&EventRef {
             uuid: "",
             published: now,
             event_type: POLICY_EVENT_TYPE,
@@ -91,9 +80,9 @@ impl Decision<'_> {
                 None => EntityRef::new("PublicClientApp", request.client_id),
             }),
             client: Some(request.client_id),
-            target: &target,
+            target: &targets[..if server_id.is_some() { 3 } else { 2 }],
             debug_data: &debug_data,
-        });
+        })
     }
 }
 

@@ -225,7 +225,9 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         match state.policies.evaluate(request) {
             Ok(decision) => {
                 if self.records_events() {
-                    decision.describe(request, now, &state.config.server.id, |event| self.record_ref(event));
+                    decision.with_parts(request, now, Some(&state.config.server.id), |event| {
+                        self.record_ref(event)
+                    });
                 }
                 Ok(decision)
             }

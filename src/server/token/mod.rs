@@ -304,11 +304,11 @@ fn describe_grant(issued: &Issued, server_id: &str, now: OffsetDateTime, record:
         EntityRef::new("AuthorizationServer", server_id),
         EntityRef::new("Grant", grant.id.as_str()),
     ];
-    // In key order, as an event's map holds them.
+    // Keys in increasing order: what a sink that packs events keeps as given.
     let debug_data = [
         ("grantType", Detail::Text(&grant.grant_type)),
-        ("grantedScopes", Detail::Texts(&grant.scopes)),
-        ("tokens", Detail::Names(&tokens[..issued_tokens])),
+        ("grantedScopes", Detail::Strings(&grant.scopes)),
+        ("tokens", Detail::Strs(&tokens[..issued_tokens])),
     ];
     record(&EventRef {
         uuid: "",
