@@ -21,8 +21,9 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
+use super::EntityRef;
 use super::Event;
-use super::fields::{EntityTexts, EventFields};
+use super::fields::EventFields;
 
 /// The operators, as listed in a syntax error.
 const OPERATORS: &str = "eq,ne,co,sw,ew,pr,gt,ge,lt,le";
@@ -219,12 +220,12 @@ impl EntityField {
         })
     }
 
-    fn of<'a>(self, entity: &'a EntityTexts<'_>) -> Option<&'a str> {
+    fn of<'a>(self, entity: EntityRef<'a>) -> Option<&'a str> {
         match self {
-            Self::Id => Some(&entity.id),
-            Self::Type => Some(&entity.kind),
-            Self::AlternateId => entity.alternate_id.as_deref(),
-            Self::DisplayName => entity.display_name.as_deref(),
+            Self::Id => Some(entity.id),
+            Self::Type => Some(entity.kind),
+            Self::AlternateId => entity.alternate_id,
+            Self::DisplayName => entity.display_name,
         }
     }
 }
@@ -269,15 +270,15 @@ impl Attribute {
     /// Whether one of the attribute's values in `event` passes `test`.
     fn any(&self, event: &impl EventFields, test: &mut dyn FnMut(&str) -> bool) -> bool {
         match self {
-            Self::Uuid => test(&event.uuid()),
-            Self::EventType => test(&event.event_type()),
+            Self::Uuid => test(event.uuid()),
+            Self::EventType => test(event.event_type()),
             Self::Severity => test(event.severity().as_str()),
-            Self::DisplayMessage => test(&event.display_message()),
+            Self::DisplayMessage => test(event.display_message()),
             Self::OutcomeResult => test(event.result().as_str()),
-            Self::OutcomeReason => event.reason().is_some_and(|reason| test(&reason)),
-            Self::Actor(field) => event.actor().is_some_and(|actor| field.of(&actor).is_some_and(test)),
-            Self::ClientId => event.client_id().is_some_and(|client| test(&client)),
-            Self::Target(field) => event.targets().any(|target| field.of(&target).is_some_and(&mut *test)),
+            Self::OutcomeReason => event.reason().is_some_and(test),
+            Self::Actor(field) => event.actor().and_then(|actor| field.of(actor)).is_some_and(test),
+            Self::ClientId => event.client_id().is_some_and(test),
+            Self::Target(field) => event.targets().filter_map(|target| field.of(target)).any(test),
             Self::DebugData(key) => debug_value(event.debug_data(), key).is_some_and(|value| any_scalar(value, test)),
         }
     }

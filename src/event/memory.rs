@@ -115,6 +115,20 @@ impl MemoryEventLog {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Keeps `packed`, pushing out the oldest events as the capacity and byte budget require.
+    fn keep(&self, packed: Packed) {
+        let size = packed.size();
+        let mut kept = self.kept();
+        while kept.events.len() >= self.capacity || kept.bytes + size > self.max_bytes {
+            let Some(oldest) = kept.events.pop_front() else {
+                break;
+            };
+            kept.bytes = kept.bytes.saturating_sub(oldest.size());
+        }
+        kept.bytes += size;
+        kept.events.push_back(packed);
+    }
 }
 
 impl EventSink for MemoryEventLog {
@@ -135,22 +149,6 @@ impl EventSink for MemoryEventLog {
         } else {
             self.record(event.to_event());
         }
-    }
-}
-
-impl MemoryEventLog {
-    /// Keeps `packed`, pushing out the oldest events as the capacity and byte budget require.
-    fn keep(&self, packed: Packed) {
-        let size = packed.size();
-        let mut kept = self.kept();
-        while kept.events.len() >= self.capacity || kept.bytes + size > self.max_bytes {
-            let Some(oldest) = kept.events.pop_front() else {
-                break;
-            };
-            kept.bytes = kept.bytes.saturating_sub(oldest.size());
-        }
-        kept.bytes += size;
-        kept.events.push_back(packed);
     }
 }
 

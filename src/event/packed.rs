@@ -27,10 +27,10 @@ use time::OffsetDateTime;
 
 use serde::{Serialize, Serializer};
 
-use super::fields::{EntityTexts, EventFields};
+use super::fields::EventFields;
 use super::parts::BoundedDetail;
 use super::{
-    DebugContext, Detail, Entity, Event, EventClient, EventRef, MAX_LIST_ITEMS, MAX_OBJECT_KEYS, Outcome,
+    DebugContext, Detail, EntityRef, Event, EventClient, EventRef, MAX_LIST_ITEMS, MAX_OBJECT_KEYS, Outcome,
     OutcomeResult, Severity, bounded_str,
 };
 
@@ -59,8 +59,7 @@ impl Packed {
     /// debug data's keys and [flat](Detail::is_flat) values. Its debug data must be as an event's
     /// map would hold it, and its JSON values already bounded: either the parts of a bounded
     /// event, or flat details under keys in increasing order (see
-    /// [`MemoryEventLog::record_ref`](super::MemoryEventLog)). A text past 4 GiB would be cut
-    /// short, and unpack with its last character replaced if that split it.
+    /// [`MemoryEventLog::record_ref`](super::MemoryEventLog)).
     pub(super) fn from_parts(event: &EventRef<'_>) -> Self {
         let bytes = SCRATCH
             .try_with(|scratch| {
@@ -138,15 +137,9 @@ impl Packed {
 impl View<'_> {
     /// The event, every text owned; the debug data parsed unless it already was.
     pub(super) fn into_event(self) -> Event {
-        let owned = |text: &[u8]| String::from_utf8_lossy(text).into_owned();
-        let entity = |texts: EntityTexts<'_>| Entity {
-            kind: Cow::Owned(texts.kind.into_owned()),
-            id: texts.id.into_owned(),
-            alternate_id: texts.alternate_id.map(Cow::into_owned),
-            display_name: texts.display_name.map(Cow::into_owned),
-        };
-        let actor = self.actor().map(entity);
-        let target = self.targets().map(entity).collect();
+        let owned = |text: &[u8]| as_text(text).to_owned();
+        let actor = self.actor().as_ref().map(EntityRef::to_entity);
+        let target = self.targets().map(|target| target.to_entity()).collect();
         Event {
             uuid: owned(self.uuid),
             published: self.published,
@@ -197,20 +190,26 @@ struct Entities<'a> {
 }
 
 impl<'a> Iterator for Entities<'a> {
-    type Item = EntityTexts<'a>;
+    type Item = EntityRef<'a>;
 
     fn next(&mut self) -> Option<Self::Item> {
         self.left = self.left.checked_sub(1)?;
         let mut reader = Reader { rest: self.rest };
         let [kind, id, alternate_id, display_name] = reader.entity();
         self.rest = reader.rest;
-        Some(EntityTexts {
-            id: String::from_utf8_lossy(id.unwrap_or_default()),
-            kind: String::from_utf8_lossy(kind.unwrap_or_default()),
-            alternate_id: alternate_id.map(String::from_utf8_lossy),
-            display_name: display_name.map(String::from_utf8_lossy),
+        Some(EntityRef {
+            id: as_text(id.unwrap_or_default()),
+            kind: as_text(kind.unwrap_or_default()),
+            alternate_id: alternate_id.map(as_text),
+            display_name: display_name.map(as_text),
         })
     }
+}
+
+/// A packed text as written: always whole UTF-8, since every text is bounded to a few hundred
+/// bytes before it is packed; should one not be, it reads as empty.
+fn as_text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// The debug data from its JSON; empty should that not parse (it always does: it was written
@@ -220,44 +219,44 @@ fn parse_debug_data(json: &[u8]) -> Map<String, Value> {
 }
 
 impl EventFields for View<'_> {
-    fn uuid(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(self.uuid)
+    fn uuid(&self) -> &str {
+        as_text(self.uuid)
     }
 
     fn published(&self) -> OffsetDateTime {
         self.published
     }
 
-    fn event_type(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(self.event_type)
+    fn event_type(&self) -> &str {
+        as_text(self.event_type)
     }
 
     fn severity(&self) -> Severity {
         self.severity
     }
 
-    fn display_message(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(self.display_message)
+    fn display_message(&self) -> &str {
+        as_text(self.display_message)
     }
 
     fn result(&self) -> OutcomeResult {
         self.result
     }
 
-    fn reason(&self) -> Option<Cow<'_, str>> {
-        self.reason.map(String::from_utf8_lossy)
+    fn reason(&self) -> Option<&str> {
+        self.reason.map(as_text)
     }
 
-    fn client_id(&self) -> Option<Cow<'_, str>> {
-        self.client.map(String::from_utf8_lossy)
+    fn client_id(&self) -> Option<&str> {
+        self.client.map(as_text)
     }
 
-    fn actor(&self) -> Option<EntityTexts<'_>> {
+    fn actor(&self) -> Option<EntityRef<'_>> {
         let mut entities = self.entities;
         if self.has_actor { entities.next() } else { None }
     }
 
-    fn targets(&self) -> impl Iterator<Item = EntityTexts<'_>> {
+    fn targets(&self) -> impl Iterator<Item = EntityRef<'_>> {
         self.entities.skip(usize::from(self.has_actor))
     }
 
@@ -372,7 +371,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A text's bytes (UTF-8, unless cut short past 4 GiB), `None` for a missing one.
+    /// A text's bytes, `None` for a missing one.
     fn text(&mut self) -> Option<&'a [u8]> {
         let length = self.raw_length();
         if length == ABSENT {
@@ -427,7 +426,7 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
-    use crate::event::{EventFilter, EventQuery, EventSink, MAX_LIST_ITEMS, MAX_TEXT_BYTES, MemoryEventLog};
+    use crate::event::{Entity, EventFilter, EventQuery, EventSink, MAX_LIST_ITEMS, MAX_TEXT_BYTES, MemoryEventLog};
 
     const T0: OffsetDateTime = datetime!(2024-03-01 12:00:00.123456789 UTC);
 
@@ -729,33 +728,21 @@ mod tests {
         let view = packed.view();
         let actor = view.actor().expect("an actor");
         assert_eq!(
-            (&*actor.kind, &*actor.id, actor.display_name.as_deref()),
+            (actor.kind, actor.id, actor.display_name),
             ("User", "00u1", Some("Ada"))
         );
-        let targets: Vec<(String, String, Option<String>)> = view
+        let targets: Vec<(&str, &str, Option<&str>)> = view
             .targets()
-            .map(|target| {
-                (
-                    target.kind.into_owned(),
-                    target.id.into_owned(),
-                    target.alternate_id.map(Cow::into_owned),
-                )
-            })
+            .map(|target| (target.kind, target.id, target.alternate_id))
             .collect();
         assert_eq!(
             targets,
-            [
-                ("AuthorizationServer".to_owned(), "default".to_owned(), None),
-                ("Rule".to_owned(), "0pr1".to_owned(), Some("alt".to_owned())),
-            ]
+            [("AuthorizationServer", "default", None), ("Rule", "0pr1", Some("alt")),]
         );
         assert_eq!(view.debug_data(), &event.debug_context.debug_data);
         let without_actor = Packed::new(&Event::success("e", "m", T0).with_target(Entity::new("Grant", "g")));
         let view = without_actor.view();
         assert!(view.actor().is_none());
-        assert_eq!(
-            view.targets().map(|target| target.id.into_owned()).collect::<Vec<_>>(),
-            ["g"]
-        );
+        assert_eq!(view.targets().map(|target| target.id).collect::<Vec<_>>(), ["g"]);
     }
 }
