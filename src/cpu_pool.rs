@@ -180,19 +180,32 @@ impl CpuPool {
     /// Runs `work` on one of the pool's threads and awaits its result; waits asynchronously
     /// while the queue is full.
     ///
+    /// `work` is boxed when `run` is called, so the future holds a pointer to it rather than
+    /// `work` itself: a caller's own future stays small however much `work` captures.
+    ///
     /// # Errors
     /// [`PoolError::Overloaded`] when too many callers already wait for room;
     /// [`PoolError::Interrupted`] when `work` panicked or no thread could run it.
-    pub async fn run<T, F>(&self, work: F) -> Result<T, PoolError>
+    pub fn run<T, F>(&self, work: F) -> impl Future<Output = Result<T, PoolError>> + Send + '_
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
         let (send, receive) = futures_channel::oneshot::channel();
-        let mut job: Job = Box::new(move || {
+        let job: Job = Box::new(move || {
             // If the caller stopped waiting, the result is simply dropped.
             let _ = send.send(work());
         });
+        self.queue_and_wait(job, receive)
+    }
+
+    /// Queues `job`, waiting for room while the queue is full, then awaits its result on
+    /// `receive`.
+    async fn queue_and_wait<T>(
+        &self,
+        mut job: Job,
+        receive: futures_channel::oneshot::Receiver<T>,
+    ) -> Result<T, PoolError> {
         let mut waiting = None;
         loop {
             job = match self.inner.push(job) {
@@ -347,6 +360,19 @@ mod tests {
         let caller = std::thread::current().id();
         let worker = block_on(pool.run(|| std::thread::current().id())).unwrap();
         assert_ne!(caller, worker);
+    }
+
+    /// The future does not carry the work: its size is the same whatever the work captures.
+    #[test]
+    fn the_future_holds_the_work_boxed() {
+        let pool = CpuPool::new(1);
+        let small = pool.run(|| 1u8);
+        let captured = [7u8; 4096];
+        let large = pool.run(move || captured[4095]);
+        assert_eq!(std::mem::size_of_val(&large), std::mem::size_of_val(&small));
+        assert!(std::mem::size_of_val(&large) < 512);
+        assert_eq!(block_on(large), Ok(7));
+        assert_eq!(block_on(small), Ok(1));
     }
 
     #[test]
