@@ -7,6 +7,7 @@ use time::Duration;
 use time::macros::datetime;
 
 use super::AuthServer;
+use super::builder::AuthServerBuilder;
 use crate::admin::{ApiRequest, Caller, Method};
 use crate::clock::{Clock, ManualClock};
 use crate::cpu_pool::CpuPool;
@@ -26,6 +27,15 @@ pub(crate) fn in_memory_server(clock: Arc<ManualClock>, events: Arc<MemoryEventL
 
 /// [`in_memory_server`] with its CPU-heavy work on `pool`.
 pub(crate) fn in_memory_server_on(clock: Arc<ManualClock>, events: Arc<MemoryEventLog>, pool: CpuPool) -> TestServer {
+    in_memory_builder(clock, events, pool).build()
+}
+
+/// The builder of [`in_memory_server_on`], for a test that sets more.
+pub(crate) fn in_memory_builder(
+    clock: Arc<ManualClock>,
+    events: Arc<MemoryEventLog>,
+    pool: CpuPool,
+) -> AuthServerBuilder {
     AuthServer::builder("https://id.example.com")
         .cpu_pool(pool)
         .directory(Arc::new(MemoryDirectory::new(PasswordHasher::with_iterations(1_000))))
@@ -35,7 +45,6 @@ pub(crate) fn in_memory_server_on(clock: Arc<ManualClock>, events: Arc<MemoryEve
             algorithm: Algorithm::EdDSA,
             ..RotationSettings::default()
         })
-        .build()
 }
 
 async fn server() -> (TestServer, Arc<ManualClock>) {

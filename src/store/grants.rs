@@ -47,12 +47,15 @@ impl GrantId {
     /// The length of a generated id: 128 random bits in base64url.
     pub const GENERATED_LEN: usize = 22;
 
+    /// The random bytes [`GrantId::generate`] draws.
+    pub(crate) const RANDOM_BYTES: usize = 16;
+
     /// A new id of [`GrantId::GENERATED_LEN`] characters drawn from `random`.
     ///
     /// # Errors
     /// [`CryptoError::Random`](crate::crypto::CryptoError::Random) if the random source fails.
     pub fn generate(random: &dyn crate::random::Randomness) -> Result<Self, crate::crypto::CryptoError> {
-        Ok(Self(crate::jose::b64_encode(random.array::<16>()?)))
+        Ok(Self(crate::jose::b64_encode(random.array::<{ Self::RANDOM_BYTES }>()?)))
     }
 
     /// Wraps an id.

@@ -35,7 +35,8 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             user,
             groups,
         };
-        self.issue(asked.state, &identity, record.grant, record.nonce.as_deref(), asked.now)
+        let nonce = record.nonce.as_deref();
+        self.issue(asked.state, (&identity, record.grant), self.random(), nonce, asked.now)
             .await
     }
 }

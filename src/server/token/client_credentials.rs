@@ -30,8 +30,9 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             requested.as_deref(),
         );
         let decision = self.evaluate_policies(asked.state, &request, asked.now)?;
+        let random = grant::new_grant_random(self.random()).map_err(Reason::from)?;
         let new = NewGrant {
-            id: GrantId::generate(self.random()).map_err(Reason::from)?,
+            id: GrantId::generate(&random).map_err(Reason::from)?,
             server_id: &config.server.id,
             client_id,
             user_id: None,
@@ -47,7 +48,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             groups: Vec::new(),
         };
         let (minted, _) = self
-            .mint_tokens(asked.state, &identity, &grant, None, asked.now)
+            .mint_tokens(asked.state, (&identity, &grant), &random, None, asked.now)
             .await?;
         Ok(Issued {
             body: minted.body(None),

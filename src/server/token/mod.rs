@@ -23,6 +23,7 @@ use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason, Refusal
 use crate::event::{Detail, Entity, EntityRef, Event, EventRef, OutcomeResult, Severity};
 use crate::grant::{self, IssueContext, REVOCATION_HORIZON};
 use crate::model::{ClientRecord, GrantType, Group, User};
+use crate::random::Randomness;
 use crate::store::grants::{Grant, GrantId};
 use crate::store::{ConfigStore, Directory, GrantStore};
 
@@ -198,14 +199,14 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         Ok((user, groups))
     }
 
-    /// Draws the issue context for `grant` and mints the access token and, when `openid` was
-    /// granted to a user, the ID token. Minting failures are recorded as such; an overloaded
-    /// CPU pool is `503 temporarily_unavailable`.
+    /// Draws the issue context for `grant` from `random` and mints the access token and, when
+    /// `openid` was granted to a user, the ID token. Minting failures are recorded as such; an
+    /// overloaded CPU pool is `503 temporarily_unavailable`.
     async fn mint_tokens(
         &self,
         state: &Arc<ServerState>,
-        identity: &Identity,
-        grant: &Grant,
+        (identity, grant): (&Identity, &Grant),
+        random: &dyn Randomness,
         nonce: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<(Minted, IssueContext), Refusal> {
@@ -213,7 +214,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             Reason::Overloaded => Refusal::from(reason),
             reason => Refusal::from(Reason::TokenMinting(Box::new(reason))),
         };
-        let context = IssueContext::draw(self.random(), now, &grant.id, false).map_err(|e| minting(e.into()))?;
+        let context = IssueContext::draw(random, now, &grant.id, false).map_err(|e| minting(e.into()))?;
         let wanted = ResponseTokens {
             now: context.now,
             access_token_id: context.access_token_id.clone(),
@@ -237,17 +238,17 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         Ok((minted, context))
     }
 
-    /// Issues `grant` to `identity`: mints the tokens, and starts a refresh-token family when the
-    /// grant calls for one (the code, password and client-credentials grants).
+    /// Issues `grant` to `identity`: mints the tokens (their ids drawn from `random`), and starts a
+    /// refresh-token family when the grant calls for one (the code and password grants).
     async fn issue(
         &self,
         state: &Arc<ServerState>,
-        identity: &Identity,
-        grant: Grant,
+        (identity, grant): (&Identity, Grant),
+        random: &dyn Randomness,
         nonce: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<Issued, Refusal> {
-        let (minted, context) = self.mint_tokens(state, identity, &grant, nonce, now).await?;
+        let (minted, context) = self.mint_tokens(state, (identity, &grant), random, nonce, now).await?;
         let refresh_token = if grant::wants_refresh_token(&identity.client, &grant) {
             let record = grant::first_refresh_token(&context.refresh_token, &grant, now);
             self.grants.insert_refresh_token(record).await?;

@@ -37,8 +37,9 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let decision = self
             .evaluate_policies(asked.state, &request, asked.now)
             .map_err(refused)?;
+        let random = grant::new_grant_random(self.random()).map_err(Reason::from)?;
         let new = NewGrant {
-            id: GrantId::generate(self.random()).map_err(Reason::from)?,
+            id: GrantId::generate(&random).map_err(Reason::from)?,
             server_id: &config.server.id,
             client_id,
             user_id: Some(&user.id),
@@ -53,6 +54,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             user: Some(user),
             groups,
         };
-        self.issue(asked.state, &identity, grant, None, asked.now).await
+        self.issue(asked.state, (&identity, grant), &random, None, asked.now)
+            .await
     }
 }

@@ -18,6 +18,7 @@ use crate::jose::{self, Algorithm, HmacAlgorithm, Jwks, Signer, SigningKey};
 use crate::model::{ClientRecord, User};
 use crate::secret::{AuthorizationCode, ClientSecret, SecretHash};
 use crate::server::AuthServer;
+use crate::server::builder::AuthServerBuilder;
 use crate::server::client_auth::CLIENT_AUTH_EVENT_TYPE;
 use crate::store::grants::{AuthorizationCodeRecord, Grant, GrantId};
 use crate::store::{Directory, GrantStore, MemoryConfigStore, MemoryDirectory, MemoryGrantStore};
@@ -46,9 +47,15 @@ impl Harness {
 
     /// A harness whose CPU-heavy work runs on `pool`.
     async fn on_pool(pool: CpuPool) -> Self {
+        Self::built(pool, |builder| builder).await
+    }
+
+    /// A harness whose server is built by `build` from the usual builder.
+    async fn built(pool: CpuPool, build: impl FnOnce(AuthServerBuilder) -> AuthServerBuilder) -> Self {
         let clock = Arc::new(ManualClock::new(datetime!(2024-01-01 0:00 UTC)));
         let events = Arc::new(MemoryEventLog::default());
-        let server = crate::server::tests::in_memory_server_on(clock.clone(), events.clone(), pool);
+        let builder = crate::server::tests::in_memory_builder(clock.clone(), events.clone(), pool);
+        let server = build(builder).build();
         server.management().ensure_default_server().await.unwrap();
         let user: User = serde_json::from_value(json!({
             "id": USER, "status": "ACTIVE",
@@ -222,6 +229,51 @@ const CC: &str = "grant_type=client_credentials&scope=api%3Awrite";
 // ---------------------------------------------------------------------------------------------
 // Client authentication (seed 003 "Token Authentication Methods"; RFC 6749 §2.3; reference §4.1)
 // ---------------------------------------------------------------------------------------------
+
+/// A randomness source that notes the length of every draw.
+struct NotedDraws {
+    source: crate::random::SeededRandom,
+    lengths: std::sync::Mutex<Vec<usize>>,
+}
+
+impl crate::random::Randomness for NotedDraws {
+    fn fill(&self, out: &mut [u8]) -> Result<(), crate::crypto::CryptoError> {
+        self.lengths.lock().unwrap().push(out.len());
+        self.source.fill(out)
+    }
+}
+
+/// A client-credentials grant draws its grant's id and its token's ids in one call to the
+/// source (each call to the system's costs a system call), between the two events' ids; and the
+/// values are those two calls drew, one after the other.
+#[tokio::test]
+async fn a_client_credentials_grant_draws_its_ids_in_one_call() {
+    let noted = Arc::new(NotedDraws {
+        source: crate::random::SeededRandom::new(7),
+        lengths: std::sync::Mutex::new(Vec::new()),
+    });
+    let random = Arc::clone(&noted);
+    let h = Harness::built(CpuPool::default(), |builder| builder.randomness(random)).await;
+    h.client("svc", "client_secret_basic", &["client_credentials"], json!({}))
+        .await;
+    let drawn_before: usize = std::mem::take(&mut *noted.lengths.lock().unwrap()).iter().sum();
+    let ok = h.post(CC, Some(&basic("svc", SECRET))).await;
+    assert_eq!(ok.status, 200, "{:?}", ok.body);
+    assert_eq!(
+        *noted.lengths.lock().unwrap(),
+        [16, 16 + 80, 16],
+        "decision event, ids, grant event"
+    );
+    // The same stream drawn part by part: what came before, the decision event's id, then the
+    // grant's id and the access token's.
+    let reference = crate::random::SeededRandom::new(7);
+    let reference: &dyn crate::random::Randomness = &reference;
+    reference.fill(&mut vec![0; drawn_before + 16]).unwrap();
+    let grant = GrantId::generate(reference).unwrap();
+    let jti = crate::claims::access_token_id(&grant, h.clock.now(), reference).unwrap();
+    let claims = h.claims(body(&ok)["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["jti"], jti.as_str());
+}
 
 #[tokio::test]
 async fn client_secret_basic_authenticates_and_a_wrong_secret_gets_a_basic_challenge() {
