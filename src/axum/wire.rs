@@ -4,6 +4,8 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request};
+use std::future::poll_fn;
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::http::header::{ALLOW, CONNECTION, CONTENT_TYPE, SET_COOKIE};
@@ -110,10 +112,19 @@ impl Shape {
 /// bounds the whole body, so a caller dribbling a byte at a time cannot hold the connection.
 pub(crate) async fn read(request: Request, shape: Shape, timeout: Duration) -> Result<(Parts, Bytes), Response> {
     let (parts, body) = request.into_parts();
-    match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY)).await {
-        Ok(Ok(bytes)) => Ok((parts, bytes)),
-        Ok(Err(_)) => Err(shape.too_large()),
-        Err(_) => Err(shape.timed_out()),
+    let mut collect = std::pin::pin!(axum::body::to_bytes(body, MAX_BODY));
+    // A form's body usually arrives with the request's head: the timer (a runtime lookup, and a
+    // place in its timer wheel) is only set for a body that is not all there yet.
+    let collected = match poll_fn(|context| Poll::Ready(collect.as_mut().poll(context))).await {
+        Poll::Ready(collected) => collected,
+        Poll::Pending => match tokio::time::timeout(timeout, collect).await {
+            Ok(collected) => collected,
+            Err(_) => return Err(shape.timed_out()),
+        },
+    };
+    match collected {
+        Ok(bytes) => Ok((parts, bytes)),
+        Err(_) => Err(shape.too_large()),
     }
 }
 
