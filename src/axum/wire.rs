@@ -107,8 +107,9 @@ impl Shape {
     }
 }
 
-/// The request's parts and body, at most [`MAX_BODY`] bytes received within `timeout` (from the
-/// moment the body is first read), or the `413` or `408` in the path's `shape`. The timeout
+/// The request's parts and body, at most [`MAX_BODY`] bytes received within `timeout` (counted
+/// from the first read of the body that finds it incomplete), or the `413` or `408` in the
+/// path's `shape`. The timeout
 /// bounds the whole body, so a caller dribbling a byte at a time cannot hold the connection.
 pub(crate) async fn read(request: Request, shape: Shape, timeout: Duration) -> Result<(Parts, Bytes), Response> {
     let (parts, body) = request.into_parts();

@@ -36,7 +36,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             groups,
         };
         let nonce = record.nonce.as_deref();
-        self.issue(asked.state, (&identity, record.grant), self.random(), nonce, asked.now)
+        self.issue(asked.state, &identity, record.grant, self.random(), nonce, asked.now)
             .await
     }
 }

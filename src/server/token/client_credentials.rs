@@ -48,7 +48,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             groups: Vec::new(),
         };
         let (minted, _) = self
-            .mint_tokens(asked.state, (&identity, &grant), &random, None, asked.now)
+            .mint_tokens(asked.state, &identity, &grant, &random, None, asked.now)
             .await?;
         Ok(Issued {
             body: minted.body(None),

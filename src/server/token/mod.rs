@@ -205,7 +205,8 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     async fn mint_tokens(
         &self,
         state: &Arc<ServerState>,
-        (identity, grant): (&Identity, &Grant),
+        identity: &Identity,
+        grant: &Grant,
         random: &dyn Randomness,
         nonce: Option<&str>,
         now: OffsetDateTime,
@@ -243,12 +244,13 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     async fn issue(
         &self,
         state: &Arc<ServerState>,
-        (identity, grant): (&Identity, Grant),
+        identity: &Identity,
+        grant: Grant,
         random: &dyn Randomness,
         nonce: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<Issued, Refusal> {
-        let (minted, context) = self.mint_tokens(state, (identity, &grant), random, nonce, now).await?;
+        let (minted, context) = self.mint_tokens(state, identity, &grant, random, nonce, now).await?;
         let refresh_token = if grant::wants_refresh_token(&identity.client, &grant) {
             let record = grant::first_refresh_token(&context.refresh_token, &grant, now);
             self.grants.insert_refresh_token(record).await?;

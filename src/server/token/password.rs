@@ -54,7 +54,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             user: Some(user),
             groups,
         };
-        self.issue(asked.state, (&identity, grant), &random, None, asked.now)
+        self.issue(asked.state, &identity, grant, &random, None, asked.now)
             .await
     }
 }

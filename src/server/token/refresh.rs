@@ -53,7 +53,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         // Tokens are minted first: nothing below can fail after the presented token is spent
         // but before the response is built.
         let (minted, context) = self
-            .mint_tokens(asked.state, (&identity, &grant), self.random(), None, asked.now)
+            .mint_tokens(asked.state, &identity, &grant, self.random(), None, asked.now)
             .await?;
         let write = refresh::write(
             record,

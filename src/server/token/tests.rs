@@ -187,6 +187,47 @@ fn test_grant(client_id: &str, scopes: &[&str], now: OffsetDateTime) -> Grant {
     }
 }
 
+/// A seeded randomness source that notes the length of every draw.
+struct NotedDraws {
+    seed: u64,
+    source: crate::random::SeededRandom,
+    lengths: std::sync::Mutex<Vec<usize>>,
+}
+
+impl crate::random::Randomness for NotedDraws {
+    fn fill(&self, out: &mut [u8]) -> Result<(), crate::crypto::CryptoError> {
+        self.lengths.lock().unwrap().push(out.len());
+        self.source.fill(out)
+    }
+}
+
+impl NotedDraws {
+    /// A harness drawing from a noted source.
+    async fn harness() -> (Harness, Arc<Self>) {
+        let noted = Arc::new(Self {
+            seed: 7,
+            source: crate::random::SeededRandom::new(7),
+            lengths: std::sync::Mutex::new(Vec::new()),
+        });
+        let random = Arc::clone(&noted);
+        let harness = Harness::built(CpuPool::default(), |builder| builder.randomness(random)).await;
+        (harness, noted)
+    }
+
+    /// The lengths drawn since the last call, forgotten.
+    fn take(&self) -> Vec<usize> {
+        std::mem::take(&mut *self.lengths.lock().unwrap())
+    }
+
+    /// The same stream, past its first `skipped` bytes: to draw again, part by part, what a
+    /// request drew.
+    fn replay(&self, skipped: usize) -> crate::random::SeededRandom {
+        let replay = crate::random::SeededRandom::new(self.seed);
+        crate::random::Randomness::fill(&replay, &mut vec![0; skipped]).unwrap();
+        replay
+    }
+}
+
 fn basic(id: &str, secret: &str) -> String {
     use base64::Engine as _;
     format!(
@@ -229,51 +270,6 @@ const CC: &str = "grant_type=client_credentials&scope=api%3Awrite";
 // ---------------------------------------------------------------------------------------------
 // Client authentication (seed 003 "Token Authentication Methods"; RFC 6749 §2.3; reference §4.1)
 // ---------------------------------------------------------------------------------------------
-
-/// A randomness source that notes the length of every draw.
-struct NotedDraws {
-    source: crate::random::SeededRandom,
-    lengths: std::sync::Mutex<Vec<usize>>,
-}
-
-impl crate::random::Randomness for NotedDraws {
-    fn fill(&self, out: &mut [u8]) -> Result<(), crate::crypto::CryptoError> {
-        self.lengths.lock().unwrap().push(out.len());
-        self.source.fill(out)
-    }
-}
-
-/// A client-credentials grant draws its grant's id and its token's ids in one call to the
-/// source (each call to the system's costs a system call), between the two events' ids; and the
-/// values are those two calls drew, one after the other.
-#[tokio::test]
-async fn a_client_credentials_grant_draws_its_ids_in_one_call() {
-    let noted = Arc::new(NotedDraws {
-        source: crate::random::SeededRandom::new(7),
-        lengths: std::sync::Mutex::new(Vec::new()),
-    });
-    let random = Arc::clone(&noted);
-    let h = Harness::built(CpuPool::default(), |builder| builder.randomness(random)).await;
-    h.client("svc", "client_secret_basic", &["client_credentials"], json!({}))
-        .await;
-    let drawn_before: usize = std::mem::take(&mut *noted.lengths.lock().unwrap()).iter().sum();
-    let ok = h.post(CC, Some(&basic("svc", SECRET))).await;
-    assert_eq!(ok.status, 200, "{:?}", ok.body);
-    assert_eq!(
-        *noted.lengths.lock().unwrap(),
-        [16, 16 + 80, 16],
-        "decision event, ids, grant event"
-    );
-    // The same stream drawn part by part: what came before, the decision event's id, then the
-    // grant's id and the access token's.
-    let reference = crate::random::SeededRandom::new(7);
-    let reference: &dyn crate::random::Randomness = &reference;
-    reference.fill(&mut vec![0; drawn_before + 16]).unwrap();
-    let grant = GrantId::generate(reference).unwrap();
-    let jti = crate::claims::access_token_id(&grant, h.clock.now(), reference).unwrap();
-    let claims = h.claims(body(&ok)["access_token"].as_str().unwrap()).await;
-    assert_eq!(claims["jti"], jti.as_str());
-}
 
 #[tokio::test]
 async fn client_secret_basic_authenticates_and_a_wrong_secret_gets_a_basic_challenge() {
@@ -681,6 +677,27 @@ async fn grant_type_errors() {
 // client_credentials (RFC 6749 §4.4; seed 003 table row "client_credentials")
 // ---------------------------------------------------------------------------------------------
 
+/// A client-credentials grant draws its grant's id and its tokens' ids in one call to the source
+/// (each call to the system's costs a system call), between the two events' ids; the values are
+/// those that drawing the grant's id, then the tokens' ids, would give.
+#[tokio::test]
+async fn a_client_credentials_grant_draws_its_ids_in_one_call() {
+    let (h, noted) = NotedDraws::harness().await;
+    h.client("svc", "client_secret_basic", &["client_credentials"], json!({}))
+        .await;
+    let drawn_before: usize = noted.take().iter().sum();
+    let ok = h.post(CC, Some(&basic("svc", SECRET))).await;
+    assert_eq!(ok.status, 200, "{:?}", ok.body);
+    assert_eq!(noted.take(), [16, 16 + 80, 16], "decision event, ids, grant event");
+    // Part by part: the decision event's id, then the grant's id and the access token's.
+    let replay = noted.replay(drawn_before + 16);
+    let replay: &dyn crate::random::Randomness = &replay;
+    let grant = GrantId::generate(replay).unwrap();
+    let jti = crate::claims::access_token_id(&grant, h.clock.now(), replay).unwrap();
+    let claims = h.claims(body(&ok)["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["jti"], jti.as_str());
+}
+
 #[tokio::test]
 async fn client_credentials_returns_an_access_token_with_default_and_requested_scopes() {
     // Seed 003 token table: client_credentials + "Any or no scope" → Access Token. "Contains
@@ -791,6 +808,35 @@ async fn password_grant_follows_the_response_table() {
     // Access Token, ID Token, Refresh Token.
     let all = h.post(&password_form(Some("openid offline_access")), Some(&auth)).await;
     assert!(body(&all)["id_token"].is_string() && body(&all)["refresh_token"].is_string());
+}
+
+/// A password grant draws its grant's id and its tokens' ids (access token, ID token, refresh
+/// token) in one call to the source; the values are those that drawing them part by part gives.
+#[tokio::test]
+async fn a_password_grant_draws_its_ids_in_one_call() {
+    let (h, noted) = NotedDraws::harness().await;
+    h.client("web", "client_secret_basic", &["password", "refresh_token"], json!({}))
+        .await;
+    let drawn_before: usize = noted.take().iter().sum();
+    let all = h
+        .post(
+            &password_form(Some("openid offline_access")),
+            Some(&basic("web", SECRET)),
+        )
+        .await;
+    assert_eq!(all.status, 200, "{:?}", all.body);
+    assert_eq!(noted.take(), [16, 16 + 80, 16], "decision event, ids, grant event");
+    let replay = noted.replay(drawn_before + 16);
+    let replay: &dyn crate::random::Randomness = &replay;
+    let grant = GrantId::generate(replay).unwrap();
+    let jti = crate::claims::access_token_id(&grant, h.clock.now(), replay).unwrap();
+    let id_token_jti = crate::claims::token_id("ID.", replay).unwrap();
+    let refresh_token = crate::secret::RefreshToken::generate(replay).unwrap();
+    let access = h.claims(body(&all)["access_token"].as_str().unwrap()).await;
+    let id_token = h.claims(body(&all)["id_token"].as_str().unwrap()).await;
+    assert_eq!(access["jti"], jti.as_str());
+    assert_eq!(id_token["jti"], id_token_jti.as_str());
+    assert_eq!(body(&all)["refresh_token"], refresh_token.expose());
 }
 
 #[tokio::test]
