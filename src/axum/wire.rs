@@ -53,6 +53,7 @@ const METHOD_NOT_ALLOWED: &str = "The endpoint does not support the provided HTT
 const TOO_LARGE: &str = "The request body is too large.";
 const NOT_UTF8: &str = "The request body or a header is not valid UTF-8.";
 const TOO_SLOW: &str = "The request body was not received in time.";
+const UNREADABLE: &str = "The request body could not be read.";
 
 impl Shape {
     /// An answer with `status` in this shape: an OAuth `invalid_request` or Okta's
@@ -89,6 +90,12 @@ impl Shape {
         self.answer(StatusCode::PAYLOAD_TOO_LARGE, okta, TOO_LARGE)
     }
 
+    /// `400` for a body that could not be read: a malformed chunked encoding, say.
+    pub(crate) fn unreadable(self) -> Response {
+        let okta = ApiError::malformed_body().with_causes(vec![FieldError::new("", UNREADABLE)]);
+        self.answer(StatusCode::BAD_REQUEST, okta, UNREADABLE)
+    }
+
     /// `408` for a body that did not arrive within the body timeout, with `Connection: close`
     /// (RFC 9110 §15.5.9: the server closes the connection; its remaining bytes are not read).
     pub(crate) fn timed_out(self) -> Response {
@@ -108,9 +115,9 @@ impl Shape {
 }
 
 /// The request's parts and body, at most [`MAX_BODY`] bytes received within `timeout` (counted
-/// from the first read of the body that finds it incomplete), or the `413` or `408` in the
-/// path's `shape`. The timeout
-/// bounds the whole body, so a caller dribbling a byte at a time cannot hold the connection.
+/// from the first read of the body that finds it incomplete), or the `413`, `408` or `400` (a
+/// body that could not be read) in the path's `shape`. The timeout bounds the whole body, so a
+/// caller dribbling a byte at a time cannot hold the connection.
 pub(crate) async fn read(request: Request, shape: Shape, timeout: Duration) -> Result<(Parts, Bytes), Response> {
     let (parts, body) = request.into_parts();
     let mut collect = std::pin::pin!(axum::body::to_bytes(body, MAX_BODY));
@@ -125,8 +132,15 @@ pub(crate) async fn read(request: Request, shape: Shape, timeout: Duration) -> R
     };
     match collected {
         Ok(bytes) => Ok((parts, bytes)),
-        Err(_) => Err(shape.too_large()),
+        Err(error) if over_the_limit(&error) => Err(shape.too_large()),
+        Err(_) => Err(shape.unreadable()),
     }
+}
+
+/// Whether reading a body failed because it is over [`MAX_BODY`], rather than because it could
+/// not be read.
+fn over_the_limit(error: &axum::Error) -> bool {
+    std::error::Error::source(error).is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>())
 }
 
 /// The endpoint request of `parts` and `body`, or the OAuth error that prevents one (`405` for a

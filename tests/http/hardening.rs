@@ -380,6 +380,35 @@ async fn a_body_that_dribbles_in_is_cut_off_with_a_408() {
     assert_eq!(quick.status(), 200);
 }
 
+/// A body that cannot be read (here a chunk size that is not hexadecimal, RFC 9112 §7.1) is a
+/// `400` in the path's shape, not the `413` of a body over the limit.
+#[tokio::test]
+async fn an_unreadable_body_is_a_400_in_the_paths_shape() {
+    let server = TestServer::start().await;
+    let host = server.address;
+    let body: &[u8] = b"zz\r\ngrant_type=client_credentials\r\n0\r\n\r\n";
+    let head = format!(
+        "POST /oauth2/default/v1/token HTTP/1.1\r\nHost: {host}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    let (answer, _) = dribble(server.address, head, body, Duration::ZERO).await;
+    assert_eq!(raw_status(&answer), 400, "{answer}");
+    assert_eq!(raw_json(&answer)["error"], "invalid_request", "{answer}");
+    assert_eq!(
+        raw_json(&answer)["error_description"],
+        "The request body could not be read.",
+        "{answer}"
+    );
+
+    let head = format!(
+        "POST /api/v1/authorizationServers HTTP/1.1\r\nHost: {host}\r\nAuthorization: SSWS {API_TOKEN}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    let (answer, _) = dribble(server.address, head, body, Duration::ZERO).await;
+    assert_eq!(raw_status(&answer), 400, "{answer}");
+    assert_okta_error(&raw_json(&answer), "E0000003");
+}
+
 /// Headers sent a line every 200 ms are cut off at the header timeout (here one second) by the
 /// serving loop (`authserver::axum::serve`): the connection closes, with a `408` if anything.
 #[tokio::test]
