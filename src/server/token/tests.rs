@@ -219,12 +219,16 @@ impl NotedDraws {
         std::mem::take(&mut *self.lengths.lock().unwrap())
     }
 
-    /// The same stream, past its first `skipped` bytes: to draw again, part by part, what a
-    /// request drew.
-    fn replay(&self, skipped: usize) -> crate::random::SeededRandom {
+    /// The same stream past its first `skipped` bytes, and the access token id a grant drawing
+    /// from there at `now` makes, part by part (its grant's id, then the token's): the stream is
+    /// handed back at the grant's next draw.
+    fn replay_access_token_id(&self, skipped: usize, now: OffsetDateTime) -> (crate::random::SeededRandom, String) {
         let replay = crate::random::SeededRandom::new(self.seed);
-        crate::random::Randomness::fill(&replay, &mut vec![0; skipped]).unwrap();
-        replay
+        let random: &dyn crate::random::Randomness = &replay;
+        random.fill(&mut vec![0; skipped]).unwrap();
+        let grant = GrantId::generate(random).unwrap();
+        let jti = crate::claims::access_token_id(&grant, now, random).unwrap();
+        (replay, jti)
     }
 }
 
@@ -690,10 +694,7 @@ async fn a_client_credentials_grant_draws_its_ids_in_one_call() {
     assert_eq!(ok.status, 200, "{:?}", ok.body);
     assert_eq!(noted.take(), [16, 16 + 80, 16], "decision event, ids, grant event");
     // Part by part: the decision event's id, then the grant's id and the access token's.
-    let replay = noted.replay(drawn_before + 16);
-    let replay: &dyn crate::random::Randomness = &replay;
-    let grant = GrantId::generate(replay).unwrap();
-    let jti = crate::claims::access_token_id(&grant, h.clock.now(), replay).unwrap();
+    let (_, jti) = noted.replay_access_token_id(drawn_before + 16, h.clock.now());
     let claims = h.claims(body(&ok)["access_token"].as_str().unwrap()).await;
     assert_eq!(claims["jti"], jti.as_str());
 }
@@ -826,10 +827,8 @@ async fn a_password_grant_draws_its_ids_in_one_call() {
         .await;
     assert_eq!(all.status, 200, "{:?}", all.body);
     assert_eq!(noted.take(), [16, 16 + 80, 16], "decision event, ids, grant event");
-    let replay = noted.replay(drawn_before + 16);
+    let (replay, jti) = noted.replay_access_token_id(drawn_before + 16, h.clock.now());
     let replay: &dyn crate::random::Randomness = &replay;
-    let grant = GrantId::generate(replay).unwrap();
-    let jti = crate::claims::access_token_id(&grant, h.clock.now(), replay).unwrap();
     let id_token_jti = crate::claims::token_id("ID.", replay).unwrap();
     let refresh_token = crate::secret::RefreshToken::generate(replay).unwrap();
     let access = h.claims(body(&all)["access_token"].as_str().unwrap()).await;
