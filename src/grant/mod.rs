@@ -303,23 +303,24 @@ pub(crate) fn first_refresh_token(token: &RefreshToken, grant: &Grant, now: Offs
 }
 
 /// The token response body (RFC 6749 §5.1; Okta's "Response properties"): `token_type`,
-/// `expires_in`, `access_token`, `scope`, then `refresh_token` and `id_token` when issued.
+/// `expires_in`, `access_token`, `scope`, then `refresh_token` and `id_token` when issued. The
+/// tokens move into the body: a JWS is hundreds of bytes, and each was copied once more here.
 pub(crate) fn token_body(
-    access_token: &str,
+    access_token: String,
     claims: &AccessTokenClaims,
     refresh_token: Option<&str>,
-    id_token: Option<&str>,
+    id_token: Option<String>,
 ) -> Map<String, Value> {
     let mut body = Map::new();
     body.insert("token_type".to_owned(), json!("Bearer"));
     body.insert("expires_in".to_owned(), json!(claims.exp - claims.iat));
-    body.insert("access_token".to_owned(), json!(access_token));
+    body.insert("access_token".to_owned(), Value::String(access_token));
     body.insert("scope".to_owned(), json!(claims.scp.join(" ")));
     if let Some(refresh_token) = refresh_token {
         body.insert("refresh_token".to_owned(), json!(refresh_token));
     }
     if let Some(id_token) = id_token {
-        body.insert("id_token".to_owned(), json!(id_token));
+        body.insert("id_token".to_owned(), Value::String(id_token));
     }
     body
 }

@@ -486,7 +486,7 @@ fn the_token_body_lists_what_was_issued() {
         "iat": 100, "exp": 3700, "cid": "0oaweb", "scp": ["openid", "api:read"], "sub": "ada@example.com"
     }))
     .unwrap();
-    let body = token_body("at", &claims, Some("rt"), None);
+    let body = token_body("at".to_owned(), &claims, Some("rt"), None);
     assert_eq!(
         Value::Object(body),
         json!({"token_type": "Bearer", "expires_in": 3600, "access_token": "at",

@@ -14,6 +14,20 @@ pub(crate) fn encode_into(data: impl AsRef<[u8]>, out: &mut String) {
     URL_SAFE_NO_PAD.encode_string(data, out);
 }
 
+/// Appends `data` to `out` as unpadded base64url, encoding in place: no intermediate buffer and
+/// no UTF-8 check per chunk, as [`encode_into`] makes for a `String`.
+pub(crate) fn encode_onto(data: impl AsRef<[u8]>, out: &mut Vec<u8>) {
+    let data = data.as_ref();
+    let start = out.len();
+    // `data` is at most a JWS payload, far from `usize::MAX / 4`.
+    let encoded = base64::encoded_len(data.len(), false).unwrap_or(usize::MAX / 2);
+    out.resize(start + encoded, 0);
+    let written = URL_SAFE_NO_PAD
+        .encode_slice(data, &mut out[start..])
+        .unwrap_or_default();
+    out.truncate(start + written);
+}
+
 /// Decodes unpadded base64url, or `None` if `text` is not exactly that.
 pub(crate) fn decode(text: impl AsRef<[u8]>) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(text).ok()
@@ -34,5 +48,10 @@ mod tests {
         let mut out = "a.".to_owned();
         encode_into([0xfb, 0xff], &mut out);
         assert_eq!(out, "a.-_8");
+        let mut bytes = b"a.".to_vec();
+        encode_onto([0xfb, 0xff], &mut bytes);
+        encode_onto([], &mut bytes);
+        encode_onto(b"any carnal pleasure.", &mut bytes);
+        assert_eq!(bytes, b"a.-_8YW55IGNhcm5hbCBwbGVhc3VyZS4");
     }
 }

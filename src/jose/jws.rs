@@ -115,15 +115,16 @@ pub fn sign<C: Serialize + ?Sized>(signer: &dyn Signer, typ: Option<&str>, claim
     serde_json::to_writer(&mut json, claims).map_err(JoseError::Serialize)?;
     // One buffer for the whole token: the encoded header and payload, and room for a signature
     // of up to 512 bytes (RSA-4096) once encoded.
-    let mut token = String::with_capacity((json.len() + 512) * 4 / 3 + 8);
+    let mut token = Vec::with_capacity((json.len() + 512) * 4 / 3 + 8);
     let (header, payload) = json.split_at(header_len);
-    b64::encode_into(header, &mut token);
-    token.push('.');
-    b64::encode_into(payload, &mut token);
-    let signature = signer.sign(token.as_bytes()).map_err(JoseError::Sign)?;
-    token.push('.');
-    b64::encode_into(signature, &mut token);
-    Ok(token)
+    b64::encode_onto(header, &mut token);
+    token.push(b'.');
+    b64::encode_onto(payload, &mut token);
+    let signature = signer.sign(&token).map_err(JoseError::Sign)?;
+    token.push(b'.');
+    b64::encode_onto(signature, &mut token);
+    // Base64url and dots: ASCII, so this never falls back.
+    Ok(String::from_utf8(token).unwrap_or_else(|not_utf8| String::from_utf8_lossy(not_utf8.as_bytes()).into_owned()))
 }
 
 /// A JWS whose signature verified.

@@ -64,14 +64,9 @@ struct Minted {
 }
 
 impl Minted {
-    /// The response body, with `refresh_token` if one was issued.
-    fn body(&self, refresh_token: Option<&str>) -> Map<String, Value> {
-        grant::token_body(
-            &self.access_token,
-            &self.claims,
-            refresh_token,
-            self.id_token.as_deref(),
-        )
+    /// The response body, with `refresh_token` if one was issued; the tokens move into it.
+    fn body(self, refresh_token: Option<&str>) -> Map<String, Value> {
+        grant::token_body(self.access_token, &self.claims, refresh_token, self.id_token)
     }
 }
 
@@ -200,7 +195,8 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     }
 
     /// Draws the issue context for `grant` from `random` and mints the access token and, when
-    /// `openid` was granted to a user, the ID token. Minting failures are recorded as such; an
+    /// `openid` was granted to a user, the ID token. The context's token ids move into the
+    /// tokens; what callers read of it afterwards is its refresh token. Minting failures are recorded as such; an
     /// overloaded CPU pool is `503 temporarily_unavailable`.
     async fn mint_tokens(
         &self,
@@ -215,12 +211,13 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             Reason::Overloaded => Refusal::from(reason),
             reason => Refusal::from(Reason::TokenMinting(Box::new(reason))),
         };
-        let context = IssueContext::draw(random, now, &grant.id, false).map_err(|e| minting(e.into()))?;
+        let mut context = IssueContext::draw(random, now, &grant.id, false).map_err(|e| minting(e.into()))?;
+        // The ids move into the tokens; the caller needs only the context's refresh token.
         let wanted = ResponseTokens {
             now: context.now,
-            access_token_id: context.access_token_id.clone(),
+            access_token_id: std::mem::take(&mut context.access_token_id),
             id_token: grant::wants_id_token(grant).then(|| IdTokenWanted {
-                jti: context.id_token_id.clone(),
+                jti: std::mem::take(&mut context.id_token_id),
                 nonce: nonce.map(str::to_owned),
                 code: None,
                 claim_set: IdTokenClaimSet::AlwaysIncluded,
