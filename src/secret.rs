@@ -79,7 +79,12 @@ macro_rules! opaque_secret {
             /// # Errors
             /// [`CryptoError::Random`] if the random source fails.
             pub fn generate(random: &dyn crate::random::Randomness) -> Result<Self, CryptoError> {
-                Ok(Self(b64_encode(random.array::<32>()?)))
+                Ok(Self::from_random(&random.array::<32>()?))
+            }
+
+            /// The secret whose 256 random bits were drawn as `bits`.
+            pub(crate) fn from_random(bits: &[u8; 32]) -> Self {
+                Self(b64_encode(bits))
             }
 
             /// Wraps a secret received from a client. Nothing is checked: an unknown value

@@ -88,11 +88,15 @@ use crate::random::Randomness;
 /// # Errors
 /// [`CryptoError::Random`] if the random source fails.
 pub fn token_id(prefix: &str, random: &dyn Randomness) -> Result<String, CryptoError> {
-    let random = random.array::<32>()?;
+    Ok(token_id_from_bits(prefix, &random.array::<32>()?))
+}
+
+/// The token ID of [`token_id`] whose 256 random bits were drawn as `bits`.
+pub(crate) fn token_id_from_bits(prefix: &str, bits: &[u8; 32]) -> String {
     let mut id = String::with_capacity(prefix.len() + 43);
     id.push_str(prefix);
-    crate::jose::b64_encode_into(random, &mut id);
-    Ok(id)
+    crate::jose::b64_encode_into(bits, &mut id);
+    id
 }
 
 /// An access token's `jti`: `AT.`, its grant's id, 128 random bits and the sub-second part of

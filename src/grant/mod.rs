@@ -13,7 +13,7 @@ pub(crate) mod refresh;
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime};
 
-use crate::claims::{AccessTokenClaims, access_token_id, token_id};
+use crate::claims::{AccessTokenClaims, access_token_id, token_id_from_bits};
 use crate::crypto::CryptoError;
 use crate::endpoint::{EndpointRequest, Method, Params, ParamsError, Reason, Refusal};
 use crate::model::{Client, ClientRecord, GrantType, OFFLINE_ACCESS, OPENID, User};
@@ -49,11 +49,13 @@ pub(crate) struct IssueContext {
     pub(crate) now: OffsetDateTime,
     /// The access token's `jti` (`AT.`, the grant's id, random bits, the nanoseconds of `now`).
     pub(crate) access_token_id: String,
-    /// The ID token's `jti` (`ID.` and random bits).
-    pub(crate) id_token_id: String,
-    /// A new refresh token, stored if the decision says so (drawn either way: the context is
-    /// complete before anything is stored).
-    pub(crate) refresh_token: RefreshToken,
+    /// The random bits of the ID token's `jti`, written out by [`id_token_id`](Self::id_token_id)
+    /// only if an ID token is minted.
+    id_token_bits: [u8; 32],
+    /// The random bits of a new refresh token, written out by
+    /// [`refresh_token`](Self::refresh_token) only if the decision issues one (drawn either way:
+    /// the context is complete before anything is stored).
+    refresh_token_bits: [u8; 32],
     /// The authorization code, when the authorize endpoint issues one.
     pub(crate) code: Option<AuthorizationCode>,
 }
@@ -102,10 +104,20 @@ impl IssueContext {
         Ok(Self {
             now,
             access_token_id: access_token_id(grant, now, random)?,
-            id_token_id: token_id("ID.", random)?,
-            refresh_token: RefreshToken::generate(random)?,
+            id_token_bits: random.array()?,
+            refresh_token_bits: random.array()?,
             code: code.then(|| AuthorizationCode::generate(random)).transpose()?,
         })
+    }
+
+    /// The ID token's `jti` (`ID.` and random bits).
+    pub(crate) fn id_token_id(&self) -> String {
+        token_id_from_bits("ID.", &self.id_token_bits)
+    }
+
+    /// The new refresh token.
+    pub(crate) fn refresh_token(&self) -> RefreshToken {
+        RefreshToken::from_random(&self.refresh_token_bits)
     }
 }
 

@@ -150,9 +150,8 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                 _ => response,
             }
         })?;
-        let url = format!("{}/v1/{endpoint}", state.issuer);
         let client = self
-            .authenticate_client(&params, request.authorization, &url, true, now)
+            .authenticate_client(&params, request.authorization, &state.endpoint_url(endpoint), true, now)
             .await
             .map_err(|reason| {
                 trace_failure(&reason);

@@ -387,7 +387,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             now: context.now,
             access_token_id: None,
             id_token: Some(IdTokenWanted {
-                jti: context.id_token_id.clone(),
+                jti: context.id_token_id(),
                 nonce: None,
                 code: None,
                 claim_set: IdTokenClaimSet::All,

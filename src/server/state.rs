@@ -2,6 +2,7 @@
 //! key opened, the issuer worked out. Built when a revision moves, shared by every request until the next move,
 //! so minting never re-parses an expression or re-loads a key.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::documents::Documents;
@@ -32,6 +33,9 @@ pub(crate) struct ServerState {
     pub(crate) signer: Arc<dyn Signer>,
     /// `{base}/oauth2/{id}`.
     pub(crate) issuer: String,
+    /// The URLs of the endpoints that authenticate clients, which a client's assertion must name
+    /// as its audience; built with the state, not per request.
+    endpoint_urls: EndpointUrls,
     /// The JWKS and discovery documents, serialized once for this state.
     pub(crate) documents: Documents,
     /// The access tokens this state verified, remembered for when they are presented again.
@@ -54,6 +58,7 @@ impl ServerState {
             keys: ring.revision(),
         };
         let issuer = crate::admin::links::issuer(base_url, &config.server.id);
+        let endpoint_urls = EndpointUrls::new(&issuer);
         let verification_keys = VerificationKeys::new(Jwks {
             keys: ring.keys().iter().map(|key| key.public_jwk.clone()).collect(),
         });
@@ -66,13 +71,43 @@ impl ServerState {
             verification_keys,
             signer,
             issuer,
+            endpoint_urls,
             documents: Documents::default(),
             verified_tokens: VerifiedTokens::default(),
         })
     }
 
+    /// The URL of this server's endpoint `endpoint` (`token`, `introspect` or `revoke`):
+    /// `{issuer}/v1/{endpoint}`.
+    pub(crate) fn endpoint_url(&self, endpoint: &str) -> Cow<'_, str> {
+        let urls = &self.endpoint_urls;
+        match endpoint {
+            "token" => Cow::Borrowed(&urls.token),
+            "introspect" => Cow::Borrowed(&urls.introspect),
+            "revoke" => Cow::Borrowed(&urls.revoke),
+            other => Cow::Owned(format!("{}/v1/{other}", self.issuer)),
+        }
+    }
+
     /// Whether the server is `ACTIVE`: a deactivated server's endpoints refuse requests.
     pub(crate) fn is_active(&self) -> bool {
         self.config.server.status.is_active()
+    }
+}
+
+/// `{issuer}/v1/token`, `/v1/introspect` and `/v1/revoke`.
+struct EndpointUrls {
+    token: String,
+    introspect: String,
+    revoke: String,
+}
+
+impl EndpointUrls {
+    fn new(issuer: &str) -> Self {
+        Self {
+            token: format!("{issuer}/v1/token"),
+            introspect: format!("{issuer}/v1/introspect"),
+            revoke: format!("{issuer}/v1/revoke"),
+        }
     }
 }

@@ -370,7 +370,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                     now: context.now,
                     access_token_id: valid.types.token.then(|| context.access_token_id.clone()),
                     id_token: valid.types.id_token.then(|| IdTokenWanted {
-                        jti: context.id_token_id.clone(),
+                        jti: context.id_token_id(),
                         nonce: valid.nonce.map(str::to_owned),
                         code: code.map(|code| code.expose().to_owned()),
                         claim_set: authorize::id_token_claim_set(valid.types.token),

@@ -24,6 +24,7 @@ use crate::event::{Detail, Entity, EntityRef, Event, EventRef, OutcomeResult, Se
 use crate::grant::{self, IssueContext, REVOCATION_HORIZON};
 use crate::model::{ClientRecord, GrantType, Group, User};
 use crate::random::Randomness;
+use crate::secret::RefreshToken;
 use crate::store::grants::{Grant, GrantId};
 use crate::store::{ConfigStore, Directory, GrantStore};
 
@@ -147,9 +148,8 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     ) -> Result<Issued, Refusal> {
         let params = grant::token_form(request)?;
         let form_client = params.get("client_id");
-        let endpoint_url = format!("{}/v1/token", state.issuer);
         let client = self
-            .authenticate_client(&params, request.authorization, &endpoint_url, false, now)
+            .authenticate_client(&params, request.authorization, &state.endpoint_url("token"), false, now)
             .await
             .map_err(|reason| Refusal::from(Reason::ClientAuthentication(Box::new(reason))).client(form_client))?;
         let client_id = client.client.client_id.clone();
@@ -212,12 +212,12 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             reason => Refusal::from(Reason::TokenMinting(Box::new(reason))),
         };
         let mut context = IssueContext::draw(random, now, &grant.id, false).map_err(|e| minting(e.into()))?;
-        // The ids move into the tokens; the caller needs only the context's refresh token.
+        // The access token's id moves into it; the caller needs only the context's refresh token.
         let wanted = ResponseTokens {
             now: context.now,
             access_token_id: std::mem::take(&mut context.access_token_id),
             id_token: grant::wants_id_token(grant).then(|| IdTokenWanted {
-                jti: std::mem::take(&mut context.id_token_id),
+                jti: context.id_token_id(),
                 nonce: nonce.map(str::to_owned),
                 code: None,
                 claim_set: IdTokenClaimSet::AlwaysIncluded,
@@ -249,14 +249,16 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     ) -> Result<Issued, Refusal> {
         let (minted, context) = self.mint_tokens(state, identity, &grant, random, nonce, now).await?;
         let refresh_token = if grant::wants_refresh_token(&identity.client, &grant) {
-            let record = grant::first_refresh_token(&context.refresh_token, &grant, now);
-            self.grants.insert_refresh_token(record).await?;
-            Some(context.refresh_token.expose())
+            let token = context.refresh_token();
+            self.grants
+                .insert_refresh_token(grant::first_refresh_token(&token, &grant, now))
+                .await?;
+            Some(token)
         } else {
             None
         };
         Ok(Issued {
-            body: minted.body(refresh_token),
+            body: minted.body(refresh_token.as_ref().map(RefreshToken::expose)),
             grant,
         })
     }

@@ -55,12 +55,13 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let (minted, context) = self
             .mint_tokens(asked.state, &identity, &grant, self.random(), None, asked.now)
             .await?;
+        let new_refresh_token = context.refresh_token();
         let write = refresh::write(
             record,
             &grant,
             within_leeway,
             rotation_type,
-            &context.refresh_token,
+            &new_refresh_token,
             asked.now,
         );
         let refresh_token = match write {
@@ -74,7 +75,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             }
             RefreshWrite::Sibling(sibling) => {
                 self.grants.insert_refresh_token(sibling).await?;
-                Some(context.refresh_token.expose())
+                Some(new_refresh_token.expose())
             }
             RefreshWrite::Rotate(successor) => {
                 let outcome = self
@@ -90,7 +91,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                         .await
                         .map_err(|error| refused(error.into()))?,
                 }
-                Some(context.refresh_token.expose())
+                Some(new_refresh_token.expose())
             }
         };
         Ok(Issued {
