@@ -50,12 +50,11 @@ pub(crate) struct IssueContext {
     /// The access token's `jti` (`AT.`, the grant's id, random bits, the nanoseconds of `now`).
     pub(crate) access_token_id: String,
     /// The random bits of the ID token's `jti`, written out by [`id_token_id`](Self::id_token_id)
-    /// only if an ID token is minted.
+    /// only where an ID token is minted.
     id_token_bits: [u8; 32],
-    /// The random bits of a new refresh token, written out by
-    /// [`refresh_token`](Self::refresh_token) only if the decision issues one (drawn either way:
-    /// the context is complete before anything is stored).
-    refresh_token_bits: [u8; 32],
+    /// A new refresh token's random bits (drawn either way: the context is complete before
+    /// anything is stored), written out only by a grant that may issue one.
+    pub(crate) refresh_token: RefreshTokenBits,
     /// The authorization code, when the authorize endpoint issues one.
     pub(crate) code: Option<AuthorizationCode>,
 }
@@ -79,8 +78,8 @@ pub(crate) fn new_grant_random(random: &dyn Randomness) -> Result<Drawn<NEW_GRAN
 }
 
 impl IssueContext {
-    /// Draws what tokens of grant `grant` need at `now`: the token ids, a refresh token, and an
-    /// authorization code if `code`.
+    /// Draws what tokens of grant `grant` need at `now`: the access token's id, the random bits
+    /// of the ID token's id and of a refresh token, and an authorization code if `code`.
     pub(crate) fn draw(
         random: &dyn Randomness,
         now: OffsetDateTime,
@@ -105,19 +104,24 @@ impl IssueContext {
             now,
             access_token_id: access_token_id(grant, now, random)?,
             id_token_bits: random.array()?,
-            refresh_token_bits: random.array()?,
+            refresh_token: RefreshTokenBits(random.array()?),
             code: code.then(|| AuthorizationCode::generate(random)).transpose()?,
         })
     }
 
-    /// The ID token's `jti` (`ID.` and random bits).
+    /// The ID token's `jti` (`ID.` and random bits): the same on every call.
     pub(crate) fn id_token_id(&self) -> String {
         token_id_from_bits("ID.", &self.id_token_bits)
     }
+}
 
-    /// The new refresh token.
-    pub(crate) fn refresh_token(&self) -> RefreshToken {
-        RefreshToken::from_random(&self.refresh_token_bits)
+/// The random bits of a refresh token a grant may issue.
+pub(crate) struct RefreshTokenBits([u8; 32]);
+
+impl RefreshTokenBits {
+    /// The refresh token: the same on every call.
+    pub(crate) fn token(&self) -> RefreshToken {
+        RefreshToken::from_random(&self.0)
     }
 }
 

@@ -179,7 +179,7 @@ fn the_issue_context_is_drawn_from_the_randomness_seam() {
         "a seeded source gives the same ids"
     );
     assert!(a.access_token_id.starts_with("AT.grant-1") && a.id_token_id().starts_with("ID."));
-    assert_eq!(a.refresh_token().expose(), b.refresh_token().expose());
+    assert_eq!(a.refresh_token.token().expose(), b.refresh_token.token().expose());
     assert!(a.code.is_some());
     assert!(
         IssueContext::draw(&SeededRandom::new(7), NOW, &grant, false)

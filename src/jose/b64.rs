@@ -25,6 +25,7 @@ pub(crate) fn encode_onto(data: impl AsRef<[u8]>, out: &mut Vec<u8>) {
     let written = URL_SAFE_NO_PAD
         .encode_slice(data, &mut out[start..])
         .unwrap_or_default();
+    debug_assert_eq!(written, encoded, "the buffer was sized by encoded_len");
     out.truncate(start + written);
 }
 

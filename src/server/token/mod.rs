@@ -21,7 +21,7 @@ use super::state::ServerState;
 use crate::claims::IdTokenClaimSet;
 use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason, Refusal};
 use crate::event::{Detail, Entity, EntityRef, Event, EventRef, OutcomeResult, Severity};
-use crate::grant::{self, IssueContext, REVOCATION_HORIZON};
+use crate::grant::{self, IssueContext, REVOCATION_HORIZON, RefreshTokenBits};
 use crate::model::{ClientRecord, GrantType, Group, User};
 use crate::random::Randomness;
 use crate::secret::RefreshToken;
@@ -195,8 +195,8 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     }
 
     /// Draws the issue context for `grant` from `random` and mints the access token and, when
-    /// `openid` was granted to a user, the ID token. The context's token ids move into the
-    /// tokens; what callers read of it afterwards is its refresh token. Minting failures are recorded as such; an
+    /// `openid` was granted to a user, the ID token. Returns them with the random bits of a
+    /// refresh token drawn in the same context, for a grant that issues one. Minting failures are recorded as such; an
     /// overloaded CPU pool is `503 temporarily_unavailable`.
     async fn mint_tokens(
         &self,
@@ -206,22 +206,22 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         random: &dyn Randomness,
         nonce: Option<&str>,
         now: OffsetDateTime,
-    ) -> Result<(Minted, IssueContext), Refusal> {
+    ) -> Result<(Minted, RefreshTokenBits), Refusal> {
         let minting = |reason: Reason| match reason {
             Reason::Overloaded => Refusal::from(reason),
             reason => Refusal::from(Reason::TokenMinting(Box::new(reason))),
         };
-        let mut context = IssueContext::draw(random, now, &grant.id, false).map_err(|e| minting(e.into()))?;
-        // The access token's id moves into it; the caller needs only the context's refresh token.
+        let context = IssueContext::draw(random, now, &grant.id, false).map_err(|e| minting(e.into()))?;
         let wanted = ResponseTokens {
             now: context.now,
-            access_token_id: std::mem::take(&mut context.access_token_id),
             id_token: grant::wants_id_token(grant).then(|| IdTokenWanted {
                 jti: context.id_token_id(),
                 nonce: nonce.map(str::to_owned),
                 code: None,
                 claim_set: IdTokenClaimSet::AlwaysIncluded,
             }),
+            // Moved, not copied: the context goes no further than the refresh token's bits.
+            access_token_id: context.access_token_id,
         };
         let inline = mint::signs_inline(state.signer.algorithm());
         let (access, id_token) = self
@@ -233,7 +233,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             claims: access.claims,
             id_token,
         };
-        Ok((minted, context))
+        Ok((minted, context.refresh_token))
     }
 
     /// Issues `grant` to `identity`: mints the tokens (their ids drawn from `random`), and starts a
@@ -247,9 +247,9 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         nonce: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<Issued, Refusal> {
-        let (minted, context) = self.mint_tokens(state, identity, &grant, random, nonce, now).await?;
+        let (minted, refresh_token_bits) = self.mint_tokens(state, identity, &grant, random, nonce, now).await?;
         let refresh_token = if grant::wants_refresh_token(&identity.client, &grant) {
-            let token = context.refresh_token();
+            let token = refresh_token_bits.token();
             self.grants
                 .insert_refresh_token(grant::first_refresh_token(&token, &grant, now))
                 .await?;

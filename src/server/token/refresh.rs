@@ -52,10 +52,10 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         };
         // Tokens are minted first: nothing below can fail after the presented token is spent
         // but before the response is built.
-        let (minted, context) = self
+        let (minted, refresh_token_bits) = self
             .mint_tokens(asked.state, &identity, &grant, self.random(), None, asked.now)
             .await?;
-        let new_refresh_token = context.refresh_token();
+        let new_refresh_token = refresh_token_bits.token();
         let write = refresh::write(
             record,
             &grant,
