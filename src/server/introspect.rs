@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::client_auth::client_error_response;
-use super::state::ServerState;
+use super::state::{ClientAuthEndpoint, ServerState};
 use super::{AuthServer, trace_failure, unrecorded_refusal};
 use crate::claims::AccessTokenClaims;
 use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason, TokenInvalid};
@@ -74,7 +74,10 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// `token_type_hint` only orders the search. An unknown or deactivated server is
     /// `404 E0000007`.
     pub async fn introspect(&self, server_id: &str, request: &EndpointRequest<'_>) -> EndpointResponse {
-        let operation = match self.token_operation(server_id, request, "introspect").await {
+        let operation = match self
+            .token_operation(server_id, request, ClientAuthEndpoint::Introspect)
+            .await
+        {
             Ok(operation) => operation,
             Err(response) => return response,
         };
@@ -132,14 +135,14 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         Ok(refresh_token_body(&record, user.as_ref()))
     }
 
-    /// Reads a `POST` to `{issuer}/v1/{endpoint}` of server `server_id` about one token
+    /// Reads a `POST` to `endpoint` of server `server_id` about one token
     /// ([`validity::token_operation_form`]) and authenticates its client, at one instant. Errors
     /// come as the response to send.
     pub(crate) async fn token_operation(
         &self,
         server_id: &str,
         request: &EndpointRequest<'_>,
-        endpoint: &str,
+        endpoint: ClientAuthEndpoint,
     ) -> Result<TokenOperation, EndpointResponse> {
         let now = self.now();
         let state = self.active_state_at(server_id, now).await.map_err(|e| e.response())?;
@@ -151,7 +154,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             }
         })?;
         let client = self
-            .authenticate_client(&params, request.authorization, &state.endpoint_url(endpoint), true, now)
+            .authenticate_client(&params, request.authorization, state.endpoint_url(endpoint), true, now)
             .await
             .map_err(|reason| {
                 trace_failure(&reason);

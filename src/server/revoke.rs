@@ -17,6 +17,7 @@
 //! a failed one.
 
 use super::introspect::TokenOperation;
+use super::state::ClientAuthEndpoint;
 use super::{AuthServer, unrecorded_refusal};
 use crate::endpoint::{Body, EndpointRequest, EndpointResponse, Reason};
 use crate::event::{Entity, Event};
@@ -34,7 +35,10 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     /// an empty body; another client's token is left alone. An unknown or deactivated server is
     /// `404 E0000007`.
     pub async fn revoke(&self, server_id: &str, request: &EndpointRequest<'_>) -> EndpointResponse {
-        let operation = match self.token_operation(server_id, request, "revoke").await {
+        let operation = match self
+            .token_operation(server_id, request, ClientAuthEndpoint::Revoke)
+            .await
+        {
             Ok(operation) => operation,
             Err(response) => return response,
         };

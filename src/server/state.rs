@@ -2,7 +2,6 @@
 //! key opened, the issuer worked out. Built when a revision moves, shared by every request until the next move,
 //! so minting never re-parses an expression or re-loads a key.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::documents::Documents;
@@ -77,15 +76,13 @@ impl ServerState {
         })
     }
 
-    /// The URL of this server's endpoint `endpoint` (`token`, `introspect` or `revoke`):
-    /// `{issuer}/v1/{endpoint}`.
-    pub(crate) fn endpoint_url(&self, endpoint: &str) -> Cow<'_, str> {
+    /// The URL of this server's `endpoint`: `{issuer}/v1/{token|introspect|revoke}`.
+    pub(crate) fn endpoint_url(&self, endpoint: ClientAuthEndpoint) -> &str {
         let urls = &self.endpoint_urls;
         match endpoint {
-            "token" => Cow::Borrowed(&urls.token),
-            "introspect" => Cow::Borrowed(&urls.introspect),
-            "revoke" => Cow::Borrowed(&urls.revoke),
-            other => Cow::Owned(format!("{}/v1/{other}", self.issuer)),
+            ClientAuthEndpoint::Token => &urls.token,
+            ClientAuthEndpoint::Introspect => &urls.introspect,
+            ClientAuthEndpoint::Revoke => &urls.revoke,
         }
     }
 
@@ -93,6 +90,17 @@ impl ServerState {
     pub(crate) fn is_active(&self) -> bool {
         self.config.server.status.is_active()
     }
+}
+
+/// An endpoint that authenticates clients, whose URL a client's assertion names as its audience.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClientAuthEndpoint {
+    /// `/v1/token`.
+    Token,
+    /// `/v1/introspect`.
+    Introspect,
+    /// `/v1/revoke`.
+    Revoke,
 }
 
 /// `{issuer}/v1/token`, `/v1/introspect` and `/v1/revoke`.

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use super::AuthServer;
 use super::client_auth::client_error_response;
 use super::mint::{self, IdTokenWanted, Identity, ResponseTokens};
-use super::state::ServerState;
+use super::state::{ClientAuthEndpoint, ServerState};
 use crate::claims::IdTokenClaimSet;
 use crate::endpoint::{EndpointRequest, EndpointResponse, Params, Reason, Refusal};
 use crate::event::{Detail, Entity, EntityRef, Event, EventRef, OutcomeResult, Severity};
@@ -149,7 +149,13 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let params = grant::token_form(request)?;
         let form_client = params.get("client_id");
         let client = self
-            .authenticate_client(&params, request.authorization, &state.endpoint_url("token"), false, now)
+            .authenticate_client(
+                &params,
+                request.authorization,
+                state.endpoint_url(ClientAuthEndpoint::Token),
+                false,
+                now,
+            )
             .await
             .map_err(|reason| Refusal::from(Reason::ClientAuthentication(Box::new(reason))).client(form_client))?;
         let client_id = client.client.client_id.clone();
@@ -196,8 +202,8 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
 
     /// Draws the issue context for `grant` from `random` and mints the access token and, when
     /// `openid` was granted to a user, the ID token. Returns them with the random bits of a
-    /// refresh token drawn in the same context, for a grant that issues one. Minting failures are recorded as such; an
-    /// overloaded CPU pool is `503 temporarily_unavailable`.
+    /// refresh token drawn in the same context, for a grant that issues one. Minting failures
+    /// are recorded as such; an overloaded CPU pool is `503 temporarily_unavailable`.
     async fn mint_tokens(
         &self,
         state: &Arc<ServerState>,
