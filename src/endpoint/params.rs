@@ -5,7 +5,8 @@
 //! repeated parameter is refused rather than one of its values silently chosen. Parameters sent
 //! without a value are treated as absent (§3.1). Input is bounded by [`MAX_PARAMS_LEN`].
 
-use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
 
 /// The longest query string or form body accepted, in bytes.
 pub const MAX_PARAMS_LEN: usize = 64 * 1024;
@@ -24,9 +25,22 @@ pub enum ParamsError {
 }
 
 /// Decoded request parameters, each name at most once.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Every decoded name and value is kept in one buffer, with the entries sorted by name: a form
+/// is two allocations however many parameters it has, and a lookup is a binary search.
+#[derive(Clone, Default)]
 pub struct Params {
-    values: HashMap<String, String>,
+    /// The decoded names and values, each value right after its name.
+    text: String,
+    /// Where each parameter lies in `text`, sorted by name.
+    entries: Vec<Entry>,
+}
+
+/// One parameter: its name is `text[name]`, its value runs from the name's end to `value_end`.
+#[derive(Clone)]
+struct Entry {
+    name: Range<usize>,
+    value_end: usize,
 }
 
 impl Params {
@@ -39,16 +53,15 @@ impl Params {
         if input.len() > MAX_PARAMS_LEN {
             return Err(ParamsError::TooLong);
         }
-        let mut values = HashMap::new();
+        // Decoding never lengthens the text, and the separators are not kept.
+        let mut params = Params {
+            text: String::with_capacity(input.len()),
+            entries: Vec::new(),
+        };
         for (name, value) in url::form_urlencoded::parse(input.as_bytes()) {
-            if value.is_empty() {
-                continue;
-            }
-            if values.insert(name.clone().into_owned(), value.into_owned()).is_some() {
-                return Err(ParamsError::Repeated(name.into_owned()));
-            }
+            params.push(&name, &value);
         }
-        Ok(Params { values })
+        params.sorted()
     }
 
     /// Parameters from name–value pairs already decoded by the host.
@@ -58,33 +71,68 @@ impl Params {
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Result<Params, ParamsError> {
-        let mut values = HashMap::new();
+        let mut params = Params::default();
         for (name, value) in pairs {
-            let (name, value) = (name.into(), value.into());
-            if value.is_empty() {
-                continue;
-            }
-            if values.contains_key(&name) {
-                return Err(ParamsError::Repeated(name));
-            }
-            values.insert(name, value);
+            params.push(&name.into(), &value.into());
         }
-        Ok(Params { values })
+        params.sorted()
+    }
+
+    /// Appends a parameter, unless its value is empty.
+    fn push(&mut self, name: &str, value: &str) {
+        if value.is_empty() {
+            return;
+        }
+        let start = self.text.len();
+        self.text.push_str(name);
+        let name_end = self.text.len();
+        self.text.push_str(value);
+        self.entries.push(Entry {
+            name: start..name_end,
+            value_end: self.text.len(),
+        });
+    }
+
+    /// Sorts the entries by name, refusing a name that appears twice.
+    fn sorted(mut self) -> Result<Params, ParamsError> {
+        let text = &self.text;
+        self.entries
+            .sort_unstable_by(|a, b| text[a.name.clone()].cmp(&text[b.name.clone()]));
+        if let Some(pair) = self
+            .entries
+            .windows(2)
+            .find(|pair| text[pair[0].name.clone()] == text[pair[1].name.clone()])
+        {
+            return Err(ParamsError::Repeated(text[pair[0].name.clone()].to_owned()));
+        }
+        Ok(self)
+    }
+
+    /// The name and value of every parameter, sorted by name.
+    fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries
+            .iter()
+            .map(|entry| (&self.text[entry.name.clone()], &self.text[entry.name.end..entry.value_end]))
     }
 
     /// The value of `name`, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
+        let index = self
+            .entries
+            .binary_search_by(|entry| self.text[entry.name.clone()].cmp(name))
+            .ok()?;
+        let entry = &self.entries[index];
+        Some(&self.text[entry.name.end..entry.value_end])
     }
 
     /// The names present, in no particular order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.values.keys().map(String::as_str)
+        self.pairs().map(|(name, _)| name)
     }
 
     /// Whether `name` is present.
     pub fn contains(&self, name: &str) -> bool {
-        self.values.contains_key(name)
+        self.get(name).is_some()
     }
 
     /// The space-delimited list in `name` (e.g. `scope`, `response_type`), in order, without
@@ -92,6 +140,21 @@ impl Params {
     pub fn list(&self, name: &str) -> Option<Vec<&str>> {
         self.get(name)
             .map(|value| value.split(' ').filter(|item| !item.is_empty()).collect())
+    }
+}
+
+/// Equal when they hold the same names with the same values, whatever order they came in.
+impl PartialEq for Params {
+    fn eq(&self, other: &Self) -> bool {
+        self.pairs().eq(other.pairs())
+    }
+}
+
+impl Eq for Params {}
+
+impl fmt::Debug for Params {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.pairs()).finish()
     }
 }
 
@@ -143,6 +206,41 @@ mod tests {
             "RFC 6749 §3.1: parameters without a value are omitted"
         );
         assert_eq!(params.get("missing"), None);
+        assert_eq!(params.get(""), None);
+    }
+
+    #[test]
+    fn equal_whatever_the_order() {
+        let params = Params::parse("b=2&a=1&c=%20").unwrap();
+        assert_eq!(params, Params::from_pairs([("a", "1"), ("c", " "), ("b", "2")]).unwrap());
+        assert_ne!(params, Params::from_pairs([("a", "1"), ("b", "2")]).unwrap());
+        assert_ne!(params, Params::from_pairs([("a", "1"), ("b", "2"), ("c", "x")]).unwrap());
+        assert_eq!(format!("{params:?}"), r#"{"a": "1", "b": "2", "c": " "}"#);
+        let mut names: Vec<&str> = params.names().collect();
+        names.sort_unstable();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert_eq!(Params::default(), Params::parse("").unwrap());
+    }
+
+    #[test]
+    fn names_may_be_prefixes_of_each_other() {
+        // Names and values share one buffer: `ab` must not be read as name `a` and more.
+        let params = Params::parse("a=b&ab=c&abc=&b=a").unwrap();
+        assert_eq!(params.get("a"), Some("b"));
+        assert_eq!(params.get("ab"), Some("c"));
+        assert_eq!(params.get("abc"), None);
+        assert_eq!(params.get("b"), Some("a"));
+        assert!(!params.contains("ba"));
+        assert_eq!(
+            Params::parse("x=1&a=b&a=c"),
+            Err(ParamsError::Repeated("a".into())),
+            "a repeat is found wherever it is"
+        );
+        assert_eq!(
+            Params::parse("a=1&b=&b=2"),
+            Ok(Params::from_pairs([("a", "1"), ("b", "2")]).unwrap()),
+            "an empty value is absent, so not a repeat"
+        );
     }
 
     #[test]
