@@ -66,6 +66,14 @@ impl KeyPair {
         }
     }
 
+    /// The length of this key's signatures in bytes.
+    pub(crate) fn signature_len(&self) -> usize {
+        match self {
+            Self::Rsa(pair, _) => pair.public_key().modulus_len(),
+            Self::P256(_) | Self::Ed25519(_) => 64,
+        }
+    }
+
     /// The public numbers of this key.
     pub(crate) fn public_components(&self) -> PublicComponents {
         match self {

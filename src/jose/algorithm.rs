@@ -40,6 +40,16 @@ impl Algorithm {
     pub const fn is_rsa(self) -> bool {
         matches!(self, Self::RS256 | Self::PS256)
     }
+
+    /// The most bytes one signature of this algorithm takes: the modulus of the largest RSA
+    /// key accepted (4096 bits), or the fixed size of an ECDSA P-256 (`r || s`, RFC 7518 §3.4)
+    /// or Ed25519 signature.
+    pub const fn max_signature_len(self) -> usize {
+        match self {
+            Self::RS256 | Self::PS256 => 512,
+            Self::ES256 | Self::EdDSA => 64,
+        }
+    }
 }
 
 impl fmt::Display for Algorithm {

@@ -19,14 +19,19 @@ pub(crate) fn encode_into(data: impl AsRef<[u8]>, out: &mut String) {
 pub(crate) fn encode_onto(data: impl AsRef<[u8]>, out: &mut Vec<u8>) {
     let data = data.as_ref();
     let start = out.len();
-    // `data` is at most a JWS payload, far from `usize::MAX / 4`.
-    let encoded = base64::encoded_len(data.len(), false).unwrap_or(usize::MAX / 2);
+    let encoded = encoded_len(data.len());
     out.resize(start + encoded, 0);
     let written = URL_SAFE_NO_PAD
         .encode_slice(data, &mut out[start..])
         .unwrap_or_default();
     debug_assert_eq!(written, encoded, "the buffer was sized by encoded_len");
     out.truncate(start + written);
+}
+
+/// The length of `len` bytes as unpadded base64url.
+pub(crate) fn encoded_len(len: usize) -> usize {
+    // `len` is at most a JWS payload, far from `usize::MAX / 4`.
+    base64::encoded_len(len, false).unwrap_or(usize::MAX / 2)
 }
 
 /// Decodes unpadded base64url, or `None` if `text` is not exactly that.

@@ -23,6 +23,11 @@ pub trait Signer: Send + Sync {
     /// # Errors
     /// Whatever the key's holder reports; it surfaces as [`JoseError::Sign`].
     fn sign(&self, signing_input: &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>;
+    /// The length of this key's signatures in bytes, to size a token before it is signed;
+    /// [`Algorithm::max_signature_len`] unless the key knows better (an RSA key's modulus).
+    fn signature_len(&self) -> usize {
+        self.algorithm().max_signature_len()
+    }
     /// The public key, for the JWKS.
     fn public_jwk(&self) -> Jwk;
 }
@@ -113,10 +118,13 @@ pub fn sign<C: Serialize + ?Sized>(signer: &dyn Signer, typ: Option<&str>, claim
     serde_json::to_writer(&mut json, &header).map_err(JoseError::Serialize)?;
     let header_len = json.len();
     serde_json::to_writer(&mut json, claims).map_err(JoseError::Serialize)?;
-    // One buffer for the whole token: the encoded header and payload, and room for a signature
-    // of up to 512 bytes (RSA-4096) once encoded.
-    let mut token = Vec::with_capacity((json.len() + 512) * 4 / 3 + 8);
+    // One buffer for the whole token, sized to hold it exactly: a few hundred bytes more would
+    // take an RSA-2048 token past 1 KB, where glibc's `malloc` serves an allocation from its
+    // large bins and first consolidates every freed small chunk (measured on the token path).
     let (header, payload) = json.split_at(header_len);
+    let mut token = Vec::with_capacity(
+        b64::encoded_len(header.len()) + b64::encoded_len(payload.len()) + b64::encoded_len(signer.signature_len()) + 2,
+    );
     b64::encode_onto(header, &mut token);
     token.push(b'.');
     b64::encode_onto(payload, &mut token);

@@ -75,6 +75,10 @@ impl Signer for SigningKey {
         Ok(self.pair.sign(signing_input)?)
     }
 
+    fn signature_len(&self) -> usize {
+        self.pair.signature_len()
+    }
+
     fn public_jwk(&self) -> Jwk {
         self.jwk.clone()
     }
