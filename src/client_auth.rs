@@ -58,6 +58,8 @@
 //! (by `kid`, or the only key when the assertion has no `kid`). A client registered with a
 //! `jwks_uri` only cannot authenticate: the library fetches nothing over the network.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
@@ -278,7 +280,10 @@ pub(crate) fn presented<'p>(
 /// The client the credentials name, if the directory knows it and it is `ACTIVE`. An unknown
 /// public client is told which parameter was wrong, a confidential one only that authentication
 /// failed (Okta's texts).
-pub(crate) fn known_active(presented: &Presented<'_>, client: Option<ClientRecord>) -> Result<ClientRecord, Reason> {
+pub(crate) fn known_active(
+    presented: &Presented<'_>,
+    client: Option<Arc<ClientRecord>>,
+) -> Result<Arc<ClientRecord>, Reason> {
     let Some(client) = client else {
         return Err(match presented {
             Presented::None { .. } => Reason::UnknownPublicClient,
@@ -498,7 +503,7 @@ mod tests {
     ) -> Result<Option<AssertionUse>, Reason> {
         let params = params(form);
         let presented = presented(&params, authorization, true)?;
-        let client = known_active(&presented, Some(record))?;
+        let client = known_active(&presented, Some(Arc::new(record)))?;
         let key = ClientSecret::from_received(SECRET);
         let key = needs_secret_jwt_key(&presented, &client).then_some(&key);
         verify_credentials(&presented, &client, key, ENDPOINT, NOW)
@@ -665,7 +670,7 @@ mod tests {
         let mut inactive = client("client_secret_post");
         inactive.client.status = crate::model::Status::Inactive;
         assert!(matches!(
-            known_active(&post, Some(inactive)),
+            known_active(&post, Some(Arc::new(inactive))),
             Err(Reason::ClientInactive)
         ));
     }

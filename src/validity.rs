@@ -31,6 +31,8 @@
 //! revoked, it belongs to this server, neither its lifetime nor its idle window has run out,
 //! and the same implicit revocation rules hold for the moment it was issued.
 
+use std::sync::Arc;
+
 use time::{Duration, OffsetDateTime};
 
 use crate::claims::{AccessTokenClaims, access_token_issued_at, grant_of_access_token_id};
@@ -277,9 +279,9 @@ fn changed_since(changed: Option<OffsetDateTime>, minted_at: OffsetDateTime) -> 
 /// The token's client as the directory has it now: known, `ACTIVE`, and unchanged since
 /// `issued_at`.
 pub(crate) fn check_client(
-    client: Option<ClientRecord>,
+    client: Option<Arc<ClientRecord>>,
     issued_at: OffsetDateTime,
-) -> Result<ClientRecord, TokenInvalid> {
+) -> Result<Arc<ClientRecord>, TokenInvalid> {
     match client.filter(|client| client.client.status.is_active()) {
         None => Err(TokenInvalid::ClientInactive),
         Some(client) if changed_since(client.last_updated, issued_at) => Err(TokenInvalid::ClientChanged),

@@ -44,6 +44,8 @@
 //! `GET /oauth2/v1/clients` takes `q` (case-insensitive prefix of `client_name`), `limit` (1–200,
 //! default 20) and `after` (the last `client_id` of the previous page).
 
+use std::sync::Arc;
+
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -193,6 +195,7 @@ impl<C: ConfigStore, D: Directory> ManagementApi<C, D> {
         self.directory
             .client(client_id)
             .await?
+            .map(Arc::unwrap_or_clone)
             .ok_or_else(|| ApiError::not_found(client_id, KIND))
     }
 

@@ -548,7 +548,10 @@ impl YieldingDirectory {
 }
 
 impl crate::store::Directory for YieldingDirectory {
-    async fn client(&self, client_id: &str) -> Result<Option<crate::model::ClientRecord>, crate::store::StoreError> {
+    async fn client(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<std::sync::Arc<crate::model::ClientRecord>>, crate::store::StoreError> {
         self.pause(()).await;
         self.0.client(client_id).await
     }

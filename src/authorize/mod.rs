@@ -58,6 +58,8 @@ pub(crate) mod request;
 pub(crate) mod request_object;
 pub(crate) mod response;
 
+use std::sync::Arc;
+
 use time::{Duration, OffsetDateTime};
 use url::Url;
 
@@ -95,7 +97,7 @@ pub(crate) fn client_id(params: &Params) -> Result<&str, Reason> {
 }
 
 /// The client named by `client_id`, as the directory returned it: it must exist and be `ACTIVE`.
-pub(crate) fn trusted_client(client: Option<ClientRecord>) -> Result<ClientRecord, Reason> {
+pub(crate) fn trusted_client(client: Option<Arc<ClientRecord>>) -> Result<Arc<ClientRecord>, Reason> {
     client
         .filter(|client| client.client.status.is_active())
         .ok_or(Reason::InvalidClientId)

@@ -1,5 +1,7 @@
 //! The authorize decisions with plain data: facts in, decision out.
 
+use std::sync::Arc;
+
 use serde_json::json;
 use time::macros::datetime;
 
@@ -55,9 +57,9 @@ fn only_an_active_client_and_a_registered_redirect_uri_are_trusted() {
     // RFC 6749 §4.1.2.1: without a trusted client and redirect URI, no redirect.
     assert!(matches!(client_id(&params("state=x")), Err(Reason::InvalidClientId)));
     assert_eq!(client_id(&params("client_id=0oaweb")).unwrap(), "0oaweb");
-    assert!(trusted_client(Some(client("ACTIVE"))).is_ok());
+    assert!(trusted_client(Some(Arc::new(client("ACTIVE")))).is_ok());
     assert!(matches!(
-        trusted_client(Some(client("INACTIVE"))),
+        trusted_client(Some(Arc::new(client("INACTIVE")))),
         Err(Reason::InvalidClientId)
     ));
     assert!(matches!(trusted_client(None), Err(Reason::InvalidClientId)));

@@ -110,9 +110,12 @@ impl Params {
 
     /// The name and value of every parameter, sorted by name.
     fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.entries
-            .iter()
-            .map(|entry| (&self.text[entry.name.clone()], &self.text[entry.name.end..entry.value_end]))
+        self.entries.iter().map(|entry| {
+            (
+                &self.text[entry.name.clone()],
+                &self.text[entry.name.end..entry.value_end],
+            )
+        })
     }
 
     /// The value of `name`, if present.
@@ -212,9 +215,15 @@ mod tests {
     #[test]
     fn equal_whatever_the_order() {
         let params = Params::parse("b=2&a=1&c=%20").unwrap();
-        assert_eq!(params, Params::from_pairs([("a", "1"), ("c", " "), ("b", "2")]).unwrap());
+        assert_eq!(
+            params,
+            Params::from_pairs([("a", "1"), ("c", " "), ("b", "2")]).unwrap()
+        );
         assert_ne!(params, Params::from_pairs([("a", "1"), ("b", "2")]).unwrap());
-        assert_ne!(params, Params::from_pairs([("a", "1"), ("b", "2"), ("c", "x")]).unwrap());
+        assert_ne!(
+            params,
+            Params::from_pairs([("a", "1"), ("b", "2"), ("c", "x")]).unwrap()
+        );
         assert_eq!(format!("{params:?}"), r#"{"a": "1", "b": "2", "c": " "}"#);
         let mut names: Vec<&str> = params.names().collect();
         names.sort_unstable();

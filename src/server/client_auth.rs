@@ -1,6 +1,8 @@
 //! Client authentication at the token, introspection and revocation endpoints: the directory
 //! and grant-store calls around the decisions of [`crate::client_auth`], and the refusal event.
 
+use std::sync::Arc;
+
 use time::OffsetDateTime;
 
 use super::AuthServer;
@@ -43,7 +45,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         endpoint_url: &str,
         basic_client_id_allowed: bool,
         now: OffsetDateTime,
-    ) -> Result<ClientRecord, Reason> {
+    ) -> Result<Arc<ClientRecord>, Reason> {
         let presented = client_auth::presented(params, authorization, basic_client_id_allowed)
             .map_err(|reason| self.refuse_client(reason, params.get("client_id"), now))?;
         self.verify_presented(&presented, endpoint_url, now)
@@ -58,7 +60,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         presented: &Presented<'_>,
         endpoint_url: &str,
         now: OffsetDateTime,
-    ) -> Result<ClientRecord, Reason> {
+    ) -> Result<Arc<ClientRecord>, Reason> {
         let client_id = presented.client_id();
         let client = client_auth::known_active(presented, self.directory().client(client_id).await?)?;
         let key = if client_auth::needs_secret_jwt_key(presented, &client) {

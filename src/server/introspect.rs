@@ -48,7 +48,7 @@ pub(crate) struct TokenOperation {
     /// The form, with a query-string `client_id`.
     pub(crate) params: Params,
     /// The authenticated client.
-    pub(crate) client: ClientRecord,
+    pub(crate) client: Arc<ClientRecord>,
     /// The request's instant.
     pub(crate) now: OffsetDateTime,
 }

@@ -132,7 +132,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
         let response = match params.get("post_logout_redirect_uri") {
             Some(uri) => {
                 let client = self.directory().client(logout::redirect_client(&named)?).await?;
-                let target = logout::redirect_target(client.as_ref(), uri, params.get("state"))?;
+                let target = logout::redirect_target(client.as_deref(), uri, params.get("state"))?;
                 EndpointResponse {
                     status: 302,
                     headers: Vec::new(),

@@ -52,7 +52,7 @@ pub(crate) struct Org {
 #[derive(Clone)]
 pub(crate) struct Identity {
     /// The client.
-    pub(crate) client: ClientRecord,
+    pub(crate) client: Arc<ClientRecord>,
     /// The user, absent for client credentials.
     pub(crate) user: Option<User>,
     /// The user's groups.

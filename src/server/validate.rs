@@ -412,7 +412,7 @@ pub(super) mod fixture {
         /// Replaces client `id` after `change`.
         pub(crate) async fn change_client(&self, id: &str, change: impl FnOnce(&mut ClientRecord)) {
             let directory = self.server.directory();
-            let mut record = directory.client(id).await.unwrap().unwrap();
+            let mut record = std::sync::Arc::unwrap_or_clone(directory.client(id).await.unwrap().unwrap());
             change(&mut record);
             directory.put_client(record).await.unwrap();
         }

@@ -28,6 +28,8 @@
 
 use std::future::Future;
 
+use std::sync::Arc;
+
 use super::{Saved, StoreError};
 use zeroize::Zeroizing;
 
@@ -50,8 +52,10 @@ pub enum JwtKeyChange<'a> {
 
 /// Read access to users and groups, password checks, and storage for OAuth clients.
 pub trait Directory: Send + Sync {
-    /// The client with `client_id`.
-    fn client(&self, client_id: &str) -> impl Future<Output = Result<Option<ClientRecord>, StoreError>> + Send;
+    /// The client with `client_id`, shared: a directory that keeps clients in memory or in a
+    /// cache hands out the record it holds, and every request that authenticates a client reads
+    /// it without copying it.
+    fn client(&self, client_id: &str) -> impl Future<Output = Result<Option<Arc<ClientRecord>>, StoreError>> + Send;
 
     /// Every client, in registration order.
     fn clients(&self) -> impl Future<Output = Result<Vec<ClientRecord>, StoreError>> + Send;

@@ -479,7 +479,7 @@ pub async fn clients_are_stored<S: Directory>(store: &S, fixture: &DirectoryFixt
     }
     for client in &fresh {
         assert_eq!(
-            ok(store.client(&client.client.client_id).await, "client").as_ref(),
+            ok(store.client(&client.client.client_id).await, "client").as_deref(),
             Some(client),
             "Directory: client() must return the client put_client stored, unchanged"
         );
@@ -502,8 +502,8 @@ pub async fn clients_are_stored<S: Directory>(store: &S, fixture: &DirectoryFixt
     replacement.client_secret_hash = Some(ClientSecret::from_received("rotated-secret").hash());
     ok(store.put_client(replacement.clone()).await, "put_client");
     assert_eq!(
-        ok(store.client("0oa-testkit-new-2").await, "client"),
-        Some(replacement.clone()),
+        ok(store.client("0oa-testkit-new-2").await, "client").as_deref(),
+        Some(&replacement),
         "Directory: put_client with an existing client_id must replace the client"
     );
     let position = fixture.clients.len() + 1;
@@ -583,8 +583,8 @@ pub async fn client_writes_are_compare_and_swap<S: Directory>(store: &S, fixture
         "Directory: insert_client under a taken id must be a Conflict"
     );
     assert_eq!(
-        ok(store.client(id).await, "client"),
-        Some(first.clone()),
+        ok(store.client(id).await, "client").as_deref(),
+        Some(&first),
         "Directory: a refused insert_client must change nothing"
     );
 
@@ -600,7 +600,7 @@ pub async fn client_writes_are_compare_and_swap<S: Directory>(store: &S, fixture
         r2 > r1,
         "Directory: a replace must move the revision forward ({r1} → {r2})"
     );
-    assert_eq!(ok(store.client(id).await, "client"), Some(second.clone()));
+    assert_eq!(ok(store.client(id).await, "client").as_deref(), Some(&second));
     assert_eq!(
         ok(
             store
@@ -646,7 +646,7 @@ pub async fn client_writes_are_compare_and_swap<S: Directory>(store: &S, fixture
         Some((winner.clone(), r3)),
         "Directory: the winning replace_client's client must be stored"
     );
-    assert_eq!(ok(store.client(id).await, "client"), Some(winner.clone()));
+    assert_eq!(ok(store.client(id).await, "client").as_deref(), Some(&winner));
 
     // put_client writes unconditionally, with a new revision.
     let put = racer(id, "CAS put", None);
@@ -707,7 +707,7 @@ pub async fn client_writes_are_compare_and_swap<S: Directory>(store: &S, fixture
             "Directory: a write prepared against the deleted client (revision {old}) must not land on the new one"
         );
     }
-    assert_eq!(ok(store.client(id).await, "client"), Some(again));
+    assert_eq!(ok(store.client(id).await, "client").as_deref(), Some(&again));
 
     // Concurrent inserts of one new id: exactly one wins.
     let fresh_id = "0oa-testkit-cas-insert";

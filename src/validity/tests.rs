@@ -1,5 +1,7 @@
 //! Token validity and revocation decisions with plain data: facts in, decision out.
 
+use std::sync::Arc;
+
 use serde_json::json;
 use time::macros::datetime;
 
@@ -203,19 +205,29 @@ fn implicit_revocation_by_the_client_and_the_user() {
     // Okta's "Revoke tokens": the client deactivated, changed or deleted; the user deactivated,
     // deleted or unassigned.
     let issued_at = NOW;
-    assert!(check_client(Some(client("ACTIVE", Some(NOW), "client_secret_basic")), issued_at).is_ok());
+    assert!(
+        check_client(
+            Some(Arc::new(client("ACTIVE", Some(NOW), "client_secret_basic"))),
+            issued_at
+        )
+        .is_ok()
+    );
     assert_eq!(
-        check_client(Some(client("INACTIVE", None, "client_secret_basic")), issued_at).unwrap_err(),
+        check_client(
+            Some(Arc::new(client("INACTIVE", None, "client_secret_basic"))),
+            issued_at
+        )
+        .unwrap_err(),
         TokenInvalid::ClientInactive
     );
     assert_eq!(check_client(None, issued_at).unwrap_err(), TokenInvalid::ClientInactive);
     assert_eq!(
         check_client(
-            Some(client(
+            Some(Arc::new(client(
                 "ACTIVE",
                 Some(NOW + Duration::milliseconds(1)),
                 "client_secret_basic"
-            )),
+            ))),
             issued_at
         )
         .unwrap_err(),

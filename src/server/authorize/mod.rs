@@ -194,7 +194,11 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     }
 
     /// Load the client named by `client_id` → decide; else the error page.
-    async fn authorize_client(&self, params: &Params, now: OffsetDateTime) -> Result<ClientRecord, AuthorizeOutcome> {
+    async fn authorize_client(
+        &self,
+        params: &Params,
+        now: OffsetDateTime,
+    ) -> Result<Arc<ClientRecord>, AuthorizeOutcome> {
         let client_id = authorize::client_id(params).map_err(|reason| self.authorize_untrusted(reason, None, now))?;
         let client = self.directory().client(client_id).await.map_err(|error| {
             let reason = Reason::from(error);
@@ -264,7 +268,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
     async fn authorize_grant(
         &self,
         state: &Arc<ServerState>,
-        client: ClientRecord,
+        client: Arc<ClientRecord>,
         valid: &ValidRequest<'_>,
         delivery: &Delivery<'_>,
         session: &Session,

@@ -421,7 +421,7 @@ async fn unknown_or_inactive_clients_get_an_error_page() {
             .await,
         description,
     );
-    let mut inactive = f.server.directory().client(WEB).await.unwrap().unwrap();
+    let mut inactive = std::sync::Arc::unwrap_or_clone(f.server.directory().client(WEB).await.unwrap().unwrap());
     inactive.client.status = crate::model::Status::Inactive;
     f.server.directory().put_client(inactive).await.unwrap();
     assert_error_page(f.signed_in(&query(WEB, WEB_CB, "code", "")).await, description);

@@ -41,7 +41,7 @@ pub(crate) struct TokenGrant<'a> {
     /// The form.
     params: &'a Params,
     /// The authenticated client.
-    client: ClientRecord,
+    client: Arc<ClientRecord>,
     /// The request's instant.
     now: OffsetDateTime,
 }

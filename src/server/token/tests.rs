@@ -521,7 +521,7 @@ async fn client_secret_jwt_verifies_with_the_directory_key_and_enforces_the_seed
         "The client_assertion signature is invalid.",
     );
     // A key left over from before a secret rotation never authenticates.
-    let mut record = h.server.directory().client("jwt").await.unwrap().unwrap();
+    let mut record = std::sync::Arc::unwrap_or_clone(h.server.directory().client("jwt").await.unwrap().unwrap());
     record.client_secret_hash = Some(SecretHash::of("a-rotated-secret-that-is-long-enough-for-hmac"));
     h.server.directory().put_client(record).await.unwrap();
     assert_eq!(
@@ -1707,7 +1707,7 @@ async fn user_and_client_changes_end_refresh_tokens() {
     // The client is changed (its lastUpdated moves past the token's issue).
     let token = refresh_token_for(&h, "web", "offline_access").await;
     h.clock.advance(Duration::seconds(1));
-    let mut record = directory.client("web").await.unwrap().unwrap();
+    let mut record = std::sync::Arc::unwrap_or_clone(directory.client("web").await.unwrap().unwrap());
     record.last_updated = Some(h.now());
     directory.put_client(record.clone()).await.unwrap();
     assert_error(

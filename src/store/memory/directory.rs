@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use zeroize::Zeroizing;
 
@@ -106,7 +106,7 @@ struct Sequenced<T> {
 /// A stored client and its revision.
 #[derive(Clone)]
 struct ClientEntry {
-    record: ClientRecord,
+    record: Arc<ClientRecord>,
     revision: u64,
 }
 
@@ -125,7 +125,15 @@ impl State {
             clients, next_client, ..
         } = self;
         let id = record.client.client_id.clone();
-        insert_sequenced(clients, next_client, id, ClientEntry { record, revision });
+        insert_sequenced(
+            clients,
+            next_client,
+            id,
+            ClientEntry {
+                record: Arc::new(record),
+                revision,
+            },
+        );
         revision
     }
 
@@ -475,17 +483,20 @@ impl fmt::Debug for MemoryDirectory {
 }
 
 impl Directory for MemoryDirectory {
-    async fn client(&self, client_id: &str) -> Result<Option<ClientRecord>, StoreError> {
+    async fn client(&self, client_id: &str) -> Result<Option<Arc<ClientRecord>>, StoreError> {
         Ok(self
             .read()
             .clients
             .get(client_id)
-            .map(|entry| entry.value.record.clone()))
+            .map(|entry| Arc::clone(&entry.value.record)))
     }
 
     async fn clients(&self) -> Result<Vec<ClientRecord>, StoreError> {
         let entries = in_order(self.read().clients.values());
-        Ok(entries.into_iter().map(|entry| entry.record).collect())
+        Ok(entries
+            .into_iter()
+            .map(|entry| Arc::unwrap_or_clone(entry.record))
+            .collect())
     }
 
     async fn put_client(&self, client: ClientRecord) -> Result<(), StoreError> {
@@ -498,7 +509,7 @@ impl Directory for MemoryDirectory {
             .read()
             .clients
             .get(client_id)
-            .map(|entry| (entry.value.record.clone(), entry.value.revision)))
+            .map(|entry| (ClientRecord::clone(&entry.value.record), entry.value.revision)))
     }
 
     async fn insert_client(&self, client: ClientRecord, jwt_key: Option<&ClientSecret>) -> Result<u64, StoreError> {

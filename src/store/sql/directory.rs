@@ -68,7 +68,7 @@ pub struct SqlDirectory {
 /// A cached client and the directory counter it was read under.
 struct Cached {
     counter: u64,
-    record: ClientRecord,
+    record: Arc<ClientRecord>,
 }
 
 /// Why a write to a [`SqlDirectory`] failed. Nothing was changed.
@@ -621,12 +621,12 @@ impl SqlDirectory {
 impl Directory for SqlDirectory {
     /// Answers from the cache when the directory has not changed since the client was cached
     /// (as far as the last poll of the change counter, if recent enough, tells).
-    async fn client(&self, client_id: &str) -> Result<Option<ClientRecord>, StoreError> {
+    async fn client(&self, client_id: &str) -> Result<Option<Arc<ClientRecord>>, StoreError> {
         let counter = self.shared.watch.directory(self.shared.options.stale_after);
         if let Some(counter) = counter {
             let cache = self.cache();
             if let Some(hit) = cache.get(client_id).filter(|hit| hit.counter == counter) {
-                return Ok(Some(hit.record.clone()));
+                return Ok(Some(Arc::clone(&hit.record)));
             }
         }
         let row = sqlx::query("SELECT record FROM clients WHERE client_id = $1")
@@ -634,7 +634,7 @@ impl Directory for SqlDirectory {
             .fetch_optional(self.shared.pool())
             .await
             .map_err(store_error)?;
-        let found: Option<ClientRecord> = row.map(|row| record("client", &row)).transpose()?;
+        let found: Option<Arc<ClientRecord>> = row.map(|row| record("client", &row).map(Arc::new)).transpose()?;
         // Stamped with the counter read before the query: if the directory changed meanwhile,
         // the counter has moved past the stamp and the entry is not used.
         if let (Some(counter), Some(found)) = (counter, &found) {
@@ -646,7 +646,7 @@ impl Directory for SqlDirectory {
                 client_id.to_owned(),
                 Cached {
                     counter,
-                    record: found.clone(),
+                    record: Arc::clone(found),
                 },
             );
         }
