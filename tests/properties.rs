@@ -176,6 +176,31 @@ proptest! {
         prop_assert!(!params.contains(&empty));
         prop_assert_eq!(params.get(&empty), None);
     }
+
+    /// Any text, escapes, separators and malformed escapes included, reads as
+    /// `form_urlencoded::parse` reads it (less the empty values), or is refused for the name
+    /// that pair reading would have seen twice.
+    #[test]
+    fn raw_text_reads_as_form_urlencoded_reads_it(input in "[ab=&%+2Fé ]{0,32}") {
+        let mut reference: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (name, value) in url::form_urlencoded::parse(input.as_bytes()) {
+            if !value.is_empty() {
+                reference.entry(name.into_owned()).or_default().push(value.into_owned());
+            }
+        }
+        let repeated: Vec<&String> = reference.iter().filter(|(_, values)| values.len() > 1).map(|(name, _)| name).collect();
+        match Params::parse(&input) {
+            Ok(params) => {
+                prop_assert!(repeated.is_empty(), "{:?} read although {:?} repeat", input, repeated);
+                prop_assert_eq!(params.names().count(), reference.len());
+                for (name, values) in &reference {
+                    prop_assert_eq!(params.get(name), Some(values[0].as_str()));
+                }
+            }
+            Err(ParamsError::Repeated(name)) => prop_assert!(repeated.contains(&&name), "{:?}: {} did not repeat", input, name),
+            Err(other) => prop_assert!(false, "{:?}: {:?}", input, other),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

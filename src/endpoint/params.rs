@@ -58,8 +58,17 @@ impl Params {
             text: String::with_capacity(input.len()),
             entries: Vec::new(),
         };
-        for (name, value) in url::form_urlencoded::parse(input.as_bytes()) {
-            params.push(&name, &value);
+        // Split as `form_urlencoded::parse` does (on `&`, then at the first `=`), and hand it
+        // only the pairs that have something to decode.
+        for pair in input.split('&').filter(|pair| !pair.is_empty()) {
+            if pair.contains(['%', '+']) {
+                for (name, value) in url::form_urlencoded::parse(pair.as_bytes()) {
+                    params.push(&name, &value);
+                }
+            } else {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                params.push(name, value);
+            }
         }
         params.sorted()
     }
