@@ -6,12 +6,24 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// Encodes `data` as unpadded base64url.
 pub(crate) fn encode(data: impl AsRef<[u8]>) -> String {
-    URL_SAFE_NO_PAD.encode(data)
+    let data = data.as_ref();
+    let mut out = String::with_capacity(encoded_len(data.len()));
+    encode_into(data, &mut out);
+    out
 }
 
-/// Appends `data` to `out` as unpadded base64url.
+/// Appends `data` to `out` as unpadded base64url, through a small buffer on the stack: ids and
+/// hashes are tens of bytes, for which `base64`'s chunked encoder would zero a kilobyte.
 pub(crate) fn encode_into(data: impl AsRef<[u8]>, out: &mut String) {
-    URL_SAFE_NO_PAD.encode_string(data, out);
+    /// Bytes encoded per step: a multiple of 3, so the steps' outputs join without padding.
+    const STEP: usize = 48;
+    let mut buffer = [0u8; STEP / 3 * 4];
+    out.reserve(encoded_len(data.as_ref().len()));
+    for step in data.as_ref().chunks(STEP) {
+        let written = URL_SAFE_NO_PAD.encode_slice(step, &mut buffer).unwrap_or_default();
+        // Base64url is ASCII, so this never falls back.
+        out.push_str(std::str::from_utf8(&buffer[..written]).unwrap_or_default());
+    }
 }
 
 /// Appends `data` to `out` as unpadded base64url, encoding in place: no intermediate buffer and
@@ -54,6 +66,11 @@ mod tests {
         let mut out = "a.".to_owned();
         encode_into([0xfb, 0xff], &mut out);
         assert_eq!(out, "a.-_8");
+        // Past one step of the stack buffer, the steps join as one encoding would.
+        for len in [47, 48, 49, 96, 100, 1000] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            assert_eq!(encode(&data), URL_SAFE_NO_PAD.encode(&data), "{len} bytes");
+        }
         let mut bytes = b"a.".to_vec();
         encode_onto([0xfb, 0xff], &mut bytes);
         encode_onto([], &mut bytes);

@@ -101,6 +101,15 @@ impl From<CryptoError> for JoseError {
 /// # Errors
 /// [`JoseError::Serialize`] if `claims` cannot be serialized, [`JoseError::Sign`] if the signer fails.
 pub fn sign<C: Serialize + ?Sized>(signer: &dyn Signer, typ: Option<&str>, claims: &C) -> Result<String, JoseError> {
+    sign_under(signer, &encoded_header(signer, typ)?, claims)
+}
+
+/// The JOSE header `{"kid", "alg"}` (plus `typ` if given) of the tokens `signer` signs,
+/// base64url-encoded: the first part of each, which a server encodes once per key.
+///
+/// # Errors
+/// [`JoseError::Serialize`] if the header cannot be serialized.
+pub(crate) fn encoded_header(signer: &dyn Signer, typ: Option<&str>) -> Result<String, JoseError> {
     /// [`Header`] borrowed, serialized in the same order with the same omissions.
     #[derive(Serialize)]
     struct SigningHeader<'a> {
@@ -114,18 +123,28 @@ pub fn sign<C: Serialize + ?Sized>(signer: &dyn Signer, typ: Option<&str>, claim
         alg: signer.algorithm().as_str(),
         typ,
     };
-    let mut json = Vec::with_capacity(512);
-    serde_json::to_writer(&mut json, &header).map_err(JoseError::Serialize)?;
-    let header_len = json.len();
-    serde_json::to_writer(&mut json, claims).map_err(JoseError::Serialize)?;
+    Ok(b64::encode(serde_json::to_vec(&header).map_err(JoseError::Serialize)?))
+}
+
+/// Signs `claims` as a compact JWS whose first part is `header`, made by [`encoded_header`] for
+/// the same signer.
+///
+/// # Errors
+/// [`JoseError::Serialize`] if `claims` cannot be serialized, [`JoseError::Sign`] if the signer fails.
+pub(crate) fn sign_under<C: Serialize + ?Sized>(
+    signer: &dyn Signer,
+    header: &str,
+    claims: &C,
+) -> Result<String, JoseError> {
+    let mut payload = Vec::with_capacity(512);
+    serde_json::to_writer(&mut payload, claims).map_err(JoseError::Serialize)?;
     // One buffer for the whole token, sized to hold it exactly: a few hundred bytes more would
     // take an RSA-2048 token past 1 KB, where glibc's `malloc` serves an allocation from its
     // large bins and first consolidates every freed small chunk (measured on the token path).
-    let (header, payload) = json.split_at(header_len);
     let mut token = Vec::with_capacity(
-        b64::encoded_len(header.len()) + b64::encoded_len(payload.len()) + b64::encoded_len(signer.signature_len()) + 2,
+        header.len() + b64::encoded_len(payload.len()) + b64::encoded_len(signer.signature_len()) + 2,
     );
-    b64::encode_onto(header, &mut token);
+    token.extend_from_slice(header.as_bytes());
     token.push(b'.');
     b64::encode_onto(payload, &mut token);
     let signature = signer.sign(&token).map_err(JoseError::Sign)?;

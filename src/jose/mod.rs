@@ -23,4 +23,4 @@ pub use jws::{
 pub use signing_key::SigningKey;
 
 pub(crate) use b64::{decode as b64_decode, encode as b64_encode, encode_into as b64_encode_into};
-pub(crate) use jws::VerificationKeys;
+pub(crate) use jws::{VerificationKeys, encoded_header, sign_under};

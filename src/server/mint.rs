@@ -251,8 +251,8 @@ fn access_token(
             serde_json::json!(requested.userinfo),
         );
     }
-    let typ = state.config.options.rfc9068_access_tokens.then_some(AT_JWT);
-    let token = jose::sign(state.signer.as_ref(), typ, &claims).map_err(ServerFailure::Signing)?;
+    let token = jose::sign_under(state.signer.as_ref(), &state.headers.access_token, &claims)
+        .map_err(ServerFailure::Signing)?;
     Ok(MintedAccessToken { token, claims })
 }
 
@@ -297,7 +297,7 @@ fn id_token(
     if let (Some(requested), Some(user)) = (&grant.requested_claims, identity.user.as_ref()) {
         add_requested_claims(compiled, user, &requested.id_token, &mut token.claims);
     }
-    Ok(jose::sign(state.signer.as_ref(), None, &token).map_err(ServerFailure::Signing)?)
+    Ok(jose::sign_under(state.signer.as_ref(), &state.headers.id_token, &token).map_err(ServerFailure::Signing)?)
 }
 
 /// The RFC 9068 access-token media type.

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use super::documents::Documents;
+use super::mint::AT_JWT;
 use super::verified_tokens::VerifiedTokens;
 use crate::claims::{ClaimDefinitionError, ClaimSet};
-use crate::jose::{Jwks, Signer, VerificationKeys};
+use crate::jose::{self, Jwks, Signer, VerificationKeys};
 use crate::keys::{KeyError, KeyMaterial, KeyRing};
 use crate::policy::PolicyIndex;
 use crate::store::{Revisions, ServerConfig};
@@ -30,6 +31,8 @@ pub(crate) struct ServerState {
     pub(crate) verification_keys: VerificationKeys,
     /// The `ACTIVE` key, opened once.
     pub(crate) signer: Arc<dyn Signer>,
+    /// The signer's JOSE headers, encoded once: every token begins with one of them.
+    pub(crate) headers: TokenHeaders,
     /// `{base}/oauth2/{id}`.
     pub(crate) issuer: String,
     /// The URLs of the endpoints that authenticate clients, which a client's assertion must name
@@ -50,6 +53,7 @@ impl ServerState {
         base_url: &str,
     ) -> Result<Self, KeyError> {
         let signer = material.open(ring.active())?;
+        let headers = TokenHeaders::new(signer.as_ref(), config.options.rfc9068_access_tokens)?;
         let claims = ClaimSet::compile(&config.claims);
         let policies = PolicyIndex::new(&config.policies);
         let revisions = Revisions {
@@ -69,6 +73,7 @@ impl ServerState {
             ring,
             verification_keys,
             signer,
+            headers,
             issuer,
             endpoint_urls,
             documents: Documents::default(),
@@ -89,6 +94,24 @@ impl ServerState {
     /// Whether the server is `ACTIVE`: a deactivated server's endpoints refuse requests.
     pub(crate) fn is_active(&self) -> bool {
         self.config.server.status.is_active()
+    }
+}
+
+/// The base64url JOSE headers of a server's tokens, for [`jose::sign_under`].
+pub(crate) struct TokenHeaders {
+    /// The access tokens': `typ` is `at+jwt` when the server issues RFC 9068 access tokens.
+    pub(crate) access_token: String,
+    /// The ID tokens': no `typ`.
+    pub(crate) id_token: String,
+}
+
+impl TokenHeaders {
+    fn new(signer: &dyn Signer, rfc9068_access_tokens: bool) -> Result<Self, KeyError> {
+        let header = |typ| jose::encoded_header(signer, typ).map_err(|error| KeyError::Other(Box::new(error)));
+        Ok(Self {
+            access_token: header(rfc9068_access_tokens.then_some(AT_JWT))?,
+            id_token: header(None)?,
+        })
     }
 }
 
