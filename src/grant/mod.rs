@@ -13,7 +13,7 @@ pub(crate) mod refresh;
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime};
 
-use crate::claims::{AccessTokenClaims, access_token_id, token_id_from_bits};
+use crate::claims::{access_token_id, token_id_from_bits};
 use crate::crypto::CryptoError;
 use crate::endpoint::{EndpointRequest, Method, Params, ParamsError, Reason, Refusal};
 use crate::model::{Client, ClientRecord, GrantType, OFFLINE_ACCESS, OPENID, User};
@@ -323,15 +323,16 @@ pub(crate) fn first_refresh_token(token: &RefreshToken, grant: &Grant, now: Offs
 /// tokens move into the body: a JWS is hundreds of bytes, and each was copied once more here.
 pub(crate) fn token_body(
     access_token: String,
-    claims: &AccessTokenClaims,
+    expires_in: i64,
+    scopes: &[String],
     refresh_token: Option<&str>,
     id_token: Option<String>,
 ) -> Map<String, Value> {
     let mut body = Map::new();
     body.insert("token_type".to_owned(), json!("Bearer"));
-    body.insert("expires_in".to_owned(), json!(claims.exp - claims.iat));
+    body.insert("expires_in".to_owned(), json!(expires_in));
     body.insert("access_token".to_owned(), Value::String(access_token));
-    body.insert("scope".to_owned(), json!(claims.scp.join(" ")));
+    body.insert("scope".to_owned(), json!(scopes.join(" ")));
     if let Some(refresh_token) = refresh_token {
         body.insert("refresh_token".to_owned(), json!(refresh_token));
     }

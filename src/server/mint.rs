@@ -16,9 +16,8 @@ use time::{Duration, OffsetDateTime};
 use super::AuthServer;
 use super::state::ServerState;
 use crate::claims::{
-    AccessTokenClaims, AccessTokenParams, ClaimError, ClaimSet, IdTokenClaimSet, IdTokenParams,
-    REQUESTED_USERINFO_CLAIMS, Subject, TOKEN_EVALUATION_BUDGET, access_token_claims, add_requested_claims,
-    id_token_claims,
+    AccessTokenParams, ClaimError, ClaimSet, IdTokenClaimSet, IdTokenParams, REQUESTED_USERINFO_CLAIMS, Subject,
+    TOKEN_EVALUATION_BUDGET, access_token_claims, add_requested_claims, id_token_claims,
 };
 use crate::endpoint::{Reason, ServerFailure};
 use crate::expr::{Budget, EvalErrorKind, JsonMap};
@@ -63,8 +62,11 @@ pub(crate) struct Identity {
 pub(crate) struct MintedAccessToken {
     /// The compact JWS.
     pub(crate) token: String,
-    /// Its claims (for `expires_in`, `scope` and events).
-    pub(crate) claims: AccessTokenClaims,
+    /// Its `jti`, for events.
+    pub(crate) id: String,
+    /// Its lifetime in seconds (`exp - iat`): the response's `expires_in`. Its scopes are the
+    /// grant's.
+    pub(crate) expires_in: i64,
 }
 
 /// What an ID token needs besides the grant.
@@ -253,7 +255,11 @@ fn access_token(
     }
     let token = jose::sign_under(state.signer.as_ref(), &state.headers.access_token, &claims)
         .map_err(ServerFailure::Signing)?;
-    Ok(MintedAccessToken { token, claims })
+    Ok(MintedAccessToken {
+        token,
+        expires_in: claims.exp - claims.iat,
+        id: claims.jti,
+    })
 }
 
 /// An ID token for `grant` (one hour, `aud` = the client), issued with `access_token` if any,

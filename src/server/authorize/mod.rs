@@ -391,7 +391,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                             "OAuth2 access token issued",
                             grant,
                         )
-                        .with_target(Entity::new("access_token", &minted.claims.jti)),
+                        .with_target(Entity::new("access_token", &minted.id)),
                     );
                 }
                 if id_token.is_some() {
@@ -405,10 +405,11 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             }
             None => (None, None),
         };
-        let expires_in = access_token
-            .as_ref()
-            .map(|minted| (minted.claims.exp - minted.claims.iat).to_string());
-        let scope = access_token.as_ref().map(|minted| minted.claims.scp.join(" "));
+        let expires_in = access_token.as_ref().map(|minted| minted.expires_in.to_string());
+        // An access token's scopes are its grant's.
+        let scope = (grants.tokens.as_ref())
+            .filter(|_| access_token.is_some())
+            .map(|grant| grant.scopes.join(" "));
         let mut params: Vec<(&str, &str)> = Vec::new();
         if let Some(code) = code {
             params.push(("code", code.expose()));

@@ -51,7 +51,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             .mint_tokens(asked.state, &identity, &grant, &random, None, asked.now)
             .await?;
         Ok(Issued {
-            body: minted.body(None),
+            body: minted.body(&grant.scopes, None),
             grant,
         })
     }

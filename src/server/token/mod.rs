@@ -58,16 +58,17 @@ pub(crate) struct Issued {
 struct Minted {
     /// The access token.
     access_token: String,
-    /// Its claims (for `expires_in` and `scope`).
-    claims: crate::claims::AccessTokenClaims,
+    /// Its lifetime in seconds.
+    expires_in: i64,
     /// The ID token, when `openid` was granted to a user.
     id_token: Option<String>,
 }
 
 impl Minted {
-    /// The response body, with `refresh_token` if one was issued; the tokens move into it.
-    fn body(self, refresh_token: Option<&str>) -> Map<String, Value> {
-        grant::token_body(self.access_token, &self.claims, refresh_token, self.id_token)
+    /// The response body for a grant of `scopes`, with `refresh_token` if one was issued; the
+    /// tokens move into it.
+    fn body(self, scopes: &[String], refresh_token: Option<&str>) -> Map<String, Value> {
+        grant::token_body(self.access_token, self.expires_in, scopes, refresh_token, self.id_token)
     }
 }
 
@@ -236,7 +237,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             .map_err(minting)?;
         let minted = Minted {
             access_token: access.token,
-            claims: access.claims,
+            expires_in: access.expires_in,
             id_token,
         };
         Ok((minted, context.refresh_token))
@@ -264,7 +265,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             None
         };
         Ok(Issued {
-            body: minted.body(refresh_token.as_ref().map(RefreshToken::expose)),
+            body: minted.body(&grant.scopes, refresh_token.as_ref().map(RefreshToken::expose)),
             grant,
         })
     }

@@ -95,7 +95,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
             }
         };
         Ok(Issued {
-            body: minted.body(refresh_token),
+            body: minted.body(&grant.scopes, refresh_token),
             grant,
         })
     }
