@@ -66,7 +66,7 @@ use time::{Duration, OffsetDateTime};
 use crate::endpoint::{Params, Reason};
 use crate::jose::{self, Algorithm, HmacAlgorithm, JoseError, Jwks};
 use crate::model::{ClientRecord, TokenEndpointAuthMethod};
-use crate::secret::ClientSecret;
+use crate::secret::{ClientSecret, SecretHash};
 
 /// The only `client_assertion_type` (RFC 7523 §2.2).
 pub(crate) const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -377,7 +377,8 @@ pub(crate) fn check_secret(client: &ClientRecord, secret: &str, now: OffsetDateT
     let Some(hash) = client.client_secret_hash.as_ref() else {
         return Err(Reason::ClientHasNoSecret);
     };
-    if !ClientSecret::from_received(secret).verify(hash) {
+    // Hashed where it lies: the presented secret is not copied.
+    if !SecretHash::of(secret).matches(hash) {
         return Err(Reason::InvalidClientSecret);
     }
     let expired = client
