@@ -16,7 +16,8 @@ pub const MAX_PARAMS_LEN: usize = 64 * 1024;
 #[non_exhaustive]
 pub enum ParamsError {
     /// A parameter appears more than once (RFC 6749 §3.1). Holds its name, which is one of the
-    /// protocol's parameter names or an unknown name the client sent.
+    /// protocol's parameter names or an unknown name the client sent; when several names
+    /// repeat, the first of them in byte order.
     #[error("the '{0}' parameter was repeated")]
     Repeated(String),
     /// The input is longer than [`MAX_PARAMS_LEN`].
@@ -27,7 +28,9 @@ pub enum ParamsError {
 /// Decoded request parameters, each name at most once.
 ///
 /// Every decoded name and value is kept in one buffer, with the entries sorted by name: a form
-/// is two allocations however many parameters it has, and a lookup is a binary search.
+/// is that buffer and the list of entries (plus a temporary for each escaped name or value while
+/// it is decoded), where a map of owned strings took two allocations per parameter, and a lookup
+/// is a binary search.
 #[derive(Clone, Default)]
 pub struct Params {
     /// The decoded names and values, each value right after its name.
@@ -56,7 +59,8 @@ impl Params {
         // Decoding never lengthens the text, and the separators are not kept.
         let mut params = Params {
             text: String::with_capacity(input.len()),
-            entries: Vec::new(),
+            // Enough for a token request's form without growing.
+            entries: Vec::with_capacity(8),
         };
         // Split as `form_urlencoded::parse` does (on `&`, then at the first `=`), and hand it
         // only the pairs that have something to decode.

@@ -41,10 +41,10 @@ impl Algorithm {
         matches!(self, Self::RS256 | Self::PS256)
     }
 
-    /// The most bytes one signature of this algorithm takes: the modulus of the largest RSA
-    /// key accepted (4096 bits), or the fixed size of an ECDSA P-256 (`r || s`, RFC 7518 §3.4)
-    /// or Ed25519 signature.
-    pub const fn max_signature_len(self) -> usize {
+    /// The length of one signature of this algorithm in bytes, for sizing a buffer: exact for
+    /// ECDSA P-256 (`r || s`, RFC 7518 §3.4) and Ed25519; for RSA, whose signature is as long
+    /// as the key's modulus, that of a 4096-bit key (a larger key only grows the buffer).
+    pub const fn signature_len_hint(self) -> usize {
         match self {
             Self::RS256 | Self::PS256 => 512,
             Self::ES256 | Self::EdDSA => 64,

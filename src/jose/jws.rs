@@ -24,9 +24,9 @@ pub trait Signer: Send + Sync {
     /// Whatever the key's holder reports; it surfaces as [`JoseError::Sign`].
     fn sign(&self, signing_input: &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>;
     /// The length of this key's signatures in bytes, to size a token before it is signed;
-    /// [`Algorithm::max_signature_len`] unless the key knows better (an RSA key's modulus).
+    /// [`Algorithm::signature_len_hint`] unless the key knows better (an RSA key's modulus).
     fn signature_len(&self) -> usize {
-        self.algorithm().max_signature_len()
+        self.algorithm().signature_len_hint()
     }
     /// The public key, for the JWKS.
     fn public_jwk(&self) -> Jwk;

@@ -27,7 +27,6 @@
 //! `UPDATE clients SET record = $1, revision = $2 WHERE client_id = $3 AND revision = $4`.
 
 use std::future::Future;
-
 use std::sync::Arc;
 
 use super::{Saved, StoreError};
