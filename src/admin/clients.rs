@@ -848,7 +848,7 @@ mod tests {
         let record = api.directory.client(&id).await.unwrap().unwrap();
         let hash = record.client_secret_hash.unwrap();
         assert!(ClientSecret::from_received(secret.clone()).verify(&hash));
-        assert!(!serde_json::to_string(&record).unwrap().contains(&secret));
+        assert!(!serde_json::to_string(&*record).unwrap().contains(&secret));
 
         // Reads never show the secret.
         let got = call(&api, Method::Get, &format!("{CLIENTS}/{id}"), None).await;
