@@ -46,6 +46,18 @@ struct Entry {
     value_end: usize,
 }
 
+impl Entry {
+    /// This parameter's name in `text`.
+    fn name<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.name.clone()]
+    }
+
+    /// This parameter's value in `text`.
+    fn value<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.name.end..self.value_end]
+    }
+}
+
 impl Params {
     /// Parses `a=1&b=2` (a query string without `?`, or a form body). Percent-encoding and `+`
     /// are decoded; empty values are dropped.
@@ -108,37 +120,32 @@ impl Params {
 
     /// Sorts the entries by name, refusing a name that appears twice.
     fn sorted(mut self) -> Result<Params, ParamsError> {
-        let text = &self.text;
-        self.entries
-            .sort_unstable_by(|a, b| text[a.name.clone()].cmp(&text[b.name.clone()]));
+        let text = self.text.as_str();
+        self.entries.sort_unstable_by(|a, b| a.name(text).cmp(b.name(text)));
         if let Some(pair) = self
             .entries
             .windows(2)
-            .find(|pair| text[pair[0].name.clone()] == text[pair[1].name.clone()])
+            .find(|pair| pair[0].name(text) == pair[1].name(text))
         {
-            return Err(ParamsError::Repeated(text[pair[0].name.clone()].to_owned()));
+            return Err(ParamsError::Repeated(pair[0].name(text).to_owned()));
         }
         Ok(self)
     }
 
     /// The name and value of every parameter, sorted by name.
     fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.entries.iter().map(|entry| {
-            (
-                &self.text[entry.name.clone()],
-                &self.text[entry.name.end..entry.value_end],
-            )
-        })
+        self.entries
+            .iter()
+            .map(|entry| (entry.name(&self.text), entry.value(&self.text)))
     }
 
     /// The value of `name`, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
         let index = self
             .entries
-            .binary_search_by(|entry| self.text[entry.name.clone()].cmp(name))
+            .binary_search_by(|entry| entry.name(&self.text).cmp(name))
             .ok()?;
-        let entry = &self.entries[index];
-        Some(&self.text[entry.name.end..entry.value_end])
+        Some(self.entries[index].value(&self.text))
     }
 
     /// The names present, in no particular order.
