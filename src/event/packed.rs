@@ -10,8 +10,11 @@
 //! The layout is private and lives only in memory. A byte each for the severity, the result and
 //! whether there is an actor; the uuid, event type, display message, reason and client id as
 //! texts; the number of targets (a `u32`); each entity (the actor first, if any) as four texts:
-//! kind, id, alternate id, display name; the debug data as JSON last. A text is its length (a
-//! little-endian `u32`, [`ABSENT`] for a missing optional one) and its UTF-8 bytes.
+//! kind, id, alternate id, display name; the debug data last: its number of keys, then each key
+//! and its value, a kind byte (null, text, list of texts, JSON) and what the kind holds. A text
+//! is its length (a little-endian `u32`, [`ABSENT`] for a missing optional one) and its UTF-8
+//! bytes; a number is a `u32` the same way. Only a [`Detail::Json`] value is written as JSON, so
+//! packing the token path's events serializes nothing.
 //!
 //! Queries match a packed event read in place ([`View`]): its texts borrowed from the buffer, its
 //! debug data parsed only if a filter or keyword asks for it. Only the events returned are
@@ -25,10 +28,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use serde::{Serialize, Serializer};
-
 use super::fields::EventFields;
-use super::parts::BoundedDetail;
 use super::{
     DebugContext, Detail, EntityRef, Event, EventClient, EventRef, MAX_LIST_ITEMS, MAX_OBJECT_KEYS, Outcome,
     OutcomeResult, Severity, bounded_str,
@@ -36,6 +36,15 @@ use super::{
 
 /// The length written for a missing optional text.
 const ABSENT: u32 = u32::MAX;
+
+/// The kind byte of a debug value: `null`.
+const NULL_DETAIL: u8 = 0;
+/// The kind byte of a debug value: a text.
+const TEXT_DETAIL: u8 = 1;
+/// The kind byte of a debug value: a list of texts (their number, then each).
+const LIST_DETAIL: u8 = 2;
+/// The kind byte of a debug value: any JSON value, as its JSON text.
+const JSON_DETAIL: u8 = 3;
 
 /// An event packed into one buffer, with its publication time beside it for ordering and time
 /// bounds without unpacking.
@@ -157,7 +166,7 @@ impl View<'_> {
                 debug_data: self
                     .debug_data
                     .into_inner()
-                    .unwrap_or_else(|| parse_debug_data(self.debug)),
+                    .unwrap_or_else(|| read_debug_data(self.debug)),
             },
         }
     }
@@ -176,7 +185,7 @@ pub(super) struct View<'a> {
     client: Option<&'a [u8]>,
     /// The actor (if any), then the targets.
     entities: Entities<'a>,
-    /// The debug data's JSON.
+    /// The debug data as [`write_debug_data`] wrote it.
     debug: &'a [u8],
     /// The debug data, once parsed.
     debug_data: OnceCell<Map<String, Value>>,
@@ -210,12 +219,6 @@ impl<'a> Iterator for Entities<'a> {
 /// bytes before it is packed; should one not be, it reads as empty.
 fn as_text(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap_or_default()
-}
-
-/// The debug data from its JSON; empty should that not parse (it always does: it was written
-/// from a map of JSON values).
-fn parse_debug_data(json: &[u8]) -> Map<String, Value> {
-    serde_json::from_slice(json).unwrap_or_default()
 }
 
 impl EventFields for View<'_> {
@@ -261,7 +264,7 @@ impl EventFields for View<'_> {
     }
 
     fn debug_data(&self) -> &Map<String, Value> {
-        self.debug_data.get_or_init(|| parse_debug_data(self.debug))
+        self.debug_data.get_or_init(|| read_debug_data(self.debug))
     }
 }
 
@@ -297,30 +300,80 @@ fn write(event: &EventRef<'_>, bytes: &mut Vec<u8>) {
     write_debug_data(bytes, event.debug_data);
 }
 
-/// Appends the debug data as a JSON object of its first [`MAX_OBJECT_KEYS`] keys, in the order
-/// given: the order of an event's map, or the parts' keys in increasing order (which is where a
-/// map would put them, kept in order of insertion or not).
+/// Appends the debug data's first [`MAX_OBJECT_KEYS`] keys, in the order given (the order of an
+/// event's map, or the parts' keys in increasing order, which is where a map would put them): their
+/// number, then each key as a text and its value as a kind byte and what the kind holds. Texts and
+/// lists are cut as they are written; a [`Detail::Json`] value, already bounded, is its JSON.
 fn write_debug_data(bytes: &mut Vec<u8>, details: &[(&str, Detail<'_>)]) {
-    let start = bytes.len();
-    let details = details
-        .iter()
-        .take(MAX_OBJECT_KEYS)
-        .map(|(key, detail)| (bounded_str(key), BoundedDetail(detail)));
-    if serde_json::to_writer(&mut *bytes, &DebugData(details)).is_err() {
-        // Writing JSON to memory cannot fail; should it, the detail is lost rather than the
-        // event.
-        bytes.truncate(start);
-        bytes.extend_from_slice(b"{}");
+    let details = &details[..details.len().min(MAX_OBJECT_KEYS)];
+    put_length(bytes, details.len());
+    for (key, detail) in details {
+        put_text(bytes, Some(&bounded_str(key)));
+        match *detail {
+            Detail::Null => bytes.push(NULL_DETAIL),
+            Detail::Text(text) => {
+                bytes.push(TEXT_DETAIL);
+                put_text(bytes, Some(&bounded_str(text)));
+            }
+            Detail::Strings(list) => put_list(bytes, list.iter().map(String::as_str)),
+            Detail::Strs(list) => put_list(bytes, list.iter().copied()),
+            Detail::Json(value) => {
+                bytes.push(JSON_DETAIL);
+                put_json(bytes, value);
+            }
+        }
     }
 }
 
-/// Serializes key-value pairs as a JSON object.
-struct DebugData<I>(I);
-
-impl<'a, I: Iterator<Item = (Cow<'a, str>, BoundedDetail<'a>)> + Clone> Serialize for DebugData<I> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.clone())
+/// Appends `value`'s JSON as a text, written in place.
+fn put_json(bytes: &mut Vec<u8>, value: &Value) {
+    let length_at = bytes.len();
+    bytes.extend_from_slice(&[0; 4]);
+    if serde_json::to_writer(&mut *bytes, value).is_err() {
+        // Writing JSON to memory cannot fail; should it, the value reads as `null`.
+        bytes.truncate(length_at + 4);
     }
+    let length = match u32::try_from(bytes.len() - length_at - 4) {
+        Ok(length) if length < ABSENT => length,
+        // Bounded values are far shorter; should one not be, it reads as `null`.
+        _ => {
+            bytes.truncate(length_at + 4);
+            0
+        }
+    };
+    bytes[length_at..length_at + 4].copy_from_slice(&length.to_le_bytes());
+}
+
+/// Appends a list of texts: its first [`MAX_LIST_ITEMS`], each cut.
+fn put_list<'t>(bytes: &mut Vec<u8>, texts: impl ExactSizeIterator<Item = &'t str>) {
+    bytes.push(LIST_DETAIL);
+    put_length(bytes, texts.len().min(MAX_LIST_ITEMS));
+    for text in texts.take(MAX_LIST_ITEMS) {
+        put_text(bytes, Some(&bounded_str(text)));
+    }
+}
+
+/// The debug data [`write_debug_data`] wrote, as the event's map holds it.
+fn read_debug_data(bytes: &[u8]) -> Map<String, Value> {
+    let mut reader = Reader { rest: bytes };
+    // A key and its kind take at least five bytes: a count past what is left cannot be.
+    let count = reader.length().min(reader.rest.len() / 5);
+    let mut details = Map::new();
+    for _ in 0..count {
+        let key = as_text(reader.text().unwrap_or_default()).to_owned();
+        let text = |reader: &mut Reader<'_>| Value::String(as_text(reader.text().unwrap_or_default()).to_owned());
+        let value = match reader.byte() {
+            TEXT_DETAIL => text(&mut reader),
+            LIST_DETAIL => {
+                let items = reader.length().min(reader.rest.len() / 4);
+                Value::Array((0..items).map(|_| text(&mut reader)).collect())
+            }
+            JSON_DETAIL => serde_json::from_slice(reader.text().unwrap_or_default()).unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+        details.insert(key, value);
+    }
+    details
 }
 
 /// Writes `length`, capped below [`ABSENT`]; returns what was written.

@@ -5,7 +5,6 @@
 
 use std::borrow::Cow;
 
-use serde::ser::{Serialize, SerializeSeq, Serializer};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -148,32 +147,6 @@ impl Detail<'_> {
     /// Whether it is only strings and lists of them, which recording bounds as it writes them.
     pub(super) fn is_flat(&self) -> bool {
         !matches!(self, Detail::Json(_))
-    }
-}
-
-/// Serializes as the JSON value, with each text and list cut as
-/// [`Event::bounded`](super::Event::bounded) cuts them; a [`Detail::Json`] as it is.
-pub(super) struct BoundedDetail<'a>(pub(super) &'a Detail<'a>);
-
-impl Serialize for BoundedDetail<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        fn texts<'t, S: Serializer>(
-            serializer: S,
-            texts: impl ExactSizeIterator<Item = &'t str>,
-        ) -> Result<S::Ok, S::Error> {
-            let mut seq = serializer.serialize_seq(Some(texts.len().min(super::MAX_LIST_ITEMS)))?;
-            for text in texts.take(super::MAX_LIST_ITEMS) {
-                seq.serialize_element(&super::bounded_str(text))?;
-            }
-            seq.end()
-        }
-        match *self.0 {
-            Detail::Null => serializer.serialize_unit(),
-            Detail::Text(text) => serializer.serialize_str(&super::bounded_str(text)),
-            Detail::Strings(list) => texts(serializer, list.iter().map(String::as_str)),
-            Detail::Strs(list) => texts(serializer, list.iter().copied()),
-            Detail::Json(value) => value.serialize(serializer),
-        }
     }
 }
 
