@@ -74,6 +74,7 @@ pub use requested::{
 };
 pub use standard::{ALWAYS_INCLUDED_BY_DEFAULT, SCOPE_CLAIMS};
 pub use subject::Subject;
+pub(crate) use tokens::borrowed_access_token_claims;
 pub use tokens::{
     AccessTokenClaims, AccessTokenParams, Audience, ID_TOKEN_LIFETIME, IdTokenClaimSet, IdTokenClaims, IdTokenParams,
     TOKEN_EVALUATION_BUDGET, access_token_claims, id_token_claims, userinfo_claims,

@@ -144,6 +144,57 @@ fn access_token_system_claims_follow_okta() {
     );
 }
 
+/// Minting serializes the borrowed claims; they must be the JSON the owned claims are, with or
+/// without a user, for one audience (a string) or several (an array), with custom claims or not.
+#[test]
+fn borrowed_access_token_claims_serialize_as_the_owned_claims() {
+    let client = client();
+    let alice = user();
+    let org = Map::new();
+    let custom = claims(
+        json!([{"name": "department", "status": "ACTIVE", "claimType": "RESOURCE",
+        "valueType": "EXPRESSION", "value": "user != null ? user.department : null", "conditions": {"scopes": []}}]),
+    );
+    let plain = ClaimSet::compile(&[]).unwrap();
+    let granted = scopes(&["openid", "orders:read"]);
+    for audiences in [scopes(&["api://default"]), scopes(&["api://a", "api://b"])] {
+        for user in [Some(&alice), None] {
+            for set in [&plain, &custom] {
+                let subject = Subject {
+                    client: &client,
+                    user,
+                    groups: &[],
+                    org: &org,
+                };
+                let params = AccessTokenParams {
+                    issuer: "https://example.com/oauth2/default",
+                    audiences: &audiences,
+                    jti: "AT.test",
+                    scopes: &granted,
+                    issued_at: NOW,
+                    lifetime: Duration::minutes(60),
+                    auth_time: user.map(|_| NOW - Duration::minutes(5)),
+                    budget: &Budget::new(TOKEN_EVALUATION_BUDGET),
+                };
+                let borrowed =
+                    serde_json::to_string(&borrowed_access_token_claims(set, subject, &params).unwrap()).unwrap();
+                let owned = access_token_claims(set, subject, &params).unwrap();
+                let case = format!(
+                    "{audiences:?}, user {}, custom claims {}",
+                    user.is_some(),
+                    !set.claims().is_empty()
+                );
+                assert_eq!(borrowed, serde_json::to_string(&owned).unwrap(), "{case}");
+                assert_eq!(
+                    serde_json::from_str::<AccessTokenClaims>(&borrowed).unwrap(),
+                    owned,
+                    "{case}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn resource_claims_go_into_access_tokens_only_when_their_scope_is_granted() {
     // Reference §2.2: `conditions.scopes` `[]` = any scope; otherwise one listed scope must be granted.

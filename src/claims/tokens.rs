@@ -116,6 +116,16 @@ pub fn access_token_claims(
     subject: Subject<'_>,
     params: &AccessTokenParams<'_>,
 ) -> Result<AccessTokenClaims, ClaimError> {
+    borrowed_access_token_claims(set, subject, params).map(|claims| claims.to_owned())
+}
+
+/// [`access_token_claims`] as minting serializes them, borrowing every text it can from the
+/// request's facts rather than copying it.
+pub(crate) fn borrowed_access_token_claims<'a>(
+    set: &ClaimSet,
+    subject: Subject<'a>,
+    params: &AccessTokenParams<'a>,
+) -> Result<BorrowedAccessTokenClaims<'a>, ClaimError> {
     let bindings = Bindings::new(subject);
     let ctx = bindings.context(params.scopes, params.issued_at);
     let sub = match set.sub.evaluate_within(&ctx, params.budget) {
@@ -134,20 +144,74 @@ pub fn access_token_claims(
         &mut custom,
     )?;
     let iat = params.issued_at.unix_timestamp();
-    Ok(AccessTokenClaims {
+    Ok(BorrowedAccessTokenClaims {
         ver: 1,
-        jti: params.jti.to_owned(),
-        iss: params.issuer.to_owned(),
-        aud: Audience::of(params.audiences),
+        jti: params.jti,
+        iss: params.issuer,
+        aud: BorrowedAudience(params.audiences),
         iat,
         exp: iat + params.lifetime.whole_seconds(),
-        cid: subject.client.client_id.clone(),
-        uid: subject.user.map(|user| user.id.clone()),
-        scp: params.scopes.to_vec(),
+        cid: &subject.client.client_id,
+        uid: subject.user.map(|user| user.id.as_str()),
+        scp: params.scopes,
         auth_time: params.auth_time.map(OffsetDateTime::unix_timestamp),
         sub,
         custom,
     })
+}
+
+/// [`AccessTokenClaims`] with the texts borrowed: the same fields, serialized the same way.
+#[derive(Debug, Serialize)]
+pub(crate) struct BorrowedAccessTokenClaims<'a> {
+    pub(crate) ver: u8,
+    pub(crate) jti: &'a str,
+    pub(crate) iss: &'a str,
+    pub(crate) aud: BorrowedAudience<'a>,
+    pub(crate) iat: i64,
+    pub(crate) exp: i64,
+    pub(crate) cid: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) uid: Option<&'a str>,
+    pub(crate) scp: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) auth_time: Option<i64>,
+    pub(crate) sub: String,
+    #[serde(flatten)]
+    pub(crate) custom: Map<String, Value>,
+}
+
+impl BorrowedAccessTokenClaims<'_> {
+    /// The claims with every text owned.
+    pub(crate) fn to_owned(&self) -> AccessTokenClaims {
+        AccessTokenClaims {
+            ver: self.ver,
+            jti: self.jti.to_owned(),
+            iss: self.iss.to_owned(),
+            aud: Audience::of(self.aud.0),
+            iat: self.iat,
+            exp: self.exp,
+            cid: self.cid.to_owned(),
+            uid: self.uid.map(str::to_owned),
+            scp: self.scp.to_vec(),
+            auth_time: self.auth_time,
+            sub: self.sub.clone(),
+            custom: self.custom.clone(),
+        }
+    }
+}
+
+/// A server's audiences as the `aud` claim writes them ([`Audience`]): one as a string, several as
+/// an array.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BorrowedAudience<'a>(&'a [String]);
+
+impl Serialize for BorrowedAudience<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            [one] => serializer.serialize_str(one),
+            many => many.serialize(serializer),
+        }
+    }
 }
 
 /// Which scope-dependent claims an ID token carries ("fat" and "thin" ID tokens, as Okta's

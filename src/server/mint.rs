@@ -17,7 +17,7 @@ use super::AuthServer;
 use super::state::ServerState;
 use crate::claims::{
     AccessTokenParams, ClaimError, ClaimSet, IdTokenClaimSet, IdTokenParams, REQUESTED_USERINFO_CLAIMS, Subject,
-    TOKEN_EVALUATION_BUDGET, access_token_claims, add_requested_claims, id_token_claims,
+    TOKEN_EVALUATION_BUDGET, add_requested_claims, borrowed_access_token_claims, id_token_claims,
 };
 use crate::endpoint::{Reason, ServerFailure};
 use crate::expr::{Budget, EvalErrorKind, JsonMap};
@@ -62,8 +62,6 @@ pub(crate) struct Identity {
 pub(crate) struct MintedAccessToken {
     /// The compact JWS.
     pub(crate) token: String,
-    /// Its `jti`, for events.
-    pub(crate) id: String,
     /// Its lifetime in seconds (`exp - iat`): the response's `expires_in`. Its scopes are the
     /// grant's.
     pub(crate) expires_in: i64,
@@ -239,8 +237,8 @@ fn access_token(
         auth_time: grant.auth_time,
         budget: &budget,
     };
-    let mut claims =
-        access_token_claims(compiled_claims(state)?, subject(org, identity), &params).map_err(MintFailure::Claim)?;
+    let mut claims = borrowed_access_token_claims(compiled_claims(state)?, subject(org, identity), &params)
+        .map_err(MintFailure::Claim)?;
     // What the authorization request asked for beyond its scopes: the chosen `acr` (Okta:
     // "reflects the chosen value in any resulting tokens"), and the claims `/userinfo` is to
     // add, which it learns from the token alone.
@@ -258,7 +256,6 @@ fn access_token(
     Ok(MintedAccessToken {
         token,
         expires_in: claims.exp - claims.iat,
-        id: claims.jti,
     })
 }
 

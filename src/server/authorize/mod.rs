@@ -384,14 +384,14 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServer<C, D, G> {
                 let (access_token, id_token) = self
                     .mint(state, identity, grant, (wanted, now), inline, mint::authorize_tokens)
                     .await?;
-                if let Some(minted) = &access_token {
+                if access_token.is_some() {
                     self.record(
                         issued(
                             "app.oauth2.as.authorize.implicit.access_token",
                             "OAuth2 access token issued",
                             grant,
                         )
-                        .with_target(Entity::new("access_token", &minted.id)),
+                        .with_target(Entity::new("access_token", &context.access_token_id)),
                     );
                 }
                 if id_token.is_some() {
