@@ -21,7 +21,7 @@ pub(crate) const MAX_BODY: usize = 1024 * 1024;
 
 /// A library answer (OAuth endpoints) as an axum response.
 pub(crate) fn respond(response: EndpointResponse) -> Response {
-    response.into_http().map(Body::from)
+    response.into_http_bytes().map(Body::from)
 }
 
 /// A management answer (Okta's API objects and error objects) as an axum response.

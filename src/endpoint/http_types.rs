@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::request::Parts;
+use serde_json::Value;
 
 use super::{Body, EndpointRequest, EndpointResponse, Header, Method};
 use crate::admin::{ApiRequest, ApiResponse, Caller};
@@ -69,11 +70,59 @@ impl EndpointResponse {
     pub fn into_http(self) -> http::Response<Vec<u8>> {
         let body = match self.body {
             Body::Empty => Vec::new(),
-            Body::Json(value) => serde_json::to_vec(&value).unwrap_or_default(),
+            Body::Json(value) => json_bytes(&value),
             Body::Html(html) => html.into_bytes(),
             Body::SharedJson(json) => json.text().as_bytes().to_vec(),
         };
         build(self.status, self.headers, body)
+    }
+
+    /// The response as an `http::Response` with a [`Bytes`](bytes::Bytes) body, as most servers
+    /// write one: a document cached per server (the JWKS, discovery) is served without a copy.
+    pub fn into_http_bytes(self) -> http::Response<bytes::Bytes> {
+        let body = match self.body {
+            Body::Empty => bytes::Bytes::new(),
+            Body::Json(value) => json_bytes(&value).into(),
+            Body::Html(html) => html.into(),
+            Body::SharedJson(json) => bytes::Bytes::from_owner(SharedText(json)),
+        };
+        build(self.status, self.headers, body)
+    }
+}
+
+/// A shared document's text, as the owner of the bytes a response body borrows.
+struct SharedText(super::SharedJson);
+
+impl AsRef<[u8]> for SharedText {
+    fn as_ref(&self) -> &[u8] {
+        self.0.text().as_bytes()
+    }
+}
+
+/// `value` serialized, into a buffer sized for it up front: a token response is most of a
+/// kilobyte, which a buffer grown from `serde_json`'s default would reach in three copies.
+fn json_bytes(value: &Value) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(serialized_len_hint(value));
+    // Writing JSON to memory fails only for a map with non-string keys, which a `Value` cannot hold.
+    serde_json::to_writer(&mut bytes, value).map_or_else(|_| Vec::new(), |()| bytes)
+}
+
+/// About how long `value`'s JSON is: exact for an object of strings without escapes, such as a
+/// token response; a guess for nested values and numbers.
+fn serialized_len_hint(value: &Value) -> usize {
+    const GUESS: usize = 32;
+    let scalar = |value: &Value| match value {
+        Value::String(text) => text.len() + 2,
+        _ => GUESS,
+    };
+    match value {
+        // `{`, then `"key":value,` for each but a last without its comma, then `}`.
+        Value::Object(map) => (1 + map
+            .iter()
+            .map(|(key, value)| key.len() + 4 + scalar(value))
+            .sum::<usize>())
+        .max(2),
+        other => scalar(other),
     }
 }
 
@@ -98,15 +147,12 @@ impl<'a> ApiRequest<'a> {
 impl ApiResponse {
     /// The response as an `http::Response` with a byte body.
     pub fn into_http(self) -> http::Response<Vec<u8>> {
-        let body = self
-            .body
-            .map(|value| serde_json::to_vec(&value).unwrap_or_default())
-            .unwrap_or_default();
+        let body = self.body.map(|value| json_bytes(&value)).unwrap_or_default();
         build(self.status, self.headers, body)
     }
 }
 
-fn build(status: u16, headers: Vec<Header>, body: Vec<u8>) -> http::Response<Vec<u8>> {
+fn build<B>(status: u16, headers: Vec<Header>, body: B) -> http::Response<B> {
     let mut response = http::Response::new(body);
     *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in headers {
@@ -182,6 +228,46 @@ mod tests {
         let response = EndpointResponse::shared_json(200, shared).into_http();
         assert_eq!(response.headers()["content-type"], "application/json;charset=UTF-8");
         assert_eq!(response.body(), br#"{"keys":[]}"#);
+    }
+
+    /// Served as `Bytes`, every body is the same as served as a `Vec`; a shared document's
+    /// bytes are its cached text itself, not a copy.
+    #[test]
+    fn responses_convert_to_bytes_bodies_alike() {
+        let shared = super::super::SharedJson::new(json!({"keys": [{"kid": "k1"}]})).unwrap();
+        let token = json!({"token_type": "Bearer", "expires_in": 3600, "access_token": "a.b.c", "scope": "x"});
+        let escaped = json!({"error_description": "quote \" and \u{1} and é"});
+        let answers = [
+            EndpointResponse::json(200, token).no_store(),
+            EndpointResponse::json(400, escaped),
+            EndpointResponse::shared_json(200, shared.clone()),
+            EndpointResponse {
+                status: 200,
+                headers: vec![],
+                body: Body::Html("<p>é</p>".into()),
+            },
+            EndpointResponse {
+                status: 204,
+                headers: vec![],
+                body: Body::Empty,
+            },
+        ];
+        for answer in answers {
+            let (vec, bytes) = (answer.clone().into_http(), answer.into_http_bytes());
+            assert_eq!(vec.status(), bytes.status());
+            assert_eq!(vec.headers(), bytes.headers());
+            assert_eq!(vec.body()[..], bytes.body()[..]);
+        }
+        let served = EndpointResponse::shared_json(200, shared.clone()).into_http_bytes();
+        assert_eq!(served.body().as_ptr(), shared.text().as_ptr(), "served without a copy");
+    }
+
+    #[test]
+    fn length_hints_are_exact_for_objects_of_plain_strings() {
+        let token = json!({"token_type": "Bearer", "access_token": "a.b.c", "scope": "x y"});
+        assert_eq!(serialized_len_hint(&token), serde_json::to_vec(&token).unwrap().len());
+        assert_eq!(serialized_len_hint(&json!({})), 2);
+        assert_eq!(serialized_len_hint(&json!("abc")), 5);
     }
 
     #[test]
