@@ -77,7 +77,7 @@
 //!    back); sign-in and logout per address; the management API and System Log per
 //!    administrator, refused administrators per address;
 //! 4. calls the endpoint method of [`AuthServer`], and turns the answer back with
-//!    [`EndpointResponse::into_http`](crate::endpoint::EndpointResponse::into_http) (or
+//!    [`EndpointResponse::into_http_bytes`](crate::endpoint::EndpointResponse::into_http_bytes) (or
 //!    [`ApiResponse::into_http`](crate::admin::ApiResponse::into_http)), adding the
 //!    `X-Rate-Limit-*` headers and any `Set-Cookie`.
 //!

@@ -116,7 +116,7 @@ pub fn access_token_claims(
     subject: Subject<'_>,
     params: &AccessTokenParams<'_>,
 ) -> Result<AccessTokenClaims, ClaimError> {
-    borrowed_access_token_claims(set, subject, params).map(|claims| claims.to_owned())
+    borrowed_access_token_claims(set, subject, params).map(BorrowedAccessTokenClaims::into_owned)
 }
 
 /// [`access_token_claims`] as minting serializes them, borrowing every text it can from the
@@ -182,7 +182,7 @@ pub(crate) struct BorrowedAccessTokenClaims<'a> {
 
 impl BorrowedAccessTokenClaims<'_> {
     /// The claims with every text owned.
-    pub(crate) fn to_owned(&self) -> AccessTokenClaims {
+    pub(crate) fn into_owned(self) -> AccessTokenClaims {
         AccessTokenClaims {
             ver: self.ver,
             jti: self.jti.to_owned(),
@@ -194,8 +194,8 @@ impl BorrowedAccessTokenClaims<'_> {
             uid: self.uid.map(str::to_owned),
             scp: self.scp.to_vec(),
             auth_time: self.auth_time,
-            sub: self.sub.clone(),
-            custom: self.custom.clone(),
+            sub: self.sub,
+            custom: self.custom,
         }
     }
 }

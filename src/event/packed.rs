@@ -280,7 +280,6 @@ thread_local! {
 
 /// Appends `event` to `bytes` in the layout above, bounded (see [`Packed::from_parts`]).
 fn write(event: &EventRef<'_>, bytes: &mut Vec<u8>) {
-    let put_bounded = |bytes: &mut Vec<u8>, text: Option<&str>| put_text(bytes, text.map(bounded_str).as_deref());
     let target = &event.target[..event.target.len().min(MAX_LIST_ITEMS)];
     bytes.push(severity_code(event.severity));
     bytes.push(result_code(event.result));
@@ -308,12 +307,12 @@ fn write_debug_data(bytes: &mut Vec<u8>, details: &[(&str, Detail<'_>)]) {
     let details = &details[..details.len().min(MAX_OBJECT_KEYS)];
     put_length(bytes, details.len());
     for (key, detail) in details {
-        put_text(bytes, Some(&bounded_str(key)));
+        put_bounded(bytes, Some(key));
         match *detail {
             Detail::Null => bytes.push(NULL_DETAIL),
             Detail::Text(text) => {
                 bytes.push(TEXT_DETAIL);
-                put_text(bytes, Some(&bounded_str(text)));
+                put_bounded(bytes, Some(text));
             }
             Detail::Strings(list) => put_list(bytes, list.iter().map(String::as_str)),
             Detail::Strs(list) => put_list(bytes, list.iter().copied()),
@@ -349,7 +348,7 @@ fn put_list<'t>(bytes: &mut Vec<u8>, texts: impl ExactSizeIterator<Item = &'t st
     bytes.push(LIST_DETAIL);
     put_length(bytes, texts.len().min(MAX_LIST_ITEMS));
     for text in texts.take(MAX_LIST_ITEMS) {
-        put_text(bytes, Some(&bounded_str(text)));
+        put_bounded(bytes, Some(text));
     }
 }
 
@@ -381,6 +380,11 @@ fn put_length(bytes: &mut Vec<u8>, length: usize) -> usize {
     let length = u32::try_from(length).unwrap_or(ABSENT - 1).min(ABSENT - 1);
     bytes.extend_from_slice(&length.to_le_bytes());
     usize::try_from(length).unwrap_or(usize::MAX)
+}
+
+/// Writes `text` cut to the event bounds ([`bounded_str`]).
+fn put_bounded(bytes: &mut Vec<u8>, text: Option<&str>) {
+    put_text(bytes, text.map(bounded_str).as_deref());
 }
 
 fn put_text(bytes: &mut Vec<u8>, text: Option<&str>) {
@@ -759,6 +763,24 @@ mod tests {
             prop_assert_eq!(&kept, &vec![bounded.clone()]);
             if in_order {
                 prop_assert_eq!(packed, bounded);
+            }
+        }
+    }
+
+    proptest! {
+        /// A buffer that is not whole, cut anywhere or any bytes at all, reads (as whatever it
+        /// reads as) without panicking.
+        #[test]
+        fn broken_buffers_read_without_panicking(
+            event in any_event(),
+            cut in any::<proptest::sample::Index>(),
+            noise in proptest::collection::vec(any::<u8>(), 0..96),
+        ) {
+            let whole = Packed::new(&event);
+            for bytes in [&whole.bytes[..cut.index(whole.bytes.len() + 1)], &noise[..]] {
+                let broken = Packed { published: whole.published, bytes: Arc::from(bytes) };
+                let _ = broken.unpack();
+                let _ = read_debug_data(bytes);
             }
         }
     }

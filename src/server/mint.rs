@@ -58,7 +58,7 @@ pub(crate) struct Identity {
     pub(crate) groups: Vec<Group>,
 }
 
-/// An access token and the claims it carries.
+/// An access token and its lifetime.
 pub(crate) struct MintedAccessToken {
     /// The compact JWS.
     pub(crate) token: String,

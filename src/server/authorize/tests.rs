@@ -949,6 +949,18 @@ async fn implicit_tokens_verify_and_id_tokens_are_fat_or_thin() {
         .unwrap()
         .to_owned();
     assert_eq!(crate::claims::grant_of_access_token_id(&jti), Some(record.grant.id));
+    // The implicit flow's event names the access token it issued by its `jti`.
+    let issued = f.events.query(&EventQuery {
+        event_type: Some("app.oauth2.as.authorize.implicit.access_token".into()),
+        ..EventQuery::default()
+    });
+    let target = &issued.last().expect("an access-token event").target;
+    assert!(
+        target
+            .iter()
+            .any(|entity| entity.kind == "access_token" && entity.id == jti),
+        "{target:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
