@@ -197,6 +197,7 @@ pub mod endpoint;
 pub mod event;
 pub mod expr;
 mod grant;
+mod id_map;
 pub mod jose;
 pub mod keys;
 mod logout;

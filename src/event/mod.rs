@@ -301,17 +301,16 @@ fn random_uuid() -> String {
 /// A version-4 UUID's text, written from `bytes` into `out`.
 pub(crate) fn format_uuid(mut bytes: [u8; 16], out: &mut [u8; 36]) -> &str {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    /// Where each byte's two digits go: groups of 8, 4, 4, 4 and 12 digits, a dash between two.
+    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let mut at = 0;
-    for (index, byte) in bytes.iter().enumerate() {
-        if matches!(index, 4 | 6 | 8 | 10) {
-            out[at] = b'-';
-            at += 1;
-        }
+    for at in [8, 13, 18, 23] {
+        out[at] = b'-';
+    }
+    for (byte, at) in bytes.into_iter().zip(AT) {
         out[at] = HEX[usize::from(byte >> 4)];
         out[at + 1] = HEX[usize::from(byte & 0x0f)];
-        at += 2;
     }
     std::str::from_utf8(out).unwrap_or_default()
 }

@@ -1,6 +1,6 @@
 //! [`AuthServerBuilder`]: an [`AuthServer`] from named parts, each with a default.
 
-use std::collections::HashMap;
+use crate::id_map::IdMap;
 use std::sync::{Arc, RwLock};
 
 use super::mint::Org;
@@ -207,7 +207,7 @@ impl<C: ConfigStore, D: Directory, G: GrantStore> AuthServerBuilder<C, D, G> {
                 attributes: org,
             }),
             cpu: self.cpu,
-            states: RwLock::new(HashMap::new()),
+            states: RwLock::new(IdMap::default()),
         }
     }
 }

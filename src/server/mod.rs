@@ -22,7 +22,7 @@ mod userinfo;
 mod validate;
 mod verified_tokens;
 
-use std::collections::HashMap;
+use crate::id_map::IdMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use time::OffsetDateTime;
@@ -60,7 +60,7 @@ pub struct AuthServer<C = MemoryConfigStore, D = MemoryDirectory, G = MemoryGran
     org: Arc<mint::Org>,
     /// Where signatures, key generation and expensive claims are computed.
     cpu: CpuPool,
-    states: RwLock<HashMap<String, Arc<ServerState>>>,
+    states: RwLock<IdMap<Arc<ServerState>>>,
 }
 
 /// Why a server cannot answer a request at all, before any OAuth processing.

@@ -1,7 +1,7 @@
 //! The in-memory [`ConfigStore`]: the reference implementation of the configuration store's
 //! contract.
 
-use std::collections::HashMap;
+use crate::id_map::IdMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -31,9 +31,9 @@ pub struct MemoryConfigStore {
 #[derive(Default)]
 struct State {
     /// Server id → its configuration and creation sequence number.
-    servers: HashMap<String, ServerEntry>,
+    servers: IdMap<ServerEntry>,
     /// Server id → its signing keys. Present exactly when `servers` has the id.
-    keys: HashMap<String, KeyRing>,
+    keys: IdMap<KeyRing>,
     /// The sequence number the next created server gets.
     next_sequence: u64,
 }

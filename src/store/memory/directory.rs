@@ -2,6 +2,8 @@
 //! password hashes in process memory.
 
 use std::collections::{HashMap, HashSet};
+
+use crate::id_map::IdMap;
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -77,7 +79,7 @@ pub struct MemoryDirectory {
 #[derive(Default)]
 struct State {
     /// Client id → the client with its revision, and its registration sequence number.
-    clients: HashMap<String, Sequenced<ClientEntry>>,
+    clients: IdMap<Sequenced<ClientEntry>>,
     next_client: u64,
     /// The revision the next client write stamps: one counter for every client, so that a
     /// revision is never reused for a client id, even after a delete.
@@ -185,7 +187,12 @@ pub enum MemoryDirectoryError {
     UnknownGroup,
 }
 
-fn insert_sequenced<T>(map: &mut HashMap<String, Sequenced<T>>, next: &mut u64, id: String, value: T) {
+fn insert_sequenced<T, S: std::hash::BuildHasher>(
+    map: &mut HashMap<String, Sequenced<T>, S>,
+    next: &mut u64,
+    id: String,
+    value: T,
+) {
     match map.get_mut(&id) {
         // Replacing keeps the original position.
         Some(entry) => entry.value = value,
