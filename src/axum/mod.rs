@@ -126,6 +126,7 @@
 
 mod authn;
 mod guard;
+mod header_wait;
 mod limits;
 mod logs;
 mod metrics;

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -12,10 +13,12 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
+
+use super::header_wait::{self, HeaderWait};
 
 /// How long a caller may take to send a request's headers by default ([`Serve::header_timeout`]).
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,9 +67,10 @@ pub struct Serve {
 impl Serve {
     /// How long a caller may take to send a request's headers ([`DEFAULT_HEADER_TIMEOUT`] unless
     /// set), counted from the moment the connection waits for them: the first request's after
-    /// the connection opens, each later one's after the previous answer. A connection whose
-    /// headers are not all in by then is answered `408` (by hyper) and closed, so the timeout
-    /// is also how long an idle keep-alive connection stays open.
+    /// the connection opens, each later one's once the previous answer is handed to the
+    /// connection. A connection whose headers are not all in by then is closed, so the timeout
+    /// is also how long an idle keep-alive connection stays open. One timer per connection keeps
+    /// it, not one per request.
     pub fn header_timeout(mut self, timeout: Duration) -> Self {
         self.header_timeout = timeout;
         self
@@ -103,16 +107,23 @@ impl Serve {
                 () = &mut shutdown => break,
             };
             let service = service.clone();
+            let wait = Arc::new(HeaderWait::new());
+            let marks = Arc::clone(&wait);
             let with_caller = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                marks.answering();
                 request.extensions_mut().insert(ConnectInfo::<SocketAddr>(caller));
-                hyper::service::Service::call(&service, request.map(Body::new))
+                let answer = hyper::service::Service::call(&service, request.map(Body::new));
+                let marks = Arc::clone(&marks);
+                async move {
+                    let response = answer.await;
+                    marks.answered();
+                    response
+                }
             });
             let mut stopping = stopping.clone();
             let done = done.clone();
-            tokio::spawn(async move {
-                let mut builder = http1::Builder::new();
-                builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
-                let mut connection = pin!(builder.serve_connection(TokioIo::new(stream), with_caller));
+            let connection = tokio::spawn(async move {
+                let mut connection = pin!(http1::Builder::new().serve_connection(TokioIo::new(stream), with_caller));
                 let result = tokio::select! {
                     result = connection.as_mut() => result,
                     _ = stopping.changed() => {
@@ -125,6 +136,7 @@ impl Serve {
                 }
                 drop(done);
             });
+            header_wait::watch(connection, wait, header_timeout);
         }
         drop(listener);
         let _ = stop.send(());
