@@ -181,6 +181,14 @@ impl ClaimSet {
         &self.sub
     }
 
+    /// Whether any claim of `claim_type` is evaluated (an expression or a groups filter) rather
+    /// than set by the server.
+    pub(super) fn evaluates(&self, claim_type: ClaimType) -> bool {
+        self.claims
+            .iter()
+            .any(|claim| claim.claim_type == claim_type && !matches!(claim.value, ClaimValue::System))
+    }
+
     /// The `SYSTEM` claim named `name`, if the server defines one.
     pub(super) fn system_claim(&self, name: &str) -> Option<&CompiledClaim> {
         self.claims

@@ -122,6 +122,38 @@ fn seed_003_sub_expression_gives_the_login_for_users_and_the_client_id_without()
     assert_eq!(without.auth_time, None);
 }
 
+/// Okta's default `sub` is read without the interpreter when minting; it must be what the
+/// interpreter makes of the expression, with a user and without, whether or not another claim
+/// has the expression context built.
+#[test]
+fn the_default_sub_is_what_its_expression_evaluates_to() {
+    let plain = ClaimSet::compile(&[]).unwrap();
+    let with_claim = claims(json!([{
+        "name": "tier", "status": "ACTIVE", "claimType": "RESOURCE", "valueType": "EXPRESSION",
+        "value": "\"gold\"", "conditions": {"scopes": []}
+    }]));
+    let (alice, client, org) = (user(), client(), Map::new());
+    let granted = scopes(&["openid"]);
+    for set in [&plain, &with_claim] {
+        assert_eq!(set.sub_expression().source(), DEFAULT_SUB_EXPRESSION);
+        for user in [Some(&alice), None] {
+            let subject = Subject {
+                client: &client,
+                user,
+                groups: &[],
+                org: &org,
+            };
+            let bindings = subject::Bindings::new(subject);
+            let evaluated = set
+                .sub_expression()
+                .evaluate_within(&bindings.context(&granted, NOW), &budget())
+                .unwrap();
+            let minted = access(set, user, &[], &granted).unwrap();
+            assert_eq!(Value::String(minted.sub), evaluated, "user: {}", user.is_some());
+        }
+    }
+}
+
 #[test]
 fn access_token_system_claims_follow_okta() {
     // Reference §3.2: ver 1, jti AT., aud a string, exp − iat = the rule's lifetime, cid, scp array.

@@ -1,10 +1,12 @@
 //! Assembling the claims of access tokens, ID tokens and `/userinfo` responses.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::{Duration, OffsetDateTime};
 
-use super::compile::{ClaimSet, ClaimValue, CompiledClaim};
+use super::compile::{ClaimSet, ClaimValue, CompiledClaim, DEFAULT_SUB_EXPRESSION};
 use super::error::{ClaimError, ClaimErrorCause};
 use super::group_filter::MAX_GROUPS_IN_CLAIM;
 use super::reserved::is_reserved;
@@ -126,23 +128,34 @@ pub(crate) fn borrowed_access_token_claims<'a>(
     subject: Subject<'a>,
     params: &AccessTokenParams<'a>,
 ) -> Result<BorrowedAccessTokenClaims<'a>, ClaimError> {
-    let bindings = Bindings::new(subject);
-    let ctx = bindings.context(params.scopes, params.issued_at);
-    let sub = match set.sub.evaluate_within(&ctx, params.budget) {
-        Ok(Value::String(sub)) => sub,
-        Ok(_) => return Err(ClaimError::system("sub", ClaimErrorCause::NotText)),
-        Err(error) => return Err(ClaimError::system("sub", ClaimErrorCause::Evaluation(error))),
-    };
+    let default_sub = set.sub.source() == DEFAULT_SUB_EXPRESSION;
     let mut custom = Map::new();
-    add_custom_claims(
-        set,
-        &bindings,
-        &ctx,
-        params.budget,
-        ClaimType::Resource,
-        |_| true,
-        &mut custom,
-    )?;
+    let sub = if default_sub && !set.evaluates(ClaimType::Resource) {
+        // Okta's `sub` and no expression to evaluate: no expression context is built.
+        Cow::Borrowed(default_sub_of(subject))
+    } else {
+        let bindings = Bindings::new(subject);
+        let ctx = bindings.context(params.scopes, params.issued_at);
+        let sub = if default_sub {
+            Cow::Borrowed(default_sub_of(subject))
+        } else {
+            match set.sub.evaluate_within(&ctx, params.budget) {
+                Ok(Value::String(sub)) => Cow::Owned(sub),
+                Ok(_) => return Err(ClaimError::system("sub", ClaimErrorCause::NotText)),
+                Err(error) => return Err(ClaimError::system("sub", ClaimErrorCause::Evaluation(error))),
+            }
+        };
+        add_custom_claims(
+            set,
+            &bindings,
+            &ctx,
+            params.budget,
+            ClaimType::Resource,
+            |_| true,
+            &mut custom,
+        )?;
+        sub
+    };
     let iat = params.issued_at.unix_timestamp();
     Ok(BorrowedAccessTokenClaims {
         ver: 1,
@@ -160,6 +173,16 @@ pub(crate) fn borrowed_access_token_claims<'a>(
     })
 }
 
+/// What [`DEFAULT_SUB_EXPRESSION`], `(appuser != null) ? appuser.userName : app.clientId`,
+/// evaluates to, read without the interpreter: the user's login (the app user's `userName`, see
+/// [`Bindings::new`]), or the client's id when there is no user.
+fn default_sub_of<'a>(subject: Subject<'a>) -> &'a str {
+    match subject.user {
+        Some(user) => &user.profile.login,
+        None => &subject.client.client_id,
+    }
+}
+
 /// [`AccessTokenClaims`] with the texts borrowed: the same fields, serialized the same way.
 #[derive(Debug, Serialize)]
 pub(crate) struct BorrowedAccessTokenClaims<'a> {
@@ -175,7 +198,7 @@ pub(crate) struct BorrowedAccessTokenClaims<'a> {
     pub(crate) scp: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) auth_time: Option<i64>,
-    pub(crate) sub: String,
+    pub(crate) sub: Cow<'a, str>,
     #[serde(flatten)]
     pub(crate) custom: Map<String, Value>,
 }
@@ -194,7 +217,7 @@ impl BorrowedAccessTokenClaims<'_> {
             uid: self.uid.map(str::to_owned),
             scp: self.scp.to_vec(),
             auth_time: self.auth_time,
-            sub: self.sub,
+            sub: self.sub.into_owned(),
             custom: self.custom,
         }
     }
