@@ -77,7 +77,7 @@ impl Params {
         // Split as `form_urlencoded::parse` does (on `&`, then at the first `=`), and hand it
         // only the pairs that have something to decode.
         for pair in input.split('&').filter(|pair| !pair.is_empty()) {
-            if pair.contains(['%', '+']) {
+            if is_escaped(pair) {
                 for (name, value) in url::form_urlencoded::parse(pair.as_bytes()) {
                     params.push(&name, &value);
                 }
@@ -188,24 +188,31 @@ impl fmt::Debug for Params {
 /// Returns `None` when the header is not Basic or is malformed (bad base64, no `:`, bad UTF-8).
 pub fn basic_credentials(authorization: &str) -> Option<(String, String)> {
     use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
     let (scheme, encoded) = authorization.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
-    let mut id = String::from_utf8(decoded).ok()?;
-    let colon = id.find(':')?;
-    let secret = form_unescape(&id[colon + 1..])?;
-    id.truncate(colon);
-    if id.contains(['+', '%']) {
-        id = form_unescape(&id)?;
-    }
-    Some((id, secret))
+    let encoded = encoded.trim();
+    // Credentials are short: decoded on the stack rather than into a zeroed vector.
+    let mut buffer = [0u8; 256];
+    let decoded = match STANDARD.decode_slice(encoded, &mut buffer) {
+        Ok(length) => std::borrow::Cow::Borrowed(&buffer[..length]),
+        Err(base64::DecodeSliceError::OutputSliceTooSmall) => std::borrow::Cow::Owned(STANDARD.decode(encoded).ok()?),
+        Err(base64::DecodeSliceError::DecodeError(_)) => return None,
+    };
+    let (id, secret) = std::str::from_utf8(&decoded).ok()?.split_once(':')?;
+    Some((form_unescape(id)?, form_unescape(secret)?))
+}
+
+/// Whether `text` has anything form-urlencoding escapes: a `+` (a space) or a `%XX`.
+fn is_escaped(text: &str) -> bool {
+    text.bytes().any(|byte| byte == b'+' || byte == b'%')
 }
 
 /// `text` form-urlencoded (`+` for a space, `%XX` escapes) decoded, if it decodes to UTF-8.
 fn form_unescape(text: &str) -> Option<String> {
-    if !text.contains(['+', '%']) {
+    if !is_escaped(text) {
         return Some(text.to_owned());
     }
     let text = text.replace('+', " ");
@@ -324,6 +331,15 @@ mod tests {
             Some(("client".into(), "s+cret".into()))
         );
         assert_eq!(basic_credentials(&encode("client:%FF")), None, "not UTF-8 once decoded");
+        // Longer than the stack buffer the header is decoded into, and just within it.
+        for length in [400, 249] {
+            let secret = "s".repeat(length);
+            assert_eq!(
+                basic_credentials(&encode(&format!("client:{secret}"))),
+                Some(("client".into(), secret))
+            );
+        }
+        assert_eq!(basic_credentials("Basic !!!!"), None, "not base64");
         assert_eq!(basic_credentials("Bearer abc"), None);
         assert_eq!(basic_credentials("Basic !!!"), None);
         assert_eq!(basic_credentials(&encode("no-colon")), None);
