@@ -169,11 +169,13 @@ where
 /// server, so the library answers the request (`404`) rather than the framework (a plain-text
 /// `400`, as axum's `Path` extractor would).
 fn server_segment(path: &str) -> Option<String> {
-    let mut segments = path.split('/').skip_while(|segment| *segment != "oauth2");
-    segments.next()?;
+    // Split as bytes: a `str` split by a `char` searches with a general matcher, several times
+    // the work for a path of a few segments.
+    let mut segments = path.as_bytes().split(|&byte| byte == b'/');
+    segments.by_ref().find(|segment| *segment == b"oauth2")?;
     let segment = segments.next()?;
     Some(
-        percent_encoding::percent_decode_str(segment)
+        percent_encoding::percent_decode(segment)
             .decode_utf8_lossy()
             .into_owned(),
     )
@@ -547,6 +549,9 @@ mod tests {
         assert_eq!(server_segment("/oauth2/a%20b/v1/keys").as_deref(), Some("a b"));
         assert_eq!(server_segment("/oauth2/%FF/v1/keys").as_deref(), Some("\u{FFFD}"));
         assert_eq!(server_segment("/api/v1/logs"), None);
+        assert_eq!(server_segment("/oauth2"), None);
+        assert_eq!(server_segment("/oauth2/").as_deref(), Some(""));
+        assert_eq!(server_segment("/x/oauth2x/oauth2/s").as_deref(), Some("s"));
     }
 
     #[test]
