@@ -1,6 +1,7 @@
 //! Serving the router: HTTP/1.1 on a Tokio listener, with each caller's address as connection
 //! info and a timeout on reading each request's headers, which `axum::serve` does not set.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -11,6 +12,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -18,7 +21,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
-use super::header_wait::{self, HeaderWait};
+use super::header_wait::{self, AnswerBody, HeaderWait};
 
 /// How long a caller may take to send a request's headers by default ([`Serve::header_timeout`]).
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -67,8 +70,8 @@ pub struct Serve {
 impl Serve {
     /// How long a caller may take to send a request's headers ([`DEFAULT_HEADER_TIMEOUT`] unless
     /// set), counted from the moment the connection waits for them: the first request's after
-    /// the connection opens, each later one's once the previous answer is handed to the
-    /// connection. A connection whose headers are not all in by then is closed, so the timeout
+    /// the connection opens, each later one's once the previous answer has been written. A
+    /// connection whose headers are not all in by then is closed, so the timeout
     /// is also how long an idle keep-alive connection stays open. One timer per connection keeps
     /// it, not one per request.
     pub fn header_timeout(mut self, timeout: Duration) -> Self {
@@ -110,20 +113,27 @@ impl Serve {
             let wait = Arc::new(HeaderWait::new());
             let marks = Arc::clone(&wait);
             let with_caller = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-                marks.answering();
-                request.extensions_mut().insert(ConnectInfo::<SocketAddr>(caller));
-                let answer = hyper::service::Service::call(&service, request.map(Body::new));
+                // Not answered when the header timeout has already closed the connection.
+                let answer = marks.answering().then(|| {
+                    request.extensions_mut().insert(ConnectInfo::<SocketAddr>(caller));
+                    hyper::service::Service::call(&service, request.map(Body::new))
+                });
                 let marks = Arc::clone(&marks);
                 async move {
-                    let response = answer.await;
-                    marks.answered();
-                    response
+                    let response = match answer {
+                        Some(answer) => answer.await?,
+                        None => StatusCode::REQUEST_TIMEOUT.into_response(),
+                    };
+                    Ok::<_, Infallible>(response.map(|body| AnswerBody::new(body, marks)))
                 }
             });
             let mut stopping = stopping.clone();
             let done = done.clone();
             let connection = tokio::spawn(async move {
-                let mut connection = pin!(http1::Builder::new().serve_connection(TokioIo::new(stream), with_caller));
+                // No hyper timer: the watchdog keeps the header timeout.
+                let mut builder = http1::Builder::new();
+                builder.header_read_timeout(None);
+                let mut connection = pin!(builder.serve_connection(TokioIo::new(stream), with_caller));
                 let result = tokio::select! {
                     result = connection.as_mut() => result,
                     _ = stopping.changed() => {
@@ -136,7 +146,7 @@ impl Serve {
                 }
                 drop(done);
             });
-            header_wait::watch(connection, wait, header_timeout);
+            header_wait::abort_on_expiry(connection, wait, header_timeout);
         }
         drop(listener);
         let _ = stop.send(());
