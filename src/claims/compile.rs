@@ -133,6 +133,8 @@ pub fn compile_claim(claim: &Claim) -> Result<CompiledClaim, ClaimDefinitionErro
 pub struct ClaimSet {
     pub(super) claims: Vec<CompiledClaim>,
     pub(super) sub: Expression,
+    /// Whether `sub` is [`DEFAULT_SUB_EXPRESSION`], which minting reads without the interpreter.
+    pub(super) default_sub: bool,
 }
 
 impl ClaimSet {
@@ -168,7 +170,12 @@ impl ClaimSet {
                 }]
             })?,
         };
-        Ok(ClaimSet { claims: compiled, sub })
+        let default_sub = sub.source() == DEFAULT_SUB_EXPRESSION;
+        Ok(ClaimSet {
+            claims: compiled,
+            sub,
+            default_sub,
+        })
     }
 
     /// The compiled claims (the `sub` claim excepted: see [`ClaimSet::sub_expression`]).
@@ -181,12 +188,12 @@ impl ClaimSet {
         &self.sub
     }
 
-    /// Whether any claim of `claim_type` is evaluated (an expression or a groups filter) rather
-    /// than set by the server.
-    pub(super) fn evaluates(&self, claim_type: ClaimType) -> bool {
-        self.claims
-            .iter()
-            .any(|claim| claim.claim_type == claim_type && !matches!(claim.value, ClaimValue::System))
+    /// Whether a token granted `scopes` evaluates a claim of `claim_type` (an expression or a
+    /// groups filter, active and applying to the scopes) rather than having the server set it.
+    pub(super) fn evaluates(&self, claim_type: ClaimType, scopes: &[String]) -> bool {
+        self.claims.iter().any(|claim| {
+            claim.claim_type == claim_type && claim.applies_to(scopes) && !matches!(claim.value, ClaimValue::System)
+        })
     }
 
     /// The `SYSTEM` claim named `name`, if the server defines one.

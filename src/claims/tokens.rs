@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::{Duration, OffsetDateTime};
 
-use super::compile::{ClaimSet, ClaimValue, CompiledClaim, DEFAULT_SUB_EXPRESSION};
+use super::compile::{ClaimSet, ClaimValue, CompiledClaim};
 use super::error::{ClaimError, ClaimErrorCause};
 use super::group_filter::MAX_GROUPS_IN_CLAIM;
 use super::reserved::is_reserved;
@@ -128,23 +128,20 @@ pub(crate) fn borrowed_access_token_claims<'a>(
     subject: Subject<'a>,
     params: &AccessTokenParams<'a>,
 ) -> Result<BorrowedAccessTokenClaims<'a>, ClaimError> {
-    let default_sub = set.sub.source() == DEFAULT_SUB_EXPRESSION;
+    // Okta's default `sub` is read directly (spending none of the budget, where the interpreter
+    // spent a few steps), and the expression context is built only for what evaluates.
+    let mut evaluated_sub = None;
     let mut custom = Map::new();
-    let sub = if default_sub && !set.evaluates(ClaimType::Resource) {
-        // Okta's `sub` and no expression to evaluate: no expression context is built.
-        Cow::Borrowed(default_sub_of(subject))
-    } else {
+    if !set.default_sub || set.evaluates(ClaimType::Resource, params.scopes) {
         let bindings = Bindings::new(subject);
         let ctx = bindings.context(params.scopes, params.issued_at);
-        let sub = if default_sub {
-            Cow::Borrowed(default_sub_of(subject))
-        } else {
-            match set.sub.evaluate_within(&ctx, params.budget) {
-                Ok(Value::String(sub)) => Cow::Owned(sub),
+        if !set.default_sub {
+            evaluated_sub = match set.sub.evaluate_within(&ctx, params.budget) {
+                Ok(Value::String(sub)) => Some(sub),
                 Ok(_) => return Err(ClaimError::system("sub", ClaimErrorCause::NotText)),
                 Err(error) => return Err(ClaimError::system("sub", ClaimErrorCause::Evaluation(error))),
-            }
-        };
+            };
+        }
         add_custom_claims(
             set,
             &bindings,
@@ -154,8 +151,8 @@ pub(crate) fn borrowed_access_token_claims<'a>(
             |_| true,
             &mut custom,
         )?;
-        sub
-    };
+    }
+    let sub = evaluated_sub.map_or_else(|| Cow::Borrowed(default_sub_of(subject)), Cow::Owned);
     let iat = params.issued_at.unix_timestamp();
     Ok(BorrowedAccessTokenClaims {
         ver: 1,
@@ -173,7 +170,8 @@ pub(crate) fn borrowed_access_token_claims<'a>(
     })
 }
 
-/// What [`DEFAULT_SUB_EXPRESSION`], `(appuser != null) ? appuser.userName : app.clientId`,
+/// What [`DEFAULT_SUB_EXPRESSION`](super::DEFAULT_SUB_EXPRESSION), `(appuser != null) ?
+/// appuser.userName : app.clientId`,
 /// evaluates to, read without the interpreter: the user's login (the app user's `userName`, see
 /// [`Bindings::new`]), or the client's id when there is no user.
 fn default_sub_of<'a>(subject: Subject<'a>) -> &'a str {
