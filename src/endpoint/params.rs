@@ -5,6 +5,7 @@
 //! repeated parameter is refused rather than one of its values silently chosen. Parameters sent
 //! without a value are treated as absent (§3.1). Input is bounded by [`MAX_PARAMS_LEN`].
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 
@@ -77,7 +78,7 @@ impl Params {
         // Split as `form_urlencoded::parse` does (on `&`, then at the first `=`), and hand it
         // only the pairs that have something to decode.
         for pair in input.split('&').filter(|pair| !pair.is_empty()) {
-            if is_escaped(pair) {
+            if may_be_escaped(pair) {
                 for (name, value) in url::form_urlencoded::parse(pair.as_bytes()) {
                     params.push(&name, &value);
                 }
@@ -197,29 +198,30 @@ pub fn basic_credentials(authorization: &str) -> Option<(String, String)> {
     // Credentials are short: decoded on the stack rather than into a zeroed vector.
     let mut buffer = [0u8; 256];
     let decoded = match STANDARD.decode_slice(encoded, &mut buffer) {
-        Ok(length) => std::borrow::Cow::Borrowed(&buffer[..length]),
-        Err(base64::DecodeSliceError::OutputSliceTooSmall) => std::borrow::Cow::Owned(STANDARD.decode(encoded).ok()?),
+        Ok(length) => Cow::Borrowed(&buffer[..length]),
+        Err(base64::DecodeSliceError::OutputSliceTooSmall) => Cow::Owned(STANDARD.decode(encoded).ok()?),
         Err(base64::DecodeSliceError::DecodeError(_)) => return None,
     };
     let (id, secret) = std::str::from_utf8(&decoded).ok()?.split_once(':')?;
     Some((form_unescape(id)?, form_unescape(secret)?))
 }
 
-/// Whether `text` has anything form-urlencoding escapes: a `+` (a space) or a `%XX`.
-fn is_escaped(text: &str) -> bool {
+/// Whether `text` holds a `+` or a `%`, the characters form-urldecoding changes: without them,
+/// the text decodes to itself.
+fn may_be_escaped(text: &str) -> bool {
     text.bytes().any(|byte| byte == b'+' || byte == b'%')
 }
 
 /// `text` form-urlencoded (`+` for a space, `%XX` escapes) decoded, if it decodes to UTF-8.
 fn form_unescape(text: &str) -> Option<String> {
-    if !is_escaped(text) {
+    if !may_be_escaped(text) {
         return Some(text.to_owned());
     }
     let text = text.replace('+', " ");
     percent_encoding::percent_decode_str(&text)
         .decode_utf8()
         .ok()
-        .map(std::borrow::Cow::into_owned)
+        .map(Cow::into_owned)
 }
 
 #[cfg(test)]

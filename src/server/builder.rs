@@ -1,6 +1,5 @@
 //! [`AuthServerBuilder`]: an [`AuthServer`] from named parts, each with a default.
 
-use crate::id_map::IdMap;
 use std::sync::{Arc, RwLock};
 
 use super::mint::Org;
@@ -10,6 +9,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::cpu_pool::CpuPool;
 use crate::event::{EventSink, MemoryEventLog};
 use crate::expr::JsonMap;
+use crate::id_map::IdMap;
 use crate::keys::{KeyMaterial, RotationSettings, SoftwareKeys};
 use crate::random::{Randomness, SystemRandom};
 use crate::store::memory::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};

@@ -22,7 +22,6 @@ mod userinfo;
 mod validate;
 mod verified_tokens;
 
-use crate::id_map::IdMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use time::OffsetDateTime;
@@ -34,6 +33,7 @@ use crate::endpoint::{EndpointResponse, OAuthError, Reason, ServerFailure};
 use crate::event::Entity;
 use crate::event::{Detail, Event, EventRef, EventSink, Severity, bounded_str};
 use crate::expr::JsonMap;
+use crate::id_map::IdMap;
 use crate::policy::{Decision, PolicyRequest};
 use crate::random::Randomness;
 use crate::store::memory::{MemoryConfigStore, MemoryDirectory, MemoryGrantStore};

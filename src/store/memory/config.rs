@@ -1,11 +1,11 @@
 //! The in-memory [`ConfigStore`]: the reference implementation of the configuration store's
 //! contract.
 
-use crate::id_map::IdMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use crate::id_map::IdMap;
 use crate::keys::KeyRing;
 use crate::model::AuthorizationServer;
 use crate::store::StoreError;

@@ -2,8 +2,6 @@
 //! password hashes in process memory.
 
 use std::collections::{HashMap, HashSet};
-
-use crate::id_map::IdMap;
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -11,6 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::cpu_pool::CpuPool;
 use crate::crypto::{CryptoError, PasswordHash, PasswordHasher};
+use crate::id_map::IdMap;
 use crate::model::{ClientRecord, Group, User};
 use crate::secret::ClientSecret;
 use crate::store::directory::{Directory, DirectoryWrites, JwtKeyChange, dummy_hash, fold_login, verify_password};
