@@ -188,12 +188,19 @@ impl ClaimSet {
         &self.sub
     }
 
+    /// The claims of `claim_type` that a token granted `scopes` carries: active, and applying to
+    /// the scopes.
+    pub(super) fn applicable(&self, claim_type: ClaimType, scopes: &[String]) -> impl Iterator<Item = &CompiledClaim> {
+        self.claims
+            .iter()
+            .filter(move |claim| claim.claim_type == claim_type && claim.applies_to(scopes))
+    }
+
     /// Whether a token granted `scopes` evaluates a claim of `claim_type` (an expression or a
-    /// groups filter, active and applying to the scopes) rather than having the server set it.
+    /// groups filter) rather than having the server set it.
     pub(super) fn evaluates(&self, claim_type: ClaimType, scopes: &[String]) -> bool {
-        self.claims.iter().any(|claim| {
-            claim.claim_type == claim_type && claim.applies_to(scopes) && !matches!(claim.value, ClaimValue::System)
-        })
+        self.applicable(claim_type, scopes)
+            .any(|claim| !matches!(claim.value, ClaimValue::System))
     }
 
     /// The `SYSTEM` claim named `name`, if the server defines one.

@@ -170,8 +170,7 @@ pub(crate) fn borrowed_access_token_claims<'a>(
     })
 }
 
-/// What [`DEFAULT_SUB_EXPRESSION`](super::DEFAULT_SUB_EXPRESSION), `(appuser != null) ?
-/// appuser.userName : app.clientId`,
+/// What Okta's default `sub`, [`DEFAULT_SUB_EXPRESSION`](super::DEFAULT_SUB_EXPRESSION),
 /// evaluates to, read without the interpreter: the user's login (the app user's `userName`, see
 /// [`Bindings::new`]), or the client's id when there is no user.
 fn default_sub_of<'a>(subject: Subject<'a>) -> &'a str {
@@ -414,9 +413,8 @@ fn add_custom_claims(
     out: &mut Map<String, Value>,
 ) -> Result<(), ClaimError> {
     let applicable = set
-        .claims
-        .iter()
-        .filter(|c| c.claim_type == claim_type && c.applies_to(ctx.scopes) && wanted(c))
+        .applicable(claim_type, ctx.scopes)
+        .filter(|c| wanted(c))
         // Defence in depth: a reserved name can never override what the server sets.
         .filter(|c| c.system || !is_reserved(&c.name, claim_type));
     for claim in applicable {
