@@ -44,9 +44,11 @@ impl dyn Randomness + '_ {
 /// hands them out in order, wiping each byte as it leaves the block. A forked child discards its
 /// parent's block before drawing, so the two never share bytes: the fork is noticed through a
 /// `pthread_atfork` handler's counter (the `forkguard` crate), an atomic load per draw where
-/// asking the process id cost a system call (about 0.1 µs here, three per token request). A
-/// thread's block is wiped when the thread ends. Requests longer than a quarter block go to the
-/// backend directly, and so does every request on a system that refused the fork handler.
+/// asking the process id cost a system call (about 0.1 µs here, three per token request).
+/// `fork()` runs the handler; a child made without it (`_Fork`, a raw `clone`, `vfork`) may only
+/// call async-signal-safe functions until it execs, which drawing from here is not, so it must
+/// not draw. A thread's block is wiped when the thread ends. Requests longer than a quarter block
+/// go to the backend directly, and so does every request on a system that refused the handler.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemRandom;
 
@@ -95,8 +97,10 @@ impl Block {
     /// never) or short. Without a fork guard the bytes come from the backend, the block untouched.
     fn hand_out(&mut self, stale: bool, out: &mut [u8]) -> Result<(), CryptoError> {
         if stale || SYSTEM_BLOCK - self.used < out.len() {
+            // Marked spent first: whatever fails below, these bytes are never handed out.
             self.used = SYSTEM_BLOCK;
-            let Ok(guard) = forkguard::Guard::try_new() else {
+            zeroize::Zeroize::zeroize(&mut self.bytes);
+            let Some(guard) = forkguard::Guard::try_new().ok() else {
                 return crypto::fill_random(out);
             };
             crypto::fill_random(&mut self.bytes)?;

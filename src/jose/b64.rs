@@ -2,8 +2,8 @@
 //! trailing bits are rejected.
 //!
 //! Through `base64-simd`, which encodes and decodes with the CPU's vector instructions where it
-//! has them: a token's header and claims (about 300 bytes) encode in a third of the time
-//! `base64`'s scalar engine takes, and a token to verify decodes as much faster.
+//! has them: 290 bytes encode in about a third of the time `base64`'s scalar engine takes, and
+//! decode in about 40 % of it.
 
 use base64_simd::URL_SAFE_NO_PAD;
 
@@ -59,6 +59,23 @@ mod tests {
             assert_eq!(encoded, scalar.encode(&data), "{len} bytes");
             assert_eq!(encoded.len(), encoded_len(len));
             assert_eq!(decode(&encoded).as_deref(), Some(&data[..]), "{len} bytes");
+        }
+        // Past the vector engine's first block (38 characters), a bad character anywhere, a
+        // padded end and loose trailing bits are refused as they are in a short text.
+        let long = encode((0..100u8).collect::<Vec<_>>());
+        for at in 0..long.len() {
+            for bad in ['=', '+', '/', ' ', '\n', 'é'] {
+                let mut text = long.clone();
+                text.replace_range(at..=at, &bad.to_string());
+                assert!(decode(&text).is_none(), "{bad:?} at {at}");
+            }
+        }
+        assert!(decode(format!("{long}=")).is_none() && decode(format!("{long}==")).is_none());
+        for len in [38, 41, 99, 100, 101] {
+            let canonical = encode(vec![0xffu8; len]);
+            assert!(decode(&canonical).is_some());
+            let loose = format!("{}{}", &canonical[..canonical.len() - 1], "_");
+            assert_eq!(decode(&loose).is_some(), len % 3 == 0, "{len} bytes");
         }
         let mut bytes = b"a.".to_vec();
         encode_onto([0xfb, 0xff], &mut bytes);
