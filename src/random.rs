@@ -94,7 +94,7 @@ impl Block {
     }
 
     /// Fills `out` from the block, drawing a new one first when `stale` (drawn before a fork, or
-    /// never) or short. Without a fork guard the bytes come from the backend, the block untouched.
+    /// never) or short. Without a fork guard the bytes come from the backend, the block left spent.
     fn hand_out(&mut self, stale: bool, out: &mut [u8]) -> Result<(), CryptoError> {
         if stale || SYSTEM_BLOCK - self.used < out.len() {
             // Marked spent first: whatever fails below, these bytes are never handed out.

@@ -9,19 +9,11 @@ use base64_simd::URL_SAFE_NO_PAD;
 
 /// Encodes `data` as unpadded base64url.
 pub(crate) fn encode(data: impl AsRef<[u8]>) -> String {
-    let data = data.as_ref();
-    let mut out = String::with_capacity(encoded_len(data.len()));
-    encode_into(data, &mut out);
-    out
+    URL_SAFE_NO_PAD.encode_to_string(data)
 }
 
-/// Appends `data` to `out` as unpadded base64url.
-pub(crate) fn encode_into(data: impl AsRef<[u8]>, out: &mut String) {
-    URL_SAFE_NO_PAD.encode_append(data, out);
-}
-
-/// Appends `data` to `out` as unpadded base64url.
-pub(crate) fn encode_onto(data: impl AsRef<[u8]>, out: &mut Vec<u8>) {
+/// Appends `data` to `out` (a `String` or a `Vec<u8>`) as unpadded base64url.
+pub(crate) fn encode_into(data: impl AsRef<[u8]>, out: &mut impl base64_simd::AppendBase64Encode) {
     URL_SAFE_NO_PAD.encode_append(data, out);
 }
 
@@ -78,9 +70,9 @@ mod tests {
             assert_eq!(decode(&loose).is_some(), len % 3 == 0, "{len} bytes");
         }
         let mut bytes = b"a.".to_vec();
-        encode_onto([0xfb, 0xff], &mut bytes);
-        encode_onto([], &mut bytes);
-        encode_onto(b"any carnal pleasure.", &mut bytes);
+        encode_into([0xfb, 0xff], &mut bytes);
+        encode_into([], &mut bytes);
+        encode_into(b"any carnal pleasure.", &mut bytes);
         assert_eq!(bytes, b"a.-_8YW55IGNhcm5hbCBwbGVhc3VyZS4");
     }
 }

@@ -146,10 +146,10 @@ pub(crate) fn sign_under<C: Serialize + ?Sized>(
     );
     token.extend_from_slice(header.as_bytes());
     token.push(b'.');
-    b64::encode_onto(payload, &mut token);
+    b64::encode_into(payload, &mut token);
     let signature = signer.sign(&token).map_err(JoseError::Sign)?;
     token.push(b'.');
-    b64::encode_onto(signature, &mut token);
+    b64::encode_into(signature, &mut token);
     // Base64url and dots: ASCII, so this never falls back.
     Ok(String::from_utf8(token).unwrap_or_else(|not_utf8| String::from_utf8_lossy(not_utf8.as_bytes()).into_owned()))
 }
