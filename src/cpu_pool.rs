@@ -261,10 +261,14 @@ impl Inner {
         if start {
             state.started += 1;
         }
+        // A worker that is not waiting looks at the queue before it next waits, under the lock:
+        // only a waiting one needs waking. Under load none is, and the wake-up (a system call
+        // even with no one to wake) is saved.
+        let wake = state.idle > 0;
         drop(state);
         if start {
             self.start_worker();
-        } else {
+        } else if wake {
             self.shared.work.notify_one();
         }
         Ok(())

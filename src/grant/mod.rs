@@ -10,7 +10,7 @@
 pub(crate) mod authorization_code;
 pub(crate) mod refresh;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use time::{Duration, OffsetDateTime};
 
 use crate::claims::{access_token_id, token_id_from_bits};
@@ -328,13 +328,14 @@ pub(crate) fn token_body(
     refresh_token: Option<&str>,
     id_token: Option<String>,
 ) -> Map<String, Value> {
+    // Values built directly: `json!` serializes its argument into a copy.
     let mut body = Map::new();
-    body.insert("token_type".to_owned(), json!("Bearer"));
-    body.insert("expires_in".to_owned(), json!(expires_in));
+    body.insert("token_type".to_owned(), Value::from("Bearer"));
+    body.insert("expires_in".to_owned(), Value::from(expires_in));
     body.insert("access_token".to_owned(), Value::String(access_token));
-    body.insert("scope".to_owned(), json!(scopes.join(" ")));
+    body.insert("scope".to_owned(), Value::String(scopes.join(" ")));
     if let Some(refresh_token) = refresh_token {
-        body.insert("refresh_token".to_owned(), json!(refresh_token));
+        body.insert("refresh_token".to_owned(), Value::from(refresh_token));
     }
     if let Some(id_token) = id_token {
         body.insert("id_token".to_owned(), Value::String(id_token));
