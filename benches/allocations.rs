@@ -20,16 +20,15 @@ use support::{FORM, TokenHost, token_host};
 
 /// The most allocations (`alloc` and `realloc` calls) one `client_credentials` token request may
 /// make with `algorithm`, with events discarded and with the grant's two events kept in a
-/// `MemoryEventLog` (recorded as borrowed parts and packed into the log's segments, which
-/// allocates nothing per event): the figures measured when the budgets were last set (issue 15,
-/// aws-lc-rs: 42 for RS256 and PS256, whose minting runs on the CPU pool; 34 for ES256; 32 for
-/// EdDSA; the same with events kept) plus a margin of about 10 %. Per algorithm, so that a few
-/// allocations more are noticed on the cheapest path too.
+/// `MemoryEventLog` (recorded as borrowed parts, each one packed buffer): the figures measured
+/// when the budgets were last set (issue 15, aws-lc-rs: 42 and 44 for RS256 and PS256, whose
+/// minting runs on the CPU pool; 34 and 36 for ES256; 32 and 34 for EdDSA) plus a margin of about
+/// 10 %. Per algorithm, so that a few allocations more are noticed on the cheapest path too.
 fn budgets(algorithm: Algorithm) -> (u64, u64) {
     match algorithm {
-        Algorithm::ES256 => (37, 37),
-        Algorithm::EdDSA => (35, 35),
-        Algorithm::RS256 | Algorithm::PS256 => (46, 46),
+        Algorithm::ES256 => (37, 40),
+        Algorithm::EdDSA => (35, 37),
+        Algorithm::RS256 | Algorithm::PS256 => (46, 48),
     }
 }
 

@@ -1,12 +1,11 @@
-//! An event as [`MemoryEventLog`](super::MemoryEventLog) holds it: a run of bytes in one of
-//! its segments, rather than the twenty-odd allocations an [`Event`] spreads over (each text,
-//! each entity, the debug data's map, keys, lists and strings).
+//! An event as [`MemoryEventLog`](super::MemoryEventLog) holds it: one allocation rather than
+//! the twenty-odd an [`Event`] spreads over (each text, each entity, the debug data's map, keys,
+//! lists and strings).
 //!
 //! A memory log of 10,000 events pushes out its oldest event on every record. By then that
 //! event's memory has long left the caches, so dropping an [`Event`] costs a cache miss per
 //! allocation, and often a free across threads. That was a fifth of a whole token request in
-//! process (`benches/endpoints.rs`). A packed event is freed with the segment it is in, and is
-//! smaller besides.
+//! process (`benches/endpoints.rs`). A packed event is freed in one go, and is smaller besides.
 //!
 //! The layout is private and lives only in memory. A byte each for the severity, the result and
 //! whether there is an actor; the uuid, event type, display message, reason and client id as
@@ -24,6 +23,7 @@
 
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -46,44 +46,62 @@ const LIST_DETAIL: u8 = 2;
 /// The kind byte of a debug value: any JSON value, as its JSON text.
 const JSON_DETAIL: u8 = 3;
 
-/// Packs `event` into this thread's scratch buffer and hands `keep` the bytes, which it copies to
-/// where they are kept (see [`MemoryEventLog`](super::MemoryEventLog)): packing takes no lock and
-/// allocates nothing once the thread has packed an event.
+/// An event packed into one buffer, with its publication time beside it for ordering and time
+/// bounds without unpacking.
 ///
-/// The event is bounded as [`Event::bounded`] bounds an event: texts, the targets, and the debug
-/// data's keys and [flat](Detail::is_flat) values. Its debug data must be as an event's map would
-/// hold it, and its JSON values already bounded: either the parts of a bounded event, or flat
-/// details under keys in increasing order (see
-/// [`MemoryEventLog::record_ref`](super::MemoryEventLog)).
-pub(super) fn pack<R>(event: &EventRef<'_>, keep: impl FnOnce(&[u8]) -> R) -> R {
-    let mut bytes = SCRATCH
-        .try_with(|scratch| scratch.try_borrow_mut().map(|mut kept| std::mem::take(&mut *kept)))
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_default();
-    bytes.clear();
-    write(event, &mut bytes);
-    let kept = keep(&bytes);
-    if bytes.capacity() <= SCRATCH_KEPT {
-        // Gone only while the thread exits.
-        let _ = SCRATCH.try_with(|scratch| scratch.replace(bytes));
-    }
-    kept
-}
-
-/// A packed event where it is kept, with its publication time beside it for ordering and time
-/// bounds without reading it.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Packed<'a> {
+/// Cloning shares the buffer, so a query can take what it needs under the log's lock and read it
+/// after releasing it.
+#[derive(Debug, Clone)]
+pub(super) struct Packed {
     pub(super) published: OffsetDateTime,
-    pub(super) bytes: &'a [u8],
+    bytes: Arc<[u8]>,
 }
 
-impl<'a> Packed<'a> {
+impl Packed {
+    /// Packs `event`, which recording has [bounded](Event::bounded), its debug data in its map's
+    /// order.
+    pub(super) fn new(event: &Event) -> Self {
+        event.as_parts(Self::from_parts)
+    }
+
+    /// Packs `event` bounded as [`Event::bounded`] bounds an event: texts, the targets, and the
+    /// debug data's keys and [flat](Detail::is_flat) values. Its debug data must be as an event's
+    /// map would hold it, and its JSON values already bounded: either the parts of a bounded
+    /// event, or flat details under keys in increasing order (see
+    /// [`MemoryEventLog::record_ref`](super::MemoryEventLog)).
+    pub(super) fn from_parts(event: &EventRef<'_>) -> Self {
+        let bytes = SCRATCH
+            .try_with(|scratch| {
+                let mut scratch = scratch.borrow_mut();
+                scratch.clear();
+                write(event, &mut scratch);
+                let bytes = Arc::from(scratch.as_slice());
+                if scratch.capacity() > SCRATCH_KEPT {
+                    *scratch = Vec::new();
+                }
+                bytes
+            })
+            .unwrap_or_else(|_| {
+                let mut bytes = Vec::new();
+                write(event, &mut bytes);
+                Arc::from(bytes)
+            });
+        Self {
+            published: event.published,
+            bytes,
+        }
+    }
+
+    /// Roughly how much memory the packed event holds: its buffer, the buffer's reference
+    /// counts and its place in the log.
+    pub(super) fn size(&self) -> usize {
+        std::mem::size_of::<Self>() + 2 * std::mem::size_of::<usize>() + self.bytes.len()
+    }
+
     /// The event read in place: its texts borrowed from the buffer, its debug data parsed only
     /// when asked for. What queries match events against.
-    pub(super) fn view(&self) -> View<'a> {
-        let mut reader = Reader { rest: self.bytes };
+    pub(super) fn view(&self) -> View<'_> {
+        let mut reader = Reader { rest: &self.bytes };
         let severity = severity_from(reader.byte());
         let result = result_from(reader.byte());
         let has_actor = reader.byte() == 1;
@@ -255,11 +273,12 @@ impl EventFields for View<'_> {
 const SCRATCH_KEPT: usize = 16 * 1024;
 
 thread_local! {
-    /// Where events are packed, then copied to where they are kept: no allocation per event.
+    /// Where events are packed, then copied out at their exact size: one allocation per packed
+    /// event, none to grow or shrink it.
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Appends `event` to `bytes` in the layout above, bounded (see [`pack`]).
+/// Appends `event` to `bytes` in the layout above, bounded (see [`Packed::from_parts`]).
 fn write(event: &EventRef<'_>, bytes: &mut Vec<u8>) {
     let target = &event.target[..event.target.len().min(MAX_LIST_ITEMS)];
     bytes.push(severity_code(event.severity));
@@ -378,7 +397,7 @@ fn put_text(bytes: &mut Vec<u8>, text: Option<&str>) {
     }
 }
 
-/// Reads what [`pack`] wrote. The buffer never leaves this module, so it is always whole;
+/// Reads what [`Packed::new`] wrote. The buffer never leaves this module, so it is always whole;
 /// should it not be, what is missing reads as empty rather than panicking.
 struct Reader<'a> {
     rest: &'a [u8],
@@ -468,17 +487,8 @@ mod tests {
 
     const T0: OffsetDateTime = datetime!(2024-03-01 12:00:00.123456789 UTC);
 
-    /// `event` packed into a buffer of its own.
-    fn packed_bytes(event: &Event) -> Vec<u8> {
-        event.as_parts(|parts| pack(parts, <[u8]>::to_vec))
-    }
-
     fn roundtrip(event: &Event) -> Event {
-        Packed {
-            published: event.published,
-            bytes: &packed_bytes(event),
-        }
-        .unpack()
+        Packed::new(event).unpack()
     }
 
     #[test]
@@ -664,8 +674,8 @@ mod tests {
             pick in any::<proptest::sample::Index>(),
             failed in any::<bool>(),
         ) {
-            let bytes = packed_bytes(&event);
-            let view = Packed { published: event.published, bytes: &bytes }.view();
+            let packed = Packed::new(&event);
+            let view = packed.view();
             // A probe of the event's own, so that `eq` matches too, and one that rarely does.
             let mut texts = Vec::new();
             event.each_text(&mut |text| texts.push(text.to_owned()));
@@ -748,8 +758,7 @@ mod tests {
                 let parts = EventRef { debug_data: &details, ..*parts };
                 let log = MemoryEventLog::default();
                 log.record_ref(&parts);
-                let packed = pack(&parts, |bytes| Packed { published: parts.published, bytes }.unpack());
-                (log.all(), packed, parts.to_event().bounded())
+                (log.all(), Packed::from_parts(&parts).unpack(), parts.to_event().bounded())
             });
             prop_assert_eq!(&kept, &vec![bounded.clone()]);
             if in_order {
@@ -767,9 +776,9 @@ mod tests {
             cut in any::<proptest::sample::Index>(),
             noise in proptest::collection::vec(any::<u8>(), 0..96),
         ) {
-            let whole = packed_bytes(&event);
-            for bytes in [&whole[..cut.index(whole.len() + 1)], &noise[..]] {
-                let broken = Packed { published: event.published, bytes };
+            let whole = Packed::new(&event);
+            for bytes in [&whole.bytes[..cut.index(whole.bytes.len() + 1)], &noise[..]] {
+                let broken = Packed { published: whole.published, bytes: Arc::from(bytes) };
                 let _ = broken.unpack();
                 let _ = read_debug_data(bytes);
             }
@@ -790,12 +799,8 @@ mod tests {
                 ..Entity::new("Rule", "0pr1")
             })
             .with_detail("grantType", "client_credentials");
-        let bytes = packed_bytes(&event);
-        let view = Packed {
-            published: event.published,
-            bytes: &bytes,
-        }
-        .view();
+        let packed = Packed::new(&event);
+        let view = packed.view();
         let actor = view.actor().expect("an actor");
         assert_eq!(
             (actor.kind, actor.id, actor.display_name),
@@ -810,12 +815,8 @@ mod tests {
             [("AuthorizationServer", "default", None), ("Rule", "0pr1", Some("alt")),]
         );
         assert_eq!(view.debug_data(), &event.debug_context.debug_data);
-        let without_actor = packed_bytes(&Event::success("e", "m", T0).with_target(Entity::new("Grant", "g")));
-        let view = Packed {
-            published: T0,
-            bytes: &without_actor,
-        }
-        .view();
+        let without_actor = Packed::new(&Event::success("e", "m", T0).with_target(Entity::new("Grant", "g")));
+        let view = without_actor.view();
         assert!(view.actor().is_none());
         assert_eq!(view.targets().map(|target| target.id).collect::<Vec<_>>(), ["g"]);
     }
