@@ -97,9 +97,11 @@ impl Block {
     /// never) or short. Without a fork guard the bytes come from the backend, the block left spent.
     fn hand_out(&mut self, stale: bool, out: &mut [u8]) -> Result<(), CryptoError> {
         if stale || SYSTEM_BLOCK - self.used < out.len() {
-            // Marked spent first: whatever fails below, these bytes are never handed out.
+            // Handed-out bytes are already wiped: wipe the rest, and mark the block spent first,
+            // so that whatever fails below, none of it is handed out or left behind.
+            let unused = self.used.min(SYSTEM_BLOCK);
+            zeroize::Zeroize::zeroize(&mut self.bytes[unused..]);
             self.used = SYSTEM_BLOCK;
-            zeroize::Zeroize::zeroize(&mut self.bytes);
             let Some(guard) = forkguard::Guard::try_new().ok() else {
                 return crypto::fill_random(out);
             };
